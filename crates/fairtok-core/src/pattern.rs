@@ -1,0 +1,169 @@
+//! Pre-tokenizer patterns and the regex engines that run them.
+//!
+//! Each reference library splits text with its own engine, and fairtok uses the same one so that
+//! the pieces are the same by construction:
+//!
+//! * tiktoken (`.tiktoken` files and the built-ins) runs its pattern with `fancy-regex`, a
+//!   backtracking engine on top of the `regex` crate's Unicode tables. [`Regex::tiktoken`].
+//! * Hugging Face tokenizers runs `Split` and `ByteLevel` patterns with Oniguruma (the `onig`
+//!   crate, Ruby syntax). [`Regex::oniguruma`].
+//!
+//! The patterns of the well-known tokenizers are constants here, exactly as their owners publish
+//! them.
+
+use crate::error::{Error, Result};
+
+/// cl100k_base (GPT-4, GPT-3.5), with tiktoken's possessive quantifiers.
+pub const CL100K: &str = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s";
+
+/// o200k_base (GPT-4o, GPT-4.1, o1, o3, ...): the seven alternatives tiktoken joins with `|`.
+pub const O200K: &str = concat!(
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"|\p{N}{1,3}",
+    r"| ?[^\s\p{L}\p{N}]+[\r\n/]*",
+    r"|\s*[\r\n]+",
+    r"|\s+(?!\S)",
+    r"|\s+",
+);
+
+/// r50k_base and p50k_base (GPT-2, GPT-3, Codex).
+pub const R50K: &str =
+    r"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s";
+
+/// Llama 3 (the older cl100k form, without possessive quantifiers).
+pub const LLAMA3: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+/// Qwen 2 / 2.5 / 3: Llama 3's pattern with one digit per piece.
+pub const QWEN3: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+/// The GPT-2 pattern that Hugging Face's `ByteLevel` pre-tokenizer uses when `use_regex` is true.
+pub const HF_BYTE_LEVEL: &str =
+    r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+
+/// Pattern names accepted by `--pattern`, with their pattern.
+pub const NAMED: &[(&str, &str)] = &[
+    ("cl100k", CL100K),
+    ("o200k", O200K),
+    ("r50k", R50K),
+    ("p50k", R50K),
+    ("llama3", LLAMA3),
+    ("qwen3", QWEN3),
+];
+
+/// Resolves a pattern name (`cl100k`, `o200k`, `r50k`, `p50k`, `llama3`, `qwen3`, also with a
+/// `_base` suffix) to its pattern; anything else is taken as a regular expression itself.
+pub fn resolve(name_or_regex: &str) -> &str {
+    let key = name_or_regex.strip_suffix("_base").unwrap_or(name_or_regex);
+    NAMED
+        .iter()
+        .find(|(n, _)| *n == key)
+        .map(|(_, p)| *p)
+        .unwrap_or(name_or_regex)
+}
+
+/// A compiled pre-tokenizer regular expression, in the engine of the reference library.
+#[derive(Debug)]
+pub enum Regex {
+    /// tiktoken's engine.
+    Fancy(fancy_regex::Regex),
+    /// Hugging Face tokenizers' engine.
+    Onig(onig::Regex),
+}
+
+impl Regex {
+    /// Compiles `pattern` as tiktoken does.
+    pub fn tiktoken(pattern: &str) -> Result<Regex> {
+        fancy_regex::RegexBuilder::new(pattern)
+            // tiktoken keeps fancy-regex's default limit and panics past it; fairtok allows far
+            // more backtracking and reports an error instead of panicking.
+            .backtrack_limit(100_000_000)
+            .build()
+            .map(Regex::Fancy)
+            .map_err(|e| Error::Pattern {
+                pattern: pattern.to_owned(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Compiles `pattern` as Hugging Face tokenizers does (Oniguruma, Ruby syntax).
+    pub fn oniguruma(pattern: &str) -> Result<Regex> {
+        onig::Regex::new(pattern)
+            .map(Regex::Onig)
+            .map_err(|e| Error::Pattern {
+                pattern: pattern.to_owned(),
+                reason: e.description().to_owned(),
+            })
+    }
+
+    /// Calls `f(start, end)` for each successive non-overlapping match in `text`, left to right.
+    pub fn for_each_match(&self, text: &str, mut f: impl FnMut(usize, usize)) -> Result<()> {
+        match self {
+            Regex::Fancy(re) => {
+                for m in re.find_iter(text) {
+                    let m = m.map_err(|e| Error::Pretokenize {
+                        offset: 0,
+                        reason: e.to_string(),
+                    })?;
+                    f(m.start(), m.end());
+                }
+            }
+            Regex::Onig(re) => {
+                for (s, e) in re.find_iter(text) {
+                    f(s, e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(re: &Regex, text: &str) -> Vec<String> {
+        let mut out = vec![];
+        re.for_each_match(text, |s, e| out.push(text[s..e].to_owned()))
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn all_named_patterns_compile_in_both_engines() {
+        for (name, p) in NAMED {
+            Regex::tiktoken(p).unwrap_or_else(|e| panic!("{name}: {e}"));
+            if !p.contains("++") && !p.contains("?+") && !p.contains("}+") {
+                Regex::oniguruma(p).unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+        }
+        Regex::oniguruma(HF_BYTE_LEVEL).unwrap();
+    }
+
+    #[test]
+    fn whitespace_before_newline_and_words() {
+        let re = Regex::tiktoken(CL100K).unwrap();
+        // `\s*[\r\n]` takes the spaces with the newline; `\s+(?!\S)` leaves one space for the word.
+        assert_eq!(pieces(&re, "a  \n  b"), ["a", "  \n", " ", " b"]);
+        assert_eq!(pieces(&re, "x   "), ["x", "   "]);
+    }
+
+    #[test]
+    fn contractions_and_digit_groups() {
+        let re = Regex::tiktoken(CL100K).unwrap();
+        assert_eq!(pieces(&re, "I'M here"), ["I", "'M", " here"]);
+        assert_eq!(pieces(&re, "1234567"), ["123", "456", "7"]);
+        let re = Regex::tiktoken(O200K).unwrap();
+        assert_eq!(pieces(&re, "don't 12345"), ["don't", " ", "123", "45"]);
+        assert_eq!(pieces(&re, "HelloWorld"), ["Hello", "World"]);
+        let re = Regex::oniguruma(QWEN3).unwrap();
+        assert_eq!(pieces(&re, "2024"), ["2", "0", "2", "4"]);
+    }
+
+    #[test]
+    fn resolve_names() {
+        assert_eq!(resolve("o200k_base"), O200K);
+        assert_eq!(resolve("p50k"), R50K);
+        assert_eq!(resolve(r"\w+"), r"\w+");
+    }
+}

@@ -1,0 +1,290 @@
+//! The tiktoken format: `.tiktoken` rank files and tiktoken's encoding rule.
+//!
+//! A rank file has one line per token, `base64(token bytes) SP rank`. The rank is both the token
+//! id and its merge priority. Encoding (tiktoken's `encode_ordinary`) splits the text with the
+//! pre-tokenizer pattern; a piece that is itself a token becomes that token, any other piece is
+//! merged byte by byte with [`crate::bpe`], a pair's rank being the rank of its concatenated
+//! bytes. Special tokens are not in the file: they are given beside it, and recognised in the
+//! text only when allowed ([`TiktokenModel::encode_with_special`]), as tiktoken's
+//! `allowed_special` does.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use base64::Engine as _;
+use rustc_hash::FxHashMap;
+
+use crate::bpe::{self, Scratch, Symbol};
+use crate::error::{Error, Result};
+use crate::pattern::Regex;
+
+/// Parses a `.tiktoken` rank file. `origin` names it in errors.
+///
+/// Empty lines are skipped (as tiktoken does); every other line must be `base64 rank` with a
+/// valid standard base64 token and a decimal rank. Duplicate ranks and duplicate token bytes are
+/// errors.
+pub fn parse_ranks(data: &[u8], origin: &str) -> Result<Vec<(Vec<u8>, u32)>> {
+    let line_err = |line: usize, reason: String| Error::TiktokenLine {
+        path: origin.to_owned(),
+        line,
+        reason,
+    };
+    let mut out = Vec::with_capacity(data.len() / 12);
+    let mut by_bytes: FxHashMap<&[u8], usize> = FxHashMap::default();
+    let mut by_rank: FxHashMap<u32, usize> = FxHashMap::default();
+    for (i, raw) in data.split(|&b| b == b'\n').enumerate() {
+        let lineno = i + 1;
+        let mut fields = raw
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|f| !f.is_empty());
+        let (Some(tok), Some(rank)) = (fields.next(), fields.next()) else {
+            if raw.iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+            return Err(line_err(lineno, "expected `base64 rank`, found one field".into()));
+        };
+        if fields.next().is_some() {
+            return Err(line_err(
+                lineno,
+                "expected `base64 rank`, found more than two fields".into(),
+            ));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(tok)
+            .map_err(|e| {
+                line_err(
+                    lineno,
+                    format!("invalid base64 {:?}: {e}", String::from_utf8_lossy(tok)),
+                )
+            })?;
+        let rank: u32 = std::str::from_utf8(rank)
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .ok_or_else(|| {
+                line_err(
+                    lineno,
+                    format!(
+                        "rank {:?} is not an integer in 0..2^32",
+                        String::from_utf8_lossy(rank)
+                    ),
+                )
+            })?;
+        if bytes.is_empty() {
+            return Err(line_err(lineno, "empty token".into()));
+        }
+        if let Some(prev) = by_rank.insert(rank, lineno) {
+            return Err(line_err(
+                lineno,
+                format!("duplicate rank {rank} (first on line {prev})"),
+            ));
+        }
+        out.push((bytes, rank));
+    }
+    for (i, (bytes, _)) in out.iter().enumerate() {
+        if let Some(prev) = by_bytes.insert(bytes, i) {
+            let line = |idx: usize| {
+                // Recover line numbers for the message: ranks are unique, look them up.
+                by_rank[&out[idx].1]
+            };
+            return Err(line_err(
+                line(i),
+                format!(
+                    "duplicate token bytes {:?} (first on line {})",
+                    String::from_utf8_lossy(bytes),
+                    line(prev)
+                ),
+            ));
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Vocab {
+            path: origin.to_owned(),
+            reason: "no tokens in file".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// A tiktoken-style encoder: ranks, pattern and special tokens.
+#[derive(Debug)]
+pub struct TiktokenModel {
+    encoder: FxHashMap<Box<[u8]>, u32>,
+    byte_ids: [u32; 256],
+    regex: Regex,
+    specials: Vec<(String, u32)>,
+    special_matcher: Option<AhoCorasick>,
+}
+
+impl TiktokenModel {
+    /// Builds the model. Every single byte must be a token (tiktoken needs that too).
+    pub fn new(
+        ranks: Vec<(Vec<u8>, u32)>,
+        pattern: &str,
+        specials: Vec<(String, u32)>,
+        origin: &str,
+    ) -> Result<TiktokenModel> {
+        let regex = Regex::tiktoken(pattern)?;
+        let mut encoder = FxHashMap::with_capacity_and_hasher(ranks.len(), Default::default());
+        let mut byte_ids = [u32::MAX; 256];
+        for (bytes, rank) in ranks {
+            if bytes.len() == 1 {
+                byte_ids[bytes[0] as usize] = rank;
+            }
+            encoder.insert(bytes.into_boxed_slice(), rank);
+        }
+        if let Some(b) = byte_ids.iter().position(|&r| r == u32::MAX) {
+            return Err(Error::Vocab {
+                path: origin.to_owned(),
+                reason: format!(
+                    "the single byte 0x{b:02x} is not a token; byte-level BPE needs all 256"
+                ),
+            });
+        }
+        let special_matcher = if specials.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(specials.iter().map(|(s, _)| s.as_str()))
+                    .expect("special tokens form a valid automaton"),
+            )
+        };
+        Ok(TiktokenModel {
+            encoder,
+            byte_ids,
+            regex,
+            specials,
+            special_matcher,
+        })
+    }
+
+    /// The special tokens, in the order given.
+    pub fn specials(&self) -> &[(String, u32)] {
+        &self.specials
+    }
+
+    /// Iterates over `(bytes, rank)` of the ordinary tokens, in no particular order.
+    pub fn ranks(&self) -> impl Iterator<Item = (&[u8], u32)> {
+        self.encoder.iter().map(|(b, &r)| (&**b, r))
+    }
+
+    /// tiktoken's `encode_ordinary`: special-token text is ordinary text.
+    pub fn encode_ordinary(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
+        let mut scratch = Scratch::default();
+        self.encode_span(text, 0, out, &mut scratch)
+    }
+
+    /// tiktoken's `encode` with `allowed_special` = `allowed` and nothing disallowed: an allowed
+    /// special token written in the text becomes its id, anything else is ordinary text.
+    pub fn encode_with_special(
+        &self,
+        text: &str,
+        allowed: &dyn Fn(u32) -> bool,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
+        let mut scratch = Scratch::default();
+        let Some(matcher) = &self.special_matcher else {
+            return self.encode_span(text, 0, out, &mut scratch);
+        };
+        // As tiktoken: find the next special match; if it is not allowed, search again from
+        // one byte after its start (so an allowed token overlapping it is still found).
+        let mut start = 0;
+        let mut find_from = 0;
+        while find_from < text.len() {
+            let input = aho_corasick::Input::new(text).span(find_from..text.len());
+            let Some(m) = matcher.find(input) else { break };
+            let id = self.specials[m.pattern().as_usize()].1;
+            if !allowed(id) {
+                find_from = m.start() + 1;
+                continue;
+            }
+            self.encode_span(&text[start..m.start()], start, out, &mut scratch)?;
+            out.push(id);
+            start = m.end();
+            find_from = start;
+        }
+        self.encode_span(&text[start..], start, out, &mut scratch)
+    }
+
+    /// Encodes `text` (which starts at byte `offset` of the caller's text) without specials.
+    fn encode_span(
+        &self,
+        text: &str,
+        offset: usize,
+        out: &mut Vec<u32>,
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        self.regex
+            .for_each_match(text, |s, e| self.encode_piece(&text.as_bytes()[s..e], out, scratch))
+            .map_err(|err| match err {
+                Error::Pretokenize { offset: o, reason } => Error::Pretokenize {
+                    offset: o + offset,
+                    reason,
+                },
+                other => other,
+            })
+    }
+
+    /// Encodes one pre-token.
+    fn encode_piece(&self, piece: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
+        if let Some(&id) = self.encoder.get(piece) {
+            out.push(id);
+            return;
+        }
+        scratch.symbols.clear();
+        scratch.symbols.extend(
+            piece
+                .iter()
+                .enumerate()
+                .map(|(i, &b)| Symbol::new(self.byte_ids[b as usize], i, i + 1)),
+        );
+        bpe::merge(scratch, out, |a, b| {
+            self.encoder
+                .get(&piece[a.start as usize..b.end as usize])
+                .map(|&r| (r, r))
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(data: &str) -> String {
+        parse_ranks(data.as_bytes(), "t.tiktoken")
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn parses_lines_and_skips_blank_ones() {
+        let r = parse_ranks(b"YQ== 0\n\nYg== 1\r\nYWI= 2\n", "t").unwrap();
+        assert_eq!(r, vec![(b"a".to_vec(), 0), (b"b".to_vec(), 1), (b"ab".to_vec(), 2)]);
+    }
+
+    #[test]
+    fn malformed_lines_name_file_and_line() {
+        assert_eq!(
+            err("YQ== 0\nYg==\n"),
+            "t.tiktoken:2: expected `base64 rank`, found one field"
+        );
+        assert!(err("YQ== 0\n!!! 1\n").starts_with("t.tiktoken:2: invalid base64"));
+        assert!(err("YQ== x\n").starts_with("t.tiktoken:1: rank \"x\" is not an integer"));
+        assert!(err("YQ== -1\n").starts_with("t.tiktoken:1: rank \"-1\""));
+        assert_eq!(
+            err("YQ== 0\nYg== 0\n"),
+            "t.tiktoken:2: duplicate rank 0 (first on line 1)"
+        );
+        assert_eq!(
+            err("YQ== 0\nYQ== 1\n"),
+            "t.tiktoken:2: duplicate token bytes \"a\" (first on line 1)"
+        );
+        assert_eq!(err("\n\n"), "t.tiktoken: no tokens in file");
+        assert!(err("YQ== 0 7\n").contains("more than two fields"));
+    }
+
+    #[test]
+    fn missing_single_byte_is_an_error() {
+        let e = TiktokenModel::new(vec![(b"a".to_vec(), 0)], r"\S+", vec![], "x").unwrap_err();
+        assert!(e.to_string().contains("single byte 0x00 is not a token"));
+    }
+}

@@ -1,0 +1,432 @@
+//! [`Tokenizer`]: one type for every supported format, with the encoding rule of each format's
+//! reference library.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::builtin;
+use crate::error::{Error, Result};
+use crate::hf::HfModel;
+use crate::pattern;
+use crate::tiktoken::{self, TiktokenModel};
+
+/// Which reference library a tokenizer follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A `.tiktoken` rank file (or a built-in): tiktoken's rules.
+    Tiktoken,
+    /// A Hugging Face `tokenizer.json`: Hugging Face tokenizers' rules.
+    HuggingFace,
+}
+
+/// Which special tokens written in the text are recognised as such.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Specials {
+    /// The format's default: none for tiktoken (`encode_ordinary`), all added tokens for
+    /// Hugging Face (`encode(text, add_special_tokens=False)`).
+    #[default]
+    Default,
+    /// All special tokens (tiktoken's `allowed_special="all"`).
+    All,
+    /// No special token: its text is ordinary text. For `tokenizer.json`, tokens marked
+    /// `special` are not matched (non-special added tokens still are, as in HF).
+    None,
+    /// Only these (tiktoken's `allowed_special={...}`).
+    Only(Vec<String>),
+}
+
+/// How to encode.
+#[derive(Debug, Clone, Default)]
+pub struct EncodeOptions {
+    /// Which special tokens to recognise.
+    pub specials: Specials,
+    /// Add the post-processor's tokens (BOS/EOS), as HF's `add_special_tokens=True`.
+    pub add_special: bool,
+}
+
+/// How to load a tokenizer from a path.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The pre-tokenizer pattern of a `.tiktoken` file: a name from [`pattern::NAMED`] or a regex.
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug)]
+enum Engine {
+    Tiktoken(TiktokenModel),
+    Hf(HfModel),
+}
+
+/// A loaded tokenizer: encodes text to ids and decodes ids to bytes, exactly as its reference
+/// library does.
+#[derive(Debug)]
+pub struct Tokenizer {
+    name: String,
+    origin: String,
+    engine: Engine,
+    /// id → bytes; `None` for ids the vocabulary does not use.
+    decoder: Vec<Option<Box<[u8]>>>,
+    pattern: Option<String>,
+}
+
+impl Tokenizer {
+    /// Loads `spec`: a built-in name (`cl100k_base`, ...), a model name (`gpt-4o`, ...), or the
+    /// path of a `.tiktoken` or `tokenizer.json` (optionally gzipped) file.
+    pub fn load(spec: &str, opts: &LoadOptions) -> Result<Tokenizer> {
+        if let Some(b) = builtin::find(spec) {
+            return Tokenizer::builtin_from(b);
+        }
+        if let Some(name) = builtin::encoding_name_for_model(spec) {
+            if let Some(b) = builtin::find(name) {
+                return Tokenizer::builtin_from(b);
+            }
+        }
+        let path = Path::new(spec);
+        if path.exists() {
+            return Tokenizer::from_file(path, opts);
+        }
+        Err(Error::UnknownTokenizer(spec.to_owned()))
+    }
+
+    /// Loads a built-in encoding by name (see [`builtin::BUILTINS`]).
+    pub fn builtin(name: &str) -> Result<Tokenizer> {
+        builtin::find(name)
+            .ok_or_else(|| Error::UnknownTokenizer(name.to_owned()))
+            .and_then(Tokenizer::builtin_from)
+    }
+
+    fn builtin_from(b: &builtin::Builtin) -> Result<Tokenizer> {
+        let origin = format!("built-in ({}, bundled)", b.ranks_file);
+        let ranks = tiktoken::parse_ranks(b.ranks, &origin)?;
+        let specials = b.specials.iter().map(|(s, i)| (s.to_string(), *i)).collect();
+        Tokenizer::from_ranks(b.name, &origin, ranks, b.pattern, specials)
+    }
+
+    /// Builds a tiktoken-style tokenizer from ranks, a pattern and special tokens.
+    pub fn from_ranks(
+        name: &str,
+        origin: &str,
+        ranks: Vec<(Vec<u8>, u32)>,
+        pattern: &str,
+        specials: Vec<(String, u32)>,
+    ) -> Result<Tokenizer> {
+        let n = ranks
+            .iter()
+            .map(|r| r.1)
+            .chain(specials.iter().map(|s| s.1))
+            .max()
+            .map_or(0, |m| m as usize + 1);
+        let mut decoder: Vec<Option<Box<[u8]>>> = vec![None; n];
+        for (bytes, rank) in &ranks {
+            decoder[*rank as usize] = Some(bytes.clone().into_boxed_slice());
+        }
+        for (s, id) in &specials {
+            decoder[*id as usize] = Some(s.as_bytes().into());
+        }
+        let model = TiktokenModel::new(ranks, pattern, specials, origin)?;
+        Ok(Tokenizer {
+            name: name.to_owned(),
+            origin: origin.to_owned(),
+            engine: Engine::Tiktoken(model),
+            decoder,
+            pattern: Some(pattern.to_owned()),
+        })
+    }
+
+    /// Loads a file: gzip is detected by its magic bytes, `tokenizer.json` by a leading `{`,
+    /// anything else is read as a `.tiktoken` rank file.
+    pub fn from_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
+        let io_err = |source| Error::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let raw = std::fs::read(path).map_err(io_err)?;
+        let data = if raw.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::with_capacity(raw.len() * 6);
+            flate2::read::MultiGzDecoder::new(&raw[..])
+                .read_to_end(&mut out)
+                .map_err(io_err)?;
+            out
+        } else {
+            raw
+        };
+        let origin = path.display().to_string();
+        let name = file_stem(path);
+        if data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+            if opts.pattern.is_some() {
+                return Err(Error::Usage(format!(
+                    "{origin}: --pattern applies to .tiktoken files; a tokenizer.json carries its own pre-tokenizer"
+                )));
+            }
+            return Tokenizer::from_tokenizer_json(&data, &name, &origin);
+        }
+        let ranks = tiktoken::parse_ranks(&data, &origin)?;
+        // A file named like a known encoding brings that encoding's pattern and specials.
+        let known = builtin::find(&name);
+        let (pat, specials): (String, Vec<(String, u32)>) = match (&opts.pattern, known) {
+            (Some(p), _) => (pattern::resolve(p).to_owned(), known_specials(&name)),
+            (None, Some(b)) => (b.pattern.to_owned(), known_specials(&name)),
+            (None, None) if name == "llama3" => (pattern::LLAMA3.to_owned(), known_specials(&name)),
+            (None, None) => {
+                return Err(Error::Usage(format!(
+                    "{origin}: a .tiktoken file needs --pattern (one of {} or a regex)",
+                    pattern::NAMED.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
+                )))
+            }
+        };
+        Tokenizer::from_ranks(&name, &origin, ranks, &pat, specials)
+    }
+
+    /// Loads a `tokenizer.json` document.
+    pub fn from_tokenizer_json(data: &[u8], name: &str, origin: &str) -> Result<Tokenizer> {
+        let model = HfModel::from_json(data, origin)?;
+        let id_bytes = model.id_bytes();
+        let n = id_bytes.iter().map(|x| x.0 as usize + 1).max().unwrap_or(0);
+        let mut decoder: Vec<Option<Box<[u8]>>> = vec![None; n];
+        for (id, bytes) in id_bytes {
+            decoder[id as usize] = Some(bytes.into_boxed_slice());
+        }
+        Ok(Tokenizer {
+            name: name.to_owned(),
+            origin: origin.to_owned(),
+            pattern: model.pattern().map(str::to_owned),
+            engine: Engine::Hf(model),
+            decoder,
+        })
+    }
+
+    /// The tokenizer's name (built-in name, or the file's stem).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where it came from (built-in, or the file path).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Which reference library it follows.
+    pub fn format(&self) -> Format {
+        match self.engine {
+            Engine::Tiktoken(_) => Format::Tiktoken,
+            Engine::Hf(_) => Format::HuggingFace,
+        }
+    }
+
+    /// One past the largest token id (tiktoken's `n_vocab`).
+    pub fn n_vocab(&self) -> usize {
+        self.decoder.len()
+    }
+
+    /// The pre-tokenizer pattern, if it has one.
+    pub fn pattern(&self) -> Option<&str> {
+        self.pattern.as_deref()
+    }
+
+    /// Special tokens (tiktoken) or added tokens marked special (HF), sorted by id.
+    pub fn special_tokens(&self) -> Vec<(String, u32)> {
+        let mut out: Vec<(String, u32)> = match &self.engine {
+            Engine::Tiktoken(m) => m.specials().to_vec(),
+            Engine::Hf(m) => m
+                .added_tokens()
+                .iter()
+                .filter(|t| t.special)
+                .map(|t| (t.content.clone(), t.id))
+                .collect(),
+        };
+        out.sort_by_key(|s| s.1);
+        out
+    }
+
+    /// The number of added tokens that are not special (HF only).
+    pub fn added_non_special(&self) -> usize {
+        match &self.engine {
+            Engine::Tiktoken(_) => 0,
+            Engine::Hf(m) => m.added_tokens().iter().filter(|t| !t.special).count(),
+        }
+    }
+
+    /// Encodes with the format's default rule (tiktoken's `encode_ordinary`, or HF's
+    /// `encode(text, add_special_tokens=False)`).
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
+        self.encode_with(text, &EncodeOptions::default())
+    }
+
+    /// Encodes with explicit options.
+    pub fn encode_with(&self, text: &str, opts: &EncodeOptions) -> Result<Vec<u32>> {
+        let mut out = Vec::with_capacity(text.len() / 3);
+        self.encode_into(text, opts, &mut out)?;
+        Ok(out)
+    }
+
+    /// Encodes, appending to `out`.
+    pub fn encode_into(&self, text: &str, opts: &EncodeOptions, out: &mut Vec<u32>) -> Result<()> {
+        let only: Vec<u32> = match &opts.specials {
+            Specials::Only(names) => self.special_ids(names)?,
+            _ => vec![],
+        };
+        match &self.engine {
+            Engine::Tiktoken(m) => {
+                if opts.add_special {
+                    return Err(Error::Usage(format!(
+                        "{}: --add-special applies to tokenizer.json files; tiktoken adds no BOS/EOS",
+                        self.name
+                    )));
+                }
+                match &opts.specials {
+                    Specials::Default | Specials::None => m.encode_ordinary(text, out),
+                    Specials::All => m.encode_with_special(text, &|_| true, out),
+                    Specials::Only(_) => m.encode_with_special(text, &|id| only.contains(&id), out),
+                }
+            }
+            Engine::Hf(m) => {
+                let allowed: &dyn Fn(u32) -> bool = match &opts.specials {
+                    Specials::Default | Specials::All => &|_| true,
+                    Specials::None => &|_| false,
+                    Specials::Only(_) => &|id| only.contains(&id),
+                };
+                m.encode(text, allowed, opts.add_special, out)
+            }
+        }
+    }
+
+    fn special_ids(&self, names: &[String]) -> Result<Vec<u32>> {
+        let specials = self.special_tokens();
+        names
+            .iter()
+            .map(|n| {
+                specials
+                    .iter()
+                    .find(|s| &s.0 == n)
+                    .map(|s| s.1)
+                    .ok_or_else(|| Error::UnknownSpecial {
+                        token: n.clone(),
+                        tokenizer: self.name.clone(),
+                        available: specials
+                            .iter()
+                            .map(|s| s.0.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    })
+            })
+            .collect()
+    }
+
+    /// The bytes of one token, if the id is in the vocabulary.
+    pub fn token_bytes(&self, id: u32) -> Option<&[u8]> {
+        self.decoder.get(id as usize).and_then(|b| b.as_deref())
+    }
+
+    /// Decodes ids to bytes, losslessly: `decode_bytes(encode(text)) == text` (for HF files
+    /// with a normalizer, the normalized text).
+    pub fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(ids.len() * 4);
+        for (position, &id) in ids.iter().enumerate() {
+            match self.token_bytes(id) {
+                Some(b) => out.extend_from_slice(b),
+                None => {
+                    return Err(Error::UnknownId {
+                        id: id as u64,
+                        position,
+                        tokenizer: self.name.clone(),
+                        n_vocab: self.n_vocab(),
+                    })
+                }
+            }
+        }
+        Ok(match &self.engine {
+            Engine::Tiktoken(_) => out,
+            Engine::Hf(m) => {
+                let first = ids.first().and_then(|&i| self.token_bytes(i)).map_or(0, <[u8]>::len);
+                m.finish_decode(out, first)
+            }
+        })
+    }
+}
+
+fn file_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for ext in [".gz", ".json", ".tiktoken", ".tokenizer"] {
+        // Strip the usual suffixes in order: x.tokenizer.json.gz -> x
+        if let Some(s) = name.strip_suffix(ext) {
+            return file_stem(Path::new(s));
+        }
+    }
+    name
+}
+
+fn known_specials(stem: &str) -> Vec<(String, u32)> {
+    if stem == "llama3" {
+        return builtin::llama3_specials();
+    }
+    builtin::find(stem)
+        .map(|b| b.specials.iter().map(|(s, i)| (s.to_string(), *i)).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems() {
+        assert_eq!(file_stem(Path::new("a/llama3.tokenizer.json")), "llama3");
+        assert_eq!(file_stem(Path::new("gemma3.tokenizer.json.gz")), "gemma3");
+        assert_eq!(file_stem(Path::new("x/o200k_base.tiktoken")), "o200k_base");
+        assert_eq!(file_stem(Path::new("tokenizer.json")), "tokenizer");
+    }
+
+    #[test]
+    fn builtins_load_with_tiktoken_sizes() {
+        for (name, n) in [("cl100k_base", 100277), ("o200k_base", 200019), ("r50k_base", 50257), ("p50k_base", 50281)] {
+            let t = Tokenizer::builtin(name).unwrap();
+            assert_eq!(t.n_vocab(), n, "{name}");
+        }
+    }
+
+    #[test]
+    fn special_tokens_only_when_allowed() {
+        let t = Tokenizer::builtin("cl100k_base").unwrap();
+        let text = "a<|endoftext|>b<|fim_prefix|>";
+        let ordinary = t.encode(text).unwrap();
+        assert!(!ordinary.contains(&100257));
+        let all = t
+            .encode_with(text, &EncodeOptions { specials: Specials::All, ..Default::default() })
+            .unwrap();
+        assert!(all.contains(&100257) && all.contains(&100258));
+        let only = t
+            .encode_with(
+                text,
+                &EncodeOptions { specials: Specials::Only(vec!["<|fim_prefix|>".into()]), ..Default::default() },
+            )
+            .unwrap();
+        assert!(!only.contains(&100257) && only.contains(&100258));
+        let e = t
+            .encode_with(text, &EncodeOptions { specials: Specials::Only(vec!["<|nope|>".into()]), ..Default::default() })
+            .unwrap_err();
+        assert!(e.to_string().starts_with("unknown special token `<|nope|>` for cl100k_base"));
+        assert_eq!(t.decode_bytes(&all).unwrap(), text.as_bytes());
+    }
+
+    #[test]
+    fn unknown_ids_and_names() {
+        let t = Tokenizer::builtin("cl100k_base").unwrap();
+        let e = t.decode_bytes(&[1, 100256]).unwrap_err().to_string();
+        assert_eq!(e, "token id 100256 at position 1 is not in the vocabulary of cl100k_base (ids 0..100277)");
+        let e = Tokenizer::load("no-such-tokenizer", &LoadOptions::default()).unwrap_err();
+        assert!(e.to_string().starts_with("unknown tokenizer `no-such-tokenizer`"));
+        assert_eq!(Tokenizer::load("gpt-4o", &LoadOptions::default()).unwrap().name(), "o200k_base");
+    }
+
+    #[test]
+    fn long_runs_are_not_quadratic() {
+        // One piece of 200k bytes that is no token: the heap merge handles it in O(n log n).
+        let t = Tokenizer::builtin("o200k_base").unwrap();
+        let text = "가".repeat(70_000);
+        let ids = t.encode(&text).unwrap();
+        assert_eq!(t.decode_bytes(&ids).unwrap(), text.as_bytes());
+    }
+}
