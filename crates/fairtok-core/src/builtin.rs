@@ -208,13 +208,22 @@ mod tests {
     #[test]
     fn model_aliases_follow_tiktoken() {
         assert_eq!(encoding_name_for_model("gpt-4"), Some("cl100k_base"));
-        assert_eq!(encoding_name_for_model("gpt-3.5-turbo"), Some("cl100k_base"));
+        assert_eq!(
+            encoding_name_for_model("gpt-3.5-turbo"),
+            Some("cl100k_base")
+        );
         assert_eq!(encoding_name_for_model("gpt-4o"), Some("o200k_base"));
-        assert_eq!(encoding_name_for_model("gpt-4o-2024-05-13"), Some("o200k_base"));
+        assert_eq!(
+            encoding_name_for_model("gpt-4o-2024-05-13"),
+            Some("o200k_base")
+        );
         assert_eq!(encoding_name_for_model("gpt-4.1-mini"), Some("o200k_base"));
         assert_eq!(encoding_name_for_model("o3"), Some("o200k_base"));
         assert_eq!(encoding_name_for_model("gpt-4-32k"), Some("cl100k_base"));
-        assert_eq!(encoding_name_for_model("text-davinci-003"), Some("p50k_base"));
+        assert_eq!(
+            encoding_name_for_model("text-davinci-003"),
+            Some("p50k_base")
+        );
         assert_eq!(encoding_name_for_model("llama"), None);
     }
 
@@ -224,6 +233,9 @@ mod tests {
         assert_eq!(s.len(), 256);
         assert_eq!(s[9], ("<|eot_id|>".to_string(), 128009));
         assert_eq!(s[12], ("<|reserved_special_token_2|>".to_string(), 128012));
-        assert_eq!(s[255], ("<|reserved_special_token_245|>".to_string(), 128255));
+        assert_eq!(
+            s[255],
+            ("<|reserved_special_token_245|>".to_string(), 128255)
+        );
     }
 }

@@ -39,7 +39,10 @@ pub fn parse_ranks(data: &[u8], origin: &str) -> Result<Vec<(Vec<u8>, u32)>> {
             if raw.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
-            return Err(line_err(lineno, "expected `base64 rank`, found one field".into()));
+            return Err(line_err(
+                lineno,
+                "expected `base64 rank`, found one field".into(),
+            ));
         };
         if fields.next().is_some() {
             return Err(line_err(
@@ -214,7 +217,9 @@ impl TiktokenModel {
         scratch: &mut Scratch,
     ) -> Result<()> {
         self.regex
-            .for_each_match(text, |s, e| self.encode_piece(&text.as_bytes()[s..e], out, scratch))
+            .for_each_match(text, |s, e| {
+                self.encode_piece(&text.as_bytes()[s..e], out, scratch)
+            })
             .map_err(|err| match err {
                 Error::Pretokenize { offset: o, reason } => Error::Pretokenize {
                     offset: o + offset,
@@ -258,7 +263,10 @@ mod tests {
     #[test]
     fn parses_lines_and_skips_blank_ones() {
         let r = parse_ranks(b"YQ== 0\n\nYg== 1\r\nYWI= 2\n", "t").unwrap();
-        assert_eq!(r, vec![(b"a".to_vec(), 0), (b"b".to_vec(), 1), (b"ab".to_vec(), 2)]);
+        assert_eq!(
+            r,
+            vec![(b"a".to_vec(), 0), (b"b".to_vec(), 1), (b"ab".to_vec(), 2)]
+        );
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct LoadOptions {
 }
 
 #[derive(Debug)]
+// One engine per loaded tokenizer: the size difference of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Engine {
     Tiktoken(TiktokenModel),
     Hf(HfModel),
@@ -98,7 +100,11 @@ impl Tokenizer {
     fn builtin_from(b: &builtin::Builtin) -> Result<Tokenizer> {
         let origin = format!("built-in ({}, bundled)", b.ranks_file);
         let ranks = tiktoken::parse_ranks(b.ranks, &origin)?;
-        let specials = b.specials.iter().map(|(s, i)| (s.to_string(), *i)).collect();
+        let specials = b
+            .specials
+            .iter()
+            .map(|(s, i)| (s.to_string(), *i))
+            .collect();
         Tokenizer::from_ranks(b.name, &origin, ranks, b.pattern, specials)
     }
 
@@ -170,7 +176,11 @@ impl Tokenizer {
             (None, None) => {
                 return Err(Error::Usage(format!(
                     "{origin}: a .tiktoken file needs --pattern (one of {} or a regex)",
-                    pattern::NAMED.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
+                    pattern::NAMED
+                        .iter()
+                        .map(|p| p.0)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )))
             }
         };
@@ -337,7 +347,10 @@ impl Tokenizer {
         Ok(match &self.engine {
             Engine::Tiktoken(_) => out,
             Engine::Hf(m) => {
-                let first = ids.first().and_then(|&i| self.token_bytes(i)).map_or(0, <[u8]>::len);
+                let first = ids
+                    .first()
+                    .and_then(|&i| self.token_bytes(i))
+                    .map_or(0, <[u8]>::len);
                 m.finish_decode(out, first)
             }
         })
@@ -363,7 +376,12 @@ fn known_specials(stem: &str) -> Vec<(String, u32)> {
         return builtin::llama3_specials();
     }
     builtin::find(stem)
-        .map(|b| b.specials.iter().map(|(s, i)| (s.to_string(), *i)).collect())
+        .map(|b| {
+            b.specials
+                .iter()
+                .map(|(s, i)| (s.to_string(), *i))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -381,7 +399,12 @@ mod tests {
 
     #[test]
     fn builtins_load_with_tiktoken_sizes() {
-        for (name, n) in [("cl100k_base", 100277), ("o200k_base", 200019), ("r50k_base", 50257), ("p50k_base", 50281)] {
+        for (name, n) in [
+            ("cl100k_base", 100277),
+            ("o200k_base", 200019),
+            ("r50k_base", 50257),
+            ("p50k_base", 50281),
+        ] {
             let t = Tokenizer::builtin(name).unwrap();
             assert_eq!(t.n_vocab(), n, "{name}");
         }
@@ -394,20 +417,37 @@ mod tests {
         let ordinary = t.encode(text).unwrap();
         assert!(!ordinary.contains(&100257));
         let all = t
-            .encode_with(text, &EncodeOptions { specials: Specials::All, ..Default::default() })
+            .encode_with(
+                text,
+                &EncodeOptions {
+                    specials: Specials::All,
+                    ..Default::default()
+                },
+            )
             .unwrap();
         assert!(all.contains(&100257) && all.contains(&100258));
         let only = t
             .encode_with(
                 text,
-                &EncodeOptions { specials: Specials::Only(vec!["<|fim_prefix|>".into()]), ..Default::default() },
+                &EncodeOptions {
+                    specials: Specials::Only(vec!["<|fim_prefix|>".into()]),
+                    ..Default::default()
+                },
             )
             .unwrap();
         assert!(!only.contains(&100257) && only.contains(&100258));
         let e = t
-            .encode_with(text, &EncodeOptions { specials: Specials::Only(vec!["<|nope|>".into()]), ..Default::default() })
+            .encode_with(
+                text,
+                &EncodeOptions {
+                    specials: Specials::Only(vec!["<|nope|>".into()]),
+                    ..Default::default()
+                },
+            )
             .unwrap_err();
-        assert!(e.to_string().starts_with("unknown special token `<|nope|>` for cl100k_base"));
+        assert!(e
+            .to_string()
+            .starts_with("unknown special token `<|nope|>` for cl100k_base"));
         assert_eq!(t.decode_bytes(&all).unwrap(), text.as_bytes());
     }
 
@@ -415,10 +455,20 @@ mod tests {
     fn unknown_ids_and_names() {
         let t = Tokenizer::builtin("cl100k_base").unwrap();
         let e = t.decode_bytes(&[1, 100256]).unwrap_err().to_string();
-        assert_eq!(e, "token id 100256 at position 1 is not in the vocabulary of cl100k_base (ids 0..100277)");
+        assert_eq!(
+            e,
+            "token id 100256 at position 1 is not in the vocabulary of cl100k_base (ids 0..100277)"
+        );
         let e = Tokenizer::load("no-such-tokenizer", &LoadOptions::default()).unwrap_err();
-        assert!(e.to_string().starts_with("unknown tokenizer `no-such-tokenizer`"));
-        assert_eq!(Tokenizer::load("gpt-4o", &LoadOptions::default()).unwrap().name(), "o200k_base");
+        assert!(e
+            .to_string()
+            .starts_with("unknown tokenizer `no-such-tokenizer`"));
+        assert_eq!(
+            Tokenizer::load("gpt-4o", &LoadOptions::default())
+                .unwrap()
+                .name(),
+            "o200k_base"
+        );
     }
 
     #[test]

@@ -61,7 +61,10 @@ fn check(key: &str) {
             failures.push(format!(
                 "line {}: decode differs: {:?}",
                 i + 1,
-                String::from_utf8_lossy(&back).chars().take(80).collect::<String>()
+                String::from_utf8_lossy(&back)
+                    .chars()
+                    .take(80)
+                    .collect::<String>()
             ));
         }
     }

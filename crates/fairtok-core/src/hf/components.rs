@@ -201,7 +201,10 @@ impl PreStep {
                     }
                     if *split {
                         let r = replacement.len_utf8();
-                        let m: Vec<_> = t.match_indices(*replacement).map(|(i, _)| (i, i + r)).collect();
+                        let m: Vec<_> = t
+                            .match_indices(*replacement)
+                            .map(|(i, _)| (i, i + r))
+                            .collect();
                         push_splits(&t, first, &m, Behavior::MergedWithNext, false, &mut out);
                     } else {
                         out.push((t, first));
@@ -315,7 +318,8 @@ pub(crate) fn byte_level_chars() -> [char; 256] {
     let mut table = ['\0'; 256];
     let mut n = 0u32;
     for b in 0..256u32 {
-        let printable = (0x21..=0x7E).contains(&b) || (0xA1..=0xAC).contains(&b) || (0xAE..=0xFF).contains(&b);
+        let printable =
+            (0x21..=0x7E).contains(&b) || (0xA1..=0xAC).contains(&b) || (0xAE..=0xFF).contains(&b);
         table[b as usize] = if printable {
             char::from_u32(b).unwrap()
         } else {
@@ -394,10 +398,12 @@ impl Decoder {
         let mut bytes = content.as_bytes().to_vec();
         for step in &self.per_token {
             bytes = match step {
-                TokenDecode::ByteLevel => match std::str::from_utf8(&bytes).ok().and_then(byte_level_decode) {
-                    Some(b) => b,
-                    None => bytes,
-                },
+                TokenDecode::ByteLevel => {
+                    match std::str::from_utf8(&bytes).ok().and_then(byte_level_decode) {
+                        Some(b) => b,
+                        None => bytes,
+                    }
+                }
                 TokenDecode::Replace(from, to) => match std::str::from_utf8(&bytes) {
                     Ok(s) if !from.is_empty() => s.replace(from.as_str(), to).into_bytes(),
                     _ => bytes,
@@ -445,7 +451,10 @@ impl Decoder {
 pub(crate) fn parse_byte_token(t: &[u8]) -> Option<u8> {
     if t.len() == 6 && t.starts_with(b"<0x") && t[5] == b'>' {
         let hex = std::str::from_utf8(&t[3..5]).ok()?;
-        if hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()) {
+        if hex
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase())
+        {
             return u8::from_str_radix(hex, 16).ok();
         }
     }
@@ -490,7 +499,10 @@ mod tests {
         assert_eq!(t[b'\n' as usize], 'Ċ');
         assert_eq!(t[b'a' as usize], 'a');
         let all: String = t.iter().collect();
-        assert_eq!(byte_level_decode(&all).unwrap(), (0..=255u8).collect::<Vec<_>>());
+        assert_eq!(
+            byte_level_decode(&all).unwrap(),
+            (0..=255u8).collect::<Vec<_>>()
+        );
         assert_eq!(byte_level_decode("€"), None);
     }
 

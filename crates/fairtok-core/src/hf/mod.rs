@@ -229,8 +229,10 @@ impl HfModel {
             }
             let (mut start, mut stop) = (m.start(), m.end());
             if tok.single_word {
-                let start_ok = start == 0 || !text[..start].chars().next_back().is_some_and(is_word_char);
-                let stop_ok = stop == text.len() || !text[stop..].chars().next().is_some_and(is_word_char);
+                let start_ok =
+                    start == 0 || !text[..start].chars().next_back().is_some_and(is_word_char);
+                let stop_ok =
+                    stop == text.len() || !text[stop..].chars().next().is_some_and(is_word_char);
                 if !start_ok || !stop_ok {
                     continue;
                 }
@@ -240,16 +242,23 @@ impl HfModel {
                 start = trimmed.max(start_offset);
             }
             if tok.rstrip {
-                stop += text[stop..].len() - text[stop..].trim_start_matches(char::is_whitespace).len();
+                stop +=
+                    text[stop..].len() - text[stop..].trim_start_matches(char::is_whitespace).len();
             }
             if start_offset < start {
-                emit(Span::Text(text[start_offset..start].into(), first && start_offset == 0));
+                emit(Span::Text(
+                    text[start_offset..start].into(),
+                    first && start_offset == 0,
+                ));
             }
             emit(Span::Token(tok.id));
             start_offset = stop;
         }
         if start_offset < text.len() {
-            emit(Span::Text(text[start_offset..].into(), first && start_offset == 0));
+            emit(Span::Text(
+                text[start_offset..].into(),
+                first && start_offset == 0,
+            ));
         }
     }
 }
@@ -384,7 +393,11 @@ impl Loader<'_> {
             .filter(|m| m.is_object())
             .ok_or_else(|| self.err("$", "missing object `model`"))?;
         let model_kind = model_v.get("type").and_then(Value::as_str).unwrap_or(
-            if model_v.get("merges").is_some() { "BPE" } else { "?" },
+            if model_v.get("merges").is_some() {
+                "BPE"
+            } else {
+                "?"
+            },
         );
         if model_kind != "BPE" {
             return Err(self.unsupported("model", model_kind, "BPE"));
@@ -427,7 +440,8 @@ impl Loader<'_> {
     }
 
     fn normalizer(&self, v: &Value, at: &str) -> Result<Normalizer> {
-        const SUPPORTED: &str = "NFC, NFD, NFKC, NFKD, Lowercase, Replace, Prepend, Strip, Sequence";
+        const SUPPORTED: &str =
+            "NFC, NFD, NFKC, NFKD, Lowercase, Replace, Prepend, Strip, Sequence";
         Ok(match self.kind(v, at)? {
             "NFC" => Normalizer::Nfc,
             "NFD" => Normalizer::Nfd,
@@ -435,7 +449,10 @@ impl Loader<'_> {
             "NFKD" => Normalizer::Nfkd,
             "Lowercase" => Normalizer::Lowercase,
             "Replace" => Normalizer::Replace(
-                self.pattern(v.get("pattern").unwrap_or(&Value::Null), &format!("{at}.pattern"))?,
+                self.pattern(
+                    v.get("pattern").unwrap_or(&Value::Null),
+                    &format!("{at}.pattern"),
+                )?,
                 self.str_field(v, "content", at)?.to_owned(),
             ),
             "Prepend" => Normalizer::Prepend(self.str_field(v, "prepend", at)?.to_owned()),
@@ -524,7 +541,9 @@ impl Loader<'_> {
                     Some("always") => Prepend::Always,
                     Some("first") => Prepend::First,
                     Some("never") => Prepend::Never,
-                    Some(other) => return Err(self.err(at, format!("unknown prepend_scheme `{other}`"))),
+                    Some(other) => {
+                        return Err(self.err(at, format!("unknown prepend_scheme `{other}`")))
+                    }
                     None => {
                         if self.bool_field(v, "add_prefix_space", true) {
                             Prepend::Always
@@ -572,7 +591,11 @@ impl Loader<'_> {
                     single_word: self.bool_field(t, "single_word", false),
                     lstrip: self.bool_field(t, "lstrip", false),
                     rstrip: self.bool_field(t, "rstrip", false),
-                    normalized: self.bool_field(t, "normalized", !self.bool_field(t, "special", false)),
+                    normalized: self.bool_field(
+                        t,
+                        "normalized",
+                        !self.bool_field(t, "special", false),
+                    ),
                 })
             })
             .collect()
@@ -618,7 +641,10 @@ impl Loader<'_> {
         let at = "$.model";
         if let Some(d) = m.get("dropout").and_then(Value::as_f64) {
             if d != 0.0 {
-                return Err(self.err(at, format!("dropout {d} makes encoding random; fairtok needs it null")));
+                return Err(self.err(
+                    at,
+                    format!("dropout {d} makes encoding random; fairtok needs it null"),
+                ));
             }
         }
         let vocab_v = m
@@ -630,7 +656,12 @@ impl Loader<'_> {
             let id = v
                 .as_u64()
                 .filter(|&id| id < u32::MAX as u64)
-                .ok_or_else(|| self.err(&format!("{at}.vocab[{k:?}]"), "id is not an integer in 0..2^32"))?;
+                .ok_or_else(|| {
+                    self.err(
+                        &format!("{at}.vocab[{k:?}]"),
+                        "id is not an integer in 0..2^32",
+                    )
+                })?;
             vocab.insert(k.clone(), id as u32);
         }
         let merges_v = m
@@ -646,7 +677,12 @@ impl Loader<'_> {
                     let mut parts = s.split(' ');
                     match (parts.next(), parts.next(), parts.next()) {
                         (Some(a), Some(b), None) => (a, b),
-                        _ => return Err(self.err(&mat, format!("merge {s:?} is not two tokens separated by one space"))),
+                        _ => {
+                            return Err(self.err(
+                                &mat,
+                                format!("merge {s:?} is not two tokens separated by one space"),
+                            ))
+                        }
                     }
                 }
                 Value::Array(pair) if pair.len() == 2 && pair.iter().all(Value::is_string) => {
@@ -673,9 +709,11 @@ impl Loader<'_> {
         }
         let unk = match m.get("unk_token").and_then(Value::as_str) {
             None => None,
-            Some(u) => Some(*vocab.get(u).ok_or_else(|| {
-                self.err(at, format!("unk_token {u:?} is not in the vocab"))
-            })?),
+            Some(u) => Some(
+                *vocab
+                    .get(u)
+                    .ok_or_else(|| self.err(at, format!("unk_token {u:?} is not in the vocab")))?,
+            ),
         };
         let byte_fallback = if self.bool_field(m, "byte_fallback", false) {
             // A missing `<0xXX>` token makes that byte fall back to the unknown token, as in HF.
@@ -708,7 +746,8 @@ impl Loader<'_> {
     }
 
     fn decoder(&self, v: &Value, at: &str, dec: &mut Decoder) -> Result<()> {
-        const SUPPORTED: &str = "ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, Sequence";
+        const SUPPORTED: &str =
+            "ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, Sequence";
         match self.kind(v, at)? {
             "Sequence" => {
                 let items = v
@@ -727,17 +766,32 @@ impl Loader<'_> {
                     .get("pattern")
                     .and_then(|p| p.get("String"))
                     .and_then(Value::as_str)
-                    .ok_or_else(|| self.err(at, "only {\"String\": ...} patterns are supported in a Replace decoder"))?;
-                dec.per_token
-                    .push(TokenDecode::Replace(from.to_owned(), self.str_field(v, "content", at)?.to_owned()));
+                    .ok_or_else(|| {
+                        self.err(
+                            at,
+                            "only {\"String\": ...} patterns are supported in a Replace decoder",
+                        )
+                    })?;
+                dec.per_token.push(TokenDecode::Replace(
+                    from.to_owned(),
+                    self.str_field(v, "content", at)?.to_owned(),
+                ));
             }
             "Strip" => {
-                let c = self.str_field(v, "content", at)?.chars().next().unwrap_or(' ');
+                let c = self
+                    .str_field(v, "content", at)?
+                    .chars()
+                    .next()
+                    .unwrap_or(' ');
                 let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0) as usize;
                 dec.strip = Some((c, n("start"), n("stop")));
             }
             "Metaspace" => {
-                let r = self.str_field(v, "replacement", at)?.chars().next().unwrap_or('▁');
+                let r = self
+                    .str_field(v, "replacement", at)?
+                    .chars()
+                    .next()
+                    .unwrap_or('▁');
                 dec.per_token.push(TokenDecode::Metaspace(r));
                 let scheme = v.get("prepend_scheme").and_then(Value::as_str);
                 dec.strip_first_space = match scheme {
@@ -885,20 +939,42 @@ mod tests {
             "t.json: unsupported model `WordPiece` (fairtok supports: BPE)"
         );
         let e = load(&TINY.replace("WhitespaceSplit", "BertPreTokenizer")).unwrap_err();
-        assert!(e.to_string().contains("unsupported pre_tokenizer `BertPreTokenizer`"), "{e}");
-        let e = load(&TINY.replace(r#""normalizer": null"#, r#""normalizer": {"type": "Precompiled"}"#)).unwrap_err();
-        assert!(e.to_string().contains("unsupported normalizer `Precompiled`"), "{e}");
-        let e = load(&TINY.replace(r#""decoder": null"#, r#""decoder": {"type": "WordPiece"}"#)).unwrap_err();
-        assert!(e.to_string().contains("unsupported decoder `WordPiece`"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("unsupported pre_tokenizer `BertPreTokenizer`"),
+            "{e}"
+        );
+        let e = load(&TINY.replace(
+            r#""normalizer": null"#,
+            r#""normalizer": {"type": "Precompiled"}"#,
+        ))
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("unsupported normalizer `Precompiled`"),
+            "{e}"
+        );
+        let e = load(&TINY.replace(r#""decoder": null"#, r#""decoder": {"type": "WordPiece"}"#))
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("unsupported decoder `WordPiece`"),
+            "{e}"
+        );
         let e = load(r#"{"model": {"type": "Unigram", "vocab": []}}"#).unwrap_err();
         assert!(e.to_string().contains("unsupported model `Unigram`"), "{e}");
     }
 
     #[test]
     fn malformed_documents() {
-        assert!(load("{not json").unwrap_err().to_string().starts_with("t.json: not valid JSON"));
+        assert!(load("{not json")
+            .unwrap_err()
+            .to_string()
+            .starts_with("t.json: not valid JSON"));
         let e = load(&TINY.replace(r#""a b""#, r#""a x""#)).unwrap_err();
-        assert_eq!(e.to_string(), "t.json: $.model.merges[0]: token \"x\" is not in the vocab");
+        assert_eq!(
+            e.to_string(),
+            "t.json: $.model.merges[0]: token \"x\" is not in the vocab"
+        );
         let e = load(&TINY.replace(r#""a b""#, r#""a b c""#)).unwrap_err();
         assert!(e.to_string().contains("not two tokens"), "{e}");
         let e = load(r#"[1, 2]"#).unwrap_err();
@@ -908,7 +984,10 @@ mod tests {
     #[test]
     fn unknown_characters_fuse_into_unk() {
         let json = TINY
-            .replace(r#""unk_token": null"#, r#""unk_token": "<unk>", "fuse_unk": true"#)
+            .replace(
+                r#""unk_token": null"#,
+                r#""unk_token": "<unk>", "fuse_unk": true"#,
+            )
             .replace(r#""bc": 5"#, r#""bc": 5, "<unk>": 7"#);
         let m = load(&json).unwrap();
         let mut out = vec![];

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, Rust unit and integration tests (conformance on the
+# shared data), and the randomized differential test against the Python reference libraries.
+#
+# Usage: scripts/test.sh            (from anywhere; needs ../shared beside the checkout,
+#                                    or FAIRTOK_SHARED pointing at it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export FAIRTOK_SHARED="${FAIRTOK_SHARED:-$root/../shared}"
+if [ ! -d "$FAIRTOK_SHARED/conformance" ]; then
+  echo "scripts/test.sh: shared data not found at $FAIRTOK_SHARED (set FAIRTOK_SHARED)" >&2
+  exit 1
+fi
+
+# The reference libraries, pinned to the versions that made shared/conformance.
+venv="$root/.venv"
+if ! "$venv/bin/python" -c 'import tiktoken, tokenizers' 2>/dev/null; then
+  echo "== setting up $venv (tiktoken, tokenizers)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r tests/python/requirements.txt
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo build --release"
+cargo build --release --workspace --quiet
+echo "== cargo test"
+cargo test --workspace --quiet 2>&1 | tee /tmp/fairtok-cargo-test.log | grep -v '^$'
+grep -q "test result: FAILED" /tmp/fairtok-cargo-test.log && exit 1
+echo "== differential test against tiktoken and HF tokenizers (random strings, fixed seed)"
+"$venv/bin/python" tests/python/differential.py --fairtok target/release/fairtok \
+  --shared "$FAIRTOK_SHARED" --count "${FAIRTOK_DIFF_COUNT:-3000}"
