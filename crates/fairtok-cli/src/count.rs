@@ -3,7 +3,31 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use clap::Args;
+
 use crate::*;
+
+/// Arguments of `fairtok count`.
+#[derive(Args)]
+pub(crate) struct CountArgs {
+    /// Tokenizers, comma-separated (default: cl100k_base,o200k_base,r50k_base,p50k_base).
+    #[arg(short = 't', long = "tokenizer", value_delimiter = ',')]
+    tokenizers: Vec<String>,
+    /// Pre-tokenizer pattern for .tiktoken files: cl100k, o200k, r50k, p50k, llama3, qwen3 or a regex.
+    #[arg(long)]
+    pattern: Option<String>,
+    #[command(flatten)]
+    enc: EncArgs,
+    /// Price in USD per million tokens: one for all tokenizers, or one per tokenizer
+    /// (comma-separated, in -t order). Adds the cost of each file.
+    #[arg(long, value_delimiter = ',')]
+    price: Vec<f64>,
+    /// Print {"files": [{"path", "tokenizer", "tokens", "bytes", "chars"}]} instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Files to count (default: the bundled FLORES-200 dev sample, Korean and English).
+    files: Vec<PathBuf>,
+}
 
 #[derive(serde::Serialize)]
 struct CountRow {
@@ -12,26 +36,40 @@ struct CountRow {
     tokens: usize,
     bytes: usize,
     chars: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_usd: Option<f64>,
 }
 
-pub(crate) fn run(
-    tokenizers: Vec<String>,
-    pattern: Option<String>,
-    enc: &EncArgs,
-    json: bool,
-    files: Vec<PathBuf>,
-) -> CliResult {
-    let specs: Vec<String> = if tokenizers.is_empty() {
+/// One price per tokenizer from `--price` (empty, one for all, or one each).
+pub(crate) fn prices_for(price: &[f64], n: usize) -> CliResult<Vec<f64>> {
+    match price.len() {
+        0 => Ok(vec![]),
+        1 => Ok(vec![price[0]; n]),
+        k if k == n => Ok(price.to_vec()),
+        k => Err(Failure(format!(
+            "--price: {k} prices for {n} tokenizers; give one price, or one per tokenizer"
+        ))),
+    }
+}
+
+/// The tokenizers to use: the given ones, or the default built-ins.
+pub(crate) fn specs_or_default(tokenizers: &[String]) -> Vec<String> {
+    if tokenizers.is_empty() {
         fairtok_core::builtin::NAMES
             .iter()
             .map(|s| s.to_string())
             .collect()
     } else {
-        tokenizers
-    };
+        tokenizers.to_vec()
+    }
+}
+
+pub(crate) fn run(args: CountArgs) -> CliResult {
+    let specs = specs_or_default(&args.tokenizers);
+    let prices = prices_for(&args.price, specs.len())?;
     // Read and check every input before the (slower) tokenizer loading, so bad input fails fast.
-    let inputs: Vec<(String, String)> = if files.is_empty() {
-        samples::FLORES_DEV[..2]
+    let inputs: Vec<(String, String)> = if args.files.is_empty() {
+        fairtok_eval::samples::FLORES_DEV[..2]
             .iter()
             .map(|(lang, text)| {
                 (
@@ -41,19 +79,19 @@ pub(crate) fn run(
             })
             .collect()
     } else {
-        files
+        args.files
             .iter()
             .map(|f| {
                 let name = display(f);
-                let text = text_of(read_input(f)?, &name, enc.lossy)?;
+                let text = text_of(read_input(f)?, &name, args.enc.lossy)?;
                 Ok((name, text))
             })
             .collect::<CliResult<_>>()?
     };
-    let opts = enc.options();
+    let opts = args.enc.options();
     let mut rows = vec![];
-    for spec in &specs {
-        let t = load(spec, &pattern)?;
+    for (i, spec) in specs.iter().enumerate() {
+        let t = load(spec, &args.pattern)?;
         for (path, text) in &inputs {
             let tokens = t
                 .encode_with(text, &opts)
@@ -65,12 +103,13 @@ pub(crate) fn run(
                 tokens,
                 bytes: text.len(),
                 chars: text.chars().count(),
+                cost_usd: prices.get(i).map(|p| tokens as f64 * p / 1e6),
             });
         }
     }
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
-    if json {
+    if args.json {
         serde_json::to_writer_pretty(&mut w, &serde_json::json!({ "files": rows }))
             .map_err(|e| out_err(e.into()))?;
         w.write_all(b"\n").map_err(out_err)?;
@@ -88,9 +127,13 @@ pub(crate) fn run(
             .unwrap_or(9)
             .max(9);
         let mut s = format!(
-            "{:<pw$}  {:<tw$}  {:>10}  {:>10}  {:>10}  {:>11}  {:>11}\n",
+            "{:<pw$}  {:<tw$}  {:>10}  {:>10}  {:>10}  {:>11}  {:>11}",
             "file", "tokenizer", "tokens", "bytes", "chars", "bytes/token", "chars/token"
         );
+        if !prices.is_empty() {
+            s.push_str(&format!("  {:>10}", "cost $"));
+        }
+        s.push('\n');
         for r in &rows {
             let per = |x: usize| {
                 if r.tokens == 0 {
@@ -100,7 +143,7 @@ pub(crate) fn run(
                 }
             };
             s.push_str(&format!(
-                "{:<pw$}  {:<tw$}  {:>10}  {:>10}  {:>10}  {:>11.3}  {:>11.3}\n",
+                "{:<pw$}  {:<tw$}  {:>10}  {:>10}  {:>10}  {:>11.3}  {:>11.3}",
                 r.path,
                 r.tokenizer,
                 r.tokens,
@@ -109,6 +152,10 @@ pub(crate) fn run(
                 per(r.bytes),
                 per(r.chars)
             ));
+            if let Some(c) = r.cost_usd {
+                s.push_str(&format!("  {c:>10.4}"));
+            }
+            s.push('\n');
         }
         w.write_all(s.as_bytes()).map_err(out_err)?;
     }

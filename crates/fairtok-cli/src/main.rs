@@ -7,7 +7,7 @@ mod count;
 mod decode;
 mod encode;
 mod info;
-mod samples;
+mod parity;
 
 use std::io::{self, BufRead, Read, Write};
 use std::path::PathBuf;
@@ -68,21 +68,14 @@ enum Command {
     ///
     /// Without files, counts the bundled FLORES-200 dev sample (Korean and English). Without -t,
     /// uses every default built-in tokenizer.
-    Count {
-        /// Tokenizers, comma-separated (default: cl100k_base,o200k_base,r50k_base,p50k_base).
-        #[arg(short = 't', long = "tokenizer", value_delimiter = ',')]
-        tokenizers: Vec<String>,
-        /// Pre-tokenizer pattern for .tiktoken files: cl100k, o200k, r50k, p50k, llama3, qwen3 or a regex.
-        #[arg(long)]
-        pattern: Option<String>,
-        #[command(flatten)]
-        enc: EncArgs,
-        /// Print {"files": [{"path", "tokenizer", "tokens", "bytes", "chars"}]} instead of a table.
-        #[arg(long)]
-        json: bool,
-        /// Files to count (default: the bundled sample).
-        files: Vec<PathBuf>,
-    },
+    Count(count::CountArgs),
+    /// Measure the token premium of each language against a pivot, on a parallel corpus.
+    ///
+    /// Every line is encoded on its own. Per tokenizer and language: tokens, premium
+    /// (tokens / pivot tokens), mean per-line premium, bytes, characters and words per token,
+    /// cost with --price; per tokenizer, the Gini coefficient across languages. Without
+    /// arguments: every default built-in tokenizer on the bundled FLORES-200 dev sample.
+    Parity(parity::ParityArgs),
     /// Show a tokenizer's vocabulary size, special tokens, pattern and origin.
     Info {
         #[command(flatten)]
@@ -180,13 +173,8 @@ fn run(cli: Cli) -> CliResult {
             lossy,
             file,
         } => decode::run(&tok, jsonl, lossy, &file),
-        Command::Count {
-            tokenizers,
-            pattern,
-            enc,
-            json,
-            files,
-        } => count::run(tokenizers, pattern, &enc, json, files),
+        Command::Count(args) => count::run(args),
+        Command::Parity(args) => parity::run(args),
         Command::Info { tok, json } => info::run(&tok, json),
     }
 }

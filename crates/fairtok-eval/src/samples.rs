@@ -1,6 +1,8 @@
 //! The parallel sample bundled in the binary: FLORES-200 dev for eight languages (CC BY-SA 4.0,
 //! see `assets/flores200-dev/README.md`).
 
+use crate::corpus::ParallelCorpus;
+
 /// `(FLORES code, text)` of every bundled language, Korean and English first.
 pub const FLORES_DEV: &[(&str, &str)] = &[
     (
@@ -36,3 +38,14 @@ pub const FLORES_DEV: &[(&str, &str)] = &[
         include_str!("../assets/flores200-dev/vie_Latn.dev"),
     ),
 ];
+
+/// The bundled sample as a parallel corpus.
+pub fn flores_dev() -> ParallelCorpus {
+    ParallelCorpus::from_texts(
+        "FLORES-200 dev (bundled sample, CC BY-SA 4.0)",
+        FLORES_DEV
+            .iter()
+            .map(|(l, t)| (l.to_string(), t.to_string())),
+    )
+    .expect("the bundled sample is aligned")
+}

@@ -1,0 +1,86 @@
+//! Errors of the evaluation crate.
+
+use std::path::PathBuf;
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while measuring parity.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file or directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// A corpus file is not UTF-8.
+    #[error("{path}:{line}: invalid UTF-8 at byte offset {offset}")]
+    InvalidUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line of the bad byte.
+        line: usize,
+        /// Its byte offset in the file.
+        offset: usize,
+    },
+    /// Two languages have different numbers of lines.
+    #[error("line counts differ: {first} has {first_lines} lines, {other} has {other_lines}")]
+    Misaligned {
+        /// The first language's file.
+        first: String,
+        /// Its line count.
+        first_lines: usize,
+        /// The differing file.
+        other: String,
+        /// Its line count.
+        other_lines: usize,
+    },
+    /// A corpus file has no line.
+    #[error("{0}: empty file")]
+    EmptyFile(String),
+    /// A directory has no corpus file.
+    #[error("{0}: no files named <lang>.<ext>")]
+    EmptyDir(PathBuf),
+    /// No language was given.
+    #[error("no languages to compare")]
+    NoLanguages,
+    /// A language (or the pivot) is not in the corpus.
+    #[error("unknown language `{lang}`: not in {place} (available: {})", available.join(", "))]
+    UnknownLanguage {
+        /// The requested code.
+        lang: String,
+        /// The corpus.
+        place: String,
+        /// The codes it has.
+        available: Vec<String>,
+    },
+    /// Two files give the same language code.
+    #[error("language `{lang}` given twice: {} and {}", first.display(), second.display())]
+    DuplicateLanguage {
+        /// The code.
+        lang: String,
+        /// The first file.
+        first: PathBuf,
+        /// The second file.
+        second: PathBuf,
+    },
+    /// Encoding failed.
+    #[error("{tokenizer}: {lang} line {line}: {source}")]
+    Encode {
+        /// The tokenizer.
+        tokenizer: String,
+        /// The language.
+        lang: String,
+        /// The 1-based line.
+        line: usize,
+        /// The encoder's error.
+        source: Box<fairtok_core::Error>,
+    },
+    /// The prices do not match the tokenizers.
+    #[error("{0}")]
+    Price(String),
+}

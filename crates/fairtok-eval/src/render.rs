@@ -1,0 +1,398 @@
+//! Renderers of a [`Report`]: a terminal table, Markdown, JSON and a self-contained HTML page
+//! with one inline-SVG bar chart per tokenizer (no scripts, no external fonts or styles).
+
+use std::fmt::Write as _;
+
+use crate::metrics::{LanguageStats, Report, TokenizerReport};
+
+/// Languages of one tokenizer, highest premium first (ties by code).
+fn by_premium(t: &TokenizerReport) -> Vec<&LanguageStats> {
+    let mut v: Vec<&LanguageStats> = t.languages.iter().collect();
+    v.sort_by(|a, b| b.premium.total_cmp(&a.premium).then(a.lang.cmp(&b.lang)));
+    v
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The terminal table: one block per tokenizer, sorted by premium; ANSI colour if `color`.
+pub fn table(r: &Report, color: bool) -> String {
+    let paint = |s: String, premium: f64| {
+        if !color {
+            return s;
+        }
+        let code = if premium > 1.5 {
+            "31"
+        } else if premium > 1.1 {
+            "33"
+        } else {
+            "32"
+        };
+        format!("\x1b[{code}m{s}\x1b[0m")
+    };
+    let bold = |s: String| {
+        if color {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s
+        }
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "corpus: {}   pivot: {}", r.corpus, r.pivot);
+    for t in &r.tokenizers {
+        let has_cost = t.price_usd_per_million.is_some();
+        let _ = writeln!(out);
+        let mut head = format!(
+            "{}  (vocab {}, Gini {:.4})",
+            t.name,
+            thousands(t.vocab_size as u64),
+            t.gini
+        );
+        if let Some(p) = t.price_usd_per_million {
+            let _ = write!(head, "  ${p}/M tokens");
+        }
+        let _ = writeln!(out, "{}", bold(head));
+        let lw = t
+            .languages
+            .iter()
+            .map(|l| l.lang.len())
+            .max()
+            .unwrap_or(4)
+            .max(8);
+        let _ = write!(
+            out,
+            "  {:<lw$}  {:>8}  {:>9}  {:>11}  {:>9}  {:>9}  {:>8}",
+            "language", "premium", "mean/line", "tokens", "bytes/tok", "chars/tok", "tok/word"
+        );
+        if has_cost {
+            let _ = write!(out, "  {:>10}", "cost $");
+        }
+        let _ = writeln!(out);
+        for l in by_premium(t) {
+            let prem = paint(format!("{:>8.3}", l.premium), l.premium);
+            let _ = write!(
+                out,
+                "  {:<lw$}  {}  {:>9.3}  {:>11}  {:>9.3}  {:>9.3}  {:>8.3}",
+                l.lang,
+                prem,
+                l.mean_line_premium,
+                thousands(l.tokens),
+                l.bytes_per_token,
+                l.chars_per_token,
+                l.tokens_per_word
+            );
+            if let Some(c) = l.cost_usd {
+                let _ = write!(out, "  {c:>10.4}");
+            }
+            let _ = writeln!(out);
+        }
+    }
+    out
+}
+
+fn md_table(out: &mut String, t: &TokenizerReport) {
+    let has_cost = t.price_usd_per_million.is_some();
+    out.push_str("| language | premium | mean line premium | tokens | bytes | chars | words | bytes/token | chars/token | tokens/word |");
+    if has_cost {
+        out.push_str(" cost (USD) |");
+    }
+    out.push_str("\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    if has_cost {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for l in by_premium(t) {
+        let _ = write!(
+            out,
+            "| {} | {:.3} | {:.3} | {} | {} | {} | {} | {:.3} | {:.3} | {:.3} |",
+            l.lang,
+            l.premium,
+            l.mean_line_premium,
+            l.tokens,
+            l.bytes,
+            l.chars,
+            l.words,
+            l.bytes_per_token,
+            l.chars_per_token,
+            l.tokens_per_word
+        );
+        if let Some(c) = l.cost_usd {
+            let _ = write!(out, " {c:.4} |");
+        }
+        out.push('\n');
+    }
+}
+
+/// Markdown: a premium matrix (languages × tokenizers), then the full table per tokenizer.
+pub fn markdown(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Token premium vs {}\n", r.pivot);
+    let _ = writeln!(
+        out,
+        "Corpus: {}. Premium = tokens(language) / tokens({}).\n",
+        r.corpus, r.pivot
+    );
+    out.push_str("| language |");
+    for t in &r.tokenizers {
+        let _ = write!(out, " {} |", t.name);
+    }
+    out.push_str("\n|---|");
+    for _ in &r.tokenizers {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    if let Some(first) = r.tokenizers.first() {
+        for l in by_premium(first) {
+            let _ = write!(out, "| {} |", l.lang);
+            for t in &r.tokenizers {
+                let p = t
+                    .languages
+                    .iter()
+                    .find(|x| x.lang == l.lang)
+                    .map_or(0.0, |x| x.premium);
+                let _ = write!(out, " {p:.3} |");
+            }
+            out.push('\n');
+        }
+    }
+    out.push_str("| **Gini** |");
+    for t in &r.tokenizers {
+        let _ = write!(out, " {:.4} |", t.gini);
+    }
+    out.push('\n');
+    for t in &r.tokenizers {
+        let _ = writeln!(out, "\n## {} (vocabulary {})\n", t.name, t.vocab_size);
+        md_table(&mut out, t);
+    }
+    out
+}
+
+/// JSON, as documented in the README.
+pub fn json(r: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(r).expect("a report serializes");
+    s.push('\n');
+    s
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One horizontal bar chart of the premium per language.
+fn svg_chart(t: &TokenizerReport, pivot: &str) -> String {
+    let langs = by_premium(t);
+    let (row, top, label_w, chart_w) = (18.0, 28.0, 96.0, 560.0);
+    let max = langs.iter().map(|l| l.premium).fold(1.0f64, f64::max);
+    let scale_max = (max * 2.0).ceil() / 2.0; // round up to 0.5
+    let x = |v: f64| label_w + v / scale_max * chart_w;
+    let h = top + row * langs.len() as f64 + 10.0;
+    let w = label_w + chart_w + 70.0;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="token premium per language, {}">"#,
+        esc(&t.name)
+    );
+    // Grid every 0.5.
+    let mut v = 0.0;
+    while v <= scale_max + 1e-9 {
+        let _ = write!(
+            s,
+            r##"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2:.1}" stroke="#ddd"/><text x="{0:.1}" y="{3}" text-anchor="middle" class="tick">{4:.1}</text>"##,
+            x(v),
+            top - 6.0,
+            h - 10.0,
+            top - 10.0,
+            v
+        );
+        v += 0.5;
+    }
+    for (i, l) in langs.iter().enumerate() {
+        let y = top + row * i as f64;
+        let color = if l.lang == pivot {
+            "#888"
+        } else if l.premium > 1.5 {
+            "#d9534f"
+        } else if l.premium > 1.0 {
+            "#f0ad4e"
+        } else {
+            "#5cb85c"
+        };
+        let _ = write!(
+            s,
+            r#"<text x="{lx}" y="{ty:.1}" text-anchor="end" class="lang">{lang}</text><rect class="bar" x="{x0}" y="{by:.1}" width="{bw:.1}" height="{bh}" fill="{color}"><title>{lang}: {p:.3}</title></rect><text x="{vx:.1}" y="{ty:.1}" class="val">{p:.3}</text>"#,
+            lx = label_w - 6.0,
+            ty = y + row * 0.72,
+            lang = esc(&l.lang),
+            x0 = label_w,
+            by = y + 2.0,
+            bw = (x(l.premium) - label_w).max(0.5),
+            bh = row - 4.0,
+            vx = x(l.premium) + 4.0,
+            p = l.premium,
+        );
+    }
+    let _ = write!(
+        s,
+        r##"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2:.1}" stroke="#333" stroke-dasharray="4 3"/><text x="{0:.1}" y="{3:.1}" class="tick" text-anchor="middle">parity</text></svg>"##,
+        x(1.0),
+        top - 4.0,
+        h - 10.0,
+        h - 1.0
+    );
+    s
+}
+
+/// A self-contained HTML page: summary, one SVG bar chart per tokenizer, the full tables.
+pub fn html(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>fairtok parity report: {corpus}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }}
+table {{ border-collapse: collapse; margin: 1em 0; font-size: 14px; }}
+th, td {{ border: 1px solid #ccc; padding: 3px 8px; text-align: right; }}
+th:first-child, td:first-child {{ text-align: left; }}
+.chart text {{ font: 11px sans-serif; fill: #222; }}
+.chart .tick {{ fill: #777; }}
+.hi {{ background: #fbe3e2; }} .mid {{ background: #fdf1dd; }} .ok {{ background: #e3f3e3; }}
+</style></head><body>
+<h1>Token premium vs {pivot}</h1>
+<p>Corpus: <b>{corpus}</b>. Every line is encoded on its own; premium = tokens(language) / tokens({pivot}).
+Gini = inequality of the token totals across the languages shown (0 = every language costs the same).</p>
+"#,
+        corpus = esc(&r.corpus),
+        pivot = esc(&r.pivot)
+    );
+    out.push_str("<h2>Summary</h2>\n<table id=\"summary\"><tr><th>language</th>");
+    for t in &r.tokenizers {
+        let _ = write!(out, "<th>{}</th>", esc(&t.name));
+    }
+    out.push_str("</tr>\n");
+    if let Some(first) = r.tokenizers.first() {
+        for l in by_premium(first) {
+            let _ = write!(out, "<tr><td>{}</td>", esc(&l.lang));
+            for t in &r.tokenizers {
+                let p = t
+                    .languages
+                    .iter()
+                    .find(|x| x.lang == l.lang)
+                    .map_or(0.0, |x| x.premium);
+                let class = if p > 1.5 {
+                    "hi"
+                } else if p > 1.0 {
+                    "mid"
+                } else {
+                    "ok"
+                };
+                let _ = write!(out, "<td class=\"{class}\">{p:.3}</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+    }
+    out.push_str("<tr><th>Gini</th>");
+    for t in &r.tokenizers {
+        let _ = write!(out, "<th>{:.4}</th>", t.gini);
+    }
+    out.push_str("</tr></table>\n");
+    for t in &r.tokenizers {
+        let _ = write!(
+            out,
+            "<h2 id=\"{id}\">{name}</h2>\n<p>Vocabulary {vocab}; Gini {gini:.4}; highest premium: {high}.{price}</p>\n",
+            id = esc(&t.name),
+            name = esc(&t.name),
+            vocab = thousands(t.vocab_size as u64),
+            gini = t.gini,
+            high = esc(&t.highest_premium.join(", ")),
+            price = t
+                .price_usd_per_million
+                .map(|p| format!(" Price: ${p} per million tokens."))
+                .unwrap_or_default()
+        );
+        out.push_str(&svg_chart(t, &r.pivot));
+        out.push_str("\n<table><tr><th>language</th><th>premium</th><th>mean line premium</th><th>tokens</th><th>bytes</th><th>chars</th><th>words</th><th>bytes/token</th><th>chars/token</th><th>tokens/word</th>");
+        if t.price_usd_per_million.is_some() {
+            out.push_str("<th>cost (USD)</th>");
+        }
+        out.push_str("</tr>\n");
+        for l in by_premium(t) {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td>",
+                esc(&l.lang),
+                l.premium,
+                l.mean_line_premium,
+                l.tokens,
+                l.bytes,
+                l.chars,
+                l.words,
+                l.bytes_per_token,
+                l.chars_per_token,
+                l.tokens_per_word
+            );
+            if let Some(c) = l.cost_usd {
+                let _ = write!(out, "<td>{c:.4}</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("<p><small>Made by fairtok.</small></p>\n</body></html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::measure;
+    use crate::samples::flores_dev;
+
+    #[test]
+    fn renderers_show_every_language() {
+        let corpus = flores_dev()
+            .select(&["kor_Hang".into(), "jpn_Jpan".into()], "eng_Latn")
+            .unwrap();
+        let tok = fairtok_core::Tokenizer::builtin("o200k_base").unwrap();
+        let r = measure(&[tok], &corpus, "eng_Latn", &[2.5], &|_| {}).unwrap();
+        let t = table(&r, false);
+        let m = markdown(&r);
+        let h = html(&r);
+        for s in [&t, &m, &h] {
+            for lang in ["kor_Hang", "jpn_Jpan", "eng_Latn"] {
+                assert!(s.contains(lang), "{s}");
+            }
+        }
+        assert!(h.contains("<svg") && h.contains("<rect") && !h.contains("<script"));
+        assert!(!t.contains('\x1b'));
+        assert!(table(&r, true).contains("\x1b[31m") || table(&r, true).contains("\x1b[33m"));
+        let v: serde_json::Value = serde_json::from_str(&json(&r)).unwrap();
+        assert_eq!(v["tokenizers"][0]["languages"][0]["lang"], "kor_Hang");
+        assert!(
+            v["tokenizers"][0]["languages"][0]["cost_usd"]
+                .as_f64()
+                .unwrap()
+                > 0.0
+        );
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(100), "100");
+    }
+}
