@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, Rust unit and integration tests (conformance on the
-# shared data), and the randomized differential test against the Python reference libraries.
+# shared data), the randomized differential test against the Python reference libraries, and
+# the Python package's tests.
 #
 # Usage: scripts/test.sh            (from anywhere; needs ../shared beside the checkout,
 #                                    or FAIRTOK_SHARED pointing at it)
@@ -15,7 +16,7 @@ fi
 
 # The reference libraries, pinned to the versions that made shared/conformance.
 venv="$root/.venv"
-if ! "$venv/bin/python" -c 'import tiktoken, tokenizers' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import tiktoken, tokenizers, pytest, transformers' 2>/dev/null; then
   echo "== setting up $venv (tiktoken, tokenizers)"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r tests/python/requirements.txt
@@ -33,3 +34,5 @@ grep -q "test result: FAILED" /tmp/fairtok-cargo-test.log && exit 1
 echo "== differential test against tiktoken and HF tokenizers (random strings, fixed seed)"
 "$venv/bin/python" tests/python/differential.py --fairtok target/release/fairtok \
   --shared "$FAIRTOK_SHARED" --count "${FAIRTOK_DIFF_COUNT:-3000}"
+echo "== Python package (pip install ., pytest against tiktoken, HF tokenizers, transformers)"
+FAIRTOK_BIN="$root/target/release/fairtok" scripts/test-python.sh

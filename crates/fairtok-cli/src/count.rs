@@ -93,10 +93,12 @@ pub(crate) fn run(args: CountArgs) -> CliResult {
     for (i, spec) in specs.iter().enumerate() {
         let t = load(spec, &args.pattern)?;
         for (path, text) in &inputs {
-            let tokens = t
-                .encode_with(text, &opts)
-                .map_err(|e| Failure(format!("{path}: {e}")))?
-                .len();
+            let tokens = if args.enc.is_default() {
+                t.count_parallel(text, args.enc.threads())
+            } else {
+                t.encode_with(text, &opts).map(|ids| ids.len())
+            }
+            .map_err(|e| Failure(format!("{path}: {e}")))?;
             rows.push(CountRow {
                 path: path.clone(),
                 tokenizer: t.name().to_owned(),

@@ -13,7 +13,11 @@ pub(crate) fn run(tok: &TokArgs, enc: &EncArgs, jsonl: bool, file: &Path) -> Cli
     let mut w = io::BufWriter::new(stdout.lock());
     if !jsonl {
         let text = text_of(read_input(file)?, &name, enc.lossy)?;
-        let ids = t.encode_with(&text, &opts)?;
+        let ids = if enc.is_default() {
+            t.encode_parallel(&text, enc.threads())?
+        } else {
+            t.encode_with(&text, &opts)?
+        };
         write_ids(&mut w, &ids).map_err(out_err)?;
         return w.flush().map_err(out_err);
     }

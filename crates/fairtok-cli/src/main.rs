@@ -4,10 +4,12 @@
 //! a call into `fairtok-core`.
 
 mod count;
+mod count_pretokens;
 mod decode;
 mod encode;
 mod info;
 mod parity;
+mod train;
 
 use std::io::{self, BufRead, Read, Write};
 use std::path::PathBuf;
@@ -76,6 +78,17 @@ enum Command {
     /// cost with --price; per tokenizer, the Gini coefficient across languages. Without
     /// arguments: every default built-in tokenizer on the bundled FLORES-200 dev sample.
     Parity(parity::ParityArgs),
+    /// Train a byte-level BPE vocabulary (tokenizer.json or .tiktoken) on text files.
+    ///
+    /// Files are streamed (plain, .gz, .zst, JSON lines, Parquet, directories), pre-tokenized
+    /// with the same engine as encoding, counted in parallel, and merged with incremental pair
+    /// counts.
+    Train(train::TrainArgs),
+    /// Count the pre-tokens of a corpus into a mergeable Parquet counts file.
+    ///
+    /// Columns piece (large_binary) and count (int64), the language tag and the pattern (with
+    /// its hash) in the file metadata; `train --counts` merges such files.
+    CountPretokens(count_pretokens::CountArgs),
     /// Show a tokenizer's vocabulary size, special tokens, pattern and origin.
     Info {
         #[command(flatten)]
@@ -108,9 +121,24 @@ pub(crate) struct EncArgs {
     /// Replace invalid UTF-8 in the input with U+FFFD instead of failing.
     #[arg(long)]
     pub lossy: bool,
+    /// Threads for large inputs (default: all cores). The ids are the same for any number.
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 impl EncArgs {
+    /// The number of threads to use.
+    pub(crate) fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
+
+    /// Whether the default encoding rule applies (so the parallel and counting paths may be used).
+    pub(crate) fn is_default(&self) -> bool {
+        self.special.is_none() && !self.add_special
+    }
+
     pub(crate) fn options(&self) -> EncodeOptions {
         let specials = match self.special.as_deref() {
             None => Specials::Default,
@@ -175,6 +203,8 @@ fn run(cli: Cli) -> CliResult {
         } => decode::run(&tok, jsonl, lossy, &file),
         Command::Count(args) => count::run(args),
         Command::Parity(args) => parity::run(args),
+        Command::Train(args) => train::run(args),
+        Command::CountPretokens(args) => count_pretokens::run(args),
         Command::Info { tok, json } => info::run(&tok, json),
     }
 }

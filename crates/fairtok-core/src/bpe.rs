@@ -136,6 +136,67 @@ where
     }
 }
 
+/// Longest piece [`merge_scan`] takes; longer pieces go through the heap ([`merge`]).
+pub(crate) const SCAN_MAX: usize = 48;
+
+/// tiktoken's rule for a short piece of bytes, with no heap and no allocation: scan for the
+/// leftmost pair of lowest rank, merge it, repeat. `O(n²)` lookups, which for `n <= SCAN_MAX`
+/// is cheaper than the heap. `rank(bytes)` is the rank (= id) of a token. Gives exactly the
+/// same ids as [`merge`] (see the tests).
+pub(crate) fn merge_scan(
+    piece: &[u8],
+    byte_ids: &[u32; 256],
+    rank: impl Fn(&[u8]) -> Option<u32>,
+    out: &mut Vec<u32>,
+) {
+    let n = piece.len();
+    debug_assert!((2..=SCAN_MAX).contains(&n));
+    // Part k covers piece[bounds[k]..bounds[k + 1]], has id ids[k], and merging it with part
+    // k + 1 has rank ranks[k] (u32::MAX: cannot merge).
+    let mut bounds = [0u8; SCAN_MAX + 1];
+    let mut ids = [0u32; SCAN_MAX];
+    let mut ranks = [u32::MAX; SCAN_MAX];
+    for k in 0..n {
+        bounds[k] = k as u8;
+        ids[k] = byte_ids[piece[k] as usize];
+    }
+    bounds[n] = n as u8;
+    for k in 0..n - 1 {
+        ranks[k] = rank(&piece[k..k + 2]).unwrap_or(u32::MAX);
+    }
+    let mut m = n;
+    loop {
+        let (mut best, mut at) = (u32::MAX, 0);
+        for (k, &r) in ranks[..m - 1].iter().enumerate() {
+            if r < best {
+                best = r;
+                at = k;
+            }
+        }
+        if best == u32::MAX {
+            break;
+        }
+        // Merge part `at` with part `at + 1`.
+        ids[at] = best;
+        bounds.copy_within(at + 2..=m, at + 1);
+        ids.copy_within(at + 2..m, at + 1);
+        ranks.copy_within(at + 2..m, at + 1);
+        m -= 1;
+        let span = |a: usize, b: usize| {
+            rank(&piece[bounds[a] as usize..bounds[b] as usize]).unwrap_or(u32::MAX)
+        };
+        ranks[at] = if at + 1 < m {
+            span(at, at + 2)
+        } else {
+            u32::MAX
+        };
+        if at > 0 {
+            ranks[at - 1] = span(at - 1, at + 1);
+        }
+    }
+    out.extend_from_slice(&ids[..m]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +235,16 @@ mod tests {
         out
     }
 
+    fn small_merge(piece: &[u8], ranks: &FxHashMap<Vec<u8>, u32>) -> Vec<u32> {
+        let mut byte_ids = [0u32; 256];
+        for b in b'a'..=b'd' {
+            byte_ids[b as usize] = ranks.get(&vec![b]).copied().unwrap_or(0);
+        }
+        let mut out = vec![];
+        merge_scan(piece, &byte_ids, |t| ranks.get(t).copied(), &mut out);
+        out
+    }
+
     #[test]
     fn merges_by_lowest_rank_then_leftmost() {
         let mut ranks = FxHashMap::default();
@@ -190,6 +261,7 @@ mod tests {
         assert_eq!(heap_merge(b"aaa", &ranks), vec![7]);
         for piece in [&b"abcabcaab"[..], b"cba", b"aaaaaaa", b"babababc"] {
             assert_eq!(heap_merge(piece, &ranks), scan_merge(piece, &ranks));
+            assert_eq!(small_merge(piece, &ranks), scan_merge(piece, &ranks));
         }
     }
 
@@ -225,6 +297,9 @@ mod tests {
                 let len = 1 + (next() % 24) as usize;
                 let piece: Vec<u8> = (0..len).map(|_| b'a' + (next() % 4) as u8).collect();
                 assert_eq!(heap_merge(&piece, &ranks), scan_merge(&piece, &ranks));
+                if piece.len() >= 2 {
+                    assert_eq!(small_merge(&piece, &ranks), scan_merge(&piece, &ranks));
+                }
             }
         }
     }

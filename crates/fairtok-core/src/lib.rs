@@ -28,8 +28,10 @@ pub mod builtin;
 mod error;
 pub mod hf;
 pub mod pattern;
+mod split;
 pub mod tiktoken;
 mod tokenizer;
+pub mod write;
 
 pub use error::{Error, Result};
 pub use tokenizer::{EncodeOptions, Format, LoadOptions, Specials, Tokenizer};

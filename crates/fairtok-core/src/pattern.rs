@@ -12,6 +12,7 @@
 //! them.
 
 use crate::error::{Error, Result};
+use crate::split::Splitter;
 
 /// cl100k_base (GPT-4, GPT-3.5), with tiktoken's possessive quantifiers.
 pub const CL100K: &str = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s";
@@ -62,24 +63,46 @@ pub fn resolve(name_or_regex: &str) -> &str {
         .unwrap_or(name_or_regex)
 }
 
-/// A compiled pre-tokenizer regular expression, in the engine of the reference library.
+/// A compiled pre-tokenizer, in the engine of the reference library (or an exact, faster
+/// equivalent of it).
 #[derive(Debug)]
-pub enum Regex {
+pub struct Regex {
+    inner: Inner,
+}
+
+#[derive(Debug)]
+enum Inner {
     /// tiktoken's engine.
     Fancy(fancy_regex::Regex),
     /// Hugging Face tokenizers' engine.
     Onig(onig::Regex),
+    /// A hand-written splitter with exactly the pieces `fancy-regex` finds for a built-in
+    /// pattern (see the `split` module).
+    Builtin(Splitter),
 }
 
 impl Regex {
-    /// Compiles `pattern` as tiktoken does.
+    /// Compiles `pattern` as tiktoken does. The built-in patterns ([`CL100K`], [`O200K`],
+    /// [`R50K`]) get a hand-written splitter that finds exactly the same pieces, in linear time.
     pub fn tiktoken(pattern: &str) -> Result<Regex> {
+        if let Some(sp) = Splitter::for_pattern(pattern) {
+            return Ok(Regex {
+                inner: Inner::Builtin(sp),
+            });
+        }
+        Regex::fancy(pattern)
+    }
+
+    /// Compiles `pattern` with `fancy-regex` only (no hand-written splitter).
+    pub fn fancy(pattern: &str) -> Result<Regex> {
         fancy_regex::RegexBuilder::new(pattern)
             // tiktoken keeps fancy-regex's default limit and panics past it; fairtok allows far
             // more backtracking and reports an error instead of panicking.
             .backtrack_limit(100_000_000)
             .build()
-            .map(Regex::Fancy)
+            .map(|re| Regex {
+                inner: Inner::Fancy(re),
+            })
             .map_err(|e| Error::Pattern {
                 pattern: pattern.to_owned(),
                 reason: e.to_string(),
@@ -89,17 +112,41 @@ impl Regex {
     /// Compiles `pattern` as Hugging Face tokenizers does (Oniguruma, Ruby syntax).
     pub fn oniguruma(pattern: &str) -> Result<Regex> {
         onig::Regex::new(pattern)
-            .map(Regex::Onig)
+            .map(|re| Regex {
+                inner: Inner::Onig(re),
+            })
             .map_err(|e| Error::Pattern {
                 pattern: pattern.to_owned(),
                 reason: e.description().to_owned(),
             })
     }
 
+    /// Whether this is a hand-written splitter for a built-in pattern.
+    pub fn is_builtin_splitter(&self) -> bool {
+        matches!(self.inner, Inner::Builtin(_))
+    }
+
+    /// Whether a piece always ends right before any letter that follows a line feed, so that
+    /// the text can be cut there and split in parts with the same result (true for the
+    /// built-in splitters, whose patterns never let a piece continue from `\n` into a letter).
+    pub(crate) fn cuts_before_line_start_letters(&self) -> bool {
+        self.is_builtin_splitter()
+    }
+
+    /// Whether the character at byte `i` of `text` is a letter (`\p{L}`) in the splitter's
+    /// own tables (false for engines without a hand-written splitter).
+    pub(crate) fn starts_letter(&self, text: &str, i: usize) -> bool {
+        match &self.inner {
+            Inner::Builtin(sp) => sp.is_letter_at(text.as_bytes(), i),
+            _ => false,
+        }
+    }
+
     /// Calls `f(start, end)` for each successive non-overlapping match in `text`, left to right.
     pub fn for_each_match(&self, text: &str, mut f: impl FnMut(usize, usize)) -> Result<()> {
-        match self {
-            Regex::Fancy(re) => {
+        match &self.inner {
+            Inner::Builtin(sp) => sp.for_each_piece(text, f),
+            Inner::Fancy(re) => {
                 for m in re.find_iter(text) {
                     let m = m.map_err(|e| Error::Pretokenize {
                         offset: 0,
@@ -108,7 +155,7 @@ impl Regex {
                     f(m.start(), m.end());
                 }
             }
-            Regex::Onig(re) => {
+            Inner::Onig(re) => {
                 for (s, e) in re.find_iter(text) {
                     f(s, e);
                 }
@@ -133,6 +180,7 @@ mod tests {
     fn all_named_patterns_compile_in_both_engines() {
         for (name, p) in NAMED {
             Regex::tiktoken(p).unwrap_or_else(|e| panic!("{name}: {e}"));
+            Regex::fancy(p).unwrap_or_else(|e| panic!("{name}: {e}"));
             if !p.contains("++") && !p.contains("?+") && !p.contains("}+") {
                 Regex::oniguruma(p).unwrap_or_else(|e| panic!("{name}: {e}"));
             }

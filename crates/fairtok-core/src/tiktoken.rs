@@ -22,6 +22,31 @@ use crate::pattern::Regex;
 /// valid standard base64 token and a decimal rank. Duplicate ranks and duplicate token bytes are
 /// errors.
 pub fn parse_ranks(data: &[u8], origin: &str) -> Result<Vec<(Vec<u8>, u32)>> {
+    parse_ranks_checked(data, origin, true)
+}
+
+/// A decimal `u32`, digits only.
+fn parse_u32(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 10 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (b - b'0') as u64;
+    }
+    u32::try_from(v).ok()
+}
+
+/// [`parse_ranks`], optionally without the duplicate checks (for the bundled files, which are
+/// fixed and checked by the tests).
+pub(crate) fn parse_ranks_checked(
+    data: &[u8],
+    origin: &str,
+    check_duplicates: bool,
+) -> Result<Vec<(Vec<u8>, u32)>> {
     let line_err = |line: usize, reason: String| Error::TiktokenLine {
         path: origin.to_owned(),
         line,
@@ -58,20 +83,21 @@ pub fn parse_ranks(data: &[u8], origin: &str) -> Result<Vec<(Vec<u8>, u32)>> {
                     format!("invalid base64 {:?}: {e}", String::from_utf8_lossy(tok)),
                 )
             })?;
-        let rank: u32 = std::str::from_utf8(rank)
-            .ok()
-            .and_then(|r| r.parse().ok())
-            .ok_or_else(|| {
-                line_err(
-                    lineno,
-                    format!(
-                        "rank {:?} is not an integer in 0..2^32",
-                        String::from_utf8_lossy(rank)
-                    ),
-                )
-            })?;
+        let rank: u32 = parse_u32(rank).ok_or_else(|| {
+            line_err(
+                lineno,
+                format!(
+                    "rank {:?} is not an integer in 0..2^32",
+                    String::from_utf8_lossy(rank)
+                ),
+            )
+        })?;
         if bytes.is_empty() {
             return Err(line_err(lineno, "empty token".into()));
+        }
+        if !check_duplicates {
+            out.push((bytes, rank));
+            continue;
         }
         if let Some(prev) = by_rank.insert(rank, lineno) {
             return Err(line_err(
@@ -81,7 +107,7 @@ pub fn parse_ranks(data: &[u8], origin: &str) -> Result<Vec<(Vec<u8>, u32)>> {
         }
         out.push((bytes, rank));
     }
-    for (i, (bytes, _)) in out.iter().enumerate() {
+    for (i, (bytes, _)) in out.iter().enumerate().filter(|_| check_duplicates) {
         if let Some(prev) = by_bytes.insert(bytes, i) {
             let line = |idx: usize| {
                 // Recover line numbers for the message: ranks are unique, look them up.
@@ -106,10 +132,27 @@ pub fn parse_ranks(data: &[u8], origin: &str) -> Result<Vec<(Vec<u8>, u32)>> {
     Ok(out)
 }
 
+/// Tokens of up to this many bytes are looked up by a packed integer key.
+const SHORT: usize = 7;
+
+/// Packs up to [`SHORT`] bytes and their length into a `u64` (distinct for distinct slices).
+#[inline(always)]
+fn pack(t: &[u8]) -> u64 {
+    let mut k = (t.len() as u64) << 56;
+    for (i, &b) in t.iter().enumerate() {
+        k |= (b as u64) << (8 * i);
+    }
+    k
+}
+
 /// A tiktoken-style encoder: ranks, pattern and special tokens.
 #[derive(Debug)]
 pub struct TiktokenModel {
-    encoder: FxHashMap<Box<[u8]>, u32>,
+    /// Tokens of at most [`SHORT`] bytes, keyed by their bytes packed into a `u64`: hashing an
+    /// integer is much cheaper than hashing a slice, and most lookups (merge candidates) are short.
+    short: FxHashMap<u64, u32>,
+    /// Longer tokens, keyed by their bytes.
+    long: FxHashMap<Box<[u8]>, u32>,
     byte_ids: [u32; 256],
     regex: Regex,
     specials: Vec<(String, u32)>,
@@ -125,13 +168,20 @@ impl TiktokenModel {
         origin: &str,
     ) -> Result<TiktokenModel> {
         let regex = Regex::tiktoken(pattern)?;
-        let mut encoder = FxHashMap::with_capacity_and_hasher(ranks.len(), Default::default());
+        let n_short = ranks.iter().filter(|(b, _)| b.len() <= SHORT).count();
+        let mut short = FxHashMap::with_capacity_and_hasher(n_short, Default::default());
+        let mut long =
+            FxHashMap::with_capacity_and_hasher(ranks.len() - n_short, Default::default());
         let mut byte_ids = [u32::MAX; 256];
         for (bytes, rank) in ranks {
             if bytes.len() == 1 {
                 byte_ids[bytes[0] as usize] = rank;
             }
-            encoder.insert(bytes.into_boxed_slice(), rank);
+            if bytes.len() <= SHORT {
+                short.insert(pack(&bytes), rank);
+            } else {
+                long.insert(bytes.into_boxed_slice(), rank);
+            }
         }
         if let Some(b) = byte_ids.iter().position(|&r| r == u32::MAX) {
             return Err(Error::Vocab {
@@ -152,7 +202,8 @@ impl TiktokenModel {
             )
         };
         Ok(TiktokenModel {
-            encoder,
+            short,
+            long,
             byte_ids,
             regex,
             specials,
@@ -165,9 +216,14 @@ impl TiktokenModel {
         &self.specials
     }
 
-    /// Iterates over `(bytes, rank)` of the ordinary tokens, in no particular order.
-    pub fn ranks(&self) -> impl Iterator<Item = (&[u8], u32)> {
-        self.encoder.iter().map(|(b, &r)| (&**b, r))
+    /// The rank (= id) of the token with these bytes.
+    #[inline(always)]
+    fn rank(&self, t: &[u8]) -> Option<u32> {
+        if t.len() <= SHORT {
+            self.short.get(&pack(t)).copied()
+        } else {
+            self.long.get(t).copied()
+        }
     }
 
     /// tiktoken's `encode_ordinary`: special-token text is ordinary text.
@@ -208,6 +264,55 @@ impl TiktokenModel {
         self.encode_span(&text[start..], start, out, &mut scratch)
     }
 
+    /// The number of tokens `encode_ordinary` gives, without keeping the ids.
+    pub fn count_ordinary(&self, text: &str) -> Result<usize> {
+        let mut scratch = Scratch::default();
+        let mut buf = Vec::with_capacity(64);
+        let mut n = 0;
+        let bytes = text.as_bytes();
+        self.regex.for_each_match(text, |s, e| {
+            let piece = &bytes[s..e];
+            if self.rank(piece).is_some() {
+                n += 1;
+            } else {
+                buf.clear();
+                self.encode_piece(piece, &mut buf, &mut scratch);
+                n += buf.len();
+            }
+        })?;
+        Ok(n)
+    }
+
+    /// Byte offsets that cut `text` into about `parts` spans that the pre-tokenizer splits
+    /// exactly as it splits the whole text (cuts are before a letter that starts a line), so
+    /// the spans can be encoded in parallel. Returns `[0, ..., text.len()]`; just `[0, len]`
+    /// when the pre-tokenizer gives no such guarantee or no cut point is found.
+    pub fn cut_points(&self, text: &str, parts: usize) -> Vec<usize> {
+        let s = text.as_bytes();
+        let mut cuts = vec![0];
+        if parts > 1 && self.regex.cuts_before_line_start_letters() {
+            for k in 1..parts {
+                let target = (s.len() * k / parts).max(*cuts.last().unwrap());
+                // Search forward from the target for "\n" followed by a letter.
+                let mut i = target;
+                while let Some(off) = s[i..].iter().position(|&b| b == b'\n') {
+                    let p = i + off + 1;
+                    if p >= s.len() {
+                        break;
+                    }
+                    if self.regex.starts_letter(text, p) {
+                        cuts.push(p);
+                        break;
+                    }
+                    i = p;
+                }
+            }
+        }
+        cuts.push(s.len());
+        cuts.dedup();
+        cuts
+    }
+
     /// Encodes `text` (which starts at byte `offset` of the caller's text) without specials.
     fn encode_span(
         &self,
@@ -230,9 +335,19 @@ impl TiktokenModel {
     }
 
     /// Encodes one pre-token.
+    #[inline]
     fn encode_piece(&self, piece: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
-        if let Some(&id) = self.encoder.get(piece) {
+        if let Some(id) = self.rank(piece) {
             out.push(id);
+            return;
+        }
+        self.merge_piece(piece, out, scratch);
+    }
+
+    /// Runs the merge loop on a piece that is not itself a token.
+    fn merge_piece(&self, piece: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
+        if piece.len() <= bpe::SCAN_MAX {
+            bpe::merge_scan(piece, &self.byte_ids, |t| self.rank(t), out);
             return;
         }
         scratch.symbols.clear();
@@ -243,9 +358,8 @@ impl TiktokenModel {
                 .map(|(i, &b)| Symbol::new(self.byte_ids[b as usize], i, i + 1)),
         );
         bpe::merge(scratch, out, |a, b| {
-            self.encoder
-                .get(&piece[a.start as usize..b.end as usize])
-                .map(|&r| (r, r))
+            self.rank(&piece[a.start as usize..b.end as usize])
+                .map(|r| (r, r))
         });
     }
 }

@@ -99,7 +99,7 @@ impl Tokenizer {
 
     fn builtin_from(b: &builtin::Builtin) -> Result<Tokenizer> {
         let origin = format!("built-in ({}, bundled)", b.ranks_file);
-        let ranks = tiktoken::parse_ranks(b.ranks, &origin)?;
+        let ranks = tiktoken::parse_ranks_checked(b.ranks, &origin, false)?;
         let specials = b
             .specials
             .iter()
@@ -124,7 +124,7 @@ impl Tokenizer {
             .map_or(0, |m| m as usize + 1);
         let mut decoder: Vec<Option<Box<[u8]>>> = vec![None; n];
         for (bytes, rank) in &ranks {
-            decoder[*rank as usize] = Some(bytes.clone().into_boxed_slice());
+            decoder[*rank as usize] = Some(bytes.as_slice().into());
         }
         for (s, id) in &specials {
             decoder[*id as usize] = Some(s.as_bytes().into());
@@ -173,6 +173,10 @@ impl Tokenizer {
             (Some(p), _) => (pattern::resolve(p).to_owned(), known_specials(&name)),
             (None, Some(b)) => (b.pattern.to_owned(), known_specials(&name)),
             (None, None) if name == "llama3" => (pattern::LLAMA3.to_owned(), known_specials(&name)),
+            // A sidecar `FILE.json` (written by `fairtok train`) brings pattern and specials.
+            (None, None) if crate::write::sidecar_path(path).is_file() => {
+                crate::write::read_sidecar(&crate::write::sidecar_path(path))?
+            }
             (None, None) => {
                 return Err(Error::Usage(format!(
                     "{origin}: a .tiktoken file needs --pattern (one of {} or a regex)",
@@ -300,6 +304,63 @@ impl Tokenizer {
         }
     }
 
+    /// The number of tokens [`Tokenizer::encode`] gives, without keeping the ids.
+    pub fn count(&self, text: &str) -> Result<usize> {
+        match &self.engine {
+            Engine::Tiktoken(m) => m.count_ordinary(text),
+            Engine::Hf(_) => Ok(self.encode(text)?.len()),
+        }
+    }
+
+    /// [`Tokenizer::encode`] on up to `threads` threads. The text is cut only where the
+    /// pre-tokenizer is known to split the same way on the parts as on the whole (before a
+    /// letter that starts a line, for the built-in patterns), so the ids are identical to a
+    /// single-threaded encode. Other tokenizers encode on one thread.
+    pub fn encode_parallel(&self, text: &str, threads: usize) -> Result<Vec<u32>> {
+        let parts = self.parallel_parts(text, threads, |t| self.encode(t))?;
+        Ok(parts.concat())
+    }
+
+    /// [`Tokenizer::count`] on up to `threads` threads (see [`Tokenizer::encode_parallel`]).
+    pub fn count_parallel(&self, text: &str, threads: usize) -> Result<usize> {
+        Ok(self
+            .parallel_parts(text, threads, |t| self.count(t))?
+            .into_iter()
+            .sum())
+    }
+
+    fn parallel_parts<T: Send>(
+        &self,
+        text: &str,
+        threads: usize,
+        f: impl Fn(&str) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        let cuts = match &self.engine {
+            // Below ~1 MB threads cost more than they save.
+            Engine::Tiktoken(m) if threads > 1 && text.len() >= 1 << 20 => {
+                m.cut_points(text, threads)
+            }
+            _ => vec![0, text.len()],
+        };
+        if cuts.len() <= 2 {
+            return Ok(vec![f(text)?]);
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = cuts
+                .windows(2)
+                .map(|w| {
+                    let part = &text[w[0]..w[1]];
+                    let f = &f;
+                    scope.spawn(move || f(part))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("an encoder thread panicked"))
+                .collect()
+        })
+    }
+
     fn special_ids(&self, names: &[String]) -> Result<Vec<u32>> {
         let specials = self.special_tokens();
         names
@@ -398,6 +459,14 @@ mod tests {
     }
 
     #[test]
+    fn bundled_rank_files_have_no_duplicates() {
+        // The built-ins load without the duplicate checks; this is where they are checked.
+        for b in builtin::BUILTINS {
+            tiktoken::parse_ranks(b.ranks, b.name).unwrap();
+        }
+    }
+
+    #[test]
     fn builtins_load_with_tiktoken_sizes() {
         for (name, n) in [
             ("cl100k_base", 100277),
@@ -469,6 +538,23 @@ mod tests {
                 .name(),
             "o200k_base"
         );
+    }
+
+    #[test]
+    fn parallel_encode_and_count_equal_sequential() {
+        let t = Tokenizer::builtin("o200k_base").unwrap();
+        let mut text = String::new();
+        for i in 0..40_000 {
+            text.push_str(&format!(
+                "Line {i}: 한국어 text, don't stop!\n  indented {i}\n"
+            ));
+        }
+        assert!(text.len() > 1 << 20);
+        let seq = t.encode(&text).unwrap();
+        assert_eq!(t.encode_parallel(&text, 2).unwrap(), seq);
+        assert_eq!(t.encode_parallel(&text, 7).unwrap(), seq);
+        assert_eq!(t.count_parallel(&text, 3).unwrap(), seq.len());
+        assert_eq!(t.count(&text).unwrap(), seq.len());
     }
 
     #[test]

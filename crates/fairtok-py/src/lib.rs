@@ -1,0 +1,517 @@
+//! # fairtok-py
+//!
+//! The native half of the `fairtok` Python package: `fairtok._fairtok`. It exposes one class,
+//! [`CoreTokenizer`], a thin wrapper over [`fairtok_core::Tokenizer`] that encodes and decodes
+//! with the GIL released. The tiktoken-compatible API (`fairtok.Encoding`, `get_encoding`, ...)
+//! is written in Python on top of it (`python/fairtok/`), where argument handling follows
+//! tiktoken's exactly.
+//!
+//! Errors of the core map to Python exceptions by kind (see [`to_py_err`]): a missing or
+//! unreadable file is an `OSError` (`FileNotFoundError`, ...), an id outside the vocabulary a
+//! `KeyError`, everything else a `ValueError`; the message is always the core's.
+
+#![warn(missing_docs)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use fairtok_core::{builtin, EncodeOptions, Error, Format, LoadOptions, Specials, Tokenizer};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyIsADirectoryError, PyKeyError, PyOSError, PyPermissionError,
+    PyValueError,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString};
+
+// `CoreTokenizer` shares one `Tokenizer` between Python threads and the batch workers.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Tokenizer>();
+};
+
+/// The most native threads one batch call starts, whatever `num_threads` asks: the work is
+/// CPU-bound, and a thread per text of a huge batch could exhaust the process.
+const MAX_THREADS: usize = 256;
+
+/// The most disallowed-string sets whose matchers one tokenizer keeps.
+const MATCHER_CACHE: usize = 32;
+
+/// Texts shorter than this (in UTF-8 bytes) are encoded without releasing the GIL.
+const DETACH_BYTES: usize = 1024;
+
+/// Maps an error of the core to the Python exception a tiktoken user expects, with the core's
+/// message.
+fn to_py_err(e: Error) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        Error::Io { source, .. } => match source.kind() {
+            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
+            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
+            std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(msg),
+            _ => PyOSError::new_err(msg),
+        },
+        Error::UnknownId { .. } => PyKeyError::new_err(msg),
+        _ => PyValueError::new_err(msg),
+    }
+}
+
+/// Why an encode call did not give ids.
+enum EncodeError {
+    /// The text contains this disallowed special token (tiktoken raises `ValueError`).
+    Disallowed(String),
+    /// The core failed.
+    Core(Error),
+}
+
+impl EncodeError {
+    /// The Python exception: tiktoken's exact message for a disallowed special token.
+    fn into_py_err(self, py: Python<'_>) -> PyErr {
+        match self {
+            EncodeError::Core(e) => to_py_err(e),
+            EncodeError::Disallowed(token) => {
+                let repr = match PyString::new(py, &token).repr() {
+                    Ok(r) => r.to_string(),
+                    Err(e) => return e,
+                };
+                PyValueError::new_err(format!(
+                    "Encountered text corresponding to disallowed special token {repr}.\n\
+                     If you want this text to be encoded as a special token, pass it to \
+                     `allowed_special`, e.g. `allowed_special={{{repr}, ...}}`.\n\
+                     If you want this text to be encoded as normal text, disable the check for \
+                     this token by passing `disallowed_special=(enc.special_tokens_set - {{{repr}}})`.\n\
+                     To disable this check for all special tokens, pass `disallowed_special=()`.\n"
+                ))
+            }
+        }
+    }
+}
+
+/// Finds the first of a set of strings in a text: leftmost, then longest.
+struct Matcher {
+    automaton: AhoCorasick,
+    /// The strings, in the automaton's pattern order (sorted, deduplicated).
+    strings: Vec<String>,
+}
+
+/// One encode request, resolved from tiktoken's `allowed_special` / `disallowed_special`.
+struct Request {
+    opts: EncodeOptions,
+    /// The disallowed strings, if any is given.
+    disallowed: Option<Arc<Matcher>>,
+}
+
+impl Request {
+    fn ordinary() -> Request {
+        Request {
+            opts: EncodeOptions {
+                specials: Specials::None,
+                ..Default::default()
+            },
+            disallowed: None,
+        }
+    }
+
+    fn encode(&self, tok: &Tokenizer, text: &str) -> Result<Vec<u32>, EncodeError> {
+        if let Some(d) = &self.disallowed {
+            if let Some(m) = d.automaton.find(text) {
+                return Err(EncodeError::Disallowed(
+                    d.strings[m.pattern().as_usize()].clone(),
+                ));
+            }
+        }
+        tok.encode_with(text, &self.opts).map_err(EncodeError::Core)
+    }
+}
+
+/// A loaded tokenizer (built-in, `.tiktoken` or `tokenizer.json`). Use `fairtok.Encoding`, which
+/// wraps it with tiktoken's API.
+#[pyclass(frozen, module = "fairtok._fairtok")]
+pub struct CoreTokenizer {
+    tok: Tokenizer,
+    /// The names of the special tokens, sorted by id.
+    specials: Vec<(String, u32)>,
+    /// bytes → id for `encode_single_token`, built on first use.
+    reverse: OnceLock<HashMap<Box<[u8]>, u32>>,
+    /// Matchers of the disallowed sets seen lately (building one costs more than encoding a
+    /// short text; most calls use the same set, all the special tokens).
+    matchers: Mutex<HashMap<Vec<String>, Arc<Matcher>>>,
+}
+
+impl CoreTokenizer {
+    fn new(tok: Tokenizer) -> CoreTokenizer {
+        let specials = tok.special_tokens();
+        CoreTokenizer {
+            tok,
+            specials,
+            reverse: OnceLock::new(),
+            matchers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Resolves tiktoken's `allowed_special` (names that are not special tokens of this
+    /// tokenizer are ignored, as in tiktoken) and `disallowed_special` (any strings).
+    fn request(&self, allowed: Vec<String>, disallowed: Vec<String>) -> PyResult<Request> {
+        let mut allowed: Vec<String> = allowed
+            .into_iter()
+            .filter(|a| self.specials.iter().any(|s| &s.0 == a))
+            .collect();
+        allowed.sort();
+        allowed.dedup();
+        let specials = if allowed.is_empty() {
+            Specials::None
+        } else if allowed.len() == self.specials.len() {
+            Specials::All
+        } else {
+            Specials::Only(allowed)
+        };
+        let disallowed = if disallowed.is_empty() {
+            None
+        } else {
+            Some(self.matcher(disallowed)?)
+        };
+        Ok(Request {
+            opts: EncodeOptions {
+                specials,
+                ..Default::default()
+            },
+            disallowed,
+        })
+    }
+
+    /// The matcher of a set of disallowed strings, from the cache or built.
+    fn matcher(&self, mut strings: Vec<String>) -> PyResult<Arc<Matcher>> {
+        strings.sort();
+        strings.dedup();
+        // A poisoned lock only means another thread panicked while holding it; the map is
+        // still a valid cache.
+        let mut cache = self.matchers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(m) = cache.get(&strings) {
+            return Ok(m.clone());
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&strings)
+            .map_err(|e| PyValueError::new_err(format!("disallowed_special: {e}")))?;
+        let m = Arc::new(Matcher {
+            automaton,
+            strings: strings.clone(),
+        });
+        if cache.len() >= MATCHER_CACHE {
+            cache.clear();
+        }
+        cache.insert(strings, m.clone());
+        Ok(m)
+    }
+
+    /// Runs `f` on the text, releasing the GIL unless the text is short (a release and
+    /// re-acquire costs more than encoding a few words).
+    fn run<T: Send>(&self, py: Python<'_>, text: &str, f: impl FnOnce() -> T + Send) -> T {
+        if text.len() < DETACH_BYTES {
+            f()
+        } else {
+            py.detach(f)
+        }
+    }
+
+    /// Encodes `texts` on up to `num_threads` threads (at most [`MAX_THREADS`]; the calling
+    /// thread is one of them), without the GIL. Results keep the order of `texts`; the error
+    /// returned is that of the first failing text, as tiktoken's `ThreadPoolExecutor.map`
+    /// gives. If the system refuses a thread, the threads already running do the work.
+    fn batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        num_threads: usize,
+        req: &Request,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let tok = &self.tok;
+        let res: Result<Vec<Vec<u32>>, EncodeError> = py.detach(|| {
+            let threads = num_threads.clamp(1, MAX_THREADS).min(texts.len());
+            if threads <= 1 {
+                return texts.iter().map(|t| req.encode(tok, t)).collect();
+            }
+            let next = AtomicUsize::new(0);
+            let work = || {
+                let mut done = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= texts.len() {
+                        break;
+                    }
+                    done.push((i, req.encode(tok, &texts[i])));
+                }
+                done
+            };
+            let mut slots: Vec<Option<Result<Vec<u32>, EncodeError>>> =
+                (0..texts.len()).map(|_| None).collect();
+            std::thread::scope(|s| {
+                let workers: Vec<_> = (1..threads)
+                    .map_while(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
+                    .collect();
+                let mut all = vec![work()];
+                for w in workers {
+                    match w.join() {
+                        Ok(done) => all.push(done),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                }
+                for (i, r) in all.into_iter().flatten() {
+                    slots[i] = Some(r);
+                }
+            });
+            slots
+                .into_iter()
+                .map(|r| r.unwrap_or_else(|| Ok(Vec::new())))
+                .collect()
+        });
+        res.map_err(|e| e.into_py_err(py))
+    }
+}
+
+#[pymethods]
+impl CoreTokenizer {
+    /// Loads a built-in encoding by name (`cl100k_base`, `o200k_base`, ...).
+    #[staticmethod]
+    fn builtin(py: Python<'_>, name: String) -> PyResult<CoreTokenizer> {
+        py.detach(|| Tokenizer::builtin(&name))
+            .map(CoreTokenizer::new)
+            .map_err(to_py_err)
+    }
+
+    /// Loads a `.tiktoken` rank file or a Hugging Face `tokenizer.json` (optionally gzipped).
+    /// `pattern` is the pre-tokenizer of a `.tiktoken` file: `cl100k`, `o200k`, `r50k`, `p50k`,
+    /// `llama3`, `qwen3` or a regex. A built-in or model name that is not an existing path loads
+    /// that built-in.
+    #[staticmethod]
+    #[pyo3(signature = (path, pattern = None))]
+    fn load(py: Python<'_>, path: String, pattern: Option<String>) -> PyResult<CoreTokenizer> {
+        let p = Path::new(&path);
+        let is_name =
+            builtin::find(&path).is_some() || builtin::encoding_name_for_model(&path).is_some();
+        if !p.exists() && is_name {
+            if pattern.is_some() {
+                return Err(PyValueError::new_err(format!(
+                    "{path}: pattern applies to .tiktoken files; a built-in brings its own"
+                )));
+            }
+            return py
+                .detach(|| Tokenizer::load(&path, &LoadOptions::default()))
+                .map(CoreTokenizer::new)
+                .map_err(to_py_err);
+        }
+        py.detach(|| Tokenizer::from_file(p, &LoadOptions { pattern }))
+            .map(CoreTokenizer::new)
+            .map_err(|e| match e {
+                // The core words usage errors for the command line.
+                Error::Usage(m) => PyValueError::new_err(m.replace("--pattern", "`pattern=`")),
+                e => to_py_err(e),
+            })
+    }
+
+    /// Builds a tiktoken-style tokenizer from `{bytes: rank}`, a pattern and `{str: id}`, as
+    /// tiktoken's `Encoding(name, pat_str=..., mergeable_ranks=..., special_tokens=...)`.
+    #[staticmethod]
+    fn from_ranks(
+        py: Python<'_>,
+        name: String,
+        ranks: HashMap<Vec<u8>, u32>,
+        pattern: String,
+        specials: HashMap<String, u32>,
+    ) -> PyResult<CoreTokenizer> {
+        let origin = format!("Encoding({name:?})");
+        let mut ranks: Vec<(Vec<u8>, u32)> = ranks.into_iter().collect();
+        ranks.sort_by_key(|r| r.1);
+        let mut specials: Vec<(String, u32)> = specials.into_iter().collect();
+        specials.sort_by_key(|s| s.1);
+        py.detach(|| Tokenizer::from_ranks(&name, &origin, ranks, &pattern, specials))
+            .map(CoreTokenizer::new)
+            .map_err(to_py_err)
+    }
+
+    /// The tokenizer's name: the built-in's, or the file's stem.
+    #[getter]
+    fn name(&self) -> &str {
+        self.tok.name()
+    }
+
+    /// Where it came from: `built-in (...)` or the file's path.
+    #[getter]
+    fn origin(&self) -> &str {
+        self.tok.origin()
+    }
+
+    /// `"tiktoken"` or `"huggingface"`: whose encoding rule it follows.
+    #[getter]
+    fn format(&self) -> &'static str {
+        match self.tok.format() {
+            Format::Tiktoken => "tiktoken",
+            Format::HuggingFace => "huggingface",
+        }
+    }
+
+    /// One past the largest token id.
+    #[getter]
+    fn n_vocab(&self) -> usize {
+        self.tok.n_vocab()
+    }
+
+    /// The pre-tokenizer pattern, if any.
+    #[getter]
+    fn pattern(&self) -> Option<&str> {
+        self.tok.pattern()
+    }
+
+    /// The special tokens as `[(text, id)]`, sorted by id.
+    fn special_tokens(&self) -> Vec<(String, u32)> {
+        self.specials.clone()
+    }
+
+    /// Encodes with no special token recognised (tiktoken's `encode_ordinary`).
+    fn encode_ordinary<'py>(&self, py: Python<'py>, text: String) -> PyResult<Bound<'py, PyList>> {
+        let req = Request::ordinary();
+        let ids = self
+            .run(py, &text, || req.encode(&self.tok, &text))
+            .map_err(|e| e.into_py_err(py))?;
+        PyList::new(py, ids)
+    }
+
+    /// Encodes with the special tokens in `allowed` recognised, after checking that none of
+    /// `disallowed` occurs in the text (tiktoken's `encode`, arguments already resolved).
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        text: String,
+        allowed: Vec<String>,
+        disallowed: Vec<String>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let req = self.request(allowed, disallowed)?;
+        let ids = self
+            .run(py, &text, || req.encode(&self.tok, &text))
+            .map_err(|e| e.into_py_err(py))?;
+        PyList::new(py, ids)
+    }
+
+    /// The number of tokens of `encode_ordinary(text)`, without building the list.
+    fn count(&self, py: Python<'_>, text: String) -> PyResult<usize> {
+        let req = Request::ordinary();
+        self.run(py, &text, || {
+            req.encode(&self.tok, &text).map(|ids| ids.len())
+        })
+        .map_err(|e| e.into_py_err(py))
+    }
+
+    /// `encode` over many texts on up to `num_threads` threads, with the GIL released.
+    fn encode_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        num_threads: usize,
+        allowed: Vec<String>,
+        disallowed: Vec<String>,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let req = self.request(allowed, disallowed)?;
+        self.batch(py, texts, num_threads, &req)
+    }
+
+    /// `encode_ordinary` over many texts on up to `num_threads` threads, with the GIL released.
+    fn encode_ordinary_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        num_threads: usize,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        self.batch(py, texts, num_threads, &Request::ordinary())
+    }
+
+    /// Token counts of many texts (`encode_ordinary`), on up to `num_threads` threads.
+    fn count_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        num_threads: usize,
+    ) -> PyResult<Vec<usize>> {
+        // The ids are dropped right away; only their number crosses into Python.
+        let ids = self.batch(py, texts, num_threads, &Request::ordinary())?;
+        Ok(ids.iter().map(Vec::len).collect())
+    }
+
+    /// The bytes of `ids`, concatenated. An id outside the vocabulary raises `KeyError`.
+    fn decode_bytes<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = py
+            .detach(|| self.tok.decode_bytes(&ids))
+            .map_err(to_py_err)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// The bytes of one token, or `None` if the id is not in the vocabulary.
+    fn token_bytes<'py>(&self, py: Python<'py>, id: u32) -> Option<Bound<'py, PyBytes>> {
+        self.tok.token_bytes(id).map(|b| PyBytes::new(py, b))
+    }
+
+    /// The bytes of each id. An id outside the vocabulary raises `KeyError(str(id))`, as
+    /// tiktoken's `decode_single_token_bytes`.
+    fn decode_tokens_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        ids: Vec<u32>,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        ids.into_iter()
+            .map(|id| {
+                self.tok
+                    .token_bytes(id)
+                    .map(|b| PyBytes::new(py, b))
+                    .ok_or_else(|| PyKeyError::new_err(id.to_string()))
+            })
+            .collect()
+    }
+
+    /// The id of the token whose bytes are exactly `piece` (special tokens included), if any.
+    fn encode_single_token(&self, piece: &[u8]) -> Option<u32> {
+        let reverse = self.reverse.get_or_init(|| {
+            let mut m = HashMap::with_capacity(self.tok.n_vocab());
+            for id in 0..self.tok.n_vocab() as u32 {
+                if let Some(b) = self.tok.token_bytes(id) {
+                    m.entry(b.into()).or_insert(id);
+                }
+            }
+            m
+        });
+        reverse.get(piece).copied()
+    }
+
+    /// The bytes of every ordinary (non-special) token, sorted.
+    fn token_byte_values<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
+        let special: std::collections::HashSet<u32> = self.specials.iter().map(|s| s.1).collect();
+        let mut all: Vec<&[u8]> = (0..self.tok.n_vocab() as u32)
+            .filter(|id| !special.contains(id))
+            .filter_map(|id| self.tok.token_bytes(id))
+            .collect();
+        all.sort_unstable();
+        all.into_iter().map(|b| PyBytes::new(py, b)).collect()
+    }
+}
+
+/// The names of the built-in encodings, in tiktoken's `list_encoding_names` order.
+#[pyfunction]
+fn builtin_names() -> Vec<&'static str> {
+    builtin::BUILTINS.iter().map(|b| b.name).collect()
+}
+
+/// The encoding name of a model, as tiktoken's `encoding_name_for_model`, or `None`.
+#[pyfunction]
+fn encoding_name_for_model(model: &str) -> Option<&'static str> {
+    builtin::encoding_name_for_model(model)
+}
+
+/// The native module `fairtok._fairtok`.
+#[pymodule]
+fn _fairtok(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<CoreTokenizer>()?;
+    m.add_function(wrap_pyfunction!(builtin_names, m)?)?;
+    m.add_function(wrap_pyfunction!(encoding_name_for_model, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

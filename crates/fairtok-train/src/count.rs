@@ -1,0 +1,597 @@
+//! Streaming, parallel counting of pre-tokens.
+//!
+//! One reader thread decompresses and cuts the sources into batches of records; `threads`
+//! workers validate UTF-8, pre-tokenize each record with the encoder's own regex engine
+//! ([`fairtok_core::pattern::Regex::tiktoken`]) and count pieces in a per-batch map that borrows
+//! the batch (no allocation per piece), then add those counts into a global table split in
+//! [`SHARDS`] shards, each behind its own lock, so workers rarely wait for each other.
+//!
+//! # Memory bound
+//!
+//! At most `2 × threads + 2` batches of [`crate::corpus::BATCH_BYTES`] are alive, plus the table
+//! of distinct pieces: about `piece bytes + 20` bytes per distinct piece (an arena of bytes and a
+//! 16-byte slot per piece in each shard). When the table holds
+//! more than `max_pieces` distinct pieces, the rarest are pruned: every piece seen at most `t`
+//! times is dropped, with `t = 1, 2, 4, ...` until at most half of `max_pieces` remain. Pruning
+//! is reported ([`CountStats::pruned_pieces`], [`CountStats::prune_threshold`]); a piece pruned
+//! early that comes back later starts again from zero, so its count is a lower bound (the
+//! classical lossy-counting trade-off).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+use fairtok_core::pattern::Regex;
+use rustc_hash::FxHashMap;
+
+use crate::corpus::{self, Batch, RecordKind, Source};
+use crate::error::{Result, TrainError};
+use crate::shard::{hash, shard_of, Shard};
+use crate::Progress;
+
+/// Number of shards of the global table.
+pub const SHARDS: usize = 64;
+
+/// How to count.
+#[derive(Debug, Clone)]
+pub struct CountOptions {
+    /// The pre-tokenizer pattern (a regex in tiktoken's dialect).
+    pub pattern: String,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// The cap on distinct pieces before the rarest are pruned.
+    pub max_pieces: usize,
+    /// Make a line that is not UTF-8 an error instead of skipping it.
+    pub strict: bool,
+    /// The text field of JSON lines.
+    pub text_field: String,
+}
+
+impl Default for CountOptions {
+    fn default() -> Self {
+        CountOptions {
+            pattern: fairtok_core::pattern::R50K.to_owned(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_pieces: 20_000_000,
+            strict: false,
+            text_field: "text".into(),
+        }
+    }
+}
+
+/// What was read, per language tag.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LangStats {
+    /// The language tag.
+    pub lang: String,
+    /// Bytes of text counted (after decompression, UTF-8 records only).
+    pub bytes: u64,
+    /// Records counted.
+    pub records: u64,
+    /// Pre-tokens counted (with repetition).
+    pub pieces: u64,
+}
+
+/// What counting saw.
+#[derive(Debug, Clone, Default)]
+pub struct CountStats {
+    /// Per language tag, in order of first appearance.
+    pub languages: Vec<LangStats>,
+    /// Records skipped because they are not UTF-8.
+    pub skipped_utf8: u64,
+    /// The first skipped record: file and line.
+    pub first_skipped: Option<(PathBuf, u64)>,
+    /// Distinct pieces dropped by pruning.
+    pub pruned_pieces: u64,
+    /// Occurrences of the dropped pieces.
+    pub pruned_occurrences: u64,
+    /// The largest count pruned (0: no pruning).
+    pub prune_threshold: u64,
+}
+
+/// Distinct pre-tokens with their counts: the input of the merge loop.
+#[derive(Debug)]
+pub struct PieceCounts {
+    /// The pattern the pieces were cut with.
+    pub pattern: String,
+    shards: Vec<Shard>,
+    /// What counting saw.
+    pub stats: CountStats,
+}
+
+impl PieceCounts {
+    /// An empty table for pieces cut with `pattern`.
+    pub fn new(pattern: &str) -> PieceCounts {
+        PieceCounts {
+            pattern: pattern.to_owned(),
+            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            stats: CountStats::default(),
+        }
+    }
+
+    /// Adds `count` occurrences of `piece`.
+    pub fn add(&mut self, piece: &[u8], count: u64) {
+        let h = hash(piece);
+        self.shards[shard_of(h, SHARDS)].add(piece, h, count);
+    }
+
+    /// Adds every count of `other` (made with the same pattern) to `self`.
+    pub fn merge(&mut self, other: PieceCounts) {
+        for shard in other.shards {
+            for (piece, count) in shard.iter() {
+                self.add(piece, count);
+            }
+        }
+        let s = &mut self.stats;
+        for l in other.stats.languages {
+            match s.languages.iter_mut().find(|x| x.lang == l.lang) {
+                Some(x) => {
+                    x.bytes += l.bytes;
+                    x.records += l.records;
+                    x.pieces += l.pieces;
+                }
+                None => s.languages.push(l),
+            }
+        }
+        s.skipped_utf8 += other.stats.skipped_utf8;
+        if s.first_skipped.is_none() {
+            s.first_skipped = other.stats.first_skipped;
+        }
+        s.pruned_pieces += other.stats.pruned_pieces;
+        s.pruned_occurrences += other.stats.pruned_occurrences;
+        s.prune_threshold = s.prune_threshold.max(other.stats.prune_threshold);
+    }
+
+    /// Number of distinct pieces.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.len()).sum()
+    }
+
+    /// Whether there is no piece.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Total occurrences.
+    pub fn total(&self) -> u64 {
+        self.shards.iter().flat_map(|s| s.iter().map(|x| x.1)).sum()
+    }
+
+    /// The count of one piece.
+    pub fn get(&self, piece: &[u8]) -> u64 {
+        let h = hash(piece);
+        self.shards[shard_of(h, SHARDS)].get(piece, h)
+    }
+
+    /// The pieces in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
+        self.shards.iter().flat_map(|s| s.iter())
+    }
+
+    /// The pieces sorted by bytes (a deterministic order, for files).
+    pub fn sorted(&self) -> Vec<(&[u8], u64)> {
+        let mut v: Vec<_> = self.iter().collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Consumes the table shard by shard (memory is freed as it goes).
+    pub fn drain(self, mut f: impl FnMut(&[u8], u64)) {
+        for shard in self.shards {
+            for (k, v) in shard.iter() {
+                f(k, v);
+            }
+        }
+    }
+}
+
+/// The shared table while counting.
+struct Table {
+    shards: Vec<Mutex<Shard>>,
+    distinct: AtomicUsize,
+    max_pieces: usize,
+    prune: Mutex<(u64, u64, u64)>,
+}
+
+impl Table {
+    fn add_local(&self, local: &FxHashMap<&[u8], u64>) {
+        let mut added = 0usize;
+        let mut by_shard: Vec<Vec<(u64, &[u8], u64)>> = vec![Vec::new(); SHARDS];
+        for (k, &v) in local {
+            let h = hash(k);
+            by_shard[shard_of(h, SHARDS)].push((h, k, v));
+        }
+        for (s, bucket) in by_shard.iter().enumerate() {
+            if bucket.is_empty() {
+                continue;
+            }
+            let mut shard = self.shards[s].lock().unwrap_or_else(|e| e.into_inner());
+            for &(h, k, v) in bucket {
+                added += shard.add(k, h, v) as usize;
+            }
+        }
+        let now = self.distinct.fetch_add(added, Ordering::Relaxed) + added;
+        if now > self.max_pieces {
+            self.prune();
+        }
+    }
+
+    fn prune(&self) {
+        let mut stats = self.prune.lock().unwrap_or_else(|e| e.into_inner());
+        let mut t = stats.2.max(1);
+        while self.distinct.load(Ordering::Relaxed) > self.max_pieces / 2 {
+            for shard in &self.shards {
+                let (removed, occ) = shard.lock().unwrap_or_else(|e| e.into_inner()).prune(t);
+                self.distinct.fetch_sub(removed, Ordering::Relaxed);
+                stats.0 += removed as u64;
+                stats.1 += occ;
+            }
+            stats.2 = stats.2.max(t);
+            t *= 2;
+        }
+    }
+}
+
+/// Counts the pre-tokens of `sources` (from [`crate::corpus::expand`]) with `langs` as their
+/// language tags. Reports bytes read (on disk) to `progress`.
+pub fn count(
+    langs: &[String],
+    sources: &[Source],
+    opts: &CountOptions,
+    progress: &dyn Progress,
+) -> Result<PieceCounts> {
+    // Fail on a bad pattern before reading anything.
+    Regex::tiktoken(&opts.pattern)?;
+    let threads = opts.threads.max(1);
+    let table = Table {
+        shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+        distinct: AtomicUsize::new(0),
+        max_pieces: opts.max_pieces.max(1),
+        prune: Mutex::new((0, 0, 0)),
+    };
+    let total: u64 = sources.iter().map(|s| s.size).sum();
+    progress.stage("counting", Some(total));
+    let read = Arc::new(AtomicU64::new(0));
+    let failed = AtomicBool::new(false);
+    let (tx, rx) = mpsc::sync_channel::<Batch>(threads * 2);
+    let rx = Mutex::new(rx);
+    let (back_tx, back_rx) = mpsc::channel::<Batch>();
+    let per_lang: Vec<Mutex<LangStats>> = langs
+        .iter()
+        .map(|l| {
+            Mutex::new(LangStats {
+                lang: l.clone(),
+                ..Default::default()
+            })
+        })
+        .collect();
+    let skipped = Mutex::new((0u64, None::<(PathBuf, u64)>));
+
+    let result: Result<()> = std::thread::scope(|scope| {
+        let mut workers = vec![];
+        for _ in 0..threads {
+            let back_tx = back_tx.clone();
+            let (rx, table, failed, per_lang, skipped) =
+                (&rx, &table, &failed, &per_lang, &skipped);
+            workers.push(scope.spawn(move || -> Result<()> {
+                let re = Regex::tiktoken(&opts.pattern)?;
+                loop {
+                    let batch = {
+                        let rx = rx.lock().unwrap_or_else(|e| e.into_inner());
+                        rx.recv()
+                    };
+                    let Ok(batch) = batch else { return Ok(()) };
+                    let src = &sources[batch.source];
+                    let r = count_batch(&batch, src, opts, &re, table);
+                    match r {
+                        Ok((bytes, records, pieces, bad, first_bad)) => {
+                            let mut l =
+                                per_lang[src.lang].lock().unwrap_or_else(|e| e.into_inner());
+                            l.bytes += bytes;
+                            l.records += records;
+                            l.pieces += pieces;
+                            drop(l);
+                            if bad > 0 {
+                                let mut s = skipped.lock().unwrap_or_else(|e| e.into_inner());
+                                s.0 += bad;
+                                let cand = (src.path.clone(), first_bad);
+                                if s.1.as_ref().map_or(true, |cur| {
+                                    (sources_index(sources, &cur.0), cur.1)
+                                        > (batch.source, first_bad)
+                                }) {
+                                    s.1 = Some(cand);
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            failed.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
+                    }
+                    let _ = back_tx.send(batch);
+                }
+            }));
+        }
+        drop(back_tx);
+        let mut reader_result = Ok(());
+        'sources: for (i, src) in sources.iter().enumerate() {
+            let r = corpus::read_batches(
+                src,
+                i,
+                read.clone(),
+                &opts.text_field,
+                || back_rx.try_recv().unwrap_or_default(),
+                |b| {
+                    if failed.load(Ordering::Relaxed) {
+                        return Err(TrainError::Usage("worker failed".into()));
+                    }
+                    progress.set(read.load(Ordering::Relaxed));
+                    tx.send(b)
+                        .map_err(|_| TrainError::Usage("worker failed".into()))
+                },
+            );
+            if let Err(e) = r {
+                reader_result = Err(e);
+                break 'sources;
+            }
+        }
+        drop(tx);
+        let mut worker_err = None;
+        for w in workers {
+            match w.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => worker_err = worker_err.or(Some(e)),
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        }
+        // A worker's error is the cause; the reader's "worker failed" is its echo.
+        match (worker_err, reader_result) {
+            (Some(e), _) => Err(e),
+            (None, r) => r,
+        }
+    });
+    result?;
+    progress.set(read.load(Ordering::Relaxed));
+    progress.finish();
+
+    let (pruned, occ, thr) = *table.prune.lock().unwrap_or_else(|e| e.into_inner());
+    let (bad, first_bad) = skipped.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok(PieceCounts {
+        pattern: opts.pattern.clone(),
+        shards: table
+            .shards
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect(),
+        stats: CountStats {
+            languages: per_lang
+                .into_iter()
+                .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+                .collect(),
+            skipped_utf8: bad,
+            first_skipped: first_bad,
+            pruned_pieces: pruned,
+            pruned_occurrences: occ,
+            prune_threshold: thr,
+        },
+    })
+}
+
+fn sources_index(sources: &[Source], path: &std::path::Path) -> usize {
+    sources.iter().position(|s| s.path == path).unwrap_or(0)
+}
+
+type BatchCounts = (u64, u64, u64, u64, u64);
+
+/// Counts one batch into `table`. Returns (bytes, records, pieces, skipped, first skipped line).
+fn count_batch(
+    batch: &Batch,
+    src: &Source,
+    opts: &CountOptions,
+    re: &Regex,
+    table: &Table,
+) -> Result<BatchCounts> {
+    let mut bad = 0u64;
+    let mut first_bad = 0u64;
+    let mut bytes = 0u64;
+    let mut records = 0u64;
+    let mut pieces = 0u64;
+    let on_bad = |line: u64, reason: String, bad: &mut u64, first_bad: &mut u64| {
+        if opts.strict {
+            return Err(TrainError::Record {
+                path: src.path.clone(),
+                line,
+                reason,
+            });
+        }
+        if *bad == 0 {
+            *first_bad = line;
+        }
+        *bad += 1;
+        Ok(())
+    };
+    match src.kind {
+        RecordKind::Lines | RecordKind::Parquet => {
+            let mut local: FxHashMap<&[u8], u64> =
+                FxHashMap::with_capacity_and_hasher(1 << 14, Default::default());
+            for (line, rec) in batch.records() {
+                let text = match std::str::from_utf8(rec) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        on_bad(
+                            line,
+                            format!(
+                                "invalid UTF-8 at byte {} of the line (without --strict such lines are skipped)",
+                                e.valid_up_to()
+                            ),
+                            &mut bad,
+                            &mut first_bad,
+                        )?;
+                        continue;
+                    }
+                };
+                bytes += text.len() as u64;
+                records += 1;
+                pretokenize(re, text, &mut local, &mut pieces, src, line)?;
+            }
+            table.add_local(&local);
+        }
+        RecordKind::Jsonl => {
+            let mut texts: Vec<String> = Vec::with_capacity(batch.ends.len());
+            let mut lines = Vec::with_capacity(batch.ends.len());
+            for (line, rec) in batch.records() {
+                let rec = match std::str::from_utf8(rec) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        on_bad(
+                            line,
+                            format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()),
+                            &mut bad,
+                            &mut first_bad,
+                        )?;
+                        continue;
+                    }
+                };
+                if rec.trim().is_empty() {
+                    continue;
+                }
+                let v: serde_json::Value =
+                    serde_json::from_str(rec).map_err(|e| TrainError::Record {
+                        path: src.path.clone(),
+                        line,
+                        reason: format!("not a JSON object: {e}"),
+                    })?;
+                match v.get(&opts.text_field) {
+                    Some(serde_json::Value::String(s)) => {
+                        texts.push(s.clone());
+                        lines.push(line);
+                    }
+                    Some(serde_json::Value::Null) => {}
+                    _ => {
+                        return Err(TrainError::Record {
+                            path: src.path.clone(),
+                            line,
+                            reason: format!(
+                                "no string field `{}` (set it with --text-field)",
+                                opts.text_field
+                            ),
+                        })
+                    }
+                }
+            }
+            let mut local: FxHashMap<&[u8], u64> =
+                FxHashMap::with_capacity_and_hasher(1 << 14, Default::default());
+            for (text, line) in texts.iter().zip(lines) {
+                bytes += text.len() as u64;
+                records += 1;
+                pretokenize(re, text, &mut local, &mut pieces, src, line)?;
+            }
+            table.add_local(&local);
+        }
+    }
+    Ok((bytes, records, pieces, bad, first_bad))
+}
+
+fn pretokenize<'t>(
+    re: &Regex,
+    text: &'t str,
+    local: &mut FxHashMap<&'t [u8], u64>,
+    pieces: &mut u64,
+    src: &Source,
+    line: u64,
+) -> Result<()> {
+    let b = text.as_bytes();
+    re.for_each_match(text, |s, e| {
+        *local.entry(&b[s..e]).or_insert(0) += 1;
+        *pieces += 1;
+    })
+    .map_err(|e| TrainError::Record {
+        path: src.path.clone(),
+        line,
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{expand, Input};
+    use crate::NoProgress;
+
+    fn count_text(text: &[u8], opts: &CountOptions) -> Result<PieceCounts> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.txt");
+        std::fs::write(&p, text).unwrap();
+        let (langs, srcs) = expand(&[Input {
+            lang: "en".into(),
+            paths: vec![p],
+        }])?;
+        count(&langs, &srcs, opts, &NoProgress)
+    }
+
+    #[test]
+    fn counts_pieces_with_line_endings() {
+        let c = count_text(b"hello world\nhello\n", &CountOptions::default()).unwrap();
+        assert_eq!(c.get(b"hello"), 2);
+        assert_eq!(c.get(b" world"), 1);
+        assert_eq!(c.get(b"\n"), 2);
+        assert_eq!(c.total(), 5);
+        assert_eq!(c.stats.languages[0].records, 2);
+        assert_eq!(c.stats.languages[0].bytes, 18);
+    }
+
+    #[test]
+    fn gzip_and_zstd_count_like_plain_text() {
+        use std::io::Write;
+        let text = "첫 줄 first line\nsecond line 둘째\n".repeat(50);
+        let plain = count_text(text.as_bytes(), &CountOptions::default()).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(vec![], flate2::Compression::default());
+        gz.write_all(text.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        let zst = zstd::stream::encode_all(text.as_bytes(), 3).unwrap();
+        for data in [gz, zst] {
+            let c = count_text(&data, &CountOptions::default()).unwrap();
+            assert_eq!(c.sorted(), plain.sorted());
+            assert_eq!(c.stats.languages[0].bytes, text.len() as u64);
+        }
+    }
+
+    #[test]
+    fn non_utf8_lines_skipped_or_fatal() {
+        let text = b"ok\nbad \xff line\nok\n";
+        let c = count_text(text, &CountOptions::default()).unwrap();
+        assert_eq!(c.stats.skipped_utf8, 1);
+        assert_eq!(c.stats.first_skipped.as_ref().unwrap().1, 2);
+        assert_eq!(c.get(b"ok"), 2);
+        let e = count_text(
+            text,
+            &CountOptions {
+                strict: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.ends_with("c.txt:2: invalid UTF-8 at byte 4 of the line (without --strict such lines are skipped)"), "{e}");
+    }
+
+    #[test]
+    fn pruning_keeps_the_frequent_and_reports() {
+        let mut text = String::new();
+        for i in 0..2000 {
+            text.push_str(&format!("common w{i}\n"));
+        }
+        let c = count_text(
+            text.as_bytes(),
+            &CountOptions {
+                max_pieces: 100,
+                threads: 1,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(c.len() <= 100);
+        assert_eq!(c.get(b"common"), 2000);
+        assert!(c.stats.pruned_pieces > 0 && c.stats.prune_threshold >= 1);
+    }
+}

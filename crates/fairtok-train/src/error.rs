@@ -1,0 +1,58 @@
+//! Errors of the trainer. Each names the file and, where there is one, the line.
+
+use std::path::PathBuf;
+
+/// The result type of this crate.
+pub type Result<T, E = TrainError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while reading a corpus, counting or training.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// A file or directory could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system (or the decompressor) said.
+        source: std::io::Error,
+    },
+    /// A record of an input is malformed: not UTF-8 under `--strict`, a JSONL line that is not
+    /// JSON or lacks the text field, ...
+    #[error("{path}:{line}: {reason}")]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line (JSONL and text) or row (Parquet) number.
+        line: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A file as a whole cannot be used (a Parquet file without the text column, a counts file
+    /// made with another pattern, ...).
+    #[error("{path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An input specification is malformed (`--input LANG=PATH`).
+    #[error("{0}")]
+    Usage(String),
+    /// There is nothing to train on.
+    #[error("empty corpus: {0}")]
+    EmptyCorpus(String),
+    /// The pre-tokenizer pattern does not compile or failed on an input.
+    #[error(transparent)]
+    Core(#[from] fairtok_core::Error),
+}
+
+impl TrainError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> TrainError {
+        TrainError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

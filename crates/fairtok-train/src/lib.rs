@@ -1,0 +1,342 @@
+//! # fairtok-train
+//!
+//! Byte-level BPE training on corpora larger than memory: streaming corpus readers, parallel
+//! counting of pre-tokens with the encoder's own pre-tokenizer, and a merge loop with incremental
+//! pair counts. What it produces is exactly what `fairtok-core` encodes with: ids 0-255 are the
+//! single bytes, merge `k` is id `256 + k`, special tokens follow.
+//!
+//! ```
+//! use fairtok_train::{NoProgress, PieceCounts, TrainOptions};
+//! let mut counts = PieceCounts::new(fairtok_core::pattern::R50K);
+//! counts.add(b" lower", 3);
+//! counts.add(b" low", 5);
+//! let t = fairtok_train::train(counts, &TrainOptions { vocab_size: 260, ..Default::default() }, &NoProgress)?;
+//! assert_eq!(t.tokens[256], b" l");
+//! # Ok::<(), fairtok_train::TrainError>(())
+//! ```
+//!
+//! # Algorithm
+//!
+//! 1. **Read** ([`corpus`]): every input file is streamed (plain, gzip, zstd, JSON lines,
+//!    Parquet text columns; directories recursively) and cut into batches of records of about
+//!    1 MiB. Counts made elsewhere come in as Parquet counts files ([`parquet_io`]).
+//! 2. **Count** ([`mod@count`]): worker threads pre-tokenize each record with
+//!    [`fairtok_core::pattern::Regex::tiktoken`], the engine the encoder uses, so a piece seen in
+//!    training is a piece the encoder will see. Distinct pieces and their `u64` counts go into a
+//!    sharded hash table. Nothing but the table and a few batches is ever in memory.
+//! 3. **Merge** ([`merge`]): each distinct piece of two or more bytes becomes a word of byte
+//!    symbols in one flat array. Pair counts are computed once; each merge then rewrites only
+//!    the words that contain its pair (found through a per-pair list of words) and adjusts the
+//!    counts of the neighbouring pairs, and a max-heap with lazy deletion yields the next most
+//!    frequent pair. Ties go to the smaller `(left id, right id)`, so the result is
+//!    deterministic: same input, byte-identical output, whatever the thread count.
+//!
+//! # Complexity
+//!
+//! Counting is linear in the corpus and parallel. Building the words is `O(S)` for `S` bytes of
+//! distinct pieces. Merge `k` costs the total length of the words containing its pair plus
+//! `O(log H)` per changed pair; it never recounts the corpus or the unaffected words.
+//!
+//! # Memory bound
+//!
+//! * Counting: the table of distinct pieces, each stored once in a per-shard byte arena with a
+//!   16-byte slot (`piece bytes + ~20` bytes per distinct piece, no allocation per piece),
+//!   capped by [`CountOptions::max_pieces`] (default 20 million): past the cap the rarest pieces
+//!   are pruned and the pruning is reported. Plus `2 × threads + 2` batches of 1 MiB.
+//! * Merging: `4` bytes per byte of distinct pieces plus `12` per piece (the word arena), `4`
+//!   bytes per (pair, word) list entry (at most one per byte at the start), about 50 bytes per
+//!   live pair (index, count, list header) and 16 per heap entry (the heap is rebuilt when
+//!   stale entries outnumber live pairs).
+//!
+//! So memory depends on the number and length of **distinct** pieces, never on the corpus size.
+//! Measured on the 62.5 MB Korean NSMC corpus with the r50k pattern (985,990 distinct pieces,
+//! 16.0 MB of them): 92 MB peak after counting, 287 MB peak for the whole run at vocabulary
+//! 32,000 (`BENCHMARKS.md`).
+//!
+//! # Counts files
+//!
+//! [`parquet_io`] writes and reads the mergeable Parquet counts file (`piece` large_binary,
+//! `count` int64; language, pattern and pattern hash in the metadata), so a corpus can be
+//! counted where it lies and trained on in one place ([`count_all`]).
+
+#![warn(missing_docs)]
+
+pub mod corpus;
+pub mod count;
+mod error;
+pub mod merge;
+pub mod parquet_io;
+mod shard;
+
+pub use corpus::{expand, Input, RecordKind, Source};
+pub use count::{count, CountOptions, CountStats, LangStats, PieceCounts};
+pub use error::{Result, TrainError};
+pub use merge::{Builder, MergeOptions, Merges};
+pub use parquet_io::{read_counts, write_counts, CountsMeta};
+
+/// Receives progress: a stage with its total, then positions. All methods default to nothing.
+pub trait Progress: Sync {
+    /// A new stage begins (`counting` with total bytes on disk, `merging` with total merges).
+    fn stage(&self, _name: &str, _total: Option<u64>) {}
+    /// The position within the stage (bytes read, merges done).
+    fn set(&self, _pos: u64) {}
+    /// The stage is over.
+    fn finish(&self) {}
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// What to train.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// The vocabulary size, counted as Hugging Face's trainer counts it: the 256 byte tokens,
+    /// the merges and the special tokens.
+    pub vocab_size: usize,
+    /// Pairs seen fewer times are not merged (training stops early).
+    pub min_frequency: u64,
+    /// No token longer than this many bytes.
+    pub max_token_bytes: Option<usize>,
+    /// Special tokens, given ids after the last merge, in this order.
+    pub specials: Vec<String>,
+    /// Threads for the merge loop (its large merges are split across them).
+    pub threads: usize,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            vocab_size: 32_000,
+            min_frequency: 0,
+            max_token_bytes: None,
+            specials: vec![],
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+impl TrainOptions {
+    /// Checks the options; returns the number of merges wanted.
+    pub fn merges_wanted(&self) -> Result<usize> {
+        let floor = 256 + self.specials.len();
+        if self.vocab_size < floor {
+            return Err(TrainError::Usage(format!(
+                "--vocab-size {} is below 256 byte tokens + {} special tokens = {floor}",
+                self.vocab_size,
+                self.specials.len()
+            )));
+        }
+        for (i, s) in self.specials.iter().enumerate() {
+            if s.is_empty() {
+                return Err(TrainError::Usage("--special: empty special token".into()));
+            }
+            if self.specials[..i].contains(s) {
+                return Err(TrainError::Usage(format!(
+                    "--special: {s:?} is given twice"
+                )));
+            }
+        }
+        if self.max_token_bytes == Some(0) {
+            return Err(TrainError::Usage(
+                "--max-token-bytes must be at least 1".into(),
+            ));
+        }
+        Ok(self.vocab_size - floor)
+    }
+}
+
+/// A trained vocabulary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trained {
+    /// The pre-tokenizer pattern (tiktoken's dialect).
+    pub pattern: String,
+    /// Bytes of every ordinary token by id: 0-255 single bytes, then one per merge.
+    pub tokens: Vec<Vec<u8>>,
+    /// The merges in order: merge `k` makes token `256 + k`.
+    pub merges: Vec<(u32, u32)>,
+    /// The pair count of each merge.
+    pub merge_counts: Vec<u64>,
+    /// The special tokens and their ids (after the ordinary tokens).
+    pub specials: Vec<(String, u32)>,
+}
+
+impl Trained {
+    /// The vocabulary size: ordinary tokens plus special tokens.
+    pub fn vocab_size(&self) -> usize {
+        self.tokens.len() + self.specials.len()
+    }
+
+    /// `(bytes, rank)` of the ordinary tokens, as a `.tiktoken` file lists them.
+    pub fn ranks(&self) -> Vec<(Vec<u8>, u32)> {
+        self.tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect()
+    }
+
+    /// A tokenizer that encodes with this vocabulary, tiktoken's rule.
+    pub fn tokenizer(&self, name: &str) -> Result<fairtok_core::Tokenizer> {
+        Ok(fairtok_core::Tokenizer::from_ranks(
+            name,
+            "trained",
+            self.ranks(),
+            &self.pattern,
+            self.specials.clone(),
+        )?)
+    }
+}
+
+/// Trains on counted pieces.
+pub fn train(counts: PieceCounts, opts: &TrainOptions, progress: &dyn Progress) -> Result<Trained> {
+    let merges = opts.merges_wanted()?;
+    if counts.is_empty() {
+        return Err(TrainError::EmptyCorpus(
+            "no text was read (all inputs empty, or every line skipped)".into(),
+        ));
+    }
+    let pattern = counts.pattern.clone();
+    let (n, bytes) = counts
+        .iter()
+        .filter(|(p, _)| p.len() >= 2)
+        .fold((0, 0), |(n, b), (p, _)| (n + 1, b + p.len()));
+    let mut b = Builder::with_capacity(n, bytes);
+    counts.drain(|p, c| b.add(p, c));
+    let m = b.train(
+        &MergeOptions {
+            merges,
+            min_frequency: opts.min_frequency,
+            max_token_bytes: opts.max_token_bytes,
+            threads: opts.threads,
+        },
+        progress,
+    )?;
+    let next = m.tokens.len() as u32;
+    let specials = opts
+        .specials
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.clone(), next + i as u32))
+        .collect();
+    Ok(Trained {
+        pattern,
+        tokens: m.tokens,
+        merges: m.merges,
+        merge_counts: m.counts,
+        specials,
+    })
+}
+
+/// The file formats a trained vocabulary can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// A Hugging Face `tokenizer.json`.
+    Hf,
+    /// A `.tiktoken` rank file and its `.json` sidecar (pattern and special tokens).
+    Tiktoken,
+}
+
+impl Trained {
+    /// The vocabulary as the writers of `fairtok-core` take it.
+    pub fn vocab<'a>(&'a self, name: &'a str) -> fairtok_core::write::Vocab<'a> {
+        fairtok_core::write::Vocab {
+            name,
+            tokens: &self.tokens,
+            merges: &self.merges,
+            specials: &self.specials,
+            pattern: &self.pattern,
+        }
+    }
+
+    /// Writes the vocabulary to `path` (atomically) in `format`, named `name`. Returns the
+    /// files written.
+    pub fn write(
+        &self,
+        path: &std::path::Path,
+        format: OutputFormat,
+        name: &str,
+    ) -> Result<Vec<std::path::PathBuf>> {
+        let v = self.vocab(name);
+        Ok(match format {
+            OutputFormat::Hf => {
+                fairtok_core::write::write_tokenizer_json(path, &v)?;
+                vec![path.to_owned()]
+            }
+            OutputFormat::Tiktoken => {
+                fairtok_core::write::write_tiktoken(path, &v)?;
+                vec![path.to_owned(), fairtok_core::write::sidecar_path(path)]
+            }
+        })
+    }
+}
+
+/// Counts `inputs` and adds the counts files `counts_files` (which must have been made with
+/// `count_opts.pattern`): all the pieces a training run will see.
+pub fn count_all(
+    inputs: &[Input],
+    counts_files: &[std::path::PathBuf],
+    count_opts: &CountOptions,
+    progress: &dyn Progress,
+) -> Result<PieceCounts> {
+    let mut counts = if inputs.is_empty() {
+        fairtok_core::pattern::Regex::tiktoken(&count_opts.pattern)?;
+        PieceCounts::new(&count_opts.pattern)
+    } else {
+        let (langs, sources) = expand(inputs)?;
+        count(&langs, &sources, count_opts, progress)?
+    };
+    for f in counts_files {
+        let meta = read_counts(f, &mut counts)?;
+        if !counts
+            .stats
+            .languages
+            .iter()
+            .any(|l| l.lang == meta.language)
+        {
+            counts.stats.languages.push(LangStats {
+                lang: meta.language,
+                ..Default::default()
+            });
+        }
+    }
+    Ok(counts)
+}
+
+/// Reads and counts `inputs` (plus the counts files `counts_files`) and trains on them: the
+/// whole pipeline in one call. Returns the vocabulary and what counting saw (bytes per
+/// language, skipped lines, pruning).
+pub fn train_files(
+    inputs: &[Input],
+    counts_files: &[std::path::PathBuf],
+    count_opts: &CountOptions,
+    opts: &TrainOptions,
+    progress: &dyn Progress,
+) -> Result<(Trained, CountStats)> {
+    opts.merges_wanted()?;
+    let counts = count_all(inputs, counts_files, count_opts, progress)?;
+    let stats = counts.stats.clone();
+    let trained = train(counts, opts, progress)?;
+    Ok((trained, stats))
+}
+
+/// Checks that `path` can be written (its directory exists and accepts a new file) before
+/// hours of work go into it. Nothing is left behind.
+pub fn check_writable(path: &std::path::Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if path.is_dir() {
+        return Err(TrainError::io(
+            path,
+            std::io::Error::other("is a directory"),
+        ));
+    }
+    let probe = dir.join(format!(".fairtok-write-probe-{}", std::process::id()));
+    std::fs::File::create(&probe).map_err(|e| TrainError::io(path, e))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}

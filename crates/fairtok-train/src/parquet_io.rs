@@ -1,0 +1,364 @@
+//! Parquet: counts files (written by `fairtok count-pretokens`, read by `train --counts`) and
+//! corpus files with a text column.
+//!
+//! # The counts file
+//!
+//! Two columns, one row per distinct piece, sorted by bytes (so the same input gives the same
+//! file): `piece` (`large_binary`, the piece's bytes) and `count` (`int64`). The file's key-value
+//! metadata holds:
+//!
+//! | key | value |
+//! |---|---|
+//! | `fairtok.format` | `pretoken-counts/1` |
+//! | `fairtok.language` | the language tag(s), comma-separated |
+//! | `fairtok.pattern` | the pre-tokenizer pattern, in tiktoken's dialect |
+//! | `fairtok.pattern_hash` | `fnv1a64:` and the FNV-1a 64-bit hash of the pattern's UTF-8 bytes, in hex |
+//!
+//! Counts files merge by adding the counts of equal pieces, so shards counted anywhere (another
+//! machine, Spark, DuckDB: anything that writes these two columns and this metadata) combine
+//! into one training run. [`read_counts`] refuses a file whose pattern is not the one asked for.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{
+    Array, BinaryArray, Int64Array, LargeBinaryArray, LargeStringArray, RecordBatch, StringArray,
+};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+
+use crate::count::PieceCounts;
+use crate::error::{Result, TrainError};
+
+/// The value of `fairtok.format` in a counts file.
+pub const COUNTS_FORMAT: &str = "pretoken-counts/1";
+
+/// The pattern hash stored beside the pattern: FNV-1a, 64 bits, as `fnv1a64:<16 hex digits>`.
+pub fn pattern_hash(pattern: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in pattern.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("fnv1a64:{h:016x}")
+}
+
+fn file_err(path: &Path, reason: impl std::fmt::Display) -> TrainError {
+    TrainError::File {
+        path: path.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Writes `counts` (tagged `language`) to `path` as a counts file, atomically (a temporary file
+/// in the same directory, renamed when complete).
+pub fn write_counts(path: &Path, counts: &PieceCounts, language: &str) -> Result<()> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("piece", DataType::LargeBinary, false),
+        Field::new("count", DataType::Int64, false),
+    ]));
+    let meta = vec![
+        KeyValue::new("fairtok.format".into(), COUNTS_FORMAT.to_owned()),
+        KeyValue::new("fairtok.language".into(), language.to_owned()),
+        KeyValue::new("fairtok.pattern".into(), counts.pattern.clone()),
+        KeyValue::new("fairtok.pattern_hash".into(), pattern_hash(&counts.pattern)),
+    ];
+    let props = WriterProperties::builder()
+        .set_key_value_metadata(Some(meta))
+        .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+        .build();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| file_err(path, "not a file path"))?
+        .to_string_lossy()
+        .into_owned();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> Result<()> {
+        let file = File::create(&tmp).map_err(|e| TrainError::io(path, e))?;
+        let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props))
+            .map_err(|e| file_err(path, e))?;
+        let sorted = counts.sorted();
+        for chunk in sorted.chunks(1 << 16) {
+            let pieces = LargeBinaryArray::from_iter_values(chunk.iter().map(|x| x.0));
+            let n =
+                Int64Array::from_iter_values(chunk.iter().map(|x| x.1.min(i64::MAX as u64) as i64));
+            let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(pieces), Arc::new(n)])
+                .map_err(|e| file_err(path, e))?;
+            w.write(&batch).map_err(|e| file_err(path, e))?;
+        }
+        let file = w.into_inner().map_err(|e| file_err(path, e))?;
+        file.sync_all().map_err(|e| TrainError::io(path, e))?;
+        drop(file);
+        std::fs::rename(&tmp, path).map_err(|e| TrainError::io(path, e))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// What a counts file says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountsMeta {
+    /// The language tag(s).
+    pub language: String,
+    /// The pre-tokenizer pattern.
+    pub pattern: String,
+}
+
+/// Reads the metadata of a counts file (its language tags and pattern) without its rows.
+pub fn read_meta(path: &Path) -> Result<CountsMeta> {
+    let file = File::open(path).map_err(|e| TrainError::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| file_err(path, format!("not a Parquet file: {e}")))?;
+    let kv = builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .cloned()
+        .unwrap_or_default();
+    let get = |k: &str| kv.iter().find(|x| x.key == k).and_then(|x| x.value.clone());
+    Ok(CountsMeta {
+        language: get("fairtok.language").unwrap_or_else(|| "und".into()),
+        pattern: get("fairtok.pattern").ok_or_else(|| {
+            file_err(
+                path,
+                "no `fairtok.pattern` in the file metadata: not a counts file",
+            )
+        })?,
+    })
+}
+
+/// Reads a counts file and adds its pieces to `into` (whose pattern must be the file's).
+pub fn read_counts(path: &Path, into: &mut PieceCounts) -> Result<CountsMeta> {
+    let file = File::open(path).map_err(|e| TrainError::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| file_err(path, format!("not a Parquet file: {e}")))?;
+    let kv = builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .cloned()
+        .unwrap_or_default();
+    let get = |k: &str| kv.iter().find(|x| x.key == k).and_then(|x| x.value.clone());
+    let pattern = get("fairtok.pattern").ok_or_else(|| {
+        file_err(
+            path,
+            "no `fairtok.pattern` in the file metadata: not a counts file",
+        )
+    })?;
+    if let Some(h) = get("fairtok.pattern_hash") {
+        if h != pattern_hash(&pattern) {
+            return Err(file_err(
+                path,
+                format!(
+                    "`fairtok.pattern_hash` {h} does not match the pattern (expected {})",
+                    pattern_hash(&pattern)
+                ),
+            ));
+        }
+    }
+    if pattern != into.pattern {
+        return Err(file_err(
+            path,
+            format!(
+                "counted with the pattern {pattern:?}, not {:?}: counts of different pre-tokenizers cannot be merged",
+                into.pattern
+            ),
+        ));
+    }
+    let language = get("fairtok.language").unwrap_or_else(|| "und".into());
+    let reader = builder
+        .with_batch_size(1 << 16)
+        .build()
+        .map_err(|e| file_err(path, e))?;
+    let mut row = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|e| file_err(path, e))?;
+        let col = |name: &str| {
+            batch
+                .column_by_name(name)
+                .cloned()
+                .ok_or_else(|| file_err(path, format!("no column `{name}`")))
+        };
+        let pieces = col("piece")?;
+        let counts = col("count")?;
+        let counts = counts
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .ok_or_else(|| file_err(path, "column `count` is not int64"))?;
+        let piece_at = |i: usize| -> Option<&[u8]> {
+            if let Some(a) = pieces.as_any().downcast_ref::<LargeBinaryArray>() {
+                Some(a.value(i))
+            } else if let Some(a) = pieces.as_any().downcast_ref::<BinaryArray>() {
+                Some(a.value(i))
+            } else {
+                None
+            }
+        };
+        for i in 0..batch.num_rows() {
+            let line = row + i as u64 + 1;
+            if pieces.is_null(i) || counts.is_null(i) {
+                return Err(TrainError::Record {
+                    path: path.to_owned(),
+                    line,
+                    reason: "null piece or count".into(),
+                });
+            }
+            let piece = piece_at(i)
+                .ok_or_else(|| file_err(path, "column `piece` is not (large_)binary"))?;
+            let c = counts.value(i);
+            if c < 0 {
+                return Err(TrainError::Record {
+                    path: path.to_owned(),
+                    line,
+                    reason: format!("negative count {c}"),
+                });
+            }
+            into.add(piece, c as u64);
+        }
+        row += batch.num_rows() as u64;
+    }
+    Ok(CountsMeta { language, pattern })
+}
+
+/// Reads the string column `column` of a Parquet corpus file, calling `f(row, text)` for each
+/// non-null value (rows are 1-based).
+pub fn for_each_text(
+    path: &Path,
+    column: &str,
+    mut f: impl FnMut(u64, &str) -> Result<()>,
+) -> Result<()> {
+    let file = File::open(path).map_err(|e| TrainError::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| file_err(path, format!("not a Parquet file: {e}")))?;
+    let idx = builder
+        .schema()
+        .fields()
+        .iter()
+        .position(|x| x.name() == column)
+        .ok_or_else(|| {
+            file_err(
+                path,
+                format!("no column `{column}` (set the text column with --text-field)"),
+            )
+        })?;
+    let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), [idx]);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(8192)
+        .build()
+        .map_err(|e| file_err(path, e))?;
+    let mut row = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|e| file_err(path, e))?;
+        let a = batch.column(0);
+        if let Some(s) = a.as_any().downcast_ref::<StringArray>() {
+            for (i, v) in s.iter().enumerate() {
+                if let Some(v) = v {
+                    f(row + i as u64 + 1, v)?;
+                }
+            }
+        } else if let Some(s) = a.as_any().downcast_ref::<LargeStringArray>() {
+            for (i, v) in s.iter().enumerate() {
+                if let Some(v) = v {
+                    f(row + i as u64 + 1, v)?;
+                }
+            }
+        } else {
+            return Err(file_err(
+                path,
+                format!(
+                    "column `{column}` is {}, not a string column",
+                    a.data_type()
+                ),
+            ));
+        }
+        row += batch.num_rows() as u64;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_round_trip_and_merge() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = PieceCounts::new("p");
+        a.add(b"x", 3);
+        a.add(b" y\xff", 5);
+        let pa = dir.path().join("a.parquet");
+        write_counts(&pa, &a, "ko").unwrap();
+        let mut b = PieceCounts::new("p");
+        b.add(b"x", 1);
+        let meta = read_counts(&pa, &mut b).unwrap();
+        assert_eq!(meta.language, "ko");
+        assert_eq!(b.get(b"x"), 4);
+        assert_eq!(b.get(b" y\xff"), 5);
+        // Deterministic bytes.
+        let pb = dir.path().join("b.parquet");
+        write_counts(&pb, &a, "ko").unwrap();
+        assert_eq!(std::fs::read(&pa).unwrap(), std::fs::read(&pb).unwrap());
+        let mut other = PieceCounts::new("q");
+        let e = read_counts(&pa, &mut other).unwrap_err().to_string();
+        assert!(
+            e.contains("a.parquet: counted with the pattern \"p\", not \"q\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn parquet_corpus_text_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.parquet");
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("text", DataType::Utf8, true),
+        ]));
+        let ids = Int64Array::from(vec![1, 2, 3]);
+        let texts = StringArray::from(vec![Some("hello world"), None, Some("안녕 hello")]);
+        let batch =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(ids), Arc::new(texts)]).unwrap();
+        let mut w = ArrowWriter::try_new(File::create(&p).unwrap(), schema, None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let mut seen = vec![];
+        for_each_text(&p, "text", |row, t| {
+            seen.push((row, t.to_owned()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, [(1, "hello world".into()), (3, "안녕 hello".into())]);
+        let e = for_each_text(&p, "body", |_, _| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.parquet: no column `body`"), "{e}");
+        let e = for_each_text(&p, "id", |_, _| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is Int64, not a string column"), "{e}");
+        // Through the counting pipeline.
+        let (langs, srcs) =
+            crate::expand(&[crate::Input::parse(&format!("ko={}", p.display())).unwrap()]).unwrap();
+        let c = crate::count(&langs, &srcs, &Default::default(), &crate::NoProgress).unwrap();
+        assert_eq!(c.get(b"hello"), 1);
+        assert_eq!(c.get(b" hello"), 1);
+        assert_eq!(c.stats.languages[0].records, 2);
+    }
+
+    #[test]
+    fn pattern_hash_is_fnv1a() {
+        assert_eq!(pattern_hash(""), "fnv1a64:cbf29ce484222325");
+        assert_eq!(pattern_hash("a"), "fnv1a64:af63dc4c8601ec8c");
+    }
+}

@@ -1,0 +1,186 @@
+"""fairtok: exact tokenizers with tiktoken's API, to measure what text costs in tokens.
+
+fairtok gives the same ids as tiktoken for OpenAI's encodings (and as Hugging Face tokenizers for
+`tokenizer.json` files), from a Rust core with the vocabularies bundled: nothing is downloaded,
+ever. Code written for tiktoken works with `import fairtok as tiktoken`.
+
+Count tokens
+------------
+>>> import fairtok
+>>> enc = fairtok.encoding_for_model("gpt-4o")      # o200k_base
+>>> enc.count("안녕하세요, 세계!")                    # what a model bills for this text
+5
+>>> enc.encode_ordinary("hello world")
+[24912, 2375]
+>>> enc.decode(enc.encode_ordinary("hello world"))
+'hello world'
+
+Compare what the same content costs in two languages
+-----------------------------------------------------
+>>> cl = fairtok.get_encoding("cl100k_base")
+>>> ko, en = "나는 학교에 간다.", "I go to school."
+>>> cl.count(ko), cl.count(en)
+(11, 5)
+
+Many texts at once
+------------------
+`encode_batch`, `encode_ordinary_batch` and `count_batch` run on native threads with the GIL
+released (`num_threads=8` by default, as in tiktoken)::
+
+    ids = enc.encode_ordinary_batch(texts, num_threads=4)
+
+Special tokens
+--------------
+As in tiktoken, `encode` refuses text that spells a special token unless told what to do:
+
+>>> cl.encode("<|endoftext|>", allowed_special="all")      # the special token
+[100257]
+>>> cl.encode("<|endoftext|>", disallowed_special=())      # plain text
+[27, 91, 8862, 728, 428, 91, 29]
+
+and `cl.encode("<|endoftext|>")` raises `ValueError`. `encode_ordinary` and `count` always
+treat such text as plain text.
+
+Tokenizer files
+---------------
+`fairtok.load(path, pattern=None)` reads a `.tiktoken` rank file (`pattern` is `"cl100k"`,
+`"o200k"`, `"r50k"`, `"p50k"`, `"llama3"`, `"qwen3"` or a regex; a file named like a built-in
+brings its own) or a Hugging Face `tokenizer.json` (optionally gzipped), e.g. Llama 3, Qwen3 or
+Gemma 3, and returns the same `Encoding` type.
+
+Functions
+---------
+`get_encoding(name)`, `encoding_for_model(model)`, `encoding_name_for_model(model)`,
+`list_encoding_names()`, `load(path, pattern=None)`; the class is `Encoding` (see
+`help(fairtok.Encoding)`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Optional, Union
+
+from fairtok import _fairtok
+from fairtok._fairtok import CoreTokenizer
+from fairtok.core import Encoding
+
+__all__ = [
+    "Encoding",
+    "encoding_for_model",
+    "encoding_name_for_model",
+    "get_encoding",
+    "list_encoding_names",
+    "load",
+]
+
+__version__: str = _fairtok.__version__
+"""The version of fairtok."""
+
+# tiktoken's `list_encoding_names` order, for the encodings fairtok bundles.
+_TIKTOKEN_ORDER = ["gpt2", "r50k_base", "p50k_base", "p50k_edit", "cl100k_base", "o200k_base"]
+
+_lock = threading.Lock()
+_encodings: dict[str, Encoding] = {}
+
+
+def list_encoding_names() -> list[str]:
+    """The names of the built-in encodings, which `get_encoding` accepts.
+
+    >>> fairtok.list_encoding_names()
+    ['gpt2', 'r50k_base', 'p50k_base', 'p50k_edit', 'cl100k_base', 'o200k_base']
+    """
+    names = _fairtok.builtin_names()
+    known = [n for n in _TIKTOKEN_ORDER if n in names]
+    return known + [n for n in names if n not in known]
+
+
+def get_encoding(encoding_name: str) -> Encoding:
+    """The built-in encoding `encoding_name` (`"cl100k_base"`, `"o200k_base"`, ...).
+
+    The vocabulary is bundled; the first call per name parses it (a fraction of a second),
+    later calls return the same object.
+
+    Raises:
+        ValueError: `encoding_name` is not a string or not a built-in encoding (see
+            `list_encoding_names()`), as in tiktoken.
+    """
+    if not isinstance(encoding_name, str):
+        raise ValueError(f"Expected a string in get_encoding, got {type(encoding_name)}")
+    enc = _encodings.get(encoding_name)
+    if enc is not None:
+        return enc
+    with _lock:
+        enc = _encodings.get(encoding_name)
+        if enc is not None:
+            return enc
+        if encoding_name not in list_encoding_names():
+            raise ValueError(
+                f"Unknown encoding {encoding_name}.\n"
+                f"fairtok bundles: {', '.join(list_encoding_names())}\n"
+                f"fairtok version: {__version__} (for a tokenizer file, use fairtok.load(path))"
+            )
+        core = CoreTokenizer.builtin(encoding_name)
+        enc = Encoding._from_core(core, ("builtin", (encoding_name,)))
+        _encodings[encoding_name] = enc
+        return enc
+
+
+def encoding_name_for_model(model_name: str) -> str:
+    """The name of the encoding a model uses, as tiktoken maps it: exact model names first
+    (`"gpt-4"` → `"cl100k_base"`), then prefixes (`"gpt-4o-2024-05-13"` → `"o200k_base"`).
+
+    Raises:
+        KeyError: the model name is not recognised, as in tiktoken.
+    """
+    name = _fairtok.encoding_name_for_model(model_name)
+    if name is None and model_name.startswith("gpt-oss-"):
+        # tiktoken maps these to o200k_harmony, which fairtok does not bundle:
+        # get_encoding says so.
+        name = "o200k_harmony"
+    if name is None:
+        raise KeyError(
+            f"Could not automatically map {model_name} to a tokeniser. "
+            "Please use `fairtok.get_encoding` to explicitly get the tokeniser you expect."
+        )
+    return name
+
+
+def encoding_for_model(model_name: str) -> Encoding:
+    """The encoding a model uses: `get_encoding(encoding_name_for_model(model_name))`.
+
+    >>> fairtok.encoding_for_model("gpt-4o").name
+    'o200k_base'
+
+    Raises:
+        KeyError: the model name is not recognised, as in tiktoken.
+    """
+    return get_encoding(encoding_name_for_model(model_name))
+
+
+def load(path: Union[str, os.PathLike[str]], pattern: Optional[str] = None) -> Encoding:
+    """Loads a tokenizer file as an `Encoding`.
+
+    Args:
+        path: a `.tiktoken` rank file (`base64 rank` per line) or a Hugging Face
+            `tokenizer.json`; either may be gzipped. (A built-in or model name that is not an
+            existing path loads that built-in.)
+        pattern: the pre-tokenizer of a `.tiktoken` file: `"cl100k"`, `"o200k"`, `"r50k"`,
+            `"p50k"`, `"llama3"`, `"qwen3"` or a regex. Not needed for a file named like a
+            built-in (`o200k_base.tiktoken`) or `llama3.tiktoken`, which bring their own pattern
+            and special tokens; not allowed for `tokenizer.json`.
+
+    A `tokenizer.json` is encoded as Hugging Face tokenizers' `encode(text,
+    add_special_tokens=False)` does; its `special_tokens_set` holds the added tokens marked
+    special.
+
+    Raises:
+        FileNotFoundError, PermissionError, OSError: the file cannot be read.
+        ValueError: the file is malformed or uses a component fairtok does not implement (the
+            message names the file and the place).
+    """
+    spec = os.fspath(path)
+    if not isinstance(spec, str):
+        spec = os.fsdecode(spec)
+    core = CoreTokenizer.load(spec, pattern)
+    return Encoding._from_core(core, ("file", (spec, pattern)))

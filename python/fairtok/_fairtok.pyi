@@ -1,0 +1,57 @@
+"""Type stubs of `fairtok._fairtok`, the native (Rust) module. Use `fairtok.Encoding` instead:
+it wraps `CoreTokenizer` with tiktoken's API and argument handling."""
+
+from typing import Optional
+
+__version__: str
+
+def builtin_names() -> list[str]:
+    """The names of the built-in encodings."""
+
+def encoding_name_for_model(model: str) -> Optional[str]:
+    """The encoding name of a model as tiktoken maps it, or None."""
+
+class CoreTokenizer:
+    """A loaded tokenizer (built-in, `.tiktoken` or `tokenizer.json`)."""
+
+    @staticmethod
+    def builtin(name: str) -> CoreTokenizer:
+        """Loads a built-in encoding; ValueError for an unknown name."""
+    @staticmethod
+    def load(path: str, pattern: Optional[str] = None) -> CoreTokenizer:
+        """Loads a `.tiktoken` or `tokenizer.json` file (optionally gzipped)."""
+    @staticmethod
+    def from_ranks(
+        name: str, ranks: dict[bytes, int], pattern: str, specials: dict[str, int]
+    ) -> CoreTokenizer:
+        """Builds a tiktoken-style tokenizer from ranks, a pattern and special tokens."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def format(self) -> str:
+        """"tiktoken" or "huggingface"."""
+    @property
+    def n_vocab(self) -> int: ...
+    @property
+    def pattern(self) -> Optional[str]: ...
+    def special_tokens(self) -> list[tuple[str, int]]:
+        """(text, id) of each special token, sorted by id."""
+    def encode_ordinary(self, text: str) -> list[int]: ...
+    def encode(self, text: str, allowed: list[str], disallowed: list[str]) -> list[int]:
+        """Encodes with `allowed` special tokens recognised; ValueError if any string of
+        `disallowed` occurs in `text`."""
+    def count(self, text: str) -> int: ...
+    def encode_batch(
+        self, texts: list[str], num_threads: int, allowed: list[str], disallowed: list[str]
+    ) -> list[list[int]]: ...
+    def encode_ordinary_batch(self, texts: list[str], num_threads: int) -> list[list[int]]: ...
+    def count_batch(self, texts: list[str], num_threads: int) -> list[int]: ...
+    def decode_bytes(self, ids: list[int]) -> bytes:
+        """KeyError for an id outside the vocabulary."""
+    def token_bytes(self, id: int) -> Optional[bytes]: ...
+    def decode_tokens_bytes(self, ids: list[int]) -> list[bytes]:
+        """KeyError(str(id)) for an id outside the vocabulary."""
+    def encode_single_token(self, piece: bytes) -> Optional[int]: ...
+    def token_byte_values(self) -> list[bytes]: ...

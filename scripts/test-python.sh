@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The Python package's tests: builds and installs `fairtok` (pip install . -> maturin, release
+# build of crates/fairtok-py) into .venv, then runs pytest against the real tiktoken (and HF
+# tokenizers) on the shared conformance data. Exits non-zero on any failure.
+#
+# Usage: scripts/test-python.sh [PYTEST ARGS...]   (from anywhere; FAIRTOK_SHARED as scripts/test.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export FAIRTOK_SHARED="${FAIRTOK_SHARED:-$root/../shared}"
+if [ ! -d "$FAIRTOK_SHARED/conformance" ]; then
+  echo "scripts/test-python.sh: shared data not found at $FAIRTOK_SHARED (set FAIRTOK_SHARED)" >&2
+  exit 1
+fi
+
+venv="$root/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c 'import tiktoken, tokenizers, pytest' 2>/dev/null; then
+  echo "== installing the test requirements into $venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r tests/python/requirements.txt
+fi
+
+echo "== pip install . (fairtok Python package, release build)"
+"$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps .
+
+echo "== pytest tests/python"
+# Run from outside the checkout so that `import fairtok` is the installed package.
+cd "$root/tests/python"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider test_api.py test_train.py "$@"

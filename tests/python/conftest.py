@@ -1,0 +1,62 @@
+"""pytest fixtures for the `fairtok` Python package: the shared test data and the real tiktoken,
+made to read its rank files from `$FAIRTOK_SHARED/data/vocab` (there is no network).
+
+tiktoken's own encoding constructors (`tiktoken_ext.openai_public`) are used, so the reference
+has tiktoken's exact patterns and special tokens; only the download is redirected to the local
+file, and tiktoken still checks each file's SHA-256.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("FAIRTOK_SHARED", ROOT.parent / "shared"))
+VOCAB = SHARED / "data" / "vocab"
+CONFORMANCE = SHARED / "conformance" / "public.jsonl"
+
+# The built-ins whose rank files are in shared/data/vocab (gpt2 needs tiktoken's data-gym files).
+TIKTOKEN_NAMES = ["cl100k_base", "o200k_base", "r50k_base", "p50k_base", "p50k_edit"]
+
+
+def _offline_tiktoken():
+    import tiktoken
+    import tiktoken.load
+    import tiktoken_ext.openai_public as openai_public
+
+    original = tiktoken.load.load_tiktoken_bpe
+
+    def local(url, expected_hash=None):
+        return original(str(VOCAB / url.rsplit("/", 1)[-1]), expected_hash)
+
+    def no_network(blobpath):
+        raise RuntimeError(f"test tried to download {blobpath}; only shared/data/vocab is here")
+
+    os.environ["TIKTOKEN_CACHE_DIR"] = ""  # read the local file, write no cache
+    read_file = tiktoken.load.read_file
+    tiktoken.load.read_file = lambda p: no_network(p) if "://" in p else read_file(p)
+    openai_public.load_tiktoken_bpe = local
+    return tiktoken
+
+
+@pytest.fixture(scope="session")
+def tiktoken():
+    """The real tiktoken package, reading rank files from the shared data."""
+    if not VOCAB.is_dir():
+        pytest.fail(f"shared data not found at {SHARED} (set FAIRTOK_SHARED)")
+    return _offline_tiktoken()
+
+
+@pytest.fixture(scope="session")
+def conformance():
+    """The shared conformance records: `{"text": ..., "ids": {tokenizer: [ids]}}`."""
+    with open(CONFORMANCE, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def texts(conformance):
+    """The conformance texts."""
+    return [r["text"] for r in conformance]

@@ -1,0 +1,446 @@
+"""The `fairtok` Python package against the real tiktoken: same ids, same bytes, same errors.
+
+Run by scripts/test-python.sh after `pip install .`; tiktoken reads the shared rank files
+(see conftest.py).
+"""
+
+import doctest
+import gzip
+import pickle
+import pydoc
+import threading
+
+import pytest
+
+import fairtok
+import fairtok.core
+
+from conftest import TIKTOKEN_NAMES, VOCAB
+
+MAIN = ["cl100k_base", "o200k_base"]
+
+
+def outcome(f, *args, **kwargs):
+    """What a call gives: ("ok", value) or ("raise", exception type name, message)."""
+    try:
+        return ("ok", f(*args, **kwargs))
+    except Exception as e:  # noqa: BLE001 - the exception itself is what is compared
+        return ("raise", type(e).__name__, str(e))
+
+
+def same_outcome(ref, got, compare_message=True):
+    if ref[0] == "ok" or compare_message:
+        assert got == ref
+    else:
+        assert got[:2] == ref[:2], (got, ref)
+
+
+@pytest.fixture(scope="module")
+def pair(tiktoken):
+    """name -> (tiktoken Encoding, fairtok Encoding)."""
+    return {n: (tiktoken.get_encoding(n), fairtok.get_encoding(n)) for n in TIKTOKEN_NAMES}
+
+
+# ---------------------------------------------------------------- ids on the conformance file
+
+
+@pytest.mark.parametrize("name", MAIN + ["r50k_base", "p50k_base"])
+def test_encode_ordinary_conformance(name, pair, conformance):
+    ref, enc = pair[name]
+    for r in conformance:
+        text, want = r["text"], r["ids"][name]
+        got = enc.encode_ordinary(text)
+        assert got == want, text[:80]
+        assert got == ref.encode_ordinary(text), text[:80]
+
+
+@pytest.mark.parametrize("name", MAIN)
+def test_encode_default_conformance(name, pair, texts):
+    # encode() with tiktoken's defaults: ids, or the same ValueError for special-token text.
+    ref, enc = pair[name]
+    for text in texts:
+        same_outcome(outcome(ref.encode, text), outcome(enc.encode, text))
+
+
+@pytest.mark.parametrize("name", MAIN)
+@pytest.mark.parametrize("threads", [1, 2, 8])
+def test_encode_batch_conformance(name, threads, pair, texts):
+    ref, enc = pair[name]
+    want = ref.encode_ordinary_batch(texts)
+    assert enc.encode_ordinary_batch(texts, num_threads=threads) == want
+    ordinary = [t for t in texts if not any(s in t for s in enc.special_tokens_set)]
+    assert enc.encode_batch(ordinary, num_threads=threads) == ref.encode_batch(ordinary)
+    assert enc.encode_batch(texts, num_threads=threads, disallowed_special=()) == want
+    assert enc.count_batch(texts, num_threads=threads) == [len(w) for w in want]
+
+
+@pytest.mark.parametrize("name", MAIN)
+def test_decode_conformance(name, pair, texts):
+    ref, enc = pair[name]
+    for text in texts:
+        ids = ref.encode_ordinary(text)
+        assert enc.decode_bytes(ids) == text.encode("utf-8")
+        assert enc.decode(ids) == text
+        assert enc.decode_tokens_bytes(ids) == ref.decode_tokens_bytes(ids)
+        assert enc.count(text) == len(ids)
+        # Cut inside a character: the lossy decodings agree with tiktoken's.
+        for cut in (ids[: len(ids) // 2], ids[1:]):
+            assert enc.decode_bytes(cut) == ref.decode_bytes(cut)
+            for errors in ("replace", "ignore", "backslashreplace"):
+                assert enc.decode(cut, errors=errors) == ref.decode(cut, errors=errors)
+            same_outcome(
+                outcome(ref.decode, cut, errors="strict"), outcome(enc.decode, cut, errors="strict")
+            )
+
+
+# ---------------------------------------------------------------- attributes and the registry
+
+
+@pytest.mark.parametrize("name", TIKTOKEN_NAMES)
+def test_attributes(name, pair):
+    ref, enc = pair[name]
+    assert enc.name == ref.name == name
+    assert enc.n_vocab == ref.n_vocab
+    assert enc.max_token_value == ref.max_token_value
+    assert enc.eot_token == ref.eot_token
+    assert enc.special_tokens_set == ref.special_tokens_set
+    assert enc._special_tokens == ref._special_tokens
+    assert enc._pat_str == ref._pat_str
+    assert repr(enc) == repr(ref)
+    for s in ref.special_tokens_set:
+        i = ref.encode_single_token(s)
+        assert enc.encode_single_token(s) == i
+        assert enc.is_special_token(i) and ref.is_special_token(i)
+        assert enc.decode_single_token_bytes(i) == ref.decode_single_token_bytes(i)
+    assert not enc.is_special_token(0)
+
+
+@pytest.mark.parametrize("name", ["r50k_base", "cl100k_base"])
+def test_token_byte_values_and_ranks(name, pair):
+    ref, enc = pair[name]
+    assert enc.token_byte_values() == ref.token_byte_values()
+    assert enc._mergeable_ranks == ref._mergeable_ranks
+
+
+def test_list_encoding_names(tiktoken):
+    # tiktoken's list, in its order, less o200k_harmony (not bundled).
+    want = [n for n in tiktoken.list_encoding_names() if n != "o200k_harmony"]
+    assert fairtok.list_encoding_names() == want
+    for n in want:
+        assert fairtok.get_encoding(n).name == n
+    assert fairtok.get_encoding("gpt2").n_vocab == 50257
+
+
+def test_get_encoding_is_cached():
+    assert fairtok.get_encoding("cl100k_base") is fairtok.get_encoding("cl100k_base")
+
+
+def test_get_encoding_errors(tiktoken):
+    for bad in (5, None, b"cl100k_base"):
+        same_outcome(outcome(tiktoken.get_encoding, bad), outcome(fairtok.get_encoding, bad))
+    ref, got = outcome(tiktoken.get_encoding, "nope"), outcome(fairtok.get_encoding, "nope")
+    assert got[:2] == ref[:2] == ("raise", "ValueError")
+    assert got[2].splitlines()[0] == ref[2].splitlines()[0] == "Unknown encoding nope."
+
+
+def model_names(tiktoken):
+    from tiktoken.model import MODEL_PREFIX_TO_ENCODING, MODEL_TO_ENCODING
+
+    names = list(MODEL_TO_ENCODING)
+    names += [p + "2024-05-13" for p in MODEL_PREFIX_TO_ENCODING]
+    names += [p for p in MODEL_PREFIX_TO_ENCODING]
+    names += ["gpt-4-32k", "gpt-4o-mini", "gpt-5-nano", "ft:gpt-4o:org::id", "o1-preview"]
+    names += ["", "llama-3", "GPT-4", "gpt", "claude", "gpt-4 ", " gpt-4o"]
+    return names
+
+
+def test_encoding_name_for_model(tiktoken):
+    from tiktoken.model import encoding_name_for_model
+
+    for m in model_names(tiktoken):
+        ref = outcome(encoding_name_for_model, m)
+        got = outcome(fairtok.encoding_name_for_model, m)
+        if ref[0] == "ok":
+            assert got == ref, m
+        else:
+            assert got[:2] == ref[:2] == ("raise", "KeyError"), m
+            assert "Could not automatically map" in got[2]
+
+
+def test_encoding_for_model(tiktoken):
+    from tiktoken.model import encoding_name_for_model
+
+    for m in model_names(tiktoken):
+        ref = outcome(encoding_name_for_model, m)
+        got = outcome(lambda: fairtok.encoding_for_model(m).name)
+        if ref[0] == "ok" and ref[1] == "o200k_harmony":
+            # Not bundled: fairtok raises get_encoding's ValueError instead of loading it.
+            assert got[:2] == ("raise", "ValueError") and "o200k_harmony" in got[2]
+        else:
+            same_outcome(ref, got, compare_message=False)
+        if ref[0] == "ok" and ref[1] in TIKTOKEN_NAMES:
+            assert tiktoken.encoding_for_model(m).name == got[1]
+    assert fairtok.encoding_for_model("gpt-4o") is fairtok.get_encoding("o200k_base")
+    assert fairtok.encoding_for_model("gpt-4").name == "cl100k_base"
+    with pytest.raises(KeyError):
+        fairtok.encoding_for_model("llama-3")
+
+
+# ---------------------------------------------------------------- special tokens
+
+
+SPECIAL_TEXTS = [
+    "hello world",
+    "<|endoftext|>",
+    "a <|endoftext|> b <|fim_prefix|>",
+    "x<|fim_prefix|><|fim_middle|><|fim_suffix|>y",
+    "<|endofprompt|><|endoftext|>",
+    "<|endoftext|",
+    "<|endoftext|><|endoftext|>",
+    "<|<|endoftext|>|>",
+    "안녕<|endoftext|>하세요",
+    "hello ell",
+]
+
+SPECIAL_ARGS = [
+    {},
+    {"allowed_special": "all"},
+    {"allowed_special": set()},
+    {"allowed_special": {"<|endoftext|>"}},
+    {"allowed_special": frozenset({"<|fim_prefix|>", "<|endoftext|>"})},
+    {"allowed_special": {"<|nope|>"}},
+    {"disallowed_special": ()},
+    {"disallowed_special": []},
+    {"disallowed_special": "all"},
+    {"disallowed_special": {"<|endoftext|>"}},
+    {"disallowed_special": ["<|fim_prefix|>"]},
+    {"disallowed_special": ("ell",)},
+    {"disallowed_special": frozenset({"<|endoftext|>", "<|fim_prefix|>"})},
+    {"allowed_special": "all", "disallowed_special": ()},
+    {"allowed_special": {"<|endoftext|>"}, "disallowed_special": ()},
+    {"allowed_special": {"<|endoftext|>"}, "disallowed_special": "all"},
+    {"allowed_special": {"<|endoftext|>"}, "disallowed_special": {"<|endoftext|>"}},
+    {"allowed_special": "all", "disallowed_special": {"<|fim_prefix|>"}},
+    {"allowed_special": ["<|endoftext|>"]},  # tiktoken: TypeError (set minus list)
+]
+
+
+@pytest.mark.parametrize("name", TIKTOKEN_NAMES)
+def test_special_token_arguments(name, pair):
+    ref, enc = pair[name]
+    for text in SPECIAL_TEXTS:
+        for kw in SPECIAL_ARGS:
+            want = outcome(ref.encode, text, **kw)
+            got = outcome(enc.encode, text, **kw)
+            same_outcome(want, got, compare_message=want[1] != "TypeError")
+            want = outcome(ref.encode_batch, [text, "plain", text], **kw)
+            got = outcome(enc.encode_batch, [text, "plain", text], num_threads=2, **kw)
+            same_outcome(want, got, compare_message=want[1] != "TypeError")
+        assert enc.encode_ordinary(text) == ref.encode_ordinary(text)
+
+
+def test_disallowed_message_is_tiktokens(pair):
+    ref, enc = pair["cl100k_base"]
+    with pytest.raises(ValueError) as want:
+        ref.encode("x <|endofprompt|>")
+    with pytest.raises(ValueError) as got:
+        enc.encode("x <|endofprompt|>")
+    assert str(got.value) == str(want.value)
+    assert "disallowed special token '<|endofprompt|>'" in str(got.value)
+
+
+def test_batch_raises_for_first_failing_text(pair):
+    ref, enc = pair["cl100k_base"]
+    batch = ["ok"] * 50 + ["<|fim_suffix|>"] + ["ok"] * 50 + ["<|endoftext|>"]
+    same_outcome(outcome(ref.encode_batch, batch), outcome(enc.encode_batch, batch, num_threads=4))
+
+
+def test_encode_batch_arguments(pair):
+    ref, enc = pair["o200k_base"]
+    same_outcome(outcome(ref.encode_batch, "ab"), outcome(enc.encode_batch, "ab"))
+    same_outcome(outcome(ref.encode_batch, ("ab", "cd")), outcome(enc.encode_batch, ("ab", "cd")))
+    assert enc.encode_batch([]) == [] == enc.encode_ordinary_batch([], num_threads=3)
+    for n in (0, -1):
+        for f in (enc.encode_batch, enc.encode_ordinary_batch, enc.count_batch):
+            with pytest.raises(ValueError):
+                f(["a"], num_threads=n)
+        with pytest.raises(ValueError):
+            ref.encode_batch(["a"], num_threads=n)
+    many = [f"text {i} 안녕 {i * 7}" for i in range(1000)]
+    assert enc.encode_ordinary_batch(many, num_threads=64) == ref.encode_ordinary_batch(many)
+
+
+# ---------------------------------------------------------------- odd input
+
+
+def test_surrogates(pair):
+    ref, enc = pair["cl100k_base"]
+    for text in ["a\ud800b", "\udfff", "a\ud83d\ude00b", "x\ud83dy", "<|endoftext|>\ud800"]:
+        assert enc.encode_ordinary(text) == ref.encode_ordinary(text)
+        same_outcome(outcome(ref.encode, text), outcome(enc.encode, text))
+        assert enc.encode(text, allowed_special="all") == ref.encode(text, allowed_special="all")
+        assert enc.encode_ordinary_batch([text, "ok"]) == ref.encode_ordinary_batch([text, "ok"])
+        assert enc.count(text) == len(ref.encode_ordinary(text))
+
+
+def test_wrong_types(pair):
+    ref, enc = pair["cl100k_base"]
+    for f in ("encode", "encode_ordinary", "count"):
+        for bad in (5, None, b"abc"):
+            if f == "count":
+                assert outcome(getattr(enc, f), bad)[:2] == ("raise", "TypeError")
+                continue
+            same_outcome(
+                outcome(getattr(ref, f), bad), outcome(getattr(enc, f), bad), compare_message=False
+            )
+    with pytest.raises(TypeError):
+        enc.encode("a", set())  # keyword-only, as in tiktoken
+    with pytest.raises(TypeError):
+        enc.encode_ordinary_batch([1, 2])
+
+
+def test_decode_errors(pair):
+    ref, enc = pair["cl100k_base"]
+    cases = [[1, 100256], [10**7], [-1], [2**40], ["a"], [1.0], (1, 2), [True], "iter"]
+    for ids in cases:
+        for f in ("decode_bytes", "decode", "decode_tokens_bytes"):
+            fresh = (lambda: iter([1, 2])) if ids == "iter" else (lambda: ids)  # noqa: B023
+            want = outcome(getattr(ref, f), fresh())
+            got = outcome(getattr(enc, f), fresh())
+            # Types as tiktoken; KeyError messages name fairtok's vocabulary, not tiktoken's.
+            same_outcome(want, got, compare_message=want[1] not in ("KeyError", "TypeError"))
+    for i in (100256, 10**7, -1, 2**33):
+        same_outcome(
+            outcome(ref.decode_single_token_bytes, i), outcome(enc.decode_single_token_bytes, i)
+        )
+
+
+def test_encode_single_token(pair):
+    ref, enc = pair["cl100k_base"]
+    for piece in ("hello", " world", "<|endoftext|>", b"\xff", b"\xe2\x80", "hello world foo", "", 5):
+        same_outcome(outcome(ref.encode_single_token, piece), outcome(enc.encode_single_token, piece))
+
+
+def test_decode_with_offsets_and_batches(pair):
+    ref, enc = pair["o200k_base"]
+    for text in ["hello world", "안녕하세요 세계", "👩‍👩‍👧 family", ""]:
+        ids = ref.encode_ordinary(text)
+        assert enc.decode_with_offsets(ids) == ref.decode_with_offsets(ids)
+    batch = [ref.encode_ordinary(t) for t in ["a b", "가나다", ""]]
+    assert enc.decode_batch(batch) == ref.decode_batch(batch)
+    assert enc.decode_bytes_batch(batch) == ref.decode_bytes_batch(batch)
+
+
+# ---------------------------------------------------------------- construction, files, pickling
+
+
+def test_encoding_constructor_matches_tiktoken(tiktoken, texts):
+    base = tiktoken.get_encoding("r50k_base")
+    specials = {"<|endoftext|>": 50256, "<|mine|>": 50257}
+    ref = tiktoken.Encoding(
+        "mine", pat_str=base._pat_str, mergeable_ranks=base._mergeable_ranks, special_tokens=specials
+    )
+    enc = fairtok.Encoding(
+        "mine", pat_str=base._pat_str, mergeable_ranks=base._mergeable_ranks, special_tokens=specials
+    )
+    assert enc.n_vocab == ref.n_vocab == 50258 and enc.name == "mine"
+    for text in texts[:300] + ["x<|mine|>y"]:
+        assert enc.encode(text, allowed_special="all") == ref.encode(text, allowed_special="all")
+    assert pickle.loads(pickle.dumps(enc)).encode("x<|mine|>", allowed_special="all") == [87, 50257]
+    with pytest.raises(ValueError, match="single byte"):
+        fairtok.Encoding("bad", pat_str=".", mergeable_ranks={b"a": 0}, special_tokens={})
+    with pytest.raises(ValueError, match="pattern"):
+        fairtok.Encoding("bad", pat_str="(", mergeable_ranks=base._mergeable_ranks, special_tokens={})
+
+
+def test_pickle_builtins():
+    for n in MAIN:
+        enc = fairtok.get_encoding(n)
+        assert pickle.loads(pickle.dumps(enc)) is enc
+
+
+def test_load_tiktoken_file(tmp_path, texts):
+    builtin = fairtok.get_encoding("o200k_base")
+    enc = fairtok.load(VOCAB / "o200k_base.tiktoken")  # brings its own pattern and specials
+    assert enc.name == "o200k_base" and enc.n_vocab == builtin.n_vocab
+    assert enc.special_tokens_set == builtin.special_tokens_set
+    assert enc.encode_ordinary_batch(texts) == builtin.encode_ordinary_batch(texts)
+    # Gzipped, renamed, with a named pattern.
+    gz = tmp_path / "mine.tiktoken.gz"
+    gz.write_bytes(gzip.compress((VOCAB / "cl100k_base.tiktoken").read_bytes()))
+    mine = fairtok.load(str(gz), pattern="cl100k")
+    cl = fairtok.get_encoding("cl100k_base")
+    assert mine.name == "mine" and mine.special_tokens_set == set()
+    assert mine.encode_ordinary_batch(texts[:200]) == cl.encode_ordinary_batch(texts[:200])
+    assert pickle.loads(pickle.dumps(mine)).encode_ordinary("hi there") == cl.encode_ordinary("hi there")
+    with pytest.raises(ValueError, match="pattern="):
+        fairtok.load(gz)
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no-such.tiktoken"):
+        fairtok.load(tmp_path / "no-such.tiktoken", pattern="cl100k")
+    bad = tmp_path / "bad.tiktoken"
+    bad.write_text("aGVsbG8= 0\nnot-base64!! x\n")
+    with pytest.raises(ValueError, match=r"bad.tiktoken:2"):
+        fairtok.load(bad, pattern="cl100k")
+    js = tmp_path / "tokenizer.json"
+    js.write_text('{"model": {"type": "WordPiece"}}')
+    with pytest.raises(ValueError):
+        fairtok.load(js)
+    with pytest.raises(ValueError, match="pattern"):
+        fairtok.load(VOCAB / "llama3.tokenizer.json", pattern="cl100k")
+    with pytest.raises(IsADirectoryError):
+        fairtok.load(tmp_path, pattern="cl100k")
+    assert fairtok.load("gpt-4o").name == "o200k_base"
+
+
+def test_load_tokenizer_json_matches_hf(conformance):
+    tokenizers = pytest.importorskip("tokenizers")
+    path = VOCAB / "llama3.tokenizer.json"
+    ref = tokenizers.Tokenizer.from_file(str(path))
+    enc = fairtok.load(path)
+    assert enc.format == "huggingface" and enc.name == "llama3"
+    assert enc.n_vocab == ref.get_vocab_size(with_added_tokens=True)
+    texts = [r["text"] for r in conformance]
+    want = [e.ids for e in ref.encode_batch(texts, add_special_tokens=False)]
+    assert want == [r["ids"]["llama3"] for r in conformance]
+    assert enc.encode_batch(texts, allowed_special="all", disallowed_special=()) == want
+    assert enc.encode_ordinary_batch(texts) == want  # no special-token text in these
+    for text, ids in zip(texts[:200], want):
+        assert enc.decode_bytes(ids) == text.encode("utf-8")
+    assert "<|begin_of_text|>" in enc.special_tokens_set
+    with pytest.raises(ValueError, match="disallowed special token"):
+        enc.encode("hi <|eot_id|>")
+    assert enc.encode("hi <|eot_id|>", allowed_special="all") == ref.encode(
+        "hi <|eot_id|>", add_special_tokens=False
+    ).ids
+
+
+# ---------------------------------------------------------------- threads, docs
+
+
+def test_batch_releases_the_gil(texts):
+    # While a batch encodes in another thread, this thread keeps running Python code.
+    enc = fairtok.get_encoding("o200k_base")
+    big = texts * 20
+    ticks = 0
+    t = threading.Thread(target=enc.encode_ordinary_batch, args=(big,), kwargs={"num_threads": 1})
+    t.start()
+    while t.is_alive():
+        ticks += 1
+    t.join()
+    assert ticks > 1000
+
+
+def test_docstrings_run():
+    for module in (fairtok, fairtok.core):
+        result = doctest.testmod(module, extraglobs={"fairtok": fairtok}, verbose=False)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+def test_help_teaches():
+    text = pydoc.render_doc(fairtok, renderer=pydoc.plaintext)
+    for needle in ("get_encoding", "encoding_for_model", "encode_ordinary", "count", "load", "Encoding"):
+        assert needle in text
+    assert fairtok.Encoding.encode.__doc__ and fairtok.load.__doc__
