@@ -344,30 +344,11 @@ impl Splitter {
         }
         // `\p{N}{1,3}+`
         if c.flags & N != 0 {
-            let mut j = i;
-            for _ in 0..3 {
-                let d = self.at(s, j);
-                if d.flags & N == 0 {
-                    break;
-                }
-                j += d.len;
-            }
-            return j;
+            return self.up_to_three_numbers(s, i);
         }
         // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
-        let start = if c.c == b' ' as u32 && Self::is_other(self.at(s, i + 1)) {
-            Some(i + 1)
-        } else if Self::is_other(c) {
-            Some(i)
-        } else {
-            None
-        };
-        if let Some(p) = start {
-            let mut j = self.run_other(s, p);
-            while matches!(s.get(j), Some(b'\r' | b'\n')) {
-                j += 1;
-            }
-            return j;
+        if let Some(e) = self.space_other_run(s, i, c, b"\r\n") {
+            return e;
         }
         self.whitespace(s, i, true, true)
     }
@@ -428,32 +409,44 @@ impl Splitter {
         }
         // `\p{N}{1,3}`
         if c.flags & N != 0 {
-            let mut j = i;
-            for _ in 0..3 {
-                let d = self.at(s, j);
-                if d.flags & N == 0 {
-                    break;
-                }
-                j += d.len;
-            }
-            return j;
+            return self.up_to_three_numbers(s, i);
         }
         // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
-        let start = if c.c == b' ' as u32 && Self::is_other(self.at(s, i + 1)) {
-            Some(i + 1)
-        } else if Self::is_other(c) {
-            Some(i)
-        } else {
-            None
-        };
-        if let Some(p) = start {
-            let mut j = self.run_other(s, p);
-            while matches!(s.get(j), Some(b'\r' | b'\n' | b'/')) {
-                j += 1;
-            }
-            return j;
+        if let Some(e) = self.space_other_run(s, i, c, b"\r\n/") {
+            return e;
         }
         self.whitespace(s, i, true, false)
+    }
+
+    /// `\p{N}{1,3}` at `i` (a number starts there): up to three numbers.
+    fn up_to_three_numbers(&self, s: &[u8], i: usize) -> usize {
+        let mut j = i;
+        for _ in 0..3 {
+            let d = self.at(s, j);
+            if d.flags & N == 0 {
+                break;
+            }
+            j += d.len;
+        }
+        j
+    }
+
+    /// ` ?[^\s\p{L}\p{N}]+[TAIL]*` at `i` (whose character is `c`): an optional space, a run of
+    /// "other" characters, then any of the bytes in `tail`. `None` if no "other" run starts at
+    /// `i` or right after a space there.
+    fn space_other_run(&self, s: &[u8], i: usize, c: Ch, tail: &[u8]) -> Option<usize> {
+        let p = if c.c == b' ' as u32 && Self::is_other(self.at(s, i + 1)) {
+            i + 1
+        } else if Self::is_other(c) {
+            i
+        } else {
+            return None;
+        };
+        let mut j = self.run_other(s, p);
+        while s.get(j).is_some_and(|b| tail.contains(b)) {
+            j += 1;
+        }
+        Some(j)
     }
 
     /// `U*W+` at `p`: greedy `U*` backs off to the last position (up to and including the first
