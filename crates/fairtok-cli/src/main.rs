@@ -7,6 +7,7 @@ mod count;
 mod count_pretokens;
 mod decode;
 mod encode;
+mod extend;
 mod info;
 mod parity;
 mod train;
@@ -84,6 +85,11 @@ enum Command {
     /// with the same engine as encoding, counted in parallel, and merged with incremental pair
     /// counts.
     Train(train::TrainArgs),
+    /// Add tokens to an existing vocabulary (continued BPE), keeping every existing id.
+    ///
+    /// New tokens all contain a character of the target script, so text without one encodes
+    /// exactly as under the base; they take the ids after the highest id in use.
+    Extend(extend::ExtendArgs),
     /// Count the pre-tokens of a corpus into a mergeable Parquet counts file.
     ///
     /// Columns piece (large_binary) and count (int64), the language tag and the pattern (with
@@ -204,6 +210,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Count(args) => count::run(args),
         Command::Parity(args) => parity::run(args),
         Command::Train(args) => train::run(args),
+        Command::Extend(args) => extend::run(args),
         Command::CountPretokens(args) => count_pretokens::run(args),
         Command::Info { tok, json } => info::run(&tok, json),
     }

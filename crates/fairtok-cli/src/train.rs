@@ -139,7 +139,7 @@ pub(crate) fn output_path(output: &std::path::Path, default_name: &str) -> PathB
 }
 
 /// The encoding's name: the output file's name without its extensions.
-fn name_of(path: &std::path::Path) -> String {
+pub(crate) fn name_of(path: &std::path::Path) -> String {
     let n = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -2,6 +2,11 @@
 //!
 //! The rank files are OpenAI's, byte for byte (MIT, see `assets/LICENSE-tiktoken.txt`); the
 //! patterns and special tokens are those of tiktoken's `openai_public.py`.
+//!
+//! `o200k_ko` is fairtok's own: `o200k_base` plus the Korean tokens of
+//! `assets/o200k_ko.added.tiktoken` (ids from 200019 on), made by `recipes/o200k_ko/build.sh`
+//! and described in `recipes/o200k_ko/README.md`. Every o200k_base id is unchanged, and text
+//! without Hangul encodes exactly as under o200k_base.
 
 use crate::pattern;
 
@@ -17,12 +22,16 @@ pub struct Builtin {
     /// Which rank file it uses.
     pub ranks_file: &'static str,
     pub(crate) ranks: &'static [u8],
+    /// Tokens added to the rank file (a vocabulary extension), as `.tiktoken` lines; empty for
+    /// OpenAI's encodings.
+    pub(crate) added: &'static [u8],
 }
 
 const CL100K_RANKS: &[u8] = include_bytes!("../assets/cl100k_base.tiktoken");
 const O200K_RANKS: &[u8] = include_bytes!("../assets/o200k_base.tiktoken");
 const R50K_RANKS: &[u8] = include_bytes!("../assets/r50k_base.tiktoken");
 const P50K_RANKS: &[u8] = include_bytes!("../assets/p50k_base.tiktoken");
+const O200K_KO_ADDED: &[u8] = include_bytes!("../assets/o200k_ko.added.tiktoken");
 
 const EOT: &str = "<|endoftext|>";
 
@@ -40,6 +49,7 @@ pub static BUILTINS: &[Builtin] = &[
         ],
         ranks_file: "cl100k_base.tiktoken",
         ranks: CL100K_RANKS,
+        added: &[],
     },
     Builtin {
         name: "o200k_base",
@@ -47,6 +57,15 @@ pub static BUILTINS: &[Builtin] = &[
         specials: &[(EOT, 199999), ("<|endofprompt|>", 200018)],
         ranks_file: "o200k_base.tiktoken",
         ranks: O200K_RANKS,
+        added: &[],
+    },
+    Builtin {
+        name: "o200k_ko",
+        pattern: pattern::O200K,
+        specials: &[(EOT, 199999), ("<|endofprompt|>", 200018)],
+        ranks_file: "o200k_base.tiktoken + o200k_ko.added.tiktoken",
+        ranks: O200K_RANKS,
+        added: O200K_KO_ADDED,
     },
     Builtin {
         name: "r50k_base",
@@ -54,6 +73,7 @@ pub static BUILTINS: &[Builtin] = &[
         specials: &[(EOT, 50256)],
         ranks_file: "r50k_base.tiktoken",
         ranks: R50K_RANKS,
+        added: &[],
     },
     Builtin {
         name: "p50k_base",
@@ -61,6 +81,7 @@ pub static BUILTINS: &[Builtin] = &[
         specials: &[(EOT, 50256)],
         ranks_file: "p50k_base.tiktoken",
         ranks: P50K_RANKS,
+        added: &[],
     },
     Builtin {
         name: "p50k_edit",
@@ -73,6 +94,7 @@ pub static BUILTINS: &[Builtin] = &[
         ],
         ranks_file: "p50k_base.tiktoken",
         ranks: P50K_RANKS,
+        added: &[],
     },
     Builtin {
         name: "gpt2",
@@ -80,11 +102,18 @@ pub static BUILTINS: &[Builtin] = &[
         specials: &[(EOT, 50256)],
         ranks_file: "r50k_base.tiktoken",
         ranks: R50K_RANKS,
+        added: &[],
     },
 ];
 
 /// The names of the default built-ins, in report order.
-pub const NAMES: &[&str] = &["cl100k_base", "o200k_base", "r50k_base", "p50k_base"];
+pub const NAMES: &[&str] = &[
+    "cl100k_base",
+    "o200k_base",
+    "o200k_ko",
+    "r50k_base",
+    "p50k_base",
+];
 
 /// Finds a built-in by name.
 pub fn find(name: &str) -> Option<&'static Builtin> {

@@ -364,6 +364,28 @@ impl TiktokenModel {
     }
 }
 
+/// Encodes one pre-token by tiktoken's rule with any rank function: `rank(bytes)` is the rank
+/// (which is also the id) of the token with those bytes. This is the merge loop of
+/// [`TiktokenModel`] for a vocabulary that is still growing, such as the vocabulary extension
+/// of `fairtok-train`, which re-encodes words after every new token. Returns `None` if a single
+/// byte of `piece` has no rank.
+pub fn encode_piece_with<F: Fn(&[u8]) -> Option<u32>>(piece: &[u8], rank: F) -> Option<Vec<u32>> {
+    if let Some(id) = rank(piece) {
+        return Some(vec![id]);
+    }
+    let mut scratch = Scratch::default();
+    for (i, &b) in piece.iter().enumerate() {
+        scratch
+            .symbols
+            .push(Symbol::new(rank(std::slice::from_ref(&b))?, i, i + 1));
+    }
+    let mut out = Vec::with_capacity(piece.len());
+    bpe::merge(&mut scratch, &mut out, |a, b| {
+        rank(&piece[a.start as usize..b.end as usize]).map(|r| (r, r))
+    });
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,7 +99,10 @@ impl Tokenizer {
 
     fn builtin_from(b: &builtin::Builtin) -> Result<Tokenizer> {
         let origin = format!("built-in ({}, bundled)", b.ranks_file);
-        let ranks = tiktoken::parse_ranks_checked(b.ranks, &origin, false)?;
+        let mut ranks = tiktoken::parse_ranks_checked(b.ranks, &origin, false)?;
+        if !b.added.is_empty() {
+            ranks.extend(tiktoken::parse_ranks_checked(b.added, &origin, false)?);
+        }
         let specials = b
             .specials
             .iter()
@@ -462,7 +465,9 @@ mod tests {
     fn bundled_rank_files_have_no_duplicates() {
         // The built-ins load without the duplicate checks; this is where they are checked.
         for b in builtin::BUILTINS {
-            tiktoken::parse_ranks(b.ranks, b.name).unwrap();
+            let mut all = b.ranks.to_vec();
+            all.extend_from_slice(b.added);
+            tiktoken::parse_ranks(&all, b.name).unwrap();
         }
     }
 
@@ -471,6 +476,7 @@ mod tests {
         for (name, n) in [
             ("cl100k_base", 100277),
             ("o200k_base", 200019),
+            ("o200k_ko", 200019 + 32768),
             ("r50k_base", 50257),
             ("p50k_base", 50281),
         ] {

@@ -31,7 +31,8 @@ pub struct Vocab<'a> {
     /// The encoding's name (tiktoken's `name`).
     pub name: &'a str,
     /// Bytes of every ordinary token, by id (rank). Ids 0-255 need not be the single bytes, but
-    /// every single byte must be a token.
+    /// every single byte must be a token. An empty entry is an id with no ordinary token (a hole,
+    /// such as the ids of special tokens inside the range): the writers skip it.
     pub tokens: &'a [Vec<u8>],
     /// The merges in training order: `(left id, right id)`, each making the token whose bytes
     /// are the concatenation. Only the `tokenizer.json` writer uses them.
@@ -79,11 +80,12 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The text of a `.tiktoken` rank file: `base64(bytes) rank` per line, by rank.
+/// The text of a `.tiktoken` rank file: `base64(bytes) rank` per line, by rank (empty
+/// entries, holes, are skipped).
 pub fn tiktoken_ranks(tokens: &[Vec<u8>]) -> String {
     let mut out = String::with_capacity(tokens.len() * 16);
     let b64 = base64::engine::general_purpose::STANDARD;
-    for (rank, t) in tokens.iter().enumerate() {
+    for (rank, t) in tokens.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
         out.push_str(&b64.encode(t));
         let _ = writeln!(out, " {rank}");
     }
@@ -104,6 +106,14 @@ pub fn tiktoken_sidecar(v: &Vocab) -> String {
         .chain([v.tokens.len()])
         .max()
         .unwrap_or(0);
+    // tiktoken checks `explicit_n_vocab` against the number of tokens, so a vocabulary with
+    // holes (ids that are neither ordinary nor special) must leave it out.
+    let used = v.tokens.iter().filter(|t| !t.is_empty()).count() + v.specials.len();
+    let n_vocab = if used == n_vocab {
+        serde_json::Value::from(n_vocab)
+    } else {
+        serde_json::Value::Null
+    };
     let doc = serde_json::json!({
         "name": v.name,
         "pat_str": v.pattern,
@@ -282,14 +292,16 @@ pub fn tokenizer_json(v: &Vocab) -> Result<String> {
     out.push_str("  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": true, \"use_regex\": false},\n");
     out.push_str("  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n    \"unk_token\": null,\n    \"continuing_subword_prefix\": null,\n    \"end_of_word_suffix\": null,\n    \"fuse_unk\": false,\n    \"byte_fallback\": false,\n    \"ignore_merges\": true,\n    \"vocab\": {");
     let strs: Vec<String> = v.tokens.iter().map(|t| text(t)).collect();
-    for (id, s) in strs.iter().enumerate() {
-        let sep = if id == 0 { "" } else { "," };
+    let mut first = true;
+    for (id, s) in strs.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
+        let sep = if first { "" } else { "," };
+        first = false;
         let _ = write!(out, "{sep}\n      {}: {id}", js(s));
     }
     out.push_str("\n    },\n    \"merges\": [");
     for (i, &(a, b)) in v.merges.iter().enumerate() {
         let (a, b) = (a as usize, b as usize);
-        if a >= strs.len() || b >= strs.len() {
+        if a >= strs.len() || b >= strs.len() || strs[a].is_empty() || strs[b].is_empty() {
             return Err(Error::Usage(format!(
                 "merge {i} refers to a token id beyond the vocabulary"
             )));

@@ -64,15 +64,19 @@
 pub mod corpus;
 pub mod count;
 mod error;
+pub mod extend;
 pub mod merge;
 pub mod parquet_io;
+pub mod script;
 mod shard;
 
 pub use corpus::{expand, Input, RecordKind, Source};
 pub use count::{count, CountOptions, CountStats, LangStats, PieceCounts};
 pub use error::{Result, TrainError};
+pub use extend::{extend, Base, ExtendOptions, Extension, ParityDev, WeightedCounts};
 pub use merge::{Builder, MergeOptions, Merges};
 pub use parquet_io::{read_counts, write_counts, CountsMeta};
+pub use script::Script;
 
 /// Receives progress: a stage with its total, then positions. All methods default to nothing.
 pub trait Progress: Sync {

@@ -1,0 +1,940 @@
+//! Vocabulary extension: BPE training continued on top of an existing tokenizer, so that a
+//! model trained on the base vocabulary can adopt the extended one by adding embedding rows.
+//!
+//! # Guarantees
+//!
+//! * **Stable ids.** Every token of the base keeps its id and its bytes, special tokens keep
+//!   theirs, and the new tokens take the ids after the highest id in use (for `o200k_base`,
+//!   whose `<|endofprompt|>` is 200018, the first new id is 200019).
+//! * **Base-language invariance.** Every new token passes [`Script::marks`]: its bytes can only
+//!   occur in text that has a character of the target script. A text without such a character
+//!   therefore encodes exactly as under the base, token for token.
+//! * **Exact semantics.** The merge loop re-encodes the words a new token touches with the exact
+//!   rule of the base's format, so the counts it picks from are the counts the encoder would see:
+//!   * for a `.tiktoken` base (tiktoken's rule: any adjacent pair whose concatenation is a token
+//!     merges, lowest rank first), the words containing *any* split of the new token into two
+//!     tokens are re-encoded with [`fairtok_core::tiktoken::encode_piece_with`]. The new token
+//!     has the highest rank, so a word changes only where its current (final) tokens hold such a
+//!     pair: nothing else needs looking at;
+//!   * for a `tokenizer.json` base (Hugging Face's rule: listed merges, by list position) the new
+//!     merge is appended to the list, so it applies only after every existing merge: its pair is
+//!     replaced left to right in the words that hold it. Pairs whose concatenation is already a
+//!     token are skipped (they would alias an existing id).
+//!
+//! # Algorithm
+//!
+//! 1. Count the pieces of every input with the base's pre-tokenizer pattern; keep the pieces
+//!    that contain a character of the target script (the others can never change). Input
+//!    weights scale the counts (`kor_Hang@0.5=laws.txt`).
+//! 2. Encode each distinct piece with the base: these are the words, one per (piece, language).
+//! 3. Count adjacent pairs, weighted; keep a per-pair list of the words holding it and a max-heap
+//!    with lazy deletion (ties go to the smaller `(left, right)`, so runs are deterministic).
+//! 4. Repeat until `add` tokens exist: pop the most frequent pair that passes the checks (the
+//!    script test, `max_token_bytes`), give its concatenation the next id, re-encode the words
+//!    it touches and update the pair counts by the difference.
+//!
+//! **Parity-aware selection** (Foroutan et al. 2025): with a parallel dev set, the dev lines of
+//! every input language are also kept as words (they take no part in the counts). Each step
+//! takes the language whose dev text is currently the longest in tokens relative to the pivot
+//! language (the highest premium) and merges that language's most frequent pair; a language
+//! with no pair left gives way to the next.
+//!
+//! # Cost
+//!
+//! Time: one base encoding per distinct piece, then per merge the words it touches (each
+//! re-encoded in `O(n log n)` for `n` bytes). Memory: the distinct pieces (bytes + ids, about
+//! `9 × bytes + 40` per piece), the pair table and the per-pair word lists (4 bytes per entry).
+//! Measured for `o200k_ko` in `BENCHMARKS.md`.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::path::{Path, PathBuf};
+
+use fairtok_core::{Format, Tokenizer};
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::error::{Result, TrainError};
+use crate::script::Script;
+use crate::{OutputFormat, PieceCounts, Progress};
+
+/// The base vocabulary being extended.
+pub struct Base {
+    /// The base's exact encoder.
+    pub tokenizer: Tokenizer,
+    /// The pre-tokenizer pattern (tiktoken's dialect), which the pieces are counted with.
+    pub pattern: String,
+    kind: Kind,
+    /// Ordinary token bytes by id; empty for ids that are not ordinary tokens.
+    tokens: Vec<Vec<u8>>,
+    ids: FxHashMap<Vec<u8>, u32>,
+    specials: Vec<(String, u32)>,
+    first_new_id: u32,
+}
+
+enum Kind {
+    /// tiktoken's rule.
+    Ranks,
+    /// A `tokenizer.json` document with a byte-level BPE model.
+    Hf {
+        doc: serde_json::Value,
+        /// Whether the file writes merges as `"a b"` strings (else `["a", "b"]` pairs).
+        string_merges: bool,
+    },
+}
+
+impl std::fmt::Debug for Base {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Base")
+            .field("name", &self.tokenizer.name())
+            .field("first_new_id", &self.first_new_id)
+            .finish()
+    }
+}
+
+impl Base {
+    /// Loads a base: a built-in name (`o200k_base`, `cl100k_base`, ...), a `.tiktoken` file or
+    /// a byte-level BPE `tokenizer.json` (Llama 3, Qwen3, ...).
+    pub fn load(spec: &str) -> Result<Base> {
+        let tokenizer = Tokenizer::load(spec, &Default::default())?;
+        let pattern = tokenizer
+            .pattern()
+            .ok_or_else(|| {
+                TrainError::Usage(format!(
+                    "{spec}: the base has no regex pre-tokenizer; extension needs a byte-level BPE with one"
+                ))
+            })?
+            .to_owned();
+        let specials = tokenizer.special_tokens();
+        let (kind, tokens) = match tokenizer.format() {
+            Format::Tiktoken => {
+                let special_ids: FxHashSet<u32> = specials.iter().map(|s| s.1).collect();
+                let tokens = (0..tokenizer.n_vocab() as u32)
+                    .map(|id| match tokenizer.token_bytes(id) {
+                        Some(b) if !special_ids.contains(&id) => b.to_vec(),
+                        _ => vec![],
+                    })
+                    .collect();
+                (Kind::Ranks, tokens)
+            }
+            Format::HuggingFace => {
+                let path = PathBuf::from(spec);
+                let raw = std::fs::read(&path).map_err(|e| TrainError::io(&path, e))?;
+                let data = if raw.starts_with(&[0x1f, 0x8b]) {
+                    let mut out = vec![];
+                    std::io::Read::read_to_end(
+                        &mut flate2::read::MultiGzDecoder::new(&raw[..]),
+                        &mut out,
+                    )
+                    .map_err(|e| TrainError::io(&path, e))?;
+                    out
+                } else {
+                    raw
+                };
+                let bad = |reason: &str| TrainError::File {
+                    path: path.clone(),
+                    reason: reason.to_owned(),
+                };
+                let doc: serde_json::Value = serde_json::from_slice(&data)
+                    .map_err(|e| bad(&format!("not valid JSON: {e}")))?;
+                let model = &doc["model"];
+                if model["type"] != "BPE" || model["byte_fallback"] == true {
+                    return Err(bad(
+                        "extension supports byte-level BPE models (model.type BPE without byte_fallback)",
+                    ));
+                }
+                let merges = model["merges"]
+                    .as_array()
+                    .ok_or_else(|| bad("model.merges is not a list"))?;
+                let string_merges = merges.first().is_none_or(|m| m.is_string());
+                let vocab = model["vocab"]
+                    .as_object()
+                    .ok_or_else(|| bad("model.vocab is not an object"))?;
+                let n = vocab.values().filter_map(|v| v.as_u64()).max().unwrap_or(0) as usize + 1;
+                let mut tokens = vec![vec![]; n];
+                for id in vocab.values().filter_map(|v| v.as_u64()) {
+                    if let Some(b) = tokenizer.token_bytes(id as u32) {
+                        tokens[id as usize] = b.to_vec();
+                    }
+                }
+                (Kind::Hf { doc, string_merges }, tokens)
+            }
+        };
+        let mut ids = FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
+        for (id, t) in tokens.iter().enumerate() {
+            if !t.is_empty() {
+                ids.insert(t.clone(), id as u32);
+            }
+        }
+        if (0..=255u8).any(|b| !ids.contains_key(&[b][..])) {
+            return Err(TrainError::Usage(format!(
+                "{spec}: not a byte-level vocabulary (some single bytes are not tokens)"
+            )));
+        }
+        let first_new_id = tokens
+            .len()
+            .max(tokenizer.n_vocab())
+            .max(specials.iter().map(|s| s.1 as usize + 1).max().unwrap_or(0))
+            as u32;
+        Ok(Base {
+            tokenizer,
+            pattern,
+            kind,
+            tokens,
+            ids,
+            specials,
+            first_new_id,
+        })
+    }
+
+    /// The id the first new token gets: one above the highest id in use.
+    pub fn first_new_id(&self) -> u32 {
+        self.first_new_id
+    }
+
+    /// Whether the base follows tiktoken's rule (else Hugging Face's).
+    pub fn is_tiktoken(&self) -> bool {
+        matches!(self.kind, Kind::Ranks)
+    }
+}
+
+/// One weighted input language.
+#[derive(Debug)]
+pub struct WeightedCounts {
+    /// The language tag.
+    pub lang: String,
+    /// Multiplies the counts.
+    pub weight: f64,
+    /// The pieces, counted with the base's pattern.
+    pub counts: PieceCounts,
+}
+
+/// A parallel dev set for parity-aware selection.
+#[derive(Debug, Clone)]
+pub struct ParityDev {
+    /// The pivot language's token count on its dev text (under the base; it has no character of
+    /// the target script, so it does not change).
+    pub pivot_tokens: u64,
+    /// For each input language (by tag), its dev lines.
+    pub lines: Vec<(String, Vec<String>)>,
+}
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub struct ExtendOptions {
+    /// How many tokens to add.
+    pub add: usize,
+    /// Pairs seen fewer times (after weighting) are not merged.
+    pub min_frequency: u64,
+    /// No new token longer than this many bytes.
+    pub max_token_bytes: Option<usize>,
+    /// The script every new token must mark.
+    pub script: Script,
+    /// Also consider whole pieces as new tokens (tiktoken-rule bases only): a piece that is a
+    /// token is that token, without merges, so a frequent word costs one slot instead of a
+    /// chain of intermediate tokens. Each step takes whichever saves more tokens now: the most
+    /// frequent pair, or the piece with the largest count × (its tokens − 1).
+    pub whole_pieces: bool,
+    /// With `whole_pieces`: a piece is taken over the best pair only if its saving is at least
+    /// `piece_bias` times the pair's count (1: plain greedy). A pair also enables later merges,
+    /// which its count does not show, so values above 1 favour pairs.
+    pub piece_bias: f64,
+}
+
+/// The added tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extension {
+    /// The id of `tokens[0]`.
+    pub first_id: u32,
+    /// The bytes of each new token, in id order.
+    pub tokens: Vec<Vec<u8>>,
+    /// The pair each new token was made from, or `None` for a whole-piece token.
+    pub merges: Vec<Option<(u32, u32)>>,
+    /// The weighted saving (in tokens) of each new token when it was chosen: its pair count, or
+    /// for a whole-piece token its count times its length in tokens minus one.
+    pub counts: Vec<u64>,
+    /// Which input language chose each merge (parity-aware selection), or `None` (global).
+    pub chosen_by: Vec<Option<usize>>,
+    /// Dev premium of each input language after each merge (parity-aware selection only).
+    pub dev_premium: Vec<Vec<f64>>,
+}
+
+const SCALE: f64 = 1000.0;
+
+/// A candidate new token.
+#[derive(Debug, Clone, Copy)]
+enum Cand {
+    /// The concatenation of a pair of tokens.
+    Pair(u64),
+    /// A whole piece (word).
+    Piece(usize),
+}
+
+/// The first `i` in `0..n` for which `before(i)` is false (`before` is monotone).
+fn partition(n: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+fn key(a: u32, b: u32) -> u64 {
+    (a as u64) << 32 | b as u64
+}
+
+fn unkey(k: u64) -> (u32, u32) {
+    ((k >> 32) as u32, k as u32)
+}
+
+/// The working state of the merge loop.
+struct State<'a> {
+    base: &'a Base,
+    new_ids: FxHashMap<Vec<u8>, u32>,
+    new_tokens: Vec<Vec<u8>>,
+    /// Word bytes, concatenated; word `w` is `bytes[starts[w]..starts[w + 1]]`.
+    bytes: Vec<u8>,
+    starts: Vec<usize>,
+    ids: Vec<Vec<u32>>,
+    count: Vec<i64>,
+    /// The language of each word; dev words have `langs + lang`.
+    group: Vec<u16>,
+    langs: usize,
+    /// Pair counts: index 0 all languages, `1 + l` language `l` (only with parity).
+    pairs: Vec<FxHashMap<u64, i64>>,
+    heaps: Vec<BinaryHeap<(i64, Reverse<u64>)>>,
+    /// Whole-piece candidates per table: (count × (tokens − 1), word).
+    word_heaps: Vec<BinaryHeap<(i64, Reverse<u32>)>>,
+    index: FxHashMap<u64, Vec<u32>>,
+    banned: FxHashSet<u64>,
+    dev_tokens: Vec<i64>,
+    seen: Vec<u32>,
+    epoch: u32,
+}
+
+impl State<'_> {
+    fn rank(&self, b: &[u8]) -> Option<u32> {
+        self.base
+            .ids
+            .get(b)
+            .or_else(|| self.new_ids.get(b))
+            .copied()
+    }
+
+    fn word(&self, w: usize) -> &[u8] {
+        &self.bytes[self.starts[w]..self.starts[w + 1]]
+    }
+
+    fn add_pairs(&mut self, w: usize, sign: i64) {
+        let g = self.group[w] as usize;
+        if g >= self.langs {
+            return;
+        }
+        let c = self.count[w] * sign;
+        let per_lang = self.pairs.len() > 1;
+        for i in 1..self.ids[w].len() {
+            let k = key(self.ids[w][i - 1], self.ids[w][i]);
+            for t in [0, 1 + g] {
+                if t > 0 && !per_lang {
+                    break;
+                }
+                let e = self.pairs[t].entry(k).or_insert(0);
+                *e += c;
+                if sign > 0 {
+                    self.heaps[t].push((*e, Reverse(k)));
+                }
+            }
+        }
+        if sign > 0 {
+            self.list(w);
+        }
+    }
+
+    /// Lists word `w` under each of its pairs (a word may be listed twice; merges skip repeats).
+    fn list(&mut self, w: usize) {
+        for i in 1..self.ids[w].len() {
+            let k = key(self.ids[w][i - 1], self.ids[w][i]);
+            self.index.entry(k).or_default().push(w as u32);
+        }
+    }
+
+    /// The most frequent allowed pair of table `t` and its count (left on the heap).
+    fn best_pair(&mut self, t: usize, opts: &ExtendOptions) -> Option<(u64, i64)> {
+        while let Some(&(c, Reverse(k))) = self.heaps[t].peek() {
+            if self.banned.contains(&k) {
+                self.heaps[t].pop();
+                continue;
+            }
+            let now = self.pairs[t].get(&k).copied().unwrap_or(0);
+            if now != c {
+                self.heaps[t].pop(); // stale: a fresher entry was pushed when it grew
+                continue;
+            }
+            if now <= 0 || (now as f64) < opts.min_frequency as f64 * SCALE {
+                return None;
+            }
+            let (a, b) = unkey(k);
+            let tok = [self.token(a), self.token(b)].concat();
+            if !self.allowed(&tok, opts) {
+                self.banned.insert(k);
+                self.heaps[t].pop();
+                continue;
+            }
+            return Some((k, now));
+        }
+        None
+    }
+
+    /// Whether `tok` may become a new token.
+    fn allowed(&self, tok: &[u8], opts: &ExtendOptions) -> bool {
+        let too_long = opts.max_token_bytes.is_some_and(|m| tok.len() > m);
+        !too_long && self.rank(tok).is_none() && opts.script.marks(tok)
+    }
+
+    /// The whole piece of table `t` that saves the most tokens, and that saving (left on the
+    /// heap). Savings only fall as tokens are added, so a stale entry is pushed back with its
+    /// current saving.
+    fn best_word(&mut self, t: usize, opts: &ExtendOptions) -> Option<(usize, i64)> {
+        while let Some(&(g, Reverse(w))) = self.word_heaps[t].peek() {
+            let w = w as usize;
+            let now = self.count[w] * (self.ids[w].len() as i64 - 1);
+            if now != g {
+                self.word_heaps[t].pop();
+                if now > 0 {
+                    self.word_heaps[t].push((now, Reverse(w as u32)));
+                }
+                continue;
+            }
+            if now <= 0 || (now as f64) < opts.min_frequency as f64 * SCALE {
+                return None;
+            }
+            if !self.allowed(self.word(w), opts) {
+                self.word_heaps[t].pop();
+                continue;
+            }
+            return Some((w, now));
+        }
+        None
+    }
+
+    /// The best candidate of table `t`: a pair, or (with `whole_pieces`) a whole piece.
+    fn best(&mut self, t: usize, opts: &ExtendOptions) -> Option<(Cand, i64)> {
+        let pair = self.best_pair(t, opts).map(|(k, c)| (Cand::Pair(k), c));
+        if !opts.whole_pieces {
+            return pair;
+        }
+        let word = self.best_word(t, opts).map(|(w, g)| (Cand::Piece(w), g));
+        match (pair, word) {
+            (Some(p), Some(w)) => Some(if w.1 as f64 > opts.piece_bias * p.1 as f64 {
+                w
+            } else {
+                p
+            }),
+            (p, w) => p.or(w),
+        }
+    }
+
+    /// The words whose bytes are `tok`.
+    fn words_equal(&self, tok: &[u8]) -> std::ops::Range<usize> {
+        let n = self.count.len();
+        let lo = partition(n, |w| self.word(w) < tok);
+        let hi = partition(n, |w| self.word(w) <= tok);
+        lo..hi
+    }
+
+    fn token(&self, id: u32) -> &[u8] {
+        if id >= self.base.first_new_id {
+            &self.new_tokens[(id - self.base.first_new_id) as usize]
+        } else {
+            &self.base.tokens[id as usize]
+        }
+    }
+
+    /// Adds candidate `c` as a token and re-encodes the words it touches.
+    fn apply(&mut self, c: Cand) -> Option<(u32, u32)> {
+        let (tok, k) = match c {
+            Cand::Pair(k) => {
+                let (a, b) = unkey(k);
+                ([self.token(a), self.token(b)].concat(), Some(k))
+            }
+            Cand::Piece(w) => (self.word(w).to_vec(), None),
+        };
+        let (a, b) = k.map_or((u32::MAX, u32::MAX), unkey);
+        let id = self.base.first_new_id + self.new_tokens.len() as u32;
+        self.new_ids.insert(tok.clone(), id);
+        self.new_tokens.push(tok.clone());
+        // The pairs whose words may change: every split into two tokens (tiktoken's rule
+        // merges any of them), or only the pair itself (Hugging Face's rule).
+        let mut keys: Vec<u64> = k.into_iter().collect();
+        if self.base.is_tiktoken() {
+            for s in 1..tok.len() {
+                if let (Some(l), Some(r)) = (self.rank(&tok[..s]), self.rank(&tok[s..])) {
+                    if Some(key(l, r)) != k {
+                        keys.push(key(l, r));
+                    }
+                }
+            }
+        }
+        self.epoch += 1;
+        let mut words = vec![];
+        // A piece that is a token is that token (tiktoken's first check).
+        for w in self.words_equal(&tok) {
+            self.seen[w] = self.epoch;
+            words.push(w);
+        }
+        for &k in &keys {
+            if let Some(list) = self.index.remove(&k) {
+                for w in list {
+                    if self.seen[w as usize] != self.epoch {
+                        self.seen[w as usize] = self.epoch;
+                        words.push(w as usize);
+                    }
+                }
+            }
+        }
+        words.sort_unstable();
+        let tiktoken = self.base.is_tiktoken();
+        let new: Vec<Option<Vec<u32>>> = words
+            .par_iter()
+            .map(|&w| {
+                let old = &self.ids[w];
+                let new = if tiktoken {
+                    fairtok_core::tiktoken::encode_piece_with(self.word(w), |t| self.rank(t))
+                        .expect("every byte is a token")
+                } else {
+                    let mut out = Vec::with_capacity(old.len());
+                    let mut i = 0;
+                    while i < old.len() {
+                        if i + 1 < old.len() && old[i] == a && old[i + 1] == b {
+                            out.push(id);
+                            i += 2;
+                        } else {
+                            out.push(old[i]);
+                            i += 1;
+                        }
+                    }
+                    out
+                };
+                (new != *old).then_some(new)
+            })
+            .collect();
+        for (&w, new) in words.iter().zip(new) {
+            let Some(new) = new else {
+                // Unchanged: list it again under the removed pairs it still holds.
+                let ids = std::mem::take(&mut self.ids[w]);
+                for i in 1..ids.len() {
+                    let k = key(ids[i - 1], ids[i]);
+                    if keys.contains(&k) {
+                        self.index.entry(k).or_default().push(w as u32);
+                    }
+                }
+                self.ids[w] = ids;
+                continue;
+            };
+            let g = self.group[w] as usize;
+            if g >= self.langs {
+                self.dev_tokens[g - self.langs] +=
+                    self.count[w] * (new.len() as i64 - self.ids[w].len() as i64);
+                self.ids[w] = new;
+                self.list(w);
+                continue;
+            }
+            self.add_pairs(w, -1);
+            self.ids[w] = new;
+            self.add_pairs(w, 1);
+        }
+        k.map(unkey)
+    }
+}
+
+/// Extends `base` with up to `opts.add` tokens learnt from `inputs` (see the module docs).
+pub fn extend(
+    base: &Base,
+    inputs: Vec<WeightedCounts>,
+    parity: Option<&ParityDev>,
+    opts: &ExtendOptions,
+    progress: &dyn Progress,
+) -> Result<Extension> {
+    let mut langs: Vec<String> = vec![];
+    for i in &inputs {
+        if !langs.contains(&i.lang) {
+            langs.push(i.lang.clone());
+        }
+        if !(i.weight.is_finite() && i.weight > 0.0) {
+            return Err(TrainError::Usage(format!(
+                "input {}: the weight must be a positive number",
+                i.lang
+            )));
+        }
+    }
+    // Distinct (piece, language) words with their weighted counts.
+    let mut table: FxHashMap<(Vec<u8>, u16), i64> = FxHashMap::default();
+    for i in inputs {
+        let l = langs.iter().position(|x| *x == i.lang).unwrap() as u16;
+        let w = i.weight * SCALE;
+        for (piece, c) in i.counts.iter() {
+            if opts.script.occurs_in(piece) {
+                *table.entry((piece.to_vec(), l)).or_insert(0) += (c as f64 * w).round() as i64;
+            }
+        }
+    }
+    if opts.whole_pieces && !base.is_tiktoken() {
+        return Err(TrainError::Usage(
+            "whole-piece tokens need a tiktoken-rule base (a tokenizer.json base reaches tokens only through merges)".into(),
+        ));
+    }
+    if table.is_empty() {
+        return Err(TrainError::EmptyCorpus(format!(
+            "no piece of the inputs has a character of the script {}",
+            opts.script.name()
+        )));
+    }
+    let mut words: Vec<((Vec<u8>, u16), i64)> = table.into_iter().collect();
+    // Dev words: one per distinct dev piece of each input language.
+    let mut dev_base = vec![0i64; langs.len()];
+    if let Some(dev) = parity {
+        let re = fairtok_core::pattern::Regex::tiktoken(&base.pattern)?;
+        for (l, lang) in langs.iter().enumerate() {
+            let Some((_, lines)) = dev.lines.iter().find(|(t, _)| t == lang) else {
+                return Err(TrainError::Usage(format!(
+                    "the parity dev set has no lines for the input language {lang}"
+                )));
+            };
+            let mut dev: FxHashMap<Vec<u8>, i64> = FxHashMap::default();
+            for line in lines {
+                dev_base[l] += base.tokenizer.count(line)? as i64;
+                re.for_each_match(line, |s, e| {
+                    let p = &line.as_bytes()[s..e];
+                    if opts.script.occurs_in(p) {
+                        *dev.entry(p.to_vec()).or_insert(0) += 1;
+                    }
+                })?;
+            }
+            words.extend(
+                dev.into_iter()
+                    .map(|(p, c)| ((p, (langs.len() + l) as u16), c)),
+            );
+        }
+    }
+    words.sort_unstable();
+    let n = words.len();
+    let mut bytes = Vec::with_capacity(words.iter().map(|w| w.0 .0.len()).sum());
+    let mut starts = Vec::with_capacity(n + 1);
+    let mut count = Vec::with_capacity(n);
+    let mut group = Vec::with_capacity(n);
+    starts.push(0);
+    for ((p, g), c) in &words {
+        bytes.extend_from_slice(p);
+        starts.push(bytes.len());
+        count.push(*c);
+        group.push(*g);
+    }
+    drop(words);
+    let ids: Vec<Vec<u32>> = (0..n)
+        .into_par_iter()
+        .map(|w| {
+            let p = &bytes[starts[w]..starts[w + 1]];
+            match std::str::from_utf8(p) {
+                Ok(s) => base.tokenizer.encode(s),
+                Err(_) => Ok(p.iter().map(|&b| base.ids[&[b][..]]).collect()),
+            }
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    let tables = if parity.is_some() { 1 + langs.len() } else { 1 };
+    let mut st = State {
+        base,
+        new_ids: FxHashMap::default(),
+        new_tokens: vec![],
+        bytes,
+        starts,
+        ids,
+        count,
+        group,
+        langs: langs.len(),
+        pairs: vec![FxHashMap::default(); tables],
+        heaps: vec![BinaryHeap::new(); tables],
+        word_heaps: vec![BinaryHeap::new(); tables],
+        index: FxHashMap::default(),
+        banned: FxHashSet::default(),
+        dev_tokens: vec![0; langs.len()],
+        seen: vec![0; n],
+        epoch: 0,
+    };
+    for w in 0..n {
+        let g = st.group[w] as usize;
+        if g >= st.langs {
+            st.dev_tokens[g - st.langs] += st.count[w] * st.ids[w].len() as i64;
+            // Dev words are listed under their pairs too, so merges re-encode them.
+            st.list(w);
+        } else {
+            st.add_pairs(w, 1);
+            if opts.whole_pieces && st.ids[w].len() > 1 {
+                let gain = st.count[w] * (st.ids[w].len() as i64 - 1);
+                st.word_heaps[0].push((gain, Reverse(w as u32)));
+                if tables > 1 {
+                    st.word_heaps[1 + g].push((gain, Reverse(w as u32)));
+                }
+            }
+        }
+    }
+    // The dev total of a language = its tokens outside the script-bearing pieces (constant)
+    // + the tokens of its dev words (tracked).
+    let dev_const: Vec<i64> = (0..langs.len())
+        .map(|l| dev_base[l] - st.dev_tokens[l])
+        .collect();
+    let premium = |st: &State, l: usize| -> f64 {
+        let p = parity.expect("parity");
+        (dev_const[l] + st.dev_tokens[l]) as f64 / p.pivot_tokens.max(1) as f64
+    };
+    progress.stage("merging", Some(opts.add as u64));
+    let mut ext = Extension {
+        first_id: base.first_new_id,
+        tokens: vec![],
+        merges: vec![],
+        counts: vec![],
+        chosen_by: vec![],
+        dev_premium: vec![],
+    };
+    let mut exhausted = vec![false; langs.len()];
+    while ext.tokens.len() < opts.add {
+        let mut pick = None;
+        if parity.is_some() {
+            let mut order: Vec<usize> = (0..langs.len()).filter(|&l| !exhausted[l]).collect();
+            order.sort_by(|&x, &y| premium(&st, y).total_cmp(&premium(&st, x)).then(x.cmp(&y)));
+            for l in order {
+                match st.best(1 + l, opts) {
+                    Some((k, c)) => {
+                        pick = Some((k, c, Some(l)));
+                        break;
+                    }
+                    None => exhausted[l] = true,
+                }
+            }
+        }
+        if pick.is_none() {
+            pick = st.best(0, opts).map(|(k, c)| (k, c, None));
+        }
+        let Some((k, c, by)) = pick else { break };
+        ext.merges.push(st.apply(k));
+        ext.tokens.push(st.new_tokens.last().unwrap().clone());
+        ext.counts.push((c as f64 / SCALE).round() as u64);
+        ext.chosen_by.push(by);
+        if parity.is_some() {
+            ext.dev_premium
+                .push((0..langs.len()).map(|l| premium(&st, l)).collect());
+        }
+        progress.set(ext.tokens.len() as u64);
+    }
+    progress.finish();
+    Ok(ext)
+}
+
+impl Extension {
+    /// All ordinary tokens by id (base and new; empty for holes).
+    fn all_tokens(&self, base: &Base) -> Vec<Vec<u8>> {
+        let mut all = base.tokens.clone();
+        all.resize(self.first_id as usize, vec![]);
+        all.extend(self.tokens.iter().cloned());
+        all
+    }
+
+    /// The merges of a `tokenizer.json` for a tiktoken-rule base, in rank order, so that
+    /// Hugging Face's rule (listed pairs, by position) gives tiktoken's ids:
+    ///
+    /// * each base token's merge is its bytes encoded with the lower ranks (which gives two
+    ///   tokens for every vocabulary trained by BPE), as the usual tiktoken conversion does;
+    /// * tiktoken's rule merges *any* adjacent pair whose concatenation is a token, and with
+    ///   new tokens there are new such pairs: a new token followed by a byte may spell a base
+    ///   token, or a lower-ranked new token. So every split of a token into two tokens of which
+    ///   one is new is listed too, at that token's place.
+    fn derived_merges(&self, base: &Base, all: &[Vec<u8>]) -> Result<Vec<(u32, u32)>> {
+        let mut ids: FxHashMap<&[u8], u32> = FxHashMap::default();
+        for (id, t) in all.iter().enumerate() {
+            if !t.is_empty() {
+                ids.insert(t, id as u32);
+            }
+        }
+        let mut by_rank: Vec<(u32, &[u8])> = all
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.len() >= 2)
+            .map(|(i, t)| (i as u32, t.as_slice()))
+            .collect();
+        by_rank.sort_unstable();
+        let mut merges = vec![];
+        for (rank, t) in by_rank {
+            let below = |b: &[u8]| ids.get(b).copied().filter(|&r| r < rank);
+            let first = if rank < self.first_id {
+                let parts = fairtok_core::tiktoken::encode_piece_with(t, below)
+                    .expect("every byte is a token");
+                if parts.len() != 2 {
+                    return Err(TrainError::Usage(format!(
+                        "{}: token {rank} is not reachable by one merge of lower-ranked tokens, so the vocabulary has no tokenizer.json form; write --format tiktoken",
+                        base.tokenizer.name()
+                    )));
+                }
+                merges.push((parts[0], parts[1]));
+                Some((parts[0], parts[1]))
+            } else {
+                None
+            };
+            for s in 1..t.len() {
+                if let (Some(&l), Some(&r)) = (ids.get(&t[..s]), ids.get(&t[s..])) {
+                    let new = l >= self.first_id || r >= self.first_id;
+                    if (new || rank >= self.first_id) && first != Some((l, r)) {
+                        merges.push((l, r));
+                    }
+                }
+            }
+        }
+        Ok(merges)
+    }
+
+    /// The `tokenizer.json` text of the extended vocabulary.
+    pub fn tokenizer_json(&self, base: &Base, name: &str) -> Result<String> {
+        match &base.kind {
+            Kind::Ranks => {
+                let all = self.all_tokens(base);
+                let merges = self.derived_merges(base, &all)?;
+                let v = fairtok_core::write::Vocab {
+                    name,
+                    tokens: &all,
+                    merges: &merges,
+                    specials: &base.specials,
+                    pattern: &base.pattern,
+                };
+                Ok(fairtok_core::write::tokenizer_json(&v)?)
+            }
+            Kind::Hf { doc, string_merges } => {
+                let map = fairtok_core::write::byte_level_chars();
+                let text = |b: &[u8]| -> String { b.iter().map(|&x| map[x as usize]).collect() };
+                let mut doc = doc.clone();
+                let added: Vec<(String, u64)> = doc["added_tokens"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| Some((t["content"].as_str()?.to_owned(), t["id"].as_u64()?)))
+                    .collect();
+                let model = &mut doc["model"];
+                let vocab = model["vocab"].as_object_mut().expect("checked at load");
+                // Hugging Face numbers an added token that is not in the model's vocabulary
+                // after the vocabulary's *length*, whatever id the file gives it. With new
+                // tokens above them, the added tokens must therefore be in the vocabulary under
+                // their own ids (as GPT-2's `<|endoftext|>` is), or their ids would shift.
+                for (content, id) in added {
+                    vocab.entry(content).or_insert(id.into());
+                }
+                for (i, t) in self.tokens.iter().enumerate() {
+                    vocab.insert(text(t), (self.first_id + i as u32).into());
+                }
+                let max = vocab.values().filter_map(|v| v.as_u64()).max().unwrap_or(0);
+                if max + 1 != vocab.len() as u64 {
+                    return Err(TrainError::Usage(format!(
+                        "{}: the ids of the base's vocabulary and added tokens are not contiguous ({} entries, highest id {max}), so Hugging Face would renumber them",
+                        base.tokenizer.name(),
+                        vocab.len()
+                    )));
+                }
+                let merges = model["merges"].as_array_mut().expect("checked at load");
+                let tok = |id: u32| -> String {
+                    if id >= self.first_id {
+                        text(&self.tokens[(id - self.first_id) as usize])
+                    } else {
+                        text(&base.tokens[id as usize])
+                    }
+                };
+                for &(a, b) in self.merges.iter().flatten() {
+                    merges.push(if *string_merges {
+                        format!("{} {}", tok(a), tok(b)).into()
+                    } else {
+                        serde_json::json!([tok(a), tok(b)])
+                    });
+                }
+                let mut s = serde_json::to_string(&doc).expect("JSON values serialize");
+                s.push('\n');
+                Ok(s)
+            }
+        }
+    }
+
+    /// The extended tokenizer, ready to encode.
+    pub fn tokenizer(&self, base: &Base, name: &str) -> Result<Tokenizer> {
+        Ok(match base.kind {
+            Kind::Ranks => {
+                let ranks = self
+                    .all_tokens(base)
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, t)| !t.is_empty())
+                    .map(|(i, t)| (t, i as u32))
+                    .collect();
+                Tokenizer::from_ranks(
+                    name,
+                    "extended",
+                    ranks,
+                    &base.pattern,
+                    base.specials.clone(),
+                )?
+            }
+            Kind::Hf { .. } => Tokenizer::from_tokenizer_json(
+                self.tokenizer_json(base, name)?.as_bytes(),
+                name,
+                "extended",
+            )?,
+        })
+    }
+
+    /// Writes the extended vocabulary to `path` (atomically) in `format`. Returns the files
+    /// written. A `tokenizer.json` base can only be written as `tokenizer.json`: its merge list
+    /// is not tiktoken's rule.
+    pub fn write(
+        &self,
+        base: &Base,
+        path: &Path,
+        format: OutputFormat,
+        name: &str,
+    ) -> Result<Vec<PathBuf>> {
+        match format {
+            OutputFormat::Hf => {
+                fairtok_core::write::write_atomic(
+                    path,
+                    self.tokenizer_json(base, name)?.as_bytes(),
+                )?;
+                Ok(vec![path.to_owned()])
+            }
+            OutputFormat::Tiktoken => {
+                if !base.is_tiktoken() {
+                    return Err(TrainError::Usage(format!(
+                        "{}: a tokenizer.json base (Hugging Face's merge rule) can only be extended to --format hf",
+                        base.tokenizer.name()
+                    )));
+                }
+                let all = self.all_tokens(base);
+                let v = fairtok_core::write::Vocab {
+                    name,
+                    tokens: &all,
+                    merges: &[],
+                    specials: &base.specials,
+                    pattern: &base.pattern,
+                };
+                fairtok_core::write::write_tiktoken(path, &v)?;
+                Ok(vec![
+                    path.to_owned(),
+                    fairtok_core::write::sidecar_path(path),
+                ])
+            }
+        }
+    }
+
+    /// The added tokens alone as `.tiktoken` lines (`base64 id`), the form a built-in ships.
+    pub fn added_ranks(&self) -> String {
+        let mut all = vec![vec![]; self.first_id as usize];
+        all.extend(self.tokens.iter().cloned());
+        fairtok_core::write::tiktoken_ranks(&all)
+    }
+}

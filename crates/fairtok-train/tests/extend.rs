@@ -1,0 +1,296 @@
+//! Vocabulary extension on real data: stable ids, base-language invariance on English,
+//! Japanese, Chinese and code, fewer Korean tokens, both output formats giving the same ids,
+//! and determinism. The Python tests (`tests/python/test_extend.py`) check the outputs with
+//! tiktoken and Hugging Face tokenizers themselves.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use fairtok_core::{LoadOptions, Tokenizer};
+use fairtok_train::{
+    extend, Base, CountOptions, ExtendOptions, Extension, Input, NoProgress, OutputFormat,
+    ParityDev, Script, WeightedCounts,
+};
+
+fn shared() -> PathBuf {
+    std::env::var_os("FAIRTOK_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+}
+
+fn corpus(name: &str) -> PathBuf {
+    shared().join("data/corpus").join(name)
+}
+
+/// The first `n` lines of a corpus file (plain or gzipped).
+fn lines(name: &str, n: usize) -> Vec<String> {
+    let raw = std::fs::read(corpus(name)).unwrap();
+    let mut text = String::new();
+    if name.ends_with(".gz") {
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_string(&mut text)
+            .unwrap();
+    } else {
+        text = String::from_utf8(raw).unwrap();
+    }
+    text.lines().take(n).map(str::to_owned).collect()
+}
+
+fn flores(lang: &str) -> Vec<String> {
+    let p = shared().join(format!("data/parallel/flores200-dev/{lang}.dev"));
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn counts(base: &Base, files: &[&str], weight: f64) -> WeightedCounts {
+    let input = Input {
+        lang: "kor_Hang".into(),
+        paths: files.iter().map(|f| corpus(f)).collect(),
+    };
+    let (langs, sources) = fairtok_train::expand(&[input]).unwrap();
+    let opts = CountOptions {
+        pattern: base.pattern.clone(),
+        threads: 2,
+        ..Default::default()
+    };
+    WeightedCounts {
+        lang: "kor_Hang".into(),
+        weight,
+        counts: fairtok_train::count(&langs, &sources, &opts, &NoProgress).unwrap(),
+    }
+}
+
+fn options(add: usize, whole_pieces: bool) -> ExtendOptions {
+    ExtendOptions {
+        add,
+        min_frequency: 2,
+        max_token_bytes: None,
+        script: Script::of_lang("kor_Hang").unwrap(),
+        whole_pieces,
+        piece_bias: 1.0,
+    }
+}
+
+fn run(base: &Base, add: usize, whole_pieces: bool) -> Extension {
+    let c = counts(base, &["ko.klue-dev.txt", "ko.debian-faq.txt"], 1.0);
+    extend(
+        base,
+        vec![c],
+        None,
+        &options(add, whole_pieces),
+        &NoProgress,
+    )
+    .unwrap()
+}
+
+/// Text with no Hangul: English prose, Japanese, Chinese and code.
+fn no_hangul_texts() -> Vec<String> {
+    let mut t = vec![];
+    t.extend(lines("en.wikitext2.txt", 400));
+    t.extend(lines("ja.manpages.txt.gz", 400));
+    t.extend(lines("zh.manpages.txt.gz", 400));
+    t.extend(lines("code.python.txt.gz", 400));
+    t.extend(lines("code.rust.txt.gz", 400));
+    for l in ["eng_Latn", "jpn_Jpan", "zho_Hans", "zho_Hant", "rus_Cyrl"] {
+        t.extend(flores(l).into_iter().take(300));
+    }
+    let hang = Script::named("Hang").unwrap();
+    t.retain(|s| !hang.occurs_in(s.as_bytes()));
+    assert!(t.len() > 3000);
+    t
+}
+
+fn check(base: &Base, ext: &Extension, name: &str) -> Tokenizer {
+    let tok = ext.tokenizer(base, name).unwrap();
+    // Stable ids: every base token keeps its id and bytes, and so do the special tokens.
+    for id in 0..base.tokenizer.n_vocab() as u32 {
+        assert_eq!(
+            tok.token_bytes(id),
+            base.tokenizer.token_bytes(id),
+            "id {id}"
+        );
+    }
+    assert_eq!(tok.special_tokens(), base.tokenizer.special_tokens());
+    // New tokens: consecutive ids from the first free one, each with a Hangul character.
+    let hang = Script::named("Hang").unwrap();
+    for (i, t) in ext.tokens.iter().enumerate() {
+        let id = ext.first_id + i as u32;
+        assert_eq!(tok.token_bytes(id), Some(&t[..]));
+        assert!(hang.marks(t), "{:?}", String::from_utf8_lossy(t));
+    }
+    // Base-language invariance.
+    for t in no_hangul_texts() {
+        assert_eq!(
+            tok.encode(&t).unwrap(),
+            base.tokenizer.encode(&t).unwrap(),
+            "{t:?}"
+        );
+    }
+    // Korean gets cheaper, on text not trained on.
+    let ko = flores("kor_Hang").join("\n");
+    let (before, after) = (base.tokenizer.count(&ko).unwrap(), tok.count(&ko).unwrap());
+    assert!(after * 100 < before * 97, "{before} -> {after}");
+    // Round trip.
+    assert_eq!(
+        tok.decode_bytes(&tok.encode(&ko).unwrap()).unwrap(),
+        ko.as_bytes()
+    );
+    tok
+}
+
+#[test]
+fn o200k_extension_keeps_ids_and_base_languages() {
+    let base = Base::load("o200k_base").unwrap();
+    assert_eq!(base.first_new_id(), 200_019);
+    let ext = run(&base, 1500, false);
+    assert_eq!(ext.tokens.len(), 1500);
+    assert_eq!(ext.first_id, 200_019);
+    let tok = check(&base, &ext, "o200k_test");
+    // Both file formats load to the same ids (tiktoken's rule and Hugging Face's merges).
+    let dir = tempfile::tempdir().unwrap();
+    let tk = dir.path().join("x.tiktoken");
+    let hf = dir.path().join("x.json");
+    ext.write(&base, &tk, OutputFormat::Tiktoken, "x").unwrap();
+    ext.write(&base, &hf, OutputFormat::Hf, "x").unwrap();
+    let tk = Tokenizer::load(tk.to_str().unwrap(), &LoadOptions::default()).unwrap();
+    let hf = Tokenizer::load(hf.to_str().unwrap(), &LoadOptions::default()).unwrap();
+    let mut texts = flores("kor_Hang");
+    texts.extend(lines("ko.nsmc.txt.gz", 2000));
+    texts.extend(flores("eng_Latn").into_iter().take(100));
+    for t in &texts {
+        let ids = tok.encode(t).unwrap();
+        assert_eq!(tk.encode(t).unwrap(), ids, "{t:?}");
+        assert_eq!(hf.encode(t).unwrap(), ids, "{t:?}");
+    }
+    // The same input gives the same tokens.
+    assert_eq!(run(&base, 1500, false), ext);
+}
+
+#[test]
+fn whole_pieces_save_more_and_stay_exact() {
+    let base = Base::load("cl100k_base").unwrap();
+    assert_eq!(base.first_new_id(), 100_277);
+    let merges = run(&base, 1000, false);
+    let pieces = run(&base, 1000, true);
+    assert!(pieces.merges.iter().any(|m| m.is_none()));
+    let ko = flores("kor_Hang").join("\n");
+    let a = merges.tokenizer(&base, "a").unwrap().count(&ko).unwrap();
+    let tok = check(&base, &pieces, "b");
+    assert!(tok.count(&ko).unwrap() < a, "whole pieces should help");
+    let dir = tempfile::tempdir().unwrap();
+    let hf = dir.path().join("b.json");
+    pieces.write(&base, &hf, OutputFormat::Hf, "b").unwrap();
+    let hf = Tokenizer::load(hf.to_str().unwrap(), &LoadOptions::default()).unwrap();
+    for t in flores("kor_Hang") {
+        assert_eq!(hf.encode(&t).unwrap(), tok.encode(&t).unwrap(), "{t:?}");
+    }
+}
+
+#[test]
+fn llama3_tokenizer_json_extension() {
+    let path = shared().join("data/vocab/llama3.tokenizer.json");
+    let base = Base::load(path.to_str().unwrap()).unwrap();
+    assert!(!base.is_tiktoken());
+    assert_eq!(base.first_new_id(), 128_256);
+    let ext = run(&base, 800, false);
+    check(&base, &ext, "llama3_ko");
+    let dir = tempfile::tempdir().unwrap();
+    let e = ext
+        .write(
+            &base,
+            &dir.path().join("x.tiktoken"),
+            OutputFormat::Tiktoken,
+            "x",
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("--format hf"), "{e}");
+    let e = extend(
+        &base,
+        vec![counts(&base, &["ko.konlpy.txt"], 1.0)],
+        None,
+        &options(10, true),
+        &NoProgress,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("tiktoken-rule"), "{e}");
+}
+
+#[test]
+fn parity_dev_tracks_the_premium() {
+    let base = Base::load("o200k_base").unwrap();
+    let eng = flores("eng_Latn");
+    let pivot_tokens = eng
+        .iter()
+        .map(|l| base.tokenizer.count(l).unwrap())
+        .sum::<usize>() as u64;
+    let dev = ParityDev {
+        pivot_tokens,
+        lines: vec![("kor_Hang".into(), flores("kor_Hang"))],
+    };
+    let c = counts(&base, &["ko.klue-dev.txt"], 1.0);
+    let ext = extend(
+        &base,
+        vec![c],
+        Some(&dev),
+        &options(300, false),
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(ext.dev_premium.len(), 300);
+    assert!(ext.chosen_by.iter().all(|c| *c == Some(0)));
+    // The tracked premium is the premium the extended tokenizer measures.
+    let tok = ext.tokenizer(&base, "p").unwrap();
+    let ko: usize = flores("kor_Hang")
+        .iter()
+        .map(|l| tok.count(l).unwrap())
+        .sum();
+    let measured = ko as f64 / pivot_tokens as f64;
+    let tracked = *ext.dev_premium.last().unwrap().first().unwrap();
+    assert!((measured - tracked).abs() < 1e-9, "{measured} vs {tracked}");
+    assert!(tracked < 1.47);
+}
+
+#[test]
+fn weights_and_empty_inputs() {
+    let base = Base::load("o200k_base").unwrap();
+    let e = extend(
+        &base,
+        vec![counts(&base, &["en.debian-docs.txt"], 1.0)],
+        None,
+        &options(10, false),
+        &NoProgress,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("no piece"), "{e}");
+    let e = extend(
+        &base,
+        vec![counts(&base, &["ko.konlpy.txt"], -1.0)],
+        None,
+        &options(10, false),
+        &NoProgress,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("weight"), "{e}");
+    // Weights scale counts: the saving recorded for the first token doubles with weight 2.
+    let one = extend(
+        &base,
+        vec![counts(&base, &["ko.konlpy.txt"], 1.0)],
+        None,
+        &options(5, false),
+        &NoProgress,
+    )
+    .unwrap();
+    let two = extend(
+        &base,
+        vec![counts(&base, &["ko.konlpy.txt"], 2.0)],
+        None,
+        &options(5, false),
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(one.tokens, two.tokens);
+    assert_eq!(two.counts[0], 2 * one.counts[0]);
+}
