@@ -200,8 +200,9 @@ def train(
         text_field: the text field of JSON-lines inputs (the text column of Parquet inputs).
         strict: make a line that is not UTF-8 an error (default: skip it and count it in
             `skipped_lines`).
-        max_pieces: the cap on distinct pre-tokens kept while counting; past it the rarest are
-            pruned (`pruned_pieces`).
+        max_pieces: the cap on distinct pre-tokens kept while counting the files of `inputs`;
+            past it the rarest are pruned (`pruned_pieces`). `texts`, already in memory, are
+            counted whole.
 
     Returns:
         A `TrainResult`: `.encoding` (an `Encoding`, the same class as `get_encoding` returns),
