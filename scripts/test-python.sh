@@ -3,7 +3,8 @@
 # build of crates/fairtok-py) into .venv, then runs pytest against the real tiktoken (and HF
 # tokenizers) on the shared conformance data. Exits non-zero on any failure.
 #
-# Usage: scripts/test-python.sh [PYTEST ARGS...]   (from anywhere; FAIRTOK_SHARED as scripts/test.sh)
+# Usage: scripts/test-python.sh [PYTEST ARGS...]   (from anywhere; FAIRTOK_SHARED as scripts/test.sh;
+#        FAIRTOK_BIN: the built `fairtok` command, else it is built here)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,7 +26,14 @@ fi
 echo "== pip install . (fairtok Python package, release build)"
 "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps .
 
+# The Python results are compared with the command line's (tests/python/test_py_*.py).
+if [ -z "${FAIRTOK_BIN:-}" ]; then
+  echo "== cargo build --release -p fairtok-cli (the command the Python results are checked against)"
+  cargo build --release -p fairtok-cli --quiet
+  export FAIRTOK_BIN="${CARGO_TARGET_DIR:-$root/target}/release/fairtok"
+fi
+
 echo "== pytest tests/python"
 # Run from outside the checkout so that `import fairtok` is the installed package.
 cd "$root/tests/python"
-"$venv/bin/python" -m pytest -q -p no:cacheprovider test_api.py test_train.py "$@"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider test_api.py test_train.py test_py_train.py test_py_parity.py "$@"

@@ -32,7 +32,7 @@ echo "== cargo test"
 cargo test --workspace --quiet 2>&1 | tee /tmp/fairtok-cargo-test.log | grep -v '^$'
 grep -q "test result: FAILED" /tmp/fairtok-cargo-test.log && exit 1
 echo "== differential test against tiktoken and HF tokenizers (random strings, fixed seed)"
-"$venv/bin/python" tests/python/differential.py --fairtok target/release/fairtok \
+"$venv/bin/python" tests/python/differential.py --fairtok "${CARGO_TARGET_DIR:-target}/release/fairtok" \
   --shared "$FAIRTOK_SHARED" --count "${FAIRTOK_DIFF_COUNT:-3000}"
 echo "== Python package (pip install ., pytest against tiktoken, HF tokenizers, transformers)"
-FAIRTOK_BIN="$root/target/release/fairtok" scripts/test-python.sh
+FAIRTOK_BIN="${CARGO_TARGET_DIR:-$root/target}/release/fairtok" scripts/test-python.sh

@@ -48,11 +48,29 @@ Tokenizer files
 brings its own) or a Hugging Face `tokenizer.json` (optionally gzipped), e.g. Llama 3, Qwen3 or
 Gemma 3, and returns the same `Encoding` type.
 
+Measure parity across languages
+-------------------------------
+`fairtok.parity(tokenizers, corpus, langs, pivot="eng_Latn", price=None)` is `fairtok parity`:
+the token premium of each language against the pivot on a parallel corpus (the bundled FLORES-200
+sample by default, a directory, `{lang: path}` or `{lang: [lines]}`), as the dict that
+`fairtok parity --json` writes:
+
+>>> r = fairtok.parity("o200k_base", langs=["kor_Hang"])
+>>> [(x["lang"], round(x["premium"], 2)) for x in r["tokenizers"][0]["languages"]]
+[('kor_Hang', 1.47), ('eng_Latn', 1.0)]
+
+Train a tokenizer
+-----------------
+`fairtok.train(inputs, vocab_size=..., ...)` is `fairtok train`: byte-level BPE from files
+(`{"ko": "ko.txt"}`, `"ko=ko.txt"`) or from texts in memory (`texts=[...]`), with the GIL
+released. It returns a `TrainResult` whose `.encoding` is an `Encoding` ready to use, and writes
+a `tokenizer.json` or `.tiktoken` file when given `output=`.
+
 Functions
 ---------
 `get_encoding(name)`, `encoding_for_model(model)`, `encoding_name_for_model(model)`,
-`list_encoding_names()`, `load(path, pattern=None)`; the class is `Encoding` (see
-`help(fairtok.Encoding)`).
+`list_encoding_names()`, `load(path, pattern=None)`, `train(...)`, `parity(...)`; the class is
+`Encoding` (see `help(fairtok.Encoding)`).
 """
 
 from __future__ import annotations
@@ -64,14 +82,19 @@ from typing import Optional, Union
 from fairtok import _fairtok
 from fairtok._fairtok import CoreTokenizer
 from fairtok.core import Encoding
+from fairtok.evaluation import parity
+from fairtok.training import TrainResult, train
 
 __all__ = [
     "Encoding",
+    "TrainResult",
     "encoding_for_model",
     "encoding_name_for_model",
     "get_encoding",
     "list_encoding_names",
     "load",
+    "parity",
+    "train",
 ]
 
 __version__: str = _fairtok.__version__

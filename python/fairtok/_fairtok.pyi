@@ -1,7 +1,7 @@
 """Type stubs of `fairtok._fairtok`, the native (Rust) module. Use `fairtok.Encoding` instead:
 it wraps `CoreTokenizer` with tiktoken's API and argument handling."""
 
-from typing import Optional
+from typing import Any, Optional
 
 __version__: str
 
@@ -10,6 +10,48 @@ def builtin_names() -> list[str]:
 
 def encoding_name_for_model(model: str) -> Optional[str]:
     """The encoding name of a model as tiktoken maps it, or None."""
+
+def train(
+    specs: list[str],
+    pairs: list[tuple[str, list[str]]],
+    texts: list[tuple[str, list[str]]],
+    counts: list[str],
+    vocab_size: int,
+    pattern: Optional[str],
+    specials: list[str],
+    min_frequency: int,
+    max_token_bytes: Optional[int],
+    threads: Optional[int],
+    max_pieces: int,
+    text_field: str,
+    strict: bool,
+    output: Optional[str],
+    format: str,
+    name: Optional[str],
+) -> dict[str, Any]:
+    """Trains a BPE vocabulary (use `fairtok.train`). `specs` are `LANG=PATH[,PATH...]` strings,
+    `pairs` `(lang, paths)`, `texts` `(lang, texts)`. Returns `{"core": CoreTokenizer,
+    "vocab_size", "pattern", "merges", "merge_counts", "tokens", "specials", "languages",
+    "skipped_lines", "first_skipped", "pruned_pieces", "pruned_occurrences", "files"}`.
+    ValueError for bad arguments or input, OSError for files."""
+
+def parity(
+    tokenizers: list[CoreTokenizer],
+    dir: Optional[str],
+    pairs: list[tuple[str, str]],
+    lines: list[tuple[str, list[str]]],
+    langs: list[str],
+    pivot: str,
+    prices: list[float],
+    json_path: Optional[str],
+    html_path: Optional[str],
+    markdown_path: Optional[str],
+) -> str:
+    """The parity report as `fairtok parity --json` writes it (use `fairtok.parity`). At most
+    one of `dir`, `pairs`, `lines`; none is the bundled FLORES-200 sample."""
+
+def default_tokenizers() -> list[str]:
+    """The tokenizers `fairtok parity` measures when none is given."""
 
 class CoreTokenizer:
     """A loaded tokenizer (built-in, `.tiktoken` or `tokenizer.json`)."""

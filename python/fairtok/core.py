@@ -130,6 +130,12 @@ class Encoding:
             from fairtok import load
 
             return (load, args)
+        if kind == "core":
+            # Made in Rust (e.g. by `fairtok.train`): carried as its ranks.
+            return (
+                _from_ranks,
+                (self.name, self._pat_str, self._mergeable_ranks, dict(self._special_tokens)),
+            )
         name, pat_str, ranks, specials = args
         return (_from_ranks, (name, pat_str, ranks, specials))
 

@@ -42,6 +42,17 @@ def _offline_tiktoken():
 
 
 @pytest.fixture(scope="session")
+def fairtok_bin():
+    """The `fairtok` command (`$FAIRTOK_BIN`, or target/release/fairtok): results of the
+    Python package are compared with its output. scripts/test.sh builds it and sets the
+    variable; without it these tests are skipped."""
+    path = Path(os.environ.get("FAIRTOK_BIN", ROOT / "target" / "release" / "fairtok"))
+    if not path.is_file():
+        pytest.skip(f"{path} not built (cargo build --release, or set FAIRTOK_BIN)")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
 def tiktoken():
     """The real tiktoken package, reading rank files from the shared data."""
     if not VOCAB.is_dir():

@@ -434,7 +434,7 @@ def test_batch_releases_the_gil(texts):
 
 
 def test_docstrings_run():
-    for module in (fairtok, fairtok.core):
+    for module in (fairtok, fairtok.core, fairtok.training, fairtok.evaluation):
         result = doctest.testmod(module, extraglobs={"fairtok": fairtok}, verbose=False)
         assert result.failed == 0 and result.attempted > 0, module.__name__
 

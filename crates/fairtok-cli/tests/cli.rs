@@ -1,15 +1,9 @@
 //! End-to-end tests of the `fairtok` command: real tokenizers, real files, and every kind of
 //! bad input (one-line error naming the place, non-zero exit, no panic).
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn shared() -> PathBuf {
-    std::env::var_os("FAIRTOK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-}
+use common::*;
 
 fn vocab(name: &str) -> String {
     shared()
@@ -20,53 +14,6 @@ fn vocab(name: &str) -> String {
         .to_owned()
 }
 
-fn fairtok(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fairtok"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Feed stdin from a thread so a large input cannot deadlock against a full stdout pipe.
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        // The command may exit before reading everything (an early error): that is fine.
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
-}
-
-fn ok(args: &[&str], stdin: &[u8]) -> String {
-    let out = fairtok(args, stdin);
-    assert!(
-        out.status.success(),
-        "fairtok {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Runs a command that must fail; returns its one-line error message.
-fn fails(args: &[&str], stdin: &[u8]) -> String {
-    let out = fairtok(args, stdin);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "fairtok {args:?} should fail with exit 1"
-    );
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(!err.contains("panicked"), "panic: {err}");
-    assert_eq!(err.lines().count(), 1, "not one line: {err}");
-    assert!(err.starts_with("fairtok: error: "), "{err}");
-    err.trim_end()
-        .trim_start_matches("fairtok: error: ")
-        .to_owned()
-}
-
 fn ids(s: &str) -> Vec<u32> {
     s.split_whitespace().map(|x| x.parse().unwrap()).collect()
 }
@@ -74,11 +21,11 @@ fn ids(s: &str) -> Vec<u32> {
 #[test]
 fn encode_whole_input_with_newlines_and_decode_back() {
     let text = "Hello, 세계!\n\n  indented   \r\nlast line without newline";
-    let out = ok(&["encode", "-t", "o200k_base"], text.as_bytes());
+    let out = ok_with(&["encode", "-t", "o200k_base"], text.as_bytes());
     assert!(out.ends_with('\n') && out.lines().count() == 1);
     let ids = ids(&out);
     assert!(ids.len() > 10);
-    let back = fairtok(&["decode", "-t", "gpt-4o"], out.as_bytes());
+    let back = fairtok_with(&["decode", "-t", "gpt-4o"], out.as_bytes());
     assert!(back.status.success());
     assert_eq!(back.stdout, text.as_bytes());
 }
@@ -93,7 +40,7 @@ fn encode_jsonl_matches_reference_ids_on_conformance_lines() {
         ("llama3", vocab("llama3.tokenizer.json")),
         ("gemma3", vocab("gemma3.tokenizer.json.gz")),
     ] {
-        let out = ok(&["encode", "-t", &spec, "--jsonl"], input.as_bytes());
+        let out = ok_with(&["encode", "-t", &spec, "--jsonl"], input.as_bytes());
         let got: Vec<Vec<u32>> = out
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -109,11 +56,11 @@ fn encode_jsonl_matches_reference_ids_on_conformance_lines() {
 
 #[test]
 fn decode_jsonl_gives_text_objects() {
-    let enc = ok(
+    let enc = ok_with(
         &["encode", "-t", "cl100k_base", "--jsonl"],
         b"{\"text\": \"a b\", \"id\": 7}\n{\"text\": \"\xea\xb0\x80\"}\n",
     );
-    let dec = ok(&["decode", "-t", "cl100k_base", "--jsonl"], enc.as_bytes());
+    let dec = ok_with(&["decode", "-t", "cl100k_base", "--jsonl"], enc.as_bytes());
     assert_eq!(dec, "{\"text\":\"a b\"}\n{\"text\":\"가\"}\n");
 }
 
@@ -121,9 +68,9 @@ fn decode_jsonl_gives_text_objects() {
 fn special_tokens_follow_each_reference() {
     let text = b"hi<|endoftext|>";
     // tiktoken default: encode_ordinary, the special text is ordinary text.
-    assert!(!ids(&ok(&["encode", "-t", "cl100k_base"], text)).contains(&100257));
+    assert!(!ids(&ok_with(&["encode", "-t", "cl100k_base"], text)).contains(&100257));
     assert_eq!(
-        ids(&ok(
+        ids(&ok_with(
             &["encode", "-t", "cl100k_base", "--special", "all"],
             text
         ))
@@ -131,7 +78,7 @@ fn special_tokens_follow_each_reference() {
         Some(&100257)
     );
     assert_eq!(
-        ids(&ok(
+        ids(&ok_with(
             &["encode", "-t", "cl100k_base", "--special", "<|endoftext|>"],
             text
         ))
@@ -141,18 +88,25 @@ fn special_tokens_follow_each_reference() {
     // HF default: added tokens are matched; Qwen3 turns <|endoftext|> into 151643.
     let qwen = vocab("qwen3.tokenizer.json");
     assert_eq!(
-        ids(&ok(&["encode", "-t", &qwen], text)).last(),
+        ids(&ok_with(&["encode", "-t", &qwen], text)).last(),
         Some(&151643)
     );
-    assert!(!ids(&ok(&["encode", "-t", &qwen, "--special", "none"], text)).contains(&151643));
+    assert!(!ids(&ok_with(
+        &["encode", "-t", &qwen, "--special", "none"],
+        text
+    ))
+    .contains(&151643));
     // --add-special adds Gemma 3's <bos>.
     let gemma = vocab("gemma3.tokenizer.json.gz");
-    assert_ne!(ids(&ok(&["encode", "-t", &gemma], b"hello"))[0], 2);
+    assert_ne!(ids(&ok_with(&["encode", "-t", &gemma], b"hello"))[0], 2);
     assert_eq!(
-        ids(&ok(&["encode", "-t", &gemma, "--add-special"], b"hello"))[0],
+        ids(&ok_with(
+            &["encode", "-t", &gemma, "--add-special"],
+            b"hello"
+        ))[0],
         2
     );
-    let e = fails(
+    let e = fails_with(
         &["encode", "-t", "cl100k_base", "--special", "<|nope|>"],
         text,
     );
@@ -165,18 +119,18 @@ fn special_tokens_follow_each_reference() {
 #[test]
 fn tiktoken_files_with_pattern() {
     let path = vocab("o200k_base.tiktoken");
-    let a = ok(&["encode", "-t", &path], "Korean 한국어 text".as_bytes());
-    let b = ok(
+    let a = ok_with(&["encode", "-t", &path], "Korean 한국어 text".as_bytes());
+    let b = ok_with(
         &["encode", "-t", "o200k_base"],
         "Korean 한국어 text".as_bytes(),
     );
     assert_eq!(a, b);
     let llama = vocab("llama3.tiktoken");
-    let c = ok(
+    let c = ok_with(
         &["encode", "-t", &llama, "--pattern", "llama3"],
         "don't 12345".as_bytes(),
     );
-    let d = ok(
+    let d = ok_with(
         &["encode", "-t", &vocab("llama3.tokenizer.json")],
         "don't 12345".as_bytes(),
     );
@@ -188,7 +142,7 @@ fn count_table_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("ko.txt");
     std::fs::write(&f, "안녕하세요 세계\n").unwrap();
-    let out = ok(
+    let out = ok_with(
         &[
             "count",
             "-t",
@@ -205,14 +159,14 @@ fn count_table_and_json() {
     assert_eq!(rows[1]["tokenizer"], "o200k_base");
     assert_eq!(rows[0]["bytes"], 23);
     assert_eq!(rows[0]["chars"], 9);
-    let direct = ids(&ok(
+    let direct = ids(&ok_with(
         &["encode", "-t", "o200k_base", f.to_str().unwrap()],
         b"",
     ))
     .len();
     assert_eq!(rows[1]["tokens"], direct);
     // Default: the bundled sample under every built-in.
-    let table = ok(&["count"], b"");
+    let table = ok_with(&["count"], b"");
     for name in [
         "cl100k_base",
         "o200k_base",
@@ -227,13 +181,13 @@ fn count_table_and_json() {
 
 #[test]
 fn info_lists_size_specials_and_pattern() {
-    let out = ok(&["info", "-t", "gpt-4", "--json"], b"");
+    let out = ok_with(&["info", "-t", "gpt-4", "--json"], b"");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["name"], "cl100k_base");
     assert_eq!(v["n_vocab"], 100277);
     assert_eq!(v["special_tokens"].as_array().unwrap().len(), 5);
     assert!(v["pattern"].as_str().unwrap().starts_with("'(?i:[sdmt]"));
-    let out = ok(&["info", "-t", &vocab("gemma3.tokenizer.json.gz")], b"");
+    let out = ok_with(&["info", "-t", &vocab("gemma3.tokenizer.json.gz")], b"");
     assert!(out.contains("n_vocab:         262145"), "{out}");
     assert!(out.contains("<start_of_turn>"), "{out}");
 }
@@ -241,20 +195,12 @@ fn info_lists_size_specials_and_pattern() {
 #[test]
 fn help_for_every_command() {
     for cmd in ["encode", "decode", "count", "info"] {
-        let out = ok(&[cmd, "--help"], b"");
+        let out = ok_with(&[cmd, "--help"], b"");
         assert!(out.contains("Usage: fairtok"), "{out}");
     }
 }
 
 // ---- bad input -------------------------------------------------------------------------------
-
-fn temp_file(name: &str, content: &[u8]) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join(name);
-    std::fs::write(&p, content).unwrap();
-    let s = p.to_str().unwrap().to_owned();
-    (dir, s)
-}
 
 #[test]
 fn malformed_tiktoken_files() {
@@ -275,25 +221,25 @@ fn malformed_tiktoken_files() {
         ),
     ] {
         let (_d, path) = temp_file("bad.tiktoken", content);
-        let e = fails(&["encode", "-t", &path, "--pattern", "cl100k"], b"x");
+        let e = fails_with(&["encode", "-t", &path, "--pattern", "cl100k"], b"x");
         assert!(e.starts_with(&path), "{e}");
         assert!(e.contains(expect), "{e} / {expect}");
     }
     let (_d, path) = temp_file("custom.tiktoken", b"YQ== 0\n");
-    let e = fails(&["encode", "-t", &path], b"x");
+    let e = fails_with(&["encode", "-t", &path], b"x");
     assert!(e.contains("needs --pattern"), "{e}");
 }
 
 #[test]
 fn malformed_tokenizer_json() {
     let (_d, path) = temp_file("tokenizer.json", b"{ \"model\": ");
-    let e = fails(&["encode", "-t", &path], b"x");
+    let e = fails_with(&["encode", "-t", &path], b"x");
     assert!(e.starts_with(&format!("{path}: not valid JSON")), "{e}");
     let (_d, path) = temp_file(
         "tokenizer.json",
         br#"{"model": {"type": "WordPiece", "vocab": {}}}"#,
     );
-    let e = fails(&["info", "-t", &path], b"");
+    let e = fails_with(&["info", "-t", &path], b"");
     assert_eq!(
         e,
         format!("{path}: unsupported model `WordPiece` (fairtok supports: BPE)")
@@ -302,7 +248,7 @@ fn malformed_tokenizer_json() {
         "tokenizer.json",
         br#"{"pre_tokenizer": {"type": "BertPreTokenizer"}, "model": {"type": "BPE", "vocab": {}, "merges": []}}"#,
     );
-    let e = fails(&["info", "-t", &path], b"");
+    let e = fails_with(&["info", "-t", &path], b"");
     assert!(
         e.contains("unsupported pre_tokenizer `BertPreTokenizer`"),
         "{e}"
@@ -311,32 +257,32 @@ fn malformed_tokenizer_json() {
 
 #[test]
 fn missing_file_and_unknown_tokenizer() {
-    let e = fails(&["encode", "-t", "cl100k_base", "/no/such/file.txt"], b"");
+    let e = fails_with(&["encode", "-t", "cl100k_base", "/no/such/file.txt"], b"");
     assert!(e.starts_with("/no/such/file.txt: "), "{e}");
-    let e = fails(&["encode", "-t", "gpt-9000-ultra"], b"x");
+    let e = fails_with(&["encode", "-t", "gpt-9000-ultra"], b"x");
     assert!(e.starts_with("unknown tokenizer `gpt-9000-ultra`"), "{e}");
 }
 
 #[test]
 fn invalid_utf8_names_the_offset_unless_lossy() {
-    let e = fails(&["encode", "-t", "cl100k_base"], b"abc\xffdef");
+    let e = fails_with(&["encode", "-t", "cl100k_base"], b"abc\xffdef");
     assert_eq!(
         e,
         "<stdin>: invalid UTF-8 at byte offset 3 (use --lossy to replace it with U+FFFD)"
     );
     let (_d, path) = temp_file("bad.txt", b"ok\n\xc3");
-    let e = fails(&["count", "-t", "cl100k_base", &path], b"");
+    let e = fails_with(&["count", "-t", "cl100k_base", &path], b"");
     assert!(
         e.starts_with(&format!("{path}: invalid UTF-8 at byte offset 3")),
         "{e}"
     );
-    let lossy = ok(&["encode", "-t", "cl100k_base", "--lossy"], b"abc\xffdef");
-    let clean = ok(
+    let lossy = ok_with(&["encode", "-t", "cl100k_base", "--lossy"], b"abc\xffdef");
+    let clean = ok_with(
         &["encode", "-t", "cl100k_base"],
         "abc\u{fffd}def".as_bytes(),
     );
     assert_eq!(lossy, clean);
-    let e = fails(
+    let e = fails_with(
         &["encode", "-t", "cl100k_base", "--jsonl"],
         b"{\"text\": \"a\"}\n\xff\n",
     );
@@ -348,17 +294,17 @@ fn invalid_utf8_names_the_offset_unless_lossy() {
 
 #[test]
 fn bad_jsonl_lines() {
-    let e = fails(
+    let e = fails_with(
         &["encode", "-t", "cl100k_base", "--jsonl"],
         b"{\"text\": \"a\"}\nnot json\n",
     );
     assert!(e.starts_with("<stdin>:2: not a JSON object"), "{e}");
-    let e = fails(
+    let e = fails_with(
         &["encode", "-t", "cl100k_base", "--jsonl"],
         b"{\"txt\": \"a\"}\n",
     );
     assert_eq!(e, "<stdin>:1: no string field \"text\"");
-    let e = fails(
+    let e = fails_with(
         &["decode", "-t", "cl100k_base", "--jsonl"],
         b"[1, 2]\n[1, \"x\"]\n",
     );
@@ -370,16 +316,16 @@ fn bad_jsonl_lines() {
 
 #[test]
 fn unknown_and_malformed_ids_in_decode() {
-    let e = fails(&["decode", "-t", "cl100k_base"], b"15339 100256 1");
+    let e = fails_with(&["decode", "-t", "cl100k_base"], b"15339 100256 1");
     assert_eq!(e, "<stdin>: token id 100256 at position 1 is not in the vocabulary of cl100k_base (ids 0..100277)");
-    let e = fails(&["decode", "-t", "cl100k_base"], b"1 99999999999999");
+    let e = fails_with(&["decode", "-t", "cl100k_base"], b"1 99999999999999");
     assert!(
         e.starts_with("<stdin>: token id 99999999999999 at position 1"),
         "{e}"
     );
-    let e = fails(&["decode", "-t", "cl100k_base"], b"1 2 x3");
+    let e = fails_with(&["decode", "-t", "cl100k_base"], b"1 2 x3");
     assert_eq!(e, "<stdin>: byte offset 4: \"x3\" is not a token id");
-    let e = fails(
+    let e = fails_with(
         &["decode", "-t", "cl100k_base", "--jsonl"],
         b"[1, 100256]\n",
     );
@@ -388,9 +334,9 @@ fn unknown_and_malformed_ids_in_decode() {
         "{e}"
     );
     // Bytes that are not UTF-8 cannot be a JSON string without --lossy.
-    let e = fails(&["decode", "-t", "cl100k_base", "--jsonl"], b"[156]\n");
+    let e = fails_with(&["decode", "-t", "cl100k_base", "--jsonl"], b"[156]\n");
     assert!(e.contains("not valid UTF-8"), "{e}");
-    let out = ok(
+    let out = ok_with(
         &["decode", "-t", "cl100k_base", "--jsonl", "--lossy"],
         b"[156]\n",
     );
@@ -399,9 +345,9 @@ fn unknown_and_malformed_ids_in_decode() {
 
 #[test]
 fn options_that_do_not_apply_are_errors() {
-    let e = fails(&["encode", "-t", "cl100k_base", "--add-special"], b"x");
+    let e = fails_with(&["encode", "-t", "cl100k_base", "--add-special"], b"x");
     assert!(e.contains("--add-special applies to tokenizer.json"), "{e}");
-    let e = fails(
+    let e = fails_with(
         &[
             "encode",
             "-t",

@@ -1,42 +1,12 @@
 //! `fairtok parity`: defaults, outputs (JSON schema, Markdown, HTML rendered in headless
 //! Chromium), cost, and every kind of bad input.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn fairtok(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fairtok"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = fairtok(args);
-    assert!(
-        out.status.success(),
-        "fairtok {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str]) -> String {
-    let out = fairtok(args);
-    assert_eq!(out.status.code(), Some(1), "fairtok {args:?} should fail");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(!err.contains("panicked"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    err.trim_end()
-        .trim_start_matches("fairtok: error: ")
-        .to_owned()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
+use common::*;
 
 #[test]
 fn default_run_reports_every_builtin_on_the_bundled_sample() {

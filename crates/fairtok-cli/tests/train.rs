@@ -1,47 +1,13 @@
 //! End-to-end tests of `fairtok train`: merges known by hand, determinism, round trips through
 //! both output formats, and every kind of bad input (one-line error, exit 1, no output file).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use common::*;
 
 use fairtok_core::{LoadOptions, Tokenizer};
-
-fn shared() -> PathBuf {
-    std::env::var_os("FAIRTOK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-}
-
-fn fairtok(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fairtok"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = fairtok(args);
-    assert!(
-        out.status.success(),
-        "fairtok {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
-
-/// Runs a command that must fail with exit 1 and one line on standard error; returns it.
-fn fails(args: &[&str]) -> String {
-    let out = fairtok(args);
-    assert_eq!(out.status.code(), Some(1), "fairtok {args:?} should fail");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
-    assert!(err.starts_with("fairtok: error: "), "{err}");
-    err.trim_end().to_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn load(p: &Path) -> Tokenizer {
     Tokenizer::load(s(p), &LoadOptions::default()).unwrap()
@@ -56,9 +22,7 @@ fn sennrich(dir: &Path) -> PathBuf {
             text.push('\n');
         }
     }
-    let p = dir.join("words.txt");
-    std::fs::write(&p, text).unwrap();
-    p
+    write(dir, "words.txt", text)
 }
 
 #[test]
@@ -69,7 +33,7 @@ fn hand_computed_merges_in_both_formats() {
     let tt = dir.path().join("tok.tiktoken");
     let input = format!("en={}", s(&corpus));
     for (out, format) in [(&json, "hf"), (&tt, "tiktoken")] {
-        ok(&[
+        ok_stderr(&[
             "train",
             "--input",
             &input,
@@ -125,7 +89,7 @@ fn same_input_same_bytes_whatever_the_threads() {
     let mut outs = vec![];
     for (i, threads) in ["1", "2", "2", "3"].iter().enumerate() {
         let out = dir.path().join(format!("t{i}.json"));
-        ok(&[
+        ok_stderr(&[
             "train",
             "--input",
             &input,
@@ -154,7 +118,7 @@ fn trained_tokenizers_round_trip_the_conformance_texts() {
     let json = dir.path().join("t.json");
     let tt = dir.path().join("t.tiktoken");
     for (out, format) in [(&json, "hf"), (&tt, "tiktoken")] {
-        ok(&[
+        ok_stderr(&[
             "train",
             "--input",
             &input,
@@ -219,7 +183,7 @@ fn inputs_of_every_kind_count_alike() {
         let mut a: Vec<&str> = vec!["train", "--input"];
         a.extend(args.iter().map(String::as_str));
         a.extend(["--vocab-size", "300", "--quiet", "-o", s(&out)]);
-        ok(&a);
+        ok_stderr(&a);
         outs.push(std::fs::read(&out).unwrap());
     }
     assert_eq!(outs[0], outs[1]);
@@ -233,7 +197,7 @@ fn non_utf8_lines_are_skipped_and_reported_or_fatal_with_strict() {
     std::fs::write(&p, b"good line\nbad \xff\xfe line\nanother good line\n").unwrap();
     let out = dir.path().join("o.json");
     let input = format!("en={}", s(&p));
-    let err = ok(&[
+    let err = ok_stderr(&[
         "train",
         "--input",
         &input,
@@ -369,7 +333,7 @@ fn counts_files_merge_into_the_same_training() {
     let (a, b) = (c.join("ko.konlpy.txt"), c.join("ko.debian-faq.txt"));
     let (pa, pb) = (d.join("a.parquet"), d.join("b.parquet"));
     for (src, out) in [(&a, &pa), (&b, &pb)] {
-        let err = ok(&[
+        let err = ok_stderr(&[
             "count-pretokens",
             "--input",
             &format!("ko={}", s(src)),
@@ -381,7 +345,7 @@ fn counts_files_merge_into_the_same_training() {
         assert!(err.contains("distinct pre-tokens"), "{err}");
     }
     let direct = d.join("direct.json");
-    ok(&[
+    ok_stderr(&[
         "train",
         "--input",
         &format!("ko={},{}", s(&a), s(&b)),
@@ -395,7 +359,7 @@ fn counts_files_merge_into_the_same_training() {
     ]);
     // The pattern comes from the counts files when --pattern is not given.
     let merged = d.join("merged.json");
-    ok(&[
+    ok_stderr(&[
         "train",
         "--counts",
         &format!("{},{}", s(&pa), s(&pb)),
@@ -411,7 +375,7 @@ fn counts_files_merge_into_the_same_training() {
     );
     // Half counted, half read: the same again.
     let mixed = d.join("mixed.json");
-    ok(&[
+    ok_stderr(&[
         "train",
         "--input",
         &format!("ko={}", s(&a)),

@@ -76,6 +76,23 @@ impl ParallelCorpus {
         ParallelCorpus::checked(name.to_owned(), languages)
     }
 
+    /// Builds a corpus from `(language, lines)` pairs, checking alignment. Each line is taken
+    /// as it is (a line may itself contain a line break: it is still one line).
+    pub fn from_lines(
+        name: &str,
+        languages: impl IntoIterator<Item = (String, Vec<String>)>,
+    ) -> Result<ParallelCorpus> {
+        let languages = languages
+            .into_iter()
+            .map(|(code, lines)| Language {
+                source: format!("{name}: {code}"),
+                lines,
+                code,
+            })
+            .collect();
+        ParallelCorpus::checked(name.to_owned(), languages)
+    }
+
     /// Reads every file `<lang>.<anything>` of `dir` (FLORES naming: `kor_Hang.dev`). With
     /// `langs`, only those (all must exist, in the order given); `pivot` must exist too.
     pub fn from_dir(dir: &Path, langs: Option<&[String]>, pivot: &str) -> Result<ParallelCorpus> {
@@ -247,5 +264,35 @@ mod tests {
         );
         let e = ParallelCorpus::from_texts("t", [("a".into(), "".into())]).unwrap_err();
         assert_eq!(e.to_string(), "t: a: empty file");
+        let e =
+            ParallelCorpus::from_lines("m", [("a".into(), vec!["x".into()]), ("b".into(), vec![])])
+                .unwrap_err();
+        assert_eq!(e.to_string(), "m: b: empty file");
+    }
+
+    #[test]
+    fn lines_are_kept_as_given() {
+        let c = ParallelCorpus::from_lines(
+            "m",
+            [
+                ("a".into(), vec!["x\ny".into(), "z\r".into()]),
+                ("b".into(), vec!["1".into(), "2".into()]),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.lines(), 2);
+        assert_eq!(c.language("a").unwrap().lines, ["x\ny", "z\r"]);
+        let e = ParallelCorpus::from_lines(
+            "m",
+            [
+                ("a".into(), vec!["x".into()]),
+                ("b".into(), vec!["1".into(), "2".into()]),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line counts differ: m: a has 1 lines, m: b has 2"
+        );
     }
 }

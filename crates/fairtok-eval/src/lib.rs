@@ -32,20 +32,14 @@ pub mod samples;
 pub use error::{Error, Result};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename,
-/// so a crash or Ctrl-C never leaves a half-written file.
+/// so a crash or Ctrl-C never leaves a half-written file. This is
+/// [`fairtok_core::write::write_atomic`], with its error as this crate's.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let io = |source| Error::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    fairtok_core::write::write_atomic(path, bytes).map_err(|e| match e {
+        fairtok_core::Error::Io { path, source } => Error::Io { path, source },
+        other => Error::Io {
+            path: path.to_owned(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    })
 }

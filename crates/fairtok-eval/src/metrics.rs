@@ -16,6 +16,8 @@
 //! (pivot included): `G = Σ_i Σ_j |x_i − x_j| / (2 n² x̄)`; 0 when every language costs the same,
 //! approaching 1 when one language takes everything.
 
+use std::borrow::Borrow;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -111,8 +113,10 @@ fn ratio(a: u64, b: u64) -> f64 {
 
 /// Measures every tokenizer on `corpus` against `pivot`. `prices` is empty, or one price per
 /// tokenizer. `progress(lines)` is called as lines are encoded (from several threads).
-pub fn measure(
-    tokenizers: &[Tokenizer],
+///
+/// The tokenizers may be owned or borrowed (`&[Tokenizer]` or `&[&Tokenizer]`).
+pub fn measure<T: Borrow<Tokenizer> + Sync>(
+    tokenizers: &[T],
     corpus: &ParallelCorpus,
     pivot: &str,
     prices: &[f64],
@@ -132,6 +136,7 @@ pub fn measure(
         .ok_or_else(|| corpus.language(pivot).unwrap_err())?;
     let mut reports = vec![];
     for (ti, tok) in tokenizers.iter().enumerate() {
+        let tok: &Tokenizer = tok.borrow();
         // Token count of every line of every language, in parallel over all lines.
         let counts: Vec<Vec<u64>> = corpus
             .languages

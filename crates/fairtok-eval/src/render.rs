@@ -99,36 +99,63 @@ pub fn table(r: &Report, color: bool) -> String {
     out
 }
 
-fn md_table(out: &mut String, t: &TokenizerReport) {
-    let has_cost = t.price_usd_per_million.is_some();
-    out.push_str("| language | premium | mean line premium | tokens | bytes | chars | words | bytes/token | chars/token | tokens/word |");
-    if has_cost {
-        out.push_str(" cost (USD) |");
+/// The column names of the per-language table, in the order of [`row_cells`]; `cost (USD)`
+/// is shown only when a price was given.
+const COLUMNS: [&str; 11] = [
+    "language",
+    "premium",
+    "mean line premium",
+    "tokens",
+    "bytes",
+    "chars",
+    "words",
+    "bytes/token",
+    "chars/token",
+    "tokens/word",
+    "cost (USD)",
+];
+
+/// The columns of one tokenizer's per-language table (without the cost column if no price
+/// was given).
+fn columns(t: &TokenizerReport) -> &'static [&'static str] {
+    if t.price_usd_per_million.is_some() {
+        &COLUMNS
+    } else {
+        &COLUMNS[..COLUMNS.len() - 1]
     }
-    out.push_str("\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    if has_cost {
+}
+
+/// The cells of one language's row of the per-language table, formatted, in [`COLUMNS`] order
+/// (the cost only if there is one). Markdown and HTML both show these.
+fn row_cells(l: &LanguageStats) -> Vec<String> {
+    let mut cells = vec![
+        l.lang.clone(),
+        format!("{:.3}", l.premium),
+        format!("{:.3}", l.mean_line_premium),
+        l.tokens.to_string(),
+        l.bytes.to_string(),
+        l.chars.to_string(),
+        l.words.to_string(),
+        format!("{:.3}", l.bytes_per_token),
+        format!("{:.3}", l.chars_per_token),
+        format!("{:.3}", l.tokens_per_word),
+    ];
+    if let Some(c) = l.cost_usd {
+        cells.push(format!("{c:.4}"));
+    }
+    cells
+}
+
+fn md_table(out: &mut String, t: &TokenizerReport) {
+    let cols = columns(t);
+    let _ = writeln!(out, "| {} |", cols.join(" | "));
+    out.push_str("|---|");
+    for _ in 1..cols.len() {
         out.push_str("---:|");
     }
     out.push('\n');
     for l in by_premium(t) {
-        let _ = write!(
-            out,
-            "| {} | {:.3} | {:.3} | {} | {} | {} | {} | {:.3} | {:.3} | {:.3} |",
-            l.lang,
-            l.premium,
-            l.mean_line_premium,
-            l.tokens,
-            l.bytes,
-            l.chars,
-            l.words,
-            l.bytes_per_token,
-            l.chars_per_token,
-            l.tokens_per_word
-        );
-        if let Some(c) = l.cost_usd {
-            let _ = write!(out, " {c:.4} |");
-        }
-        out.push('\n');
+        let _ = writeln!(out, "| {} |", row_cells(l).join(" | "));
     }
 }
 
@@ -324,28 +351,15 @@ Gini = inequality of the token totals across the languages shown (0 = every lang
                 .unwrap_or_default()
         );
         out.push_str(&svg_chart(t, &r.pivot));
-        out.push_str("\n<table><tr><th>language</th><th>premium</th><th>mean line premium</th><th>tokens</th><th>bytes</th><th>chars</th><th>words</th><th>bytes/token</th><th>chars/token</th><th>tokens/word</th>");
-        if t.price_usd_per_million.is_some() {
-            out.push_str("<th>cost (USD)</th>");
+        out.push_str("\n<table><tr>");
+        for c in columns(t) {
+            let _ = write!(out, "<th>{}</th>", esc(c));
         }
         out.push_str("</tr>\n");
         for l in by_premium(t) {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td>",
-                esc(&l.lang),
-                l.premium,
-                l.mean_line_premium,
-                l.tokens,
-                l.bytes,
-                l.chars,
-                l.words,
-                l.bytes_per_token,
-                l.chars_per_token,
-                l.tokens_per_word
-            );
-            if let Some(c) = l.cost_usd {
-                let _ = write!(out, "<td>{c:.4}</td>");
+            out.push_str("<tr>");
+            for c in row_cells(l) {
+                let _ = write!(out, "<td>{}</td>", esc(&c));
             }
             out.push_str("</tr>\n");
         }

@@ -6,11 +6,19 @@
 //! is written in Python on top of it (`python/fairtok/`), where argument handling follows
 //! tiktoken's exactly.
 //!
+//! Two functions run the other tools of the command line with the GIL released:
+//! `train` (module `train`: `fairtok train` through `fairtok_train`) and `parity`
+//! (module `parity`: `fairtok parity` through `fairtok_eval`); `fairtok.train` and
+//! `fairtok.parity` resolve their arguments.
+//!
 //! Errors of the core map to Python exceptions by kind (see [`to_py_err`]): a missing or
 //! unreadable file is an `OSError` (`FileNotFoundError`, ...), an id outside the vocabulary a
 //! `KeyError`, everything else a `ValueError`; the message is always the core's.
 
 #![warn(missing_docs)]
+
+mod parity;
+mod train;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -47,14 +55,19 @@ const DETACH_BYTES: usize = 1024;
 fn to_py_err(e: Error) -> PyErr {
     let msg = e.to_string();
     match e {
-        Error::Io { source, .. } => match source.kind() {
-            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
-            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
-            std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(msg),
-            _ => PyOSError::new_err(msg),
-        },
+        Error::Io { source, .. } => io_err(source.kind(), msg),
         Error::UnknownId { .. } => PyKeyError::new_err(msg),
         _ => PyValueError::new_err(msg),
+    }
+}
+
+/// The `OSError` subclass Python raises for an I/O error of this kind, with `msg`.
+fn io_err(kind: std::io::ErrorKind, msg: String) -> PyErr {
+    match kind {
+        std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
+        std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
+        std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(msg),
+        _ => PyOSError::new_err(msg),
     }
 }
 
@@ -512,6 +525,9 @@ fn _fairtok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CoreTokenizer>()?;
     m.add_function(wrap_pyfunction!(builtin_names, m)?)?;
     m.add_function(wrap_pyfunction!(encoding_name_for_model, m)?)?;
+    m.add_function(wrap_pyfunction!(train::train, m)?)?;
+    m.add_function(wrap_pyfunction!(parity::parity, m)?)?;
+    m.add_function(wrap_pyfunction!(parity::default_tokenizers, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -114,48 +114,48 @@ pub struct CountsMeta {
     pub pattern: String,
 }
 
-/// Reads the metadata of a counts file (its language tags and pattern) without its rows.
-pub fn read_meta(path: &Path) -> Result<CountsMeta> {
+/// Opens a Parquet file for reading; a file that is not Parquet is an error naming it.
+fn open(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
     let file = File::open(path).map_err(|e| TrainError::io(path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| file_err(path, format!("not a Parquet file: {e}")))?;
-    let kv = builder
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .cloned()
-        .unwrap_or_default();
-    let get = |k: &str| kv.iter().find(|x| x.key == k).and_then(|x| x.value.clone());
-    Ok(CountsMeta {
-        language: get("fairtok.language").unwrap_or_else(|| "und".into()),
-        pattern: get("fairtok.pattern").ok_or_else(|| {
-            file_err(
-                path,
-                "no `fairtok.pattern` in the file metadata: not a counts file",
-            )
-        })?,
-    })
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| file_err(path, format!("not a Parquet file: {e}")))
 }
 
-/// Reads a counts file and adds its pieces to `into` (whose pattern must be the file's).
-pub fn read_counts(path: &Path, into: &mut PieceCounts) -> Result<CountsMeta> {
-    let file = File::open(path).map_err(|e| TrainError::io(path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| file_err(path, format!("not a Parquet file: {e}")))?;
-    let kv = builder
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .cloned()
-        .unwrap_or_default();
-    let get = |k: &str| kv.iter().find(|x| x.key == k).and_then(|x| x.value.clone());
+/// The counts-file metadata of an opened file, and its `fairtok.pattern_hash` if it has one.
+/// A file without `fairtok.pattern` is not a counts file; the language defaults to `und`.
+fn counts_meta(
+    path: &Path,
+    builder: &ParquetRecordBatchReaderBuilder<File>,
+) -> Result<(CountsMeta, Option<String>)> {
+    let kv = builder.metadata().file_metadata().key_value_metadata();
+    let get = |k: &str| {
+        kv.and_then(|kv| kv.iter().find(|x| x.key == k))
+            .and_then(|x| x.value.clone())
+    };
     let pattern = get("fairtok.pattern").ok_or_else(|| {
         file_err(
             path,
             "no `fairtok.pattern` in the file metadata: not a counts file",
         )
     })?;
-    if let Some(h) = get("fairtok.pattern_hash") {
+    let meta = CountsMeta {
+        language: get("fairtok.language").unwrap_or_else(|| "und".into()),
+        pattern,
+    };
+    Ok((meta, get("fairtok.pattern_hash")))
+}
+
+/// Reads the metadata of a counts file (its language tags and pattern) without its rows.
+pub fn read_meta(path: &Path) -> Result<CountsMeta> {
+    Ok(counts_meta(path, &open(path)?)?.0)
+}
+
+/// Reads a counts file and adds its pieces to `into` (whose pattern must be the file's).
+pub fn read_counts(path: &Path, into: &mut PieceCounts) -> Result<CountsMeta> {
+    let builder = open(path)?;
+    let (meta, hash) = counts_meta(path, &builder)?;
+    let CountsMeta { language, pattern } = meta;
+    if let Some(h) = hash {
         if h != pattern_hash(&pattern) {
             return Err(file_err(
                 path,
@@ -175,7 +175,6 @@ pub fn read_counts(path: &Path, into: &mut PieceCounts) -> Result<CountsMeta> {
             ),
         ));
     }
-    let language = get("fairtok.language").unwrap_or_else(|| "und".into());
     let reader = builder
         .with_batch_size(1 << 16)
         .build()
@@ -237,9 +236,7 @@ pub fn for_each_text(
     column: &str,
     mut f: impl FnMut(u64, &str) -> Result<()>,
 ) -> Result<()> {
-    let file = File::open(path).map_err(|e| TrainError::io(path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| file_err(path, format!("not a Parquet file: {e}")))?;
+    let builder = open(path)?;
     let idx = builder
         .schema()
         .fields()

@@ -1,0 +1,331 @@
+//! `fairtok._fairtok.train`: byte-level BPE training from files and from in-memory texts, the
+//! pipeline of `fairtok train` (`fairtok_train`) with the GIL released.
+
+use std::path::{Path, PathBuf};
+
+use fairtok_train::{
+    CountOptions, Input, LangStats, NoProgress, OutputFormat, PieceCounts, TrainError, TrainOptions,
+};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+use crate::{io_err, to_py_err, CoreTokenizer};
+
+/// The command line's option names, as the Python keyword arguments that stand for them: the
+/// trainer words its messages for the command line.
+const OPTION_NAMES: &[(&str, &str)] = &[
+    ("--vocab-size", "vocab_size"),
+    ("--special", "specials"),
+    ("--max-token-bytes", "max_token_bytes"),
+    ("--max-pieces", "max_pieces"),
+    ("--text-field", "text_field"),
+    ("--strict", "strict=True"),
+    ("--pattern", "pattern"),
+    ("--input", "inputs"),
+];
+
+fn python_words(msg: &str) -> String {
+    OPTION_NAMES
+        .iter()
+        .fold(msg.to_owned(), |m, (cli, py)| m.replace(cli, py))
+}
+
+/// Maps a trainer error to a Python exception with the trainer's message: a file that cannot be
+/// read or written is an `OSError` (by kind), everything else a `ValueError`.
+pub(crate) fn train_err(e: TrainError) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        TrainError::Io { source, .. } => io_err(source.kind(), msg),
+        TrainError::Core(e) => to_py_err(e),
+        _ => PyValueError::new_err(python_words(&msg)),
+    }
+}
+
+/// What a training run gives back to Python (see `fairtok.train`).
+struct Outcome {
+    core: CoreTokenizer,
+    trained: fairtok_train::Trained,
+    languages: Vec<LangStats>,
+    skipped_utf8: u64,
+    first_skipped: Option<(PathBuf, u64)>,
+    pruned_pieces: u64,
+    pruned_occurrences: u64,
+    files: Vec<PathBuf>,
+}
+
+/// The encoding's name for an output file: its name without extensions (`fairtok` for
+/// `tokenizer.json`), as `fairtok train` names it.
+fn name_of(path: &Path) -> String {
+    let n = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = n.split('.').next().unwrap_or("");
+    if stem.is_empty() || stem == "tokenizer" {
+        "fairtok".into()
+    } else {
+        stem.to_owned()
+    }
+}
+
+/// Counts the pre-tokens of in-memory texts (each text one record, as a line of a file is) on
+/// up to `threads` threads, into `counts`, and adds their statistics per language.
+fn count_texts(
+    counts: &mut PieceCounts,
+    texts: &[(String, Vec<String>)],
+    threads: usize,
+) -> Result<(), TrainError> {
+    let pattern = counts.pattern.clone();
+    fairtok_core::pattern::Regex::tiktoken(&pattern)?;
+    for (lang, list) in texts {
+        let chunk = list.len().div_ceil(threads.max(1)).max(1);
+        let parts: Vec<Result<(PieceCounts, u64), TrainError>> = std::thread::scope(|s| {
+            let workers: Vec<_> = list
+                .chunks(chunk)
+                .map(|part| {
+                    let pattern = &pattern;
+                    s.spawn(move || -> Result<(PieceCounts, u64), TrainError> {
+                        let re = fairtok_core::pattern::Regex::tiktoken(pattern)?;
+                        let mut local = PieceCounts::new(pattern);
+                        let mut pieces = 0u64;
+                        for text in part {
+                            let b = text.as_bytes();
+                            re.for_each_match(text, |st, en| {
+                                local.add(&b[st..en], 1);
+                                pieces += 1;
+                            })?;
+                        }
+                        Ok((local, pieces))
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| match w.join() {
+                    Ok(r) => r,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
+        let mut pieces = 0;
+        for part in parts {
+            let (local, n) = part?;
+            counts.merge(local);
+            pieces += n;
+        }
+        let stats = &mut counts.stats.languages;
+        let i = match stats.iter().position(|l| &l.lang == lang) {
+            Some(i) => i,
+            None => {
+                stats.push(LangStats {
+                    lang: lang.clone(),
+                    ..Default::default()
+                });
+                stats.len() - 1
+            }
+        };
+        stats[i].bytes += list.iter().map(|t| t.len() as u64).sum::<u64>();
+        stats[i].records += list.len() as u64;
+        stats[i].pieces += pieces;
+    }
+    Ok(())
+}
+
+/// The arguments of one training run, resolved by the Python side.
+struct Job {
+    inputs: Vec<Input>,
+    texts: Vec<(String, Vec<String>)>,
+    counts_files: Vec<PathBuf>,
+    opts: TrainOptions,
+    pattern: Option<String>,
+    max_pieces: usize,
+    text_field: String,
+    strict: bool,
+    output: Option<(PathBuf, OutputFormat)>,
+    name: Option<String>,
+}
+
+fn run(req: Job) -> Result<Outcome, TrainError> {
+    req.opts.merges_wanted()?;
+    if req.inputs.is_empty() && req.texts.is_empty() && req.counts_files.is_empty() {
+        return Err(TrainError::Usage(
+            "nothing to train on: give inputs, texts or counts".into(),
+        ));
+    }
+    let pattern = match (&req.pattern, req.counts_files.first()) {
+        (Some(p), _) => fairtok_core::pattern::resolve(p).to_owned(),
+        (None, Some(f)) => fairtok_train::parquet_io::read_meta(f)?.pattern,
+        (None, None) => fairtok_core::pattern::O200K.to_owned(),
+    };
+    let output = match &req.output {
+        Some((path, format)) => {
+            let out = if path.is_dir() {
+                path.join(match format {
+                    OutputFormat::Hf => "tokenizer.json",
+                    OutputFormat::Tiktoken => "vocab.tiktoken",
+                })
+            } else {
+                path.clone()
+            };
+            if *format == OutputFormat::Hf {
+                // Refuse a pattern Hugging Face cannot run before training, not after.
+                fairtok_core::write::oniguruma_pattern(&pattern)?;
+            }
+            fairtok_train::check_writable(&out)?;
+            if *format == OutputFormat::Tiktoken {
+                fairtok_train::check_writable(&fairtok_core::write::sidecar_path(&out))?;
+            }
+            Some((out, *format))
+        }
+        None => None,
+    };
+    let name = match (&req.name, &output) {
+        (Some(n), _) => n.clone(),
+        (None, Some((out, _))) => name_of(out),
+        (None, None) => "fairtok".into(),
+    };
+    let count_opts = CountOptions {
+        pattern,
+        threads: req.opts.threads,
+        max_pieces: req.max_pieces,
+        strict: req.strict,
+        text_field: req.text_field.clone(),
+    };
+    let mut counts =
+        fairtok_train::count_all(&req.inputs, &req.counts_files, &count_opts, &NoProgress)?;
+    count_texts(&mut counts, &req.texts, req.opts.threads)?;
+    let stats = counts.stats.clone();
+    let trained = fairtok_train::train(counts, &req.opts, &NoProgress)?;
+    let files = match &output {
+        Some((out, format)) => trained.write(out, *format, &name)?,
+        None => vec![],
+    };
+    let core = CoreTokenizer::new(trained.tokenizer(&name)?);
+    Ok(Outcome {
+        core,
+        trained,
+        languages: stats.languages,
+        skipped_utf8: stats.skipped_utf8,
+        first_skipped: stats.first_skipped,
+        pruned_pieces: stats.pruned_pieces,
+        pruned_occurrences: stats.pruned_occurrences,
+        files,
+    })
+}
+
+/// Trains a byte-level BPE vocabulary (see `fairtok.train`, which resolves the arguments).
+/// Returns a dict: `core` (a `CoreTokenizer`), `vocab_size`, `pattern`, `merges` (id pairs),
+/// `merge_counts`, `specials`, `languages` (dicts), `skipped_lines`, `first_skipped`,
+/// `pruned_pieces`, `pruned_occurrences`, `files`.
+#[pyfunction]
+#[pyo3(signature = (
+    specs, pairs, texts, counts, vocab_size, pattern, specials, min_frequency,
+    max_token_bytes, threads, max_pieces, text_field, strict, output, format, name
+))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn train<'py>(
+    py: Python<'py>,
+    specs: Vec<String>,
+    pairs: Vec<(String, Vec<PathBuf>)>,
+    texts: Vec<(String, Vec<String>)>,
+    counts: Vec<PathBuf>,
+    vocab_size: usize,
+    pattern: Option<String>,
+    specials: Vec<String>,
+    min_frequency: u64,
+    max_token_bytes: Option<usize>,
+    threads: Option<usize>,
+    max_pieces: usize,
+    text_field: String,
+    strict: bool,
+    output: Option<PathBuf>,
+    format: &str,
+    name: Option<String>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut inputs = specs
+        .iter()
+        .map(|s| Input::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(train_err)?;
+    for (lang, paths) in pairs {
+        if lang.is_empty() {
+            return Err(PyValueError::new_err("inputs: empty language tag"));
+        }
+        if paths.is_empty() {
+            return Err(PyValueError::new_err(format!(
+                "inputs: no path for the language {lang:?}"
+            )));
+        }
+        inputs.push(Input { lang, paths });
+    }
+    if texts.iter().any(|(lang, _)| lang.is_empty()) {
+        return Err(PyValueError::new_err("texts: empty language tag"));
+    }
+    let format = match format {
+        "hf" => OutputFormat::Hf,
+        "tiktoken" => OutputFormat::Tiktoken,
+        f => {
+            return Err(PyValueError::new_err(format!(
+                "format must be \"hf\" or \"tiktoken\", not {f:?}"
+            )))
+        }
+    };
+    if threads == Some(0) {
+        return Err(PyValueError::new_err("threads must be at least 1"));
+    }
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let req = Job {
+        inputs,
+        texts,
+        counts_files: counts,
+        opts: TrainOptions {
+            vocab_size,
+            min_frequency,
+            max_token_bytes,
+            specials,
+            threads,
+        },
+        pattern,
+        max_pieces,
+        text_field,
+        strict,
+        output: output.map(|o| (o, format)),
+        name,
+    };
+    let out = py.detach(|| run(req)).map_err(train_err)?;
+
+    let d = PyDict::new(py);
+    let t = &out.trained;
+    d.set_item("vocab_size", t.vocab_size())?;
+    d.set_item("pattern", &t.pattern)?;
+    d.set_item("merges", &t.merges)?;
+    d.set_item("merge_counts", &t.merge_counts)?;
+    d.set_item("specials", &t.specials)?;
+    let langs = PyList::empty(py);
+    for l in &out.languages {
+        let ld = PyDict::new(py);
+        ld.set_item("lang", &l.lang)?;
+        ld.set_item("bytes", l.bytes)?;
+        ld.set_item("records", l.records)?;
+        ld.set_item("pieces", l.pieces)?;
+        langs.append(ld)?;
+    }
+    d.set_item("languages", langs)?;
+    d.set_item("skipped_lines", out.skipped_utf8)?;
+    d.set_item(
+        "first_skipped",
+        out.first_skipped
+            .as_ref()
+            .map(|(p, l)| (p.display().to_string(), *l)),
+    )?;
+    d.set_item("pruned_pieces", out.pruned_pieces)?;
+    d.set_item("pruned_occurrences", out.pruned_occurrences)?;
+    let files: Vec<String> = out.files.iter().map(|p| p.display().to_string()).collect();
+    d.set_item("files", files)?;
+    let tokens: Vec<Bound<'py, PyBytes>> = t.tokens.iter().map(|b| PyBytes::new(py, b)).collect();
+    d.set_item("tokens", tokens)?;
+    d.set_item("core", Bound::new(py, out.core)?)?;
+    Ok(d)
+}
