@@ -124,6 +124,36 @@ class ExtendedO200k(unittest.TestCase):
         self.assertEqual(self.enc.encode(s, allowed_special="all")[-1], 200018)
 
 
+class BuiltinO200kKo(unittest.TestCase):
+    """The built-in o200k_ko, exported by `fairtok export`, in tiktoken and HF tokenizers."""
+
+    def test_exported_o200k_ko_matches_the_built_in(self):
+        if not os.path.exists(FAIRTOK):
+            raise unittest.SkipTest(f"{FAIRTOK} not built")
+        import tiktoken
+        import tiktoken.load
+        from tokenizers import Tokenizer
+        with tempfile.TemporaryDirectory() as d:
+            tk, hf = os.path.join(d, "o200k_ko.tiktoken"), os.path.join(d, "o200k_ko.json")
+            subprocess.run([FAIRTOK, "export", "-t", "o200k_ko", "--format", "tiktoken", "-o", tk], check=True)
+            subprocess.run([FAIRTOK, "export", "-t", "o200k_ko", "--format", "hf", "-o", hf], check=True)
+            with open(tk + ".json") as f:
+                enc = tiktoken.Encoding(mergeable_ranks=tiktoken.load.load_tiktoken_bpe(tk), **json.load(f))
+            hf_tok = Tokenizer.from_file(hf)
+        self.assertEqual(enc.n_vocab, 232787)
+        texts = lines(os.path.join(FLORES, "kor_Hang.dev"), 997)
+        texts += lines(os.path.join(CORPUS, "ko.nsmc.txt.gz"), 3000)
+        texts += lines(os.path.join(SHARED, "data", "parallel", "tatoeba", "eng-kor.kor"), 2400)
+        texts += lines(os.path.join(SHARED, "data", "parallel", "ud-korean-pud", "pud.ko"), 1000)
+        texts += lines(os.path.join(CORPUS, "ko.precedents.txt.gz"), 500)
+        texts += lines(os.path.join(FLORES, "eng_Latn.dev"), 300)
+        ours = fairtok_ids("o200k_ko", texts)
+        for t, a in zip(texts, ours):
+            want = enc.encode_ordinary(t)
+            self.assertEqual(a, want, t)
+            self.assertEqual(hf_tok.encode(t, add_special_tokens=False).ids, want, t)
+
+
 class ExtendedLlama3(unittest.TestCase):
     def test_tokenizer_json_base(self):
         if not os.path.exists(FAIRTOK):

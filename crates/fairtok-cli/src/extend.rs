@@ -285,3 +285,42 @@ fn summary(ext: &Extension, base: &Base, args: &ExtendArgs, written: &[PathBuf],
         eprintln!("dev premium vs {} after extension: {p:.3?}", args.pivot);
     }
 }
+
+#[derive(Args)]
+pub(crate) struct ExportArgs {
+    /// The tokenizer: a built-in (o200k_ko, o200k_base, ...), a .tiktoken file (with its
+    /// sidecar) or a byte-level BPE tokenizer.json.
+    #[arg(short = 't', long = "tokenizer")]
+    pub tokenizer: String,
+    /// The output format.
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// The output file.
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+}
+
+/// `fairtok export`: writes a tokenizer as tokenizer.json or .tiktoken (+ sidecar), with the
+/// same ids. A built-in extension (o200k_ko) is written as its base plus its added tokens, with
+/// the merges Hugging Face needs to follow tiktoken's rule.
+pub(crate) fn export(args: ExportArgs) -> CliResult {
+    let (base, ext) = match Extension::of_builtin(&args.tokenizer)? {
+        Some(x) => x,
+        None => {
+            let base = Base::load(&args.tokenizer)?;
+            let ext = Extension::empty(&base);
+            (base, ext)
+        }
+    };
+    let format = match args.format {
+        Format::Hf => OutputFormat::Hf,
+        Format::Tiktoken => OutputFormat::Tiktoken,
+    };
+    let name = match fairtok_core::builtin::find(&args.tokenizer) {
+        Some(b) => b.name.to_owned(),
+        None => name_of(&args.output),
+    };
+    fairtok_train::check_writable(&args.output)?;
+    ext.write(&base, &args.output, format, &name)?;
+    Ok(())
+}

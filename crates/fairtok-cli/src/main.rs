@@ -90,6 +90,9 @@ enum Command {
     /// New tokens all contain a character of the target script, so text without one encodes
     /// exactly as under the base; they take the ids after the highest id in use.
     Extend(extend::ExtendArgs),
+    /// Write a tokenizer as tokenizer.json or .tiktoken (+ sidecar) with the same ids, e.g.
+    /// the built-in o200k_ko for Hugging Face tokenizers and transformers.
+    Export(extend::ExportArgs),
     /// Count the pre-tokens of a corpus into a mergeable Parquet counts file.
     ///
     /// Columns piece (large_binary) and count (int64), the language tag and the pattern (with
@@ -211,6 +214,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Parity(args) => parity::run(args),
         Command::Train(args) => train::run(args),
         Command::Extend(args) => extend::run(args),
+        Command::Export(args) => extend::export(args),
         Command::CountPretokens(args) => count_pretokens::run(args),
         Command::Info { tok, json } => info::run(&tok, json),
     }

@@ -25,6 +25,16 @@ pub struct Builtin {
     /// Tokens added to the rank file (a vocabulary extension), as `.tiktoken` lines; empty for
     /// OpenAI's encodings.
     pub(crate) added: &'static [u8],
+    /// For an extension: the built-in it extends.
+    pub extends: Option<&'static str>,
+}
+
+impl Builtin {
+    /// The `.tiktoken` lines of the tokens an extension adds to [`Builtin::extends`] (empty
+    /// for OpenAI's encodings).
+    pub fn added_ranks(&self) -> &'static [u8] {
+        self.added
+    }
 }
 
 const CL100K_RANKS: &[u8] = include_bytes!("../assets/cl100k_base.tiktoken");
@@ -50,6 +60,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "cl100k_base.tiktoken",
         ranks: CL100K_RANKS,
         added: &[],
+        extends: None,
     },
     Builtin {
         name: "o200k_base",
@@ -58,6 +69,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "o200k_base.tiktoken",
         ranks: O200K_RANKS,
         added: &[],
+        extends: None,
     },
     Builtin {
         name: "o200k_ko",
@@ -66,6 +78,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "o200k_base.tiktoken + o200k_ko.added.tiktoken",
         ranks: O200K_RANKS,
         added: O200K_KO_ADDED,
+        extends: Some("o200k_base"),
     },
     Builtin {
         name: "r50k_base",
@@ -74,6 +87,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "r50k_base.tiktoken",
         ranks: R50K_RANKS,
         added: &[],
+        extends: None,
     },
     Builtin {
         name: "p50k_base",
@@ -82,6 +96,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "p50k_base.tiktoken",
         ranks: P50K_RANKS,
         added: &[],
+        extends: None,
     },
     Builtin {
         name: "p50k_edit",
@@ -95,6 +110,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "p50k_base.tiktoken",
         ranks: P50K_RANKS,
         added: &[],
+        extends: None,
     },
     Builtin {
         name: "gpt2",
@@ -103,6 +119,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "r50k_base.tiktoken",
         ranks: R50K_RANKS,
         added: &[],
+        extends: None,
     },
 ];
 

@@ -931,6 +931,48 @@ impl Extension {
         }
     }
 
+    /// The extension a built-in ships (`o200k_ko`), with its base; `None` for a name that is
+    /// not a built-in extension.
+    pub fn of_builtin(name: &str) -> Result<Option<(Base, Extension)>> {
+        let Some(b) = fairtok_core::builtin::find(name) else {
+            return Ok(None);
+        };
+        let Some(base_name) = b.extends else {
+            return Ok(None);
+        };
+        let base = Base::load(base_name)?;
+        let mut added = fairtok_core::tiktoken::parse_ranks(b.added_ranks(), name)?;
+        added.sort_by_key(|a| a.1);
+        let first_id = base.first_new_id;
+        if added
+            .iter()
+            .enumerate()
+            .any(|(i, a)| a.1 != first_id + i as u32)
+        {
+            return Err(TrainError::Usage(format!(
+                "{name}: the added tokens do not take the ids from {first_id} on"
+            )));
+        }
+        let mut ext = Extension::empty(&base);
+        ext.tokens = added.into_iter().map(|a| a.0).collect();
+        ext.merges = vec![None; ext.tokens.len()];
+        ext.counts = vec![0; ext.tokens.len()];
+        ext.chosen_by = vec![None; ext.tokens.len()];
+        Ok(Some((base, ext)))
+    }
+
+    /// No added tokens: writing it converts the base to the other format.
+    pub fn empty(base: &Base) -> Extension {
+        Extension {
+            first_id: base.first_new_id,
+            tokens: vec![],
+            merges: vec![],
+            counts: vec![],
+            chosen_by: vec![],
+            dev_premium: vec![],
+        }
+    }
+
     /// The added tokens alone as `.tiktoken` lines (`base64 id`), the form a built-in ships.
     pub fn added_ranks(&self) -> String {
         let mut all = vec![vec![]; self.first_id as usize];

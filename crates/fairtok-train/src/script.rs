@@ -23,15 +23,19 @@ pub struct Script {
 impl Script {
     /// The script of an ISO 15924 code or a Unicode script name or alias (`Hang`, `Hangul`,
     /// `Latn`, `Cyrillic`, ...), plus the ISO combinations `Jpan` (Han, Hiragana, Katakana),
-    /// `Kore` (Hangul, Han), `Hans`/`Hant` (Han) and `Hrkt` (Hiragana, Katakana).
+    /// `Kore` (Hangul, Han), `Hans`/`Hant` (Han) and `Hrkt` (Hiragana, Katakana). Several
+    /// names separated by commas make their union (`Hang,Jpan`).
     pub fn named(name: &str) -> Result<Script> {
-        let parts: &[&str] = match name {
-            "Jpan" => &["Hani", "Hira", "Kana"],
-            "Kore" => &["Hang", "Hani"],
-            "Hans" | "Hant" => &["Hani"],
-            "Hrkt" => &["Hira", "Kana"],
-            _ => &[name],
-        };
+        let mut parts: Vec<&str> = vec![];
+        for n in name.split(',').map(str::trim) {
+            parts.extend_from_slice(match n {
+                "Jpan" => &["Hani", "Hira", "Kana"],
+                "Kore" => &["Hang", "Hani"],
+                "Hans" | "Hant" => &["Hani"],
+                "Hrkt" => &["Hira", "Kana"],
+                _ => std::slice::from_ref(&n),
+            });
+        }
         let mut ranges = vec![];
         for p in parts {
             let hir = regex_syntax::ParserBuilder::new()
@@ -178,6 +182,8 @@ mod tests {
         let jpan = Script::of_lang("jpn_Jpan").unwrap();
         assert!(jpan.contains('の') && jpan.contains('カ') && jpan.contains('漢'));
         assert!(!jpan.contains('a'));
+        let both = Script::named("Hang,Jpan").unwrap();
+        assert!(both.contains('한') && both.contains('の') && !both.contains('a'));
         assert!(Script::of_lang("ko").unwrap().contains('가'));
         assert!(Script::named("Klingon").is_err());
         let e = Script::of_lang("und").unwrap_err().to_string();

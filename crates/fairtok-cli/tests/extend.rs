@@ -1,0 +1,235 @@
+//! End-to-end tests of `fairtok extend` and the `o200k_ko` built-in: the output files, the
+//! ids they keep, determinism, the parity dev set, and every kind of bad input (one-line error,
+//! exit 1, no output file).
+
+mod common;
+
+use common::*;
+
+fn klue() -> String {
+    format!(
+        "kor_Hang={}",
+        shared().join("data/corpus/ko.klue-dev.txt").display()
+    )
+}
+
+#[test]
+fn extends_o200k_into_both_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let tk = dir.path().join("ko.tiktoken");
+    let hf = dir.path().join("ko.json");
+    let input = klue();
+    let err = ok_stderr(&[
+        "extend",
+        "-t",
+        "o200k_base",
+        "--input",
+        &input,
+        "--add",
+        "500",
+        "-o",
+        s(&tk),
+    ]);
+    assert!(err.contains("ids 200019..200518"), "{err}");
+    assert!(tk.is_file() && dir.path().join("ko.tiktoken.json").is_file());
+    ok(&[
+        "extend",
+        "-t",
+        "o200k_base",
+        "--input",
+        &input,
+        "--add",
+        "500",
+        "--format",
+        "hf",
+        "-o",
+        s(&hf),
+        "--quiet",
+    ]);
+    let text =
+        "아서 기네스는 아일랜드 더블린에 있는 양조장의 임대 계약을 체결했습니다. English stays.";
+    let a = ok_with(&["encode", "-t", s(&tk)], text.as_bytes());
+    let b = ok_with(&["encode", "-t", s(&hf)], text.as_bytes());
+    assert_eq!(a, b);
+    let base = ok_with(&["encode", "-t", "o200k_base"], text.as_bytes());
+    assert!(a.split_whitespace().count() < base.split_whitespace().count());
+    assert!(a
+        .split_whitespace()
+        .any(|id| id.parse::<u32>().unwrap() >= 200019));
+    // Deterministic: a second run writes the same bytes.
+    let again = dir.path().join("again.tiktoken");
+    ok(&[
+        "extend",
+        "-t",
+        "o200k_base",
+        "--input",
+        &input,
+        "--add",
+        "500",
+        "-o",
+        s(&again),
+        "--quiet",
+    ]);
+    assert_eq!(std::fs::read(&tk).unwrap(), std::fs::read(&again).unwrap());
+    // Weights: kor_Hang@2 doubles every count, so the tokens are the same.
+    let weighted = dir.path().join("w.tiktoken");
+    let w2 = input.replacen("kor_Hang=", "kor_Hang@2=", 1);
+    ok(&[
+        "extend",
+        "-t",
+        "o200k_base",
+        "--input",
+        &w2,
+        "--add",
+        "500",
+        "-o",
+        s(&weighted),
+        "--quiet",
+        "--min-frequency",
+        "4",
+    ]);
+    assert_eq!(
+        std::fs::read(&tk).unwrap(),
+        std::fs::read(&weighted).unwrap()
+    );
+}
+
+#[test]
+fn parity_dev_reports_the_premium() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p.tiktoken");
+    let dev = shared().join("data/parallel/flores200-dev");
+    let err = ok_stderr(&[
+        "extend",
+        "-t",
+        "cl100k_base",
+        "--input",
+        &klue(),
+        "--add",
+        "300",
+        "-o",
+        s(&out),
+        "--parity-dev",
+        s(&dev),
+    ]);
+    assert!(err.contains("dev premium vs eng_Latn"), "{err}");
+    let e = fails(&[
+        "extend",
+        "-t",
+        "cl100k_base",
+        "--input",
+        &klue(),
+        "--add",
+        "3",
+        "-o",
+        s(&out),
+        "--parity-dev",
+        s(&dev),
+        "--pivot",
+        "xxx_Latn",
+    ]);
+    assert!(e.contains("xxx_Latn.dev"), "{e}");
+    let e = fails(&[
+        "extend",
+        "-t",
+        "cl100k_base",
+        "--input",
+        &klue(),
+        "--add",
+        "3",
+        "-o",
+        s(&out),
+        "--parity-dev",
+        s(&dev),
+        "--pivot",
+        "kor_Hang",
+    ]);
+    assert!(e.contains("pivot"), "{e}");
+}
+
+#[test]
+fn bad_input_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.tiktoken");
+    let o = s(&out);
+    let input = klue();
+    for (args, want) in [
+        (
+            vec!["--input", "kor_Hang@-1=x.txt", "--add", "3"],
+            "not a positive number",
+        ),
+        (
+            vec!["--input", "kor_Hang@abc=x.txt", "--add", "3"],
+            "not a positive number",
+        ),
+        (vec!["--input", "x.txt", "--add", "3"], "LANG[@WEIGHT]=PATH"),
+        (vec!["--input", &input, "--add", "0"], "at least 1"),
+        (vec!["--input", "und=x.txt", "--add", "3"], "--script"),
+        (
+            vec!["--input", &input, "--add", "3", "--script", "Klingon"],
+            "unknown script",
+        ),
+        (
+            vec!["--input", "kor_Hang=/no/such/file.txt", "--add", "3"],
+            "/no/such/file.txt",
+        ),
+    ] {
+        let mut a = vec!["extend", "-t", "o200k_base", "-o", o];
+        a.extend(args);
+        let e = fails(&a);
+        assert!(e.contains(want), "{a:?}: {e}");
+    }
+    let en = format!(
+        "kor_Hang={}",
+        shared().join("data/corpus/en.debian-docs.txt").display()
+    );
+    let e = fails(&[
+        "extend",
+        "-t",
+        "o200k_base",
+        "--input",
+        &en,
+        "--add",
+        "3",
+        "-o",
+        o,
+        "--quiet",
+    ]);
+    assert!(e.contains("no piece"), "{e}");
+    let llama = shared().join("data/vocab/llama3.tokenizer.json");
+    let e = fails(&[
+        "extend",
+        "-t",
+        s(&llama),
+        "--input",
+        &input,
+        "--add",
+        "3",
+        "--format",
+        "tiktoken",
+        "-o",
+        o,
+    ]);
+    assert!(e.contains("--format hf"), "{e}");
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn o200k_ko_is_built_in_and_keeps_english() {
+    let en = "The quick brown fox jumps over the lazy dog. fn main() { println!(\"hi\"); }";
+    assert_eq!(
+        ok_with(&["encode", "-t", "o200k_ko"], en.as_bytes()),
+        ok_with(&["encode", "-t", "o200k_base"], en.as_bytes())
+    );
+    let ko = "대한민국의 수도는 서울이며, 가장 큰 도시이기도 하다.";
+    let a = ok_with(&["encode", "-t", "o200k_ko"], ko.as_bytes());
+    let b = ok_with(&["encode", "-t", "o200k_base"], ko.as_bytes());
+    let n = |s: &str| s.split_whitespace().count();
+    assert!(n(&a) < n(&b), "{a} vs {b}");
+    let info = ok(&["info", "-t", "o200k_ko", "--json"]);
+    assert!(info.contains("\"n_vocab\": 232787"), "{info}");
+    // The default parity report includes it.
+    let table = ok(&["parity", "--langs", "kor_Hang"]);
+    assert!(table.contains("o200k_ko"), "{table}");
+}
