@@ -306,7 +306,16 @@ def extend(
         text_field,
         bool(strict),
     )
-    encoding = Encoding._from_core(r["core"], ("core", ()))
+    core = r["core"]
+    source: tuple[str, tuple[object, ...]] = ("core", ())  # tiktoken's rule: pickles as ranks
+    if core.format == "huggingface":
+        # A tokenizer.json base keeps Hugging Face's rule, which its ranks alone do not give.
+        if r["format"] == "hf" and r["files"]:
+            source = ("file", (r["files"][0], None))
+        else:
+            source = ("unpicklable", ("an extended tokenizer.json base pickles by its file: "
+                                      "give extend() output=",))
+    encoding = Encoding._from_core(core, source)
     return ExtendResult(
         encoding=encoding,
         first_id=r["first_id"],
