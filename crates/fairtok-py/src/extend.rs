@@ -193,6 +193,19 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
             first
         }
     };
+    // A base that is no built-in is a path (as for `fairtok.load`): a missing one is an
+    // `OSError`, not a bad name.
+    let is_name = fairtok_core::builtin::find(&req.base).is_some()
+        || fairtok_core::builtin::encoding_name_for_model(&req.base).is_some();
+    if !is_name && !Path::new(&req.base).exists() {
+        return Err(TrainError::Io {
+            path: PathBuf::from(&req.base),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such file (and not a built-in name)",
+            ),
+        });
+    }
     let base = Base::load(&req.base)?;
     let format = match req.format {
         Some(f) => f,
