@@ -66,11 +66,23 @@ Train a tokenizer
 released. It returns a `TrainResult` whose `.encoding` is an `Encoding` ready to use, and writes
 a `tokenizer.json` or `.tiktoken` file when given `output=`.
 
+Extend a vocabulary
+-------------------
+`fairtok.extend(base, inputs, add=..., ...)` is `fairtok extend`: new tokens for one script
+(`"kor_Hang=ko.txt"`, `{"kor_Hang@0.5": "laws.txt"}`, `texts={"kor_Hang": [...]}`) added after
+the base's ids, every base id unchanged and text without that script encoded exactly as by the
+base. It returns an `ExtendResult` (`.encoding`, `.first_id`, `.tokens`, ...). `o200k_ko`, a
+built-in made this way, is `o200k_base` plus Korean tokens (ids from 200019):
+
+>>> ko = fairtok.get_encoding("o200k_ko")
+>>> ko.count("안녕하세요, 세계!") <= 5, ko.encode_ordinary("hello world")
+(True, [24912, 2375])
+
 Functions
 ---------
 `get_encoding(name)`, `encoding_for_model(model)`, `encoding_name_for_model(model)`,
-`list_encoding_names()`, `load(path, pattern=None)`, `train(...)`, `parity(...)`; the class is
-`Encoding` (see `help(fairtok.Encoding)`).
+`list_encoding_names()`, `load(path, pattern=None)`, `train(...)`, `extend(...)`, `parity(...)`;
+the class is `Encoding` (see `help(fairtok.Encoding)`).
 """
 
 from __future__ import annotations
@@ -83,13 +95,16 @@ from fairtok import _fairtok
 from fairtok._fairtok import CoreTokenizer
 from fairtok.core import Encoding
 from fairtok.evaluation import parity
+from fairtok.extending import ExtendResult, extend
 from fairtok.training import TrainResult, train
 
 __all__ = [
     "Encoding",
+    "ExtendResult",
     "TrainResult",
     "encoding_for_model",
     "encoding_name_for_model",
+    "extend",
     "get_encoding",
     "list_encoding_names",
     "load",
@@ -108,10 +123,11 @@ _encodings: dict[str, Encoding] = {}
 
 
 def list_encoding_names() -> list[str]:
-    """The names of the built-in encodings, which `get_encoding` accepts.
+    """The names of the built-in encodings, which `get_encoding` accepts: tiktoken's, in its
+    order, then fairtok's own (`o200k_ko`: `o200k_base` extended for Korean).
 
     >>> fairtok.list_encoding_names()
-    ['gpt2', 'r50k_base', 'p50k_base', 'p50k_edit', 'cl100k_base', 'o200k_base']
+    ['gpt2', 'r50k_base', 'p50k_base', 'p50k_edit', 'cl100k_base', 'o200k_base', 'o200k_ko']
     """
     names = _fairtok.builtin_names()
     known = [n for n in _TIKTOKEN_ORDER if n in names]
@@ -119,7 +135,7 @@ def list_encoding_names() -> list[str]:
 
 
 def get_encoding(encoding_name: str) -> Encoding:
-    """The built-in encoding `encoding_name` (`"cl100k_base"`, `"o200k_base"`, ...).
+    """The built-in encoding `encoding_name` (`"cl100k_base"`, `"o200k_base"`, `"o200k_ko"`, ...).
 
     The vocabulary is bundled; the first call per name parses it (a fraction of a second),
     later calls return the same object.

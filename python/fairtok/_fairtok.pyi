@@ -35,6 +35,34 @@ def train(
     "skipped_lines", "first_skipped", "pruned_pieces", "pruned_occurrences", "files"}`.
     ValueError for bad arguments or input, OSError for files."""
 
+def extend(
+    base: str,
+    items: list[tuple[str, str, list[str]]],
+    add: int,
+    output: Optional[str],
+    format: Optional[str],
+    name: Optional[str],
+    script: Optional[str],
+    parity_dir: Optional[str],
+    parity_lines: Optional[list[tuple[str, list[str]]]],
+    pivot: str,
+    whole_pieces: bool,
+    piece_bias: float,
+    min_frequency: int,
+    max_token_bytes: Optional[int],
+    threads: Optional[int],
+    max_pieces: int,
+    text_field: str,
+    strict: bool,
+) -> dict[str, Any]:
+    """Extends a vocabulary, every base id kept (use `fairtok.extend`). `items`, in order, are
+    `("spec", "LANG[@WEIGHT]=PATH[,PATH...]", [])`, `("files", "LANG[@WEIGHT]", paths)` or
+    `("texts", "LANG[@WEIGHT]", texts)`; at most one of `parity_dir`, `parity_lines`. Returns
+    `{"core": CoreTokenizer, "first_id", "tokens", "merges", "counts", "chosen_by",
+    "dev_premium", "languages", "inputs", "skipped_lines", "first_skipped", "pruned_pieces",
+    "pruned_occurrences", "files", "name", "format", "script", "base"}`. ValueError for bad
+    arguments or input, OSError for files."""
+
 def parity(
     tokenizers: list[CoreTokenizer],
     dir: Optional[str],

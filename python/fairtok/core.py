@@ -130,6 +130,9 @@ class Encoding:
             from fairtok import load
 
             return (load, args)
+        if kind == "unpicklable":
+            # Hugging Face's rule is not tiktoken's: its ranks alone would encode differently.
+            raise TypeError(f"cannot pickle {self!r}: {args[0]}")
         if kind == "core":
             # Made in Rust (e.g. by `fairtok.train`): carried as its ranks.
             return (

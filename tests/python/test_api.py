@@ -123,9 +123,9 @@ def test_token_byte_values_and_ranks(name, pair):
 
 
 def test_list_encoding_names(tiktoken):
-    # tiktoken's list, in its order, less o200k_harmony (not bundled).
+    # tiktoken's list, in its order, less o200k_harmony (not bundled), then fairtok's own.
     want = [n for n in tiktoken.list_encoding_names() if n != "o200k_harmony"]
-    assert fairtok.list_encoding_names() == want
+    assert fairtok.list_encoding_names() == want + ["o200k_ko"]
     for n in want:
         assert fairtok.get_encoding(n).name == n
     assert fairtok.get_encoding("gpt2").n_vocab == 50257
@@ -434,7 +434,7 @@ def test_batch_releases_the_gil(texts):
 
 
 def test_docstrings_run():
-    for module in (fairtok, fairtok.core, fairtok.training, fairtok.evaluation):
+    for module in (fairtok, fairtok.core, fairtok.training, fairtok.extending, fairtok.evaluation):
         result = doctest.testmod(module, extraglobs={"fairtok": fairtok}, verbose=False)
         assert result.failed == 0 and result.attempted > 0, module.__name__
 

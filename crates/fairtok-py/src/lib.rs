@@ -6,9 +6,10 @@
 //! is written in Python on top of it (`python/fairtok/`), where argument handling follows
 //! tiktoken's exactly.
 //!
-//! Two functions run the other tools of the command line with the GIL released:
-//! `train` (module `train`: `fairtok train` through `fairtok_train`) and `parity`
-//! (module `parity`: `fairtok parity` through `fairtok_eval`); `fairtok.train` and
+//! Three functions run the other tools of the command line with the GIL released:
+//! `train` (module `train`: `fairtok train` through `fairtok_train`), `extend` (module
+//! `extend`: `fairtok extend`, vocabulary extension with stable ids) and `parity` (module
+//! `parity`: `fairtok parity` through `fairtok_eval`); `fairtok.train`, `fairtok.extend` and
 //! `fairtok.parity` resolve their arguments.
 //!
 //! Errors of the core map to Python exceptions by kind (see [`to_py_err`]): a missing or
@@ -17,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+mod extend;
 mod parity;
 mod train;
 
@@ -526,6 +528,7 @@ fn _fairtok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(builtin_names, m)?)?;
     m.add_function(wrap_pyfunction!(encoding_name_for_model, m)?)?;
     m.add_function(wrap_pyfunction!(train::train, m)?)?;
+    m.add_function(wrap_pyfunction!(extend::extend, m)?)?;
     m.add_function(wrap_pyfunction!(parity::parity, m)?)?;
     m.add_function(wrap_pyfunction!(parity::default_tokenizers, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

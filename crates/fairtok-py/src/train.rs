@@ -1,5 +1,6 @@
 //! `fairtok._fairtok.train`: byte-level BPE training from files and from in-memory texts, the
-//! pipeline of `fairtok train` (`fairtok_train`) with the GIL released.
+//! pipeline of `fairtok train` (`fairtok_train`) with the GIL released. The error mapping,
+//! the output naming and the counting of in-memory texts are shared with `extend`.
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,9 @@ const OPTION_NAMES: &[(&str, &str)] = &[
     ("--strict", "strict=True"),
     ("--pattern", "pattern"),
     ("--input", "inputs"),
+    ("--script", "script"),
+    ("--format tiktoken", "format=\"tiktoken\""),
+    ("--format hf", "format=\"hf\""),
 ];
 
 fn python_words(msg: &str) -> String {
@@ -56,7 +60,7 @@ struct Outcome {
 
 /// The encoding's name for an output file: its name without extensions (`fairtok` for
 /// `tokenizer.json`), as `fairtok train` names it.
-fn name_of(path: &Path) -> String {
+pub(crate) fn name_of(path: &Path) -> String {
     let n = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -71,7 +75,7 @@ fn name_of(path: &Path) -> String {
 
 /// Counts the pre-tokens of in-memory texts (each text one record, as a line of a file is) on
 /// up to `threads` threads, into `counts`, and adds their statistics per language.
-fn count_texts(
+pub(crate) fn count_texts(
     counts: &mut PieceCounts,
     texts: &[(String, Vec<String>)],
     threads: usize,

@@ -1,0 +1,339 @@
+"""`fairtok.extend`: vocabulary extension, the pipeline of `fairtok extend`: BPE training
+continued on top of an existing vocabulary, every base id kept. The work is done in Rust with
+the GIL released."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Literal, Mapping, Optional, Sequence, Union
+
+from fairtok import _fairtok
+from fairtok.core import Encoding
+from fairtok.training import InputSpec, PathLike, _int, _paths
+
+__all__ = ["ExtendResult", "extend"]
+
+
+@dataclass(frozen=True)
+class ExtendResult:
+    """What `fairtok.extend` added and saw.
+
+    Attributes:
+        encoding: the extended tokenizer, ready to use (`encoding.encode_ordinary(text)`): the
+            base's ids for every base token and special token, the new tokens after them. For
+            ordinary text its ids are those of the files written.
+        first_id: the id of the first new token (one above the highest id of the base: 200019
+            for `o200k_base`).
+        tokens: the bytes of each new token, in id order (`tokens[i]` has id `first_id + i`).
+        added: how many tokens were added (fewer than `add` if no pair was left seen at least
+            `min_frequency` times).
+        merges: for each new token, the `(left id, right id)` pair it was made from, or None for
+            a whole-piece token (`whole_pieces=True`).
+        counts: the weighted saving (in tokens) of each new token when it was chosen.
+        chosen_by: for each new token, the input language whose dev premium chose it
+            (parity-aware selection), or None (chosen over all inputs).
+        dev_premium: with `parity_dev`, after each new token, `{language: dev premium against
+            the pivot}` for each input language; else empty.
+        languages: the input language tags, in order of first appearance.
+        inputs: per input, in the order given: `{"lang", "weight", "bytes", "records",
+            "pieces"}`.
+        skipped_lines: input lines skipped because they are not UTF-8 (0 with `strict=True`,
+            which raises instead).
+        first_skipped: `(path, line)` of the first skipped line, or None.
+        pruned_pieces: distinct pre-tokens dropped because an input outgrew `max_pieces`.
+        pruned_occurrences: the occurrences of those pieces.
+        files: the files written (none without `output`; the `.tiktoken` format writes the
+            rank file and its `.json` sidecar).
+        name: the encoding's name.
+        format: the output format, `"tiktoken"` or `"hf"` (the base's unless `format=` was
+            given).
+        script: the script every new token marks (`"Hang"`).
+        base: the base's name.
+    """
+
+    encoding: Encoding
+    first_id: int
+    tokens: list[bytes] = field(repr=False)
+    added: int
+    merges: list[Optional[tuple[int, int]]] = field(repr=False)
+    counts: list[int] = field(repr=False)
+    chosen_by: list[Optional[str]] = field(repr=False)
+    dev_premium: list[dict[str, float]] = field(repr=False)
+    languages: list[str]
+    inputs: list[dict[str, Union[str, int, float]]]
+    skipped_lines: int
+    first_skipped: Optional[tuple[str, int]]
+    pruned_pieces: int
+    pruned_occurrences: int
+    files: list[str]
+    name: str
+    format: str
+    script: str
+    base: str
+
+    @property
+    def new_ids(self) -> range:
+        """The ids of the new tokens: `range(first_id, first_id + added)`."""
+        return range(self.first_id, self.first_id + self.added)
+
+
+def _base(base: object) -> str:
+    if isinstance(base, Encoding):
+        kind, args = base._source
+        if kind == "builtin":
+            return str(args[0])
+        if kind == "file" and args[1] is None:
+            return str(args[0])
+        raise ValueError(
+            "base: an Encoding can be extended only if it is a built-in (get_encoding) or a "
+            f"file loaded without pattern= (load(path)); {base!r} is not: pass its name or path"
+        )
+    if isinstance(base, (str, os.PathLike)):
+        return os.fsdecode(os.fspath(base))
+    raise TypeError(
+        f"base: expected a built-in name, a path or an Encoding, got {type(base).__name__}"
+    )
+
+
+def _items(inputs: object, texts: object) -> list[tuple[str, str, list[str]]]:
+    """The inputs in the order given, as `(kind, head, values)` for the native side:
+    `("spec", "LANG[@WEIGHT]=PATH[,PATH...]", [])` (parsed as `fairtok extend --input`),
+    `("files", "LANG[@WEIGHT]", paths)` and `("texts", "LANG[@WEIGHT]", texts)`."""
+    out: list[tuple[str, str, list[str]]] = []
+    if inputs is not None:
+        items = [inputs] if isinstance(inputs, (str, os.PathLike, Mapping)) else inputs
+        if not isinstance(items, (list, tuple)):
+            raise TypeError(
+                "inputs: expected a 'LANG[@WEIGHT]=PATH' string, a {lang: path} dict, or a list "
+                f"of them, got {type(inputs).__name__}"
+            )
+        for item in items:
+            if isinstance(item, str):
+                out.append(("spec", item, []))
+            elif isinstance(item, os.PathLike):
+                raise TypeError(
+                    "inputs: a path needs a language (its script is what the new tokens "
+                    f"mark): write {{'kor_Hang': path}} or 'kor_Hang={os.fspath(item)!s}'"
+                )
+            elif isinstance(item, Mapping):
+                for lang, value in item.items():
+                    if not isinstance(lang, str):
+                        raise TypeError(
+                            f"inputs: language tags are str, got {type(lang).__name__}"
+                        )
+                    out.append(("files", lang, _paths(value, f"inputs[{lang!r}]")))
+            else:
+                raise TypeError(f"inputs: expected a str or a dict, got {type(item).__name__}")
+    if texts is not None:
+        if not isinstance(texts, Mapping):
+            raise TypeError(
+                "texts: expected {lang: [str]} (the language names the script of the new "
+                f"tokens), got {type(texts).__name__}"
+            )
+        for lang, values in texts.items():
+            if not isinstance(lang, str):
+                raise TypeError(f"texts: language tags are str, got {type(lang).__name__}")
+            if isinstance(values, str):
+                raise TypeError(f"texts[{lang!r}]: expected a list of str, got one str")
+            values = list(values)
+            for v in values:
+                if not isinstance(v, str):
+                    raise TypeError(f"texts[{lang!r}]: expected str, got {type(v).__name__}")
+            out.append(("texts", lang, values))
+    return out
+
+
+def _dev(parity_dev: object) -> tuple[Optional[str], Optional[list[tuple[str, list[str]]]]]:
+    if parity_dev is None:
+        return None, None
+    if isinstance(parity_dev, (str, os.PathLike)):
+        return os.fsdecode(os.fspath(parity_dev)), None
+    if isinstance(parity_dev, Mapping):
+        lines = []
+        for lang, values in parity_dev.items():
+            if not isinstance(lang, str):
+                raise TypeError(f"parity_dev: language tags are str, got {type(lang).__name__}")
+            if isinstance(values, str):
+                raise TypeError(f"parity_dev[{lang!r}]: expected a list of lines, got one str")
+            values = list(values)
+            for v in values:
+                if not isinstance(v, str):
+                    raise TypeError(f"parity_dev[{lang!r}]: expected str, got {type(v).__name__}")
+            if not values:
+                raise ValueError(f"parity_dev[{lang!r}]: no lines")
+            lines.append((lang, values))
+        return None, lines
+    raise TypeError(
+        "parity_dev: expected a directory of LANG.dev files or {lang: [lines]}, got "
+        f"{type(parity_dev).__name__}"
+    )
+
+
+def extend(
+    base: Union[str, "os.PathLike[str]", Encoding],
+    inputs: Union[InputSpec, Sequence[InputSpec], None] = None,
+    *,
+    add: int,
+    texts: Optional[Mapping[str, Sequence[str]]] = None,
+    output: Optional[PathLike] = None,
+    format: Optional[Literal["tiktoken", "hf"]] = None,
+    name: Optional[str] = None,
+    script: Optional[str] = None,
+    parity_dev: Union[PathLike, Mapping[str, Sequence[str]], None] = None,
+    pivot: str = "eng_Latn",
+    whole_pieces: bool = False,
+    piece_bias: float = 1.0,
+    min_frequency: int = 2,
+    max_token_bytes: Optional[int] = None,
+    threads: Optional[int] = None,
+    text_field: str = "text",
+    strict: bool = False,
+    max_pieces: int = 20_000_000,
+) -> ExtendResult:
+    r"""Extends a vocabulary with new tokens for one script, as `fairtok extend` does, keeping
+    every id of the base, and returns the extended tokenizer ready to use.
+
+    The new tokens take the ids after the base's highest id, and each contains (or can only
+    begin) a character of the target script, so text without that script encodes exactly as
+    under the base, token for token: a model trained on the base adopts the extension by adding
+    embedding rows.
+
+    >>> r = fairtok.extend("o200k_base", texts={"kor_Hang": ["토크나이저를 확장한다\n"] * 20}, add=3)
+    >>> r.first_id, r.added, r.script
+    (200019, 3, 'Hang')
+    >>> r.encoding.count("토크나이저를 확장한다") < fairtok.get_encoding("o200k_base").count(
+    ...     "토크나이저를 확장한다")
+    True
+
+    From files, as `fairtok extend -t o200k_base --input kor_Hang=ko.txt --input
+    kor_Hang@0.3=laws.txt.gz --add 8000 -o o200k_ko.tiktoken` would::
+
+        r = fairtok.extend("o200k_base", ["kor_Hang=ko.txt", "kor_Hang@0.3=laws.txt.gz"],
+                           add=8000, output="o200k_ko.tiktoken")
+
+    Args:
+        base: the vocabulary to extend: a built-in name (`"o200k_base"`, `"cl100k_base"`,
+            ...), a `.tiktoken` file, a byte-level BPE Hugging Face `tokenizer.json` (Llama 3,
+            Qwen3, ...), or an `Encoding` from `get_encoding` or `load(path)`.
+        inputs: training files, as `fairtok extend --input` takes them: a
+            `"LANG[@WEIGHT]=PATH[,PATH...]"` string, a `{"LANG[@WEIGHT]": path or [paths]}`
+            dict, or a list of these. WEIGHT (default 1) multiplies the counts of those files.
+            The language tag names the script of the new tokens (`kor_Hang`, `ko`: Hangul).
+            Files are read as `fairtok.train` reads them (plain text, `.gz`, `.zst`, JSON lines,
+            Parquet, directories).
+        add: how many tokens to add.
+        texts: texts in memory, `{"LANG[@WEIGHT]": [str]}`; each str is one record, as a line of
+            a file is (`open(f).readlines()` gives exactly what the file gives). May be
+            combined with `inputs`.
+        output: if given, the extended vocabulary is also written there (atomically); a
+            directory gets `vocab.tiktoken` or `tokenizer.json` inside.
+        format: the output format, `"tiktoken"` (a `.tiktoken` rank file plus `FILE.json` with
+            tiktoken's `pat_str` and `special_tokens`) or `"hf"` (a `tokenizer.json`); default
+            the base's (`"tiktoken"` for built-ins and `.tiktoken` files). A `tokenizer.json`
+            base can only be written as `"hf"`.
+        name: the encoding's name (default: the output file's name without extensions, or
+            `"fairtok"`).
+        script: the script every new token must mark: an ISO 15924 code (`"Hang"`, `"Jpan"`,
+            ...) or a Unicode script name (default: the script subtag of the input languages,
+            which must agree).
+        parity_dev: a parallel dev set for parity-aware selection (each new token goes to the
+            input language with the highest dev premium against `pivot`): a directory of
+            `LANG.dev` files (FLORES layout) or `{lang: [lines]}`, with lines for every input
+            language and the pivot.
+        pivot: the pivot language of `parity_dev` (it must have no character of the script).
+        whole_pieces: also consider whole pieces (words) as new tokens; each step takes the
+            pair or the piece that saves more. tiktoken-rule bases only.
+        piece_bias: with `whole_pieces`, take a piece over the best pair only if it saves at
+            least this many times the pair's count.
+        min_frequency: pairs seen fewer times than this (after weighting) are not merged.
+        max_token_bytes: no new token longer than this many bytes.
+        threads: threads for counting and merging (default: all cores).
+        text_field: the text field of JSON-lines inputs (the text column of Parquet inputs).
+        strict: make a line that is not UTF-8 an error (default: skip it and count it in
+            `skipped_lines`).
+        max_pieces: the cap on distinct pre-tokens kept while counting one input file set.
+
+    Returns:
+        An `ExtendResult`: `.encoding` (an `Encoding`), `.first_id`, `.tokens` (the new tokens'
+        bytes), `.added`, `.files`, `.dev_premium`, `.chosen_by` and more.
+
+    Raises:
+        ValueError: a bad argument (`add=0`, a weight that is not a positive number, an unknown
+            script, input languages in different scripts without `script=`,
+            `format="tiktoken"` for a `tokenizer.json` base, a pivot with characters of the
+            script), nothing to learn from, no piece of the inputs in the script, a malformed
+            base or record.
+        FileNotFoundError, PermissionError, OSError: the base, an input or a dev file cannot be
+            read, or the output cannot be written (checked before the work starts).
+        TypeError: an argument of the wrong type.
+    """
+    base_spec = _base(base)
+    items = _items(inputs, texts)
+    if format is not None and format not in ("hf", "tiktoken"):
+        raise ValueError(f'format must be "hf" or "tiktoken", not {format!r}')
+    if isinstance(piece_bias, bool) or not isinstance(piece_bias, (int, float)):
+        raise TypeError(f"piece_bias must be a number, got {type(piece_bias).__name__}")
+    if not (math.isfinite(piece_bias) and piece_bias > 0):
+        raise ValueError(f"piece_bias must be a positive number, got {piece_bias}")
+    if piece_bias != 1.0 and not whole_pieces:
+        raise ValueError("piece_bias applies with whole_pieces=True")
+    if pivot != "eng_Latn" and parity_dev is None:
+        raise ValueError("pivot applies with parity_dev")
+    parity_dir, parity_lines = _dev(parity_dev)
+    out_path = None if output is None else os.fsdecode(os.fspath(output))
+    add = _int(add, "add")
+    if add == 0:
+        raise ValueError("add must be at least 1")
+    r = _fairtok.extend(
+        base_spec,
+        items,
+        add,
+        out_path,
+        format,
+        name,
+        script,
+        parity_dir,
+        parity_lines,
+        pivot,
+        bool(whole_pieces),
+        float(piece_bias),
+        _int(min_frequency, "min_frequency"),
+        _int(max_token_bytes, "max_token_bytes", optional=True),
+        _int(threads, "threads", optional=True),
+        _int(max_pieces, "max_pieces"),
+        text_field,
+        bool(strict),
+    )
+    core = r["core"]
+    source: tuple[str, tuple[object, ...]] = ("core", ())  # tiktoken's rule: pickles as ranks
+    if core.format == "huggingface":
+        # A tokenizer.json base keeps Hugging Face's rule, which its ranks alone do not give.
+        if r["format"] == "hf" and r["files"]:
+            source = ("file", (r["files"][0], None))
+        else:
+            source = ("unpicklable", ("an extended tokenizer.json base pickles by its file: "
+                                      "give extend() output=",))
+    encoding = Encoding._from_core(core, source)
+    return ExtendResult(
+        encoding=encoding,
+        first_id=r["first_id"],
+        tokens=r["tokens"],
+        added=len(r["tokens"]),
+        merges=r["merges"],
+        counts=r["counts"],
+        chosen_by=r["chosen_by"],
+        dev_premium=r["dev_premium"],
+        languages=r["languages"],
+        inputs=r["inputs"],
+        skipped_lines=r["skipped_lines"],
+        first_skipped=r["first_skipped"],
+        pruned_pieces=r["pruned_pieces"],
+        pruned_occurrences=r["pruned_occurrences"],
+        files=r["files"],
+        name=r["name"],
+        format=r["format"],
+        script=r["script"],
+        base=r["base"],
+    )
