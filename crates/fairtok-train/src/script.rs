@@ -206,7 +206,7 @@ mod tests {
         assert!(!h.marks(&[0xb0, 0x80]));
         // A 4-byte lead never qualifies.
         assert!(!h.marks(&[0xf0, 0x9f]));
-        // Every complete character of the token must not be needed: one is enough.
+        // One character of the script is enough, whatever else the token holds.
         assert!(h.marks("a가".as_bytes()));
     }
 
