@@ -22,12 +22,64 @@ pub(crate) enum Format {
     Tiktoken,
 }
 
+/// The input arguments `train` and `count-pretokens` share (flattened into both).
 #[derive(Args)]
-pub(crate) struct TrainArgs {
-    /// Training text: LANG=PATH[,PATH...] (repeatable). Files may be plain text, .gz, .zst,
-    /// JSON lines (.jsonl/.ndjson/.json, see --text-field) or directories (read recursively).
+pub(crate) struct InputArgs {
+    /// Text: LANG=PATH[,PATH...] (repeatable). Files may be plain text, .gz, .zst, JSON lines
+    /// (.jsonl/.ndjson/.json, see --text-field), Parquet or directories (read recursively).
     #[arg(long = "input", value_name = "LANG=PATH[,PATH...]")]
     pub inputs: Vec<String>,
+    /// The pre-tokenizer pattern: o200k, cl100k, r50k, p50k, llama3, qwen3 or a regex
+    /// (tiktoken's dialect). Default: o200k, or the pattern of the --counts files.
+    #[arg(long)]
+    pub pattern: Option<String>,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Cap on distinct pre-tokens kept while counting; past it the rarest are pruned (reported).
+    #[arg(long, default_value_t = 20_000_000)]
+    pub max_pieces: usize,
+    /// The text field of JSON-lines inputs (the text column of Parquet inputs).
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Make a line that is not UTF-8 an error (default: skip it, count it, report it).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+impl InputArgs {
+    /// The parsed `--input` values.
+    pub(crate) fn parse_inputs(&self) -> CliResult<Vec<Input>> {
+        Ok(self
+            .inputs
+            .iter()
+            .map(|s| Input::parse(s))
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// `--threads`, or every core.
+    pub(crate) fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
+
+    /// The counting options, with the pattern resolved against the `counts` files.
+    pub(crate) fn count_options(&self, counts: &[PathBuf]) -> CliResult<CountOptions> {
+        Ok(CountOptions {
+            pattern: pattern_for(&self.pattern, counts)?,
+            threads: self.threads(),
+            max_pieces: self.max_pieces,
+            strict: self.strict,
+            text_field: self.text_field.clone(),
+        })
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct TrainArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Counts files made by `fairtok count-pretokens` (Parquet), added to the counts of the
     /// inputs. They must have been made with the same pattern.
     #[arg(long, value_delimiter = ',', value_name = "FILE[,FILE...]")]
@@ -42,10 +94,6 @@ pub(crate) struct TrainArgs {
     /// The output format.
     #[arg(long, value_enum, default_value = "hf")]
     pub format: Format,
-    /// The pre-tokenizer pattern: o200k, cl100k, r50k, p50k, llama3, qwen3 or a regex
-    /// (tiktoken's dialect). Default: o200k, or the pattern of the --counts files.
-    #[arg(long)]
-    pub pattern: Option<String>,
     /// Pairs seen fewer times than this are not merged (training stops there).
     #[arg(long, default_value_t = 0)]
     pub min_frequency: u64,
@@ -55,18 +103,6 @@ pub(crate) struct TrainArgs {
     /// Special tokens, comma-separated; they take the ids after the last merge.
     #[arg(long, value_delimiter = ',')]
     pub special: Vec<String>,
-    /// Threads for counting and for the merge loop (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Cap on distinct pre-tokens kept while counting; past it the rarest are pruned (reported).
-    #[arg(long, default_value_t = 20_000_000)]
-    pub max_pieces: usize,
-    /// The text field of JSON-lines inputs (the text column of Parquet inputs).
-    #[arg(long, default_value = "text")]
-    pub text_field: String,
-    /// Make a line that is not UTF-8 an error (default: skip it, count it, report it).
-    #[arg(long)]
-    pub strict: bool,
     /// No progress bar and no summary (warnings still go to standard error).
     #[arg(long)]
     pub quiet: bool,
@@ -183,20 +219,13 @@ pub(crate) fn pattern_for(pattern: &Option<String>, counts: &[PathBuf]) -> CliRe
 
 pub(crate) fn run(args: TrainArgs) -> CliResult {
     let start = Instant::now();
-    let inputs = args
-        .inputs
-        .iter()
-        .map(|s| Input::parse(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let inputs = args.input.parse_inputs()?;
     let (format, default_name) = match args.format {
         Format::Hf => (OutputFormat::Hf, "tokenizer.json"),
         Format::Tiktoken => (OutputFormat::Tiktoken, "vocab.tiktoken"),
     };
     let out = output_path(&args.output, default_name);
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = args.input.threads();
     let opts = TrainOptions {
         vocab_size: args.vocab_size,
         min_frequency: args.min_frequency,
@@ -210,22 +239,15 @@ pub(crate) fn run(args: TrainArgs) -> CliResult {
             "nothing to train on: give --input LANG=PATH or --counts FILE".into(),
         ));
     }
-    let pattern = pattern_for(&args.pattern, &args.counts)?;
+    let count_opts = args.input.count_options(&args.counts)?;
     if format == OutputFormat::Hf {
         // Refuse a pattern Hugging Face cannot run before training, not after.
-        fairtok_core::write::oniguruma_pattern(&pattern)?;
+        fairtok_core::write::oniguruma_pattern(&count_opts.pattern)?;
     }
     fairtok_train::check_writable(&out)?;
     if format == OutputFormat::Tiktoken {
         fairtok_train::check_writable(&fairtok_core::write::sidecar_path(&out))?;
     }
-    let count_opts = CountOptions {
-        pattern,
-        threads,
-        max_pieces: args.max_pieces,
-        strict: args.strict,
-        text_field: args.text_field.clone(),
-    };
     let bar = Bar::new(args.quiet);
     let (trained, stats) =
         fairtok_train::train_files(&inputs, &args.counts, &count_opts, &opts, &bar)?;
