@@ -65,6 +65,7 @@ pub mod corpus;
 pub mod count;
 mod error;
 pub mod merge;
+pub mod parity;
 pub mod parquet_io;
 mod shard;
 
