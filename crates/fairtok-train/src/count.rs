@@ -226,11 +226,6 @@ impl PieceCounts {
                 }
             }
         }
-        for shard in other.shards {
-            for (piece, count) in shard.iter() {
-                self.add(piece, count);
-            }
-        }
         let s = &mut self.stats;
         for l in other.stats.languages {
             match s.languages.iter_mut().find(|x| x.lang == l.lang) {
@@ -779,5 +774,68 @@ mod tests {
         assert!(c.len() <= 100);
         assert_eq!(c.get(b"common"), 2000);
         assert!(c.stats.pruned_pieces > 0 && c.stats.prune_threshold >= 1);
+    }
+
+    #[test]
+    fn per_language_counts_split_what_pooled_counts_add_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ko, en) = (dir.path().join("ko.txt"), dir.path().join("en.txt"));
+        std::fs::write(&ko, "한국 word\n한국\n").unwrap();
+        std::fs::write(&en, "word word\n").unwrap();
+        let inputs = [
+            Input {
+                lang: "ko".into(),
+                paths: vec![ko],
+            },
+            Input {
+                lang: "en".into(),
+                paths: vec![en],
+            },
+        ];
+        let (langs, srcs) = expand(&inputs).unwrap();
+        let pooled = count(&langs, &srcs, &CountOptions::default(), &NoProgress).unwrap();
+        let per = count(
+            &langs,
+            &srcs,
+            &CountOptions {
+                per_language: true,
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+        .unwrap();
+        assert!(per.is_per_language() && !pooled.is_per_language());
+        assert_eq!(per.get_in(b"word", 1), 1); // "word" at the start of the English line
+        assert_eq!(per.get_in(b" word", 0), 1);
+        assert_eq!(per.get_in(b" word", 1), 1);
+        assert_eq!(per.get_in("한국".as_bytes(), 0), 2);
+        assert_eq!(per.get_in("한국".as_bytes(), 1), 0);
+        assert_eq!(per.get(b" word"), pooled.get(b" word"));
+        assert_eq!(per.total(), pooled.total());
+        assert_eq!(per.len(), pooled.len() + 2); // " word" and "\n" are in both languages
+        let mut split: Vec<(Vec<u8>, usize, u64)> = per
+            .iter_languages()
+            .map(|(p, l, c)| (p.to_vec(), l, c))
+            .collect();
+        split.sort();
+        let mut drained = vec![];
+        per.drain_languages(|p, l, c| drained.push((p.to_vec(), l, c)));
+        drained.sort();
+        assert_eq!(split, drained);
+        // Merged into a pooled table, the languages add up again.
+        let mut back = PieceCounts::new(&pooled.pattern);
+        let mut again = count(
+            &langs,
+            &srcs,
+            &CountOptions {
+                per_language: true,
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+        .unwrap();
+        again.stats = Default::default();
+        back.merge(again);
+        assert_eq!(back.sorted(), pooled.sorted());
     }
 }

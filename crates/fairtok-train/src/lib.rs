@@ -421,8 +421,10 @@ pub fn count_all(
                     meta.language
                 )));
             }
-            let mut tagged =
-                PieceCounts::new_per_language(&counts.pattern, &[meta.language.clone()])?;
+            let mut tagged = PieceCounts::new_per_language(
+                &counts.pattern,
+                std::slice::from_ref(&meta.language),
+            )?;
             one.drain(|p, c| tagged.add_in(p, 0, c));
             counts.merge(tagged);
             meta
