@@ -53,6 +53,36 @@
 //! 16.0 MB of them): 92 MB peak after counting, 287 MB peak for the whole run at vocabulary
 //! 32,000 (`BENCHMARKS.md`).
 //!
+//! # Parity-aware training
+//!
+//! With [`TrainOptions::parity`] the merge loop follows Foroutan et al. (2025), "Parity-aware
+//! Byte Pair Encoding": given a parallel dev set (the same lines in every language, FLORES-200
+//! dev for instance), each merge goes to the language whose dev text is currently **longest in
+//! tokens** and takes that language's most frequent pair; the merge is then applied to the
+//! words of every language. The rule, with its hybrid (first `K` merges global) and
+//! moving-window variants, is the small [`parity`] module, independent of the merge data.
+//!
+//! * Counting is per language ([`CountOptions::per_language`]): a piece found in two languages
+//!   is two words, each tagged with its language's **lane** (its index among the languages
+//!   with dev text; languages without dev text, such as code, get no lane and are served only
+//!   by global merges).
+//! * Each pair keeps, besides its total count, its count in every lane, and each lane has its
+//!   own lazy max-heap beside the global one. A merge updates the neighbour pairs' lane counts
+//!   from the same pass over the affected words (the word's lane says which count moves).
+//! * The dev lines are pre-tokenized with the same pattern into dev words ([`DevSet`]), which
+//!   are merged along with the training words, so each lane's dev token count is updated
+//!   incrementally and is, after every merge, exactly the token count the vocabulary so far
+//!   gives the dev lines (each line encoded on its own, as `fairtok parity` measures).
+//!
+//! Cost over classical training, for `L` lanes: per word the same pass (one more add per
+//! neighbour); per changed pair `L` counts and up to `L` more heap pushes (`O(L log H)`); per
+//! merge the choice (`O(L)`) and the dev words holding the pair. Memory: `8 L` bytes per live
+//! pair slot, `16` per entry of the `L` lane heaps (each rebuilt when its stale entries pile
+//! up, like the global heap), `8 L` per token id in the per-merge neighbour tables, the dev
+//! words (the dev set's distinct pieces, small), and the words duplicated across languages.
+//! The classical path is a separate instantiation of the same loop (`LANES = false`): no lane
+//! field is read, no lane count kept.
+//!
 //! # Counts files
 //!
 //! [`parquet_io`] writes and reads the mergeable Parquet counts file (`piece` large_binary,

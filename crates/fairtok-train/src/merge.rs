@@ -39,6 +39,24 @@
 //! from the live pairs when stale entries outnumber them. A merged pair, or one whose count
 //! drops to zero, is freed at once.
 //!
+//! # Parity-aware mode
+//!
+//! [`Builder::with_lanes`] and [`Builder::train_parity`] run the same loop, instantiated with
+//! lanes (a const generic, so the classical instantiation has none of this):
+//!
+//! * A word is one `(piece, language)`; the top byte of its count's high half is its lane
+//!   (`0xFF`: a language without dev text). Counts are kept in 56 bits.
+//! * Each pair slot has `L` lane counts beside its total (`8 L` bytes), and each lane has a
+//!   max-heap of `(lane count, pair)` with lazy deletion, like the global heap.
+//! * Before a merge, [`Selector::choose`] picks global or a lane from the lanes' current dev
+//!   token counts ([`DevSet`]); the lane's heap yields its most frequent pair (a lane with no
+//!   pair left is marked unusable and the rule asked again). The chosen pair is merged in
+//!   every word, whatever its language, exactly as a classical merge; the per-merge neighbour
+//!   tables (`Side`) also sum by lane, and the lane counts of the neighbour pairs move with
+//!   the totals. Then the dev words are merged ([`DevSet::apply`]) and the choice committed.
+//! * The merge counts recorded ([`Merges::counts`]) are the pairs' total counts, whichever
+//!   lane chose them.
+//!
 //! # Parallelism
 //!
 //! A merge whose pair sits in at least 8,192 words splits its (sorted) word list into one run
