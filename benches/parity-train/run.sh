@@ -57,7 +57,7 @@ for v in "${vocabs[@]}"; do
     name="$variant-$v"
     tok="$out/tok/$name.json"
     echo "training $name" >&2
-    /usr/bin/time -f "%e %M" -o "$out/log/$name.time" \
+    /usr/bin/time -f "%e %M %U %S" -o "$out/log/$name.time" \
       "$fairtok" train "${inputs[@]}" --vocab-size "$v" --pattern o200k --threads "$threads" \
       "${extra[@]}" -o "$tok" 2> "$out/log/$name.log"
   done

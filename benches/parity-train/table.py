@@ -35,7 +35,7 @@ def main(out):
     results = []
     for n in names:
         variant, vocab = n.split("-")
-        el, rss = open(os.path.join(out, "log", n + ".time")).read().split()
+        el, rss, user, sys_ = open(os.path.join(out, "log", n + ".time")).read().split()
         log = open(os.path.join(out, "log", n + ".log")).read().splitlines()
         taken = {}
         for line in log:
@@ -48,7 +48,7 @@ def main(out):
         ho = [1.0, h["tatoeba-kor"], h["tatoeba-jpn"], h["tatoeba-zho"]]
         results.append({
             "tokenizer": n, "variant": variant, "vocab": int(vocab),
-            "seconds": float(el), "peak_rss_kb": int(rss),
+            "seconds": float(el), "cpu_seconds": float(user) + float(sys_), "peak_rss_kb": int(rss),
             "flores_premium": {k: fl[k]["premium"] for k in LANGS},
             "flores_tokens": {k: fl[k]["tokens"] for k in fl},
             "flores_gini": flores[n]["gini"],
@@ -58,8 +58,8 @@ def main(out):
         })
     json.dump(results, open(os.path.join(out, "results.json"), "w"), indent=1)
 
-    print("| tokenizer | time | peak RSS | FLORES ko | ja | zh | max | Gini | Tatoeba ko | PUD ko | Tatoeba ja | Tatoeba zh | held-out Gini | held-out Rust tokens |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| tokenizer | wall | CPU | peak RSS | FLORES ko | ja | zh | max | Gini | Tatoeba ko | PUD ko | Tatoeba ja | Tatoeba zh | held-out Gini | held-out Rust tokens |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     base = {}
     for r in results:
         if r["variant"] == "classical":
@@ -68,7 +68,7 @@ def main(out):
         p, h = r["flores_premium"], r["heldout_premium"]
         c = r["code_heldout_tokens"]
         rel = "" if r["variant"] == "classical" else f" ({100 * (c / base[r['vocab']] - 1):+.1f}%)"
-        print(f"| {r['tokenizer']} | {r['seconds']:.1f} s | {r['peak_rss_kb'] / 1048576:.2f} GB | "
+        print(f"| {r['tokenizer']} | {r['seconds']:.1f} s | {r['cpu_seconds']:.1f} s | {r['peak_rss_kb'] / 1048576:.2f} GB | "
               f"{p['kor_Hang']:.3f} | {p['jpn_Jpan']:.3f} | {p['zho_Hans']:.3f} | "
               f"{max(p.values()):.3f} | {r['flores_gini']:.4f} | {h['tatoeba-kor']:.3f} | "
               f"{h['pud']:.3f} | {h['tatoeba-jpn']:.3f} | {h['tatoeba-zho']:.3f} | "
