@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use fairtok_train::{
-    CountOptions, CountStats, Input, OutputFormat, Progress, TrainOptions, Trained,
+    CountOptions, CountStats, Input, OutputFormat, ParityOptions, ParityReport, ParityTraining,
+    Progress, TrainOptions, Trained, Window,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -22,12 +23,65 @@ pub(crate) enum Format {
     Tiktoken,
 }
 
+/// The input arguments `train` and `count-pretokens` share (flattened into both).
 #[derive(Args)]
-pub(crate) struct TrainArgs {
-    /// Training text: LANG=PATH[,PATH...] (repeatable). Files may be plain text, .gz, .zst,
-    /// JSON lines (.jsonl/.ndjson/.json, see --text-field) or directories (read recursively).
+pub(crate) struct InputArgs {
+    /// Text: LANG=PATH[,PATH...] (repeatable). Files may be plain text, .gz, .zst, JSON lines
+    /// (.jsonl/.ndjson/.json, see --text-field), Parquet or directories (read recursively).
     #[arg(long = "input", value_name = "LANG=PATH[,PATH...]")]
     pub inputs: Vec<String>,
+    /// The pre-tokenizer pattern: o200k, cl100k, r50k, p50k, llama3, qwen3 or a regex
+    /// (tiktoken's dialect). Default: o200k, or the pattern of the --counts files.
+    #[arg(long)]
+    pub pattern: Option<String>,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Cap on distinct pre-tokens kept while counting; past it the rarest are pruned (reported).
+    #[arg(long, default_value_t = 20_000_000)]
+    pub max_pieces: usize,
+    /// The text field of JSON-lines inputs (the text column of Parquet inputs).
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Make a line that is not UTF-8 an error (default: skip it, count it, report it).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+impl InputArgs {
+    /// The parsed `--input` values.
+    pub(crate) fn parse_inputs(&self) -> CliResult<Vec<Input>> {
+        Ok(self
+            .inputs
+            .iter()
+            .map(|s| Input::parse(s))
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// `--threads`, or every core.
+    pub(crate) fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
+
+    /// The counting options, with the pattern resolved against the `counts` files.
+    pub(crate) fn count_options(&self, counts: &[PathBuf]) -> CliResult<CountOptions> {
+        Ok(CountOptions {
+            pattern: pattern_for(&self.pattern, counts)?,
+            threads: self.threads(),
+            max_pieces: self.max_pieces,
+            strict: self.strict,
+            text_field: self.text_field.clone(),
+            per_language: false,
+        })
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct TrainArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Counts files made by `fairtok count-pretokens` (Parquet), added to the counts of the
     /// inputs. They must have been made with the same pattern.
     #[arg(long, value_delimiter = ',', value_name = "FILE[,FILE...]")]
@@ -42,10 +96,6 @@ pub(crate) struct TrainArgs {
     /// The output format.
     #[arg(long, value_enum, default_value = "hf")]
     pub format: Format,
-    /// The pre-tokenizer pattern: o200k, cl100k, r50k, p50k, llama3, qwen3 or a regex
-    /// (tiktoken's dialect). Default: o200k, or the pattern of the --counts files.
-    #[arg(long)]
-    pub pattern: Option<String>,
     /// Pairs seen fewer times than this are not merged (training stops there).
     #[arg(long, default_value_t = 0)]
     pub min_frequency: u64,
@@ -55,21 +105,132 @@ pub(crate) struct TrainArgs {
     /// Special tokens, comma-separated; they take the ids after the last merge.
     #[arg(long, value_delimiter = ',')]
     pub special: Vec<String>,
-    /// Threads for counting and for the merge loop (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Cap on distinct pre-tokens kept while counting; past it the rarest are pruned (reported).
-    #[arg(long, default_value_t = 20_000_000)]
-    pub max_pieces: usize,
-    /// The text field of JSON-lines inputs (the text column of Parquet inputs).
-    #[arg(long, default_value = "text")]
-    pub text_field: String,
-    /// Make a line that is not UTF-8 an error (default: skip it, count it, report it).
-    #[arg(long)]
-    pub strict: bool,
+    /// Parity-aware training (Foroutan et al. 2025): a directory of parallel dev files
+    /// `<lang>.dev` (FLORES layout), one for each --input language. Before each merge, the
+    /// language whose dev text is longest in tokens is chosen and its most frequent pair is
+    /// merged (in every language).
+    #[arg(long, value_name = "DIR")]
+    pub parity_dev: Option<PathBuf>,
+    /// The language premiums are reported against (dev tokens / pivot dev tokens). Default:
+    /// eng_Latn if it is an input, else the first input with dev text. Selection needs no
+    /// pivot (the dev lines are parallel, so raw token counts compare).
+    #[arg(long, requires = "parity_dev")]
+    pub pivot: Option<String>,
+    /// Hybrid parity-aware training: the first K merges by global frequency (classical), the
+    /// rest parity-aware.
+    #[arg(long, value_name = "K", requires = "parity_dev")]
+    pub parity_hybrid: Option<usize>,
+    /// Moving window: among the last W parity-aware merges one language may take at most
+    /// --parity-window-max (default ceil(2 W / languages with dev text), twice an even share);
+    /// a language at its cap yields to the next longest.
+    #[arg(long, value_name = "W", requires = "parity_dev")]
+    pub parity_window: Option<usize>,
+    /// The cap of --parity-window.
+    #[arg(long, value_name = "M", requires = "parity_window")]
+    pub parity_window_max: Option<usize>,
+    /// --input languages without dev text (code, say), comma-separated: never chosen, they
+    /// get only global merges (hybrid steps, or once no language has a pair left); their words
+    /// are merged like all others.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LANG[,LANG...]",
+        requires = "parity_dev"
+    )]
+    pub parity_exclude: Vec<String>,
     /// No progress bar and no summary (warnings still go to standard error).
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// Reads `<dir>/<lang>.dev` for every input language not excluded, in input order.
+fn read_dev(
+    dir: &std::path::Path,
+    inputs: &[Input],
+    excluded: &[String],
+) -> CliResult<Vec<(String, Vec<String>)>> {
+    if !dir.is_dir() {
+        return Err(crate::Failure(format!(
+            "--parity-dev {}: not a directory",
+            dir.display()
+        )));
+    }
+    for x in excluded {
+        if !inputs.iter().any(|i| &i.lang == x) {
+            return Err(crate::Failure(format!(
+                "--parity-exclude {x}: no --input of that language"
+            )));
+        }
+    }
+    let mut dev: Vec<(String, Vec<String>)> = vec![];
+    for input in inputs {
+        let lang = &input.lang;
+        if excluded.contains(lang) || dev.iter().any(|(l, _)| l == lang) {
+            continue;
+        }
+        let path = dir.join(format!("{lang}.dev"));
+        if !path.is_file() {
+            return Err(crate::Failure(format!(
+                "--parity-dev: no dev file {} for the --input language {lang} (give it, or --parity-exclude {lang})",
+                path.display()
+            )));
+        }
+        let text =
+            std::fs::read(&path).map_err(|e| crate::Failure(format!("{}: {e}", path.display())))?;
+        let text = String::from_utf8(text)
+            .map_err(|_| crate::Failure(format!("{}: not UTF-8", path.display())))?;
+        dev.push((lang.clone(), fairtok_eval::corpus::split_lines(&text)));
+    }
+    Ok(dev)
+}
+
+/// The parity options of the arguments, or `None` for classical training.
+fn parity_training(args: &TrainArgs, inputs: &[Input]) -> CliResult<Option<ParityTraining>> {
+    let Some(dir) = &args.parity_dev else {
+        return Ok(None);
+    };
+    if !args.counts.is_empty() && inputs.is_empty() {
+        return Err(crate::Failure(
+            "--parity-dev needs --input LANG=PATH (the languages of the dev files)".into(),
+        ));
+    }
+    let dev = read_dev(dir, inputs, &args.parity_exclude)?;
+    if dev.is_empty() {
+        return Err(crate::Failure(
+            "--parity-dev: every input language is excluded; nothing to balance".into(),
+        ));
+    }
+    let mut options = ParityOptions::hybrid(args.parity_hybrid.unwrap_or(0));
+    if let Some(w) = args.parity_window {
+        if w == 0 {
+            return Err(crate::Failure("--parity-window must be at least 1".into()));
+        }
+        let window = match args.parity_window_max {
+            Some(0) => {
+                return Err(crate::Failure(
+                    "--parity-window-max must be at least 1".into(),
+                ))
+            }
+            Some(m) => Window {
+                size: w,
+                max_per_language: m.min(w),
+            },
+            None => Window::with_share(w, dev.len(), 2.0),
+        };
+        options = options.window(window);
+    }
+    if let Some(p) = &args.pivot {
+        if !dev.iter().any(|(l, _)| l == p) {
+            return Err(crate::Failure(format!(
+                "--pivot {p}: not an --input language with dev text"
+            )));
+        }
+    }
+    Ok(Some(ParityTraining {
+        options,
+        dev,
+        excluded: args.parity_exclude.clone(),
+    }))
 }
 
 /// An indicatif bar per stage, on standard error, only on a terminal.
@@ -183,26 +344,20 @@ pub(crate) fn pattern_for(pattern: &Option<String>, counts: &[PathBuf]) -> CliRe
 
 pub(crate) fn run(args: TrainArgs) -> CliResult {
     let start = Instant::now();
-    let inputs = args
-        .inputs
-        .iter()
-        .map(|s| Input::parse(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let inputs = args.input.parse_inputs()?;
     let (format, default_name) = match args.format {
         Format::Hf => (OutputFormat::Hf, "tokenizer.json"),
         Format::Tiktoken => (OutputFormat::Tiktoken, "vocab.tiktoken"),
     };
     let out = output_path(&args.output, default_name);
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let threads = args.input.threads();
     let opts = TrainOptions {
         vocab_size: args.vocab_size,
         min_frequency: args.min_frequency,
         max_token_bytes: args.max_token_bytes,
         specials: args.special.clone(),
         threads,
+        parity: parity_training(&args, &inputs)?,
     };
     opts.merges_wanted()?;
     if inputs.is_empty() && args.counts.is_empty() {
@@ -210,22 +365,16 @@ pub(crate) fn run(args: TrainArgs) -> CliResult {
             "nothing to train on: give --input LANG=PATH or --counts FILE".into(),
         ));
     }
-    let pattern = pattern_for(&args.pattern, &args.counts)?;
+    let mut count_opts = args.input.count_options(&args.counts)?;
+    count_opts.per_language = opts.parity.is_some();
     if format == OutputFormat::Hf {
         // Refuse a pattern Hugging Face cannot run before training, not after.
-        fairtok_core::write::oniguruma_pattern(&pattern)?;
+        fairtok_core::write::oniguruma_pattern(&count_opts.pattern)?;
     }
     fairtok_train::check_writable(&out)?;
     if format == OutputFormat::Tiktoken {
         fairtok_train::check_writable(&fairtok_core::write::sidecar_path(&out))?;
     }
-    let count_opts = CountOptions {
-        pattern,
-        threads,
-        max_pieces: args.max_pieces,
-        strict: args.strict,
-        text_field: args.text_field.clone(),
-    };
     let bar = Bar::new(args.quiet);
     let (trained, stats) =
         fairtok_train::train_files(&inputs, &args.counts, &count_opts, &opts, &bar)?;
@@ -234,8 +383,57 @@ pub(crate) fn run(args: TrainArgs) -> CliResult {
     report_skipped(&stats);
     if !args.quiet {
         summary(&trained, &stats, &opts, &written, start);
+        if let (Some(r), Some(pt)) = (&trained.parity, &opts.parity) {
+            parity_summary(r, pt, args.pivot.as_deref());
+        }
     }
     Ok(())
+}
+
+/// Dev tokens, premium and merges taken per language.
+fn parity_summary(r: &ParityReport, pt: &ParityTraining, pivot: Option<&str>) {
+    let o = &pt.options;
+    let pivot = pivot
+        .or_else(|| {
+            r.languages
+                .iter()
+                .find(|l| *l == "eng_Latn")
+                .map(|l| l.as_str())
+        })
+        .unwrap_or(&r.languages[0]);
+    let p = r.languages.iter().position(|l| l == pivot).unwrap_or(0);
+    let st = &r.stats;
+    eprintln!(
+        "parity-aware: {} global merges first{}; {} global merges in all; premium vs {pivot}",
+        if o.global_merges == 0 {
+            "no".to_owned()
+        } else {
+            o.global_merges.to_string()
+        },
+        o.window
+            .map(|w| format!(
+                ", window {} (at most {} per language)",
+                w.size, w.max_per_language
+            ))
+            .unwrap_or_default(),
+        st.global_merges
+    );
+    eprintln!(
+        "{:<12} {:>12} {:>12} {:>9} {:>9} {:>8}",
+        "language", "dev before", "dev after", "prem. b.", "prem. a.", "merges"
+    );
+    for (i, l) in r.languages.iter().enumerate() {
+        let prem = |v: &[u64]| v[i] as f64 / v[p].max(1) as f64;
+        eprintln!(
+            "{:<12} {:>12} {:>12} {:>9.3} {:>9.3} {:>8}",
+            l,
+            st.dev_tokens_before[i],
+            st.dev_tokens_after[i],
+            prem(&st.dev_tokens_before),
+            prem(&st.dev_tokens_after),
+            st.merges_taken[i]
+        );
+    }
 }
 
 fn summary(

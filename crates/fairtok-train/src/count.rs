@@ -16,6 +16,15 @@
 //! is reported ([`CountStats::pruned_pieces`], [`CountStats::prune_threshold`]); a piece pruned
 //! early that comes back later starts again from zero, so its count is a lower bound (the
 //! classical lossy-counting trade-off).
+//!
+//! # Per-language counts
+//!
+//! With [`CountOptions::per_language`] (parity-aware training needs it), a piece is counted
+//! separately for each language tag: the table's key is the piece followed by one byte, the
+//! index of its language (so a piece found in two languages takes two entries). Each batch
+//! comes from one source, hence one language, so workers count exactly as in the pooled mode
+//! and only the final add into the table appends the byte. The pooled mode (the default) is
+//! unchanged.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -45,6 +54,8 @@ pub struct CountOptions {
     pub strict: bool,
     /// The text field of JSON lines.
     pub text_field: String,
+    /// Count each piece per language tag (see the module docs) instead of pooled.
+    pub per_language: bool,
 }
 
 impl Default for CountOptions {
@@ -55,6 +66,7 @@ impl Default for CountOptions {
             max_pieces: 20_000_000,
             strict: false,
             text_field: "text".into(),
+            per_language: false,
         }
     }
 }
@@ -89,12 +101,24 @@ pub struct CountStats {
     pub prune_threshold: u64,
 }
 
+/// The most language tags a per-language table holds (the language index is one byte).
+pub const MAX_LANGUAGES: usize = 255;
+
 /// Distinct pre-tokens with their counts: the input of the merge loop.
+///
+/// A table is **pooled** (one count per piece, the default) or **per language** (one count
+/// per piece and language index, the index being a position in `stats.languages`; made by
+/// [`count`] with [`CountOptions::per_language`] or by [`PieceCounts::new_per_language`]).
+/// In a per-language table, [`iter`](Self::iter), [`sorted`](Self::sorted) and
+/// [`drain`](Self::drain) give a piece once per language it was seen in, and
+/// [`iter_languages`](Self::iter_languages) / [`drain_languages`](Self::drain_languages) give
+/// the language too.
 #[derive(Debug)]
 pub struct PieceCounts {
     /// The pattern the pieces were cut with.
     pub pattern: String,
     shards: Vec<Shard>,
+    per_language: bool,
     /// What counting saw.
     pub stats: CountStats,
 }
@@ -105,21 +129,101 @@ impl PieceCounts {
         PieceCounts {
             pattern: pattern.to_owned(),
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            per_language: false,
             stats: CountStats::default(),
         }
     }
 
-    /// Adds `count` occurrences of `piece`.
+    /// An empty per-language table for pieces cut with `pattern`, for the language tags
+    /// `languages` (at most [`MAX_LANGUAGES`]).
+    pub fn new_per_language(pattern: &str, languages: &[String]) -> Result<PieceCounts> {
+        check_languages(languages.len())?;
+        let mut c = PieceCounts::new(pattern);
+        c.per_language = true;
+        c.stats.languages = languages
+            .iter()
+            .map(|l| LangStats {
+                lang: l.clone(),
+                ..Default::default()
+            })
+            .collect();
+        Ok(c)
+    }
+
+    /// Whether counts are kept per language.
+    pub fn is_per_language(&self) -> bool {
+        self.per_language
+    }
+
+    /// Adds `count` occurrences of `piece`. In a per-language table they go to language 0.
     pub fn add(&mut self, piece: &[u8], count: u64) {
+        if self.per_language {
+            self.add_in(piece, 0, count);
+            return;
+        }
         let h = hash(piece);
         self.shards[shard_of(h, SHARDS)].add(piece, h, count);
     }
 
-    /// Adds every count of `other` (made with the same pattern) to `self`.
+    /// Adds `count` occurrences of `piece` in the language of index `lang` (a position in
+    /// `stats.languages`). In a pooled table the language is ignored.
+    ///
+    /// # Panics
+    ///
+    /// If the table is per language and `lang` is not below [`MAX_LANGUAGES`].
+    pub fn add_in(&mut self, piece: &[u8], lang: usize, count: u64) {
+        if !self.per_language {
+            return self.add(piece, count);
+        }
+        assert!(lang < MAX_LANGUAGES, "language index {lang} out of range");
+        let mut key = Vec::with_capacity(piece.len() + 1);
+        key.extend_from_slice(piece);
+        key.push(lang as u8);
+        let h = hash(&key);
+        self.shards[shard_of(h, SHARDS)].add(&key, h, count);
+    }
+
+    /// Adds every count of `other` (made with the same pattern and the same kind of table) to
+    /// `self`. Per-language counts go to the language of the same tag (added if new).
     pub fn merge(&mut self, other: PieceCounts) {
-        for shard in other.shards {
-            for (piece, count) in shard.iter() {
-                self.add(piece, count);
+        if self.per_language && other.per_language {
+            let map: Vec<usize> = other
+                .stats
+                .languages
+                .iter()
+                .map(
+                    |l| match self.stats.languages.iter().position(|x| x.lang == l.lang) {
+                        Some(i) => i,
+                        None => {
+                            self.stats.languages.push(LangStats {
+                                lang: l.lang.clone(),
+                                ..Default::default()
+                            });
+                            self.stats.languages.len() - 1
+                        }
+                    },
+                )
+                .collect();
+            assert!(
+                self.stats.languages.len() <= MAX_LANGUAGES,
+                "more than {MAX_LANGUAGES} languages"
+            );
+            for shard in &other.shards {
+                for (key, count) in shard.iter() {
+                    let (piece, lang) = key.split_at(key.len() - 1);
+                    self.add_in(piece, map[lang[0] as usize], count);
+                }
+            }
+        } else {
+            for shard in &other.shards {
+                for (piece, count) in shard.iter() {
+                    let piece = if other.per_language {
+                        &piece[..piece.len() - 1]
+                    } else {
+                        piece
+                    };
+                    self.add(piece, count);
+                }
             }
         }
         let s = &mut self.stats;
@@ -157,15 +261,43 @@ impl PieceCounts {
         self.shards.iter().flat_map(|s| s.iter().map(|x| x.1)).sum()
     }
 
-    /// The count of one piece.
+    /// The count of one piece (in all languages, for a per-language table).
     pub fn get(&self, piece: &[u8]) -> u64 {
+        if self.per_language {
+            return (0..self.stats.languages.len())
+                .map(|l| self.get_in(piece, l))
+                .sum();
+        }
         let h = hash(piece);
         self.shards[shard_of(h, SHARDS)].get(piece, h)
     }
 
-    /// The pieces in no particular order.
+    /// The count of one piece in the language of index `lang` (a pooled table: in all).
+    pub fn get_in(&self, piece: &[u8], lang: usize) -> u64 {
+        if !self.per_language {
+            return self.get(piece);
+        }
+        if lang >= MAX_LANGUAGES {
+            return 0;
+        }
+        let mut key = piece.to_vec();
+        key.push(lang as u8);
+        let h = hash(&key);
+        self.shards[shard_of(h, SHARDS)].get(&key, h)
+    }
+
+    /// The pieces in no particular order (per language: once per language seen in).
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
-        self.shards.iter().flat_map(|s| s.iter())
+        self.iter_languages().map(|(p, _, c)| (p, c))
+    }
+
+    /// The pieces with their language index (0 in a pooled table), in no particular order.
+    pub fn iter_languages(&self) -> impl Iterator<Item = (&[u8], usize, u64)> {
+        let per = self.per_language;
+        self.shards
+            .iter()
+            .flat_map(|s| s.iter())
+            .map(move |(k, c)| split_key(per, k, c))
     }
 
     /// The pieces sorted by bytes (a deterministic order, for files).
@@ -177,12 +309,38 @@ impl PieceCounts {
 
     /// Consumes the table shard by shard (memory is freed as it goes).
     pub fn drain(self, mut f: impl FnMut(&[u8], u64)) {
+        self.drain_languages(|p, _, c| f(p, c));
+    }
+
+    /// Consumes the table shard by shard, with each piece's language index (0 if pooled).
+    pub fn drain_languages(self, mut f: impl FnMut(&[u8], usize, u64)) {
+        let per = self.per_language;
         for shard in self.shards {
             for (k, v) in shard.iter() {
-                f(k, v);
+                let (p, l, c) = split_key(per, k, v);
+                f(p, l, c);
             }
         }
     }
+}
+
+#[inline]
+fn split_key(per_language: bool, key: &[u8], count: u64) -> (&[u8], usize, u64) {
+    if per_language {
+        let (p, l) = key.split_at(key.len() - 1);
+        (p, l[0] as usize, count)
+    } else {
+        (key, 0, count)
+    }
+}
+
+fn check_languages(n: usize) -> Result<()> {
+    if n > MAX_LANGUAGES {
+        return Err(TrainError::Usage(format!(
+            "{n} language tags: per-language counts hold at most {MAX_LANGUAGES}"
+        )));
+    }
+    Ok(())
 }
 
 /// The shared table while counting.
@@ -191,13 +349,31 @@ struct Table {
     distinct: AtomicUsize,
     max_pieces: usize,
     prune: Mutex<(u64, u64, u64)>,
+    per_language: bool,
 }
 
 impl Table {
-    fn add_local(&self, local: &FxHashMap<&[u8], u64>) {
+    /// Adds a batch's counts; `lang` is the batch's language index (used per language only).
+    fn add_local(&self, local: &FxHashMap<&[u8], u64>, lang: usize) {
         let mut added = 0usize;
+        // Per language, the keys get the language byte: one buffer holds them all.
+        let mut keyed: Vec<u8> = vec![];
+        let mut ends: Vec<usize> = vec![];
+        if self.per_language {
+            keyed.reserve(local.keys().map(|k| k.len() + 1).sum());
+            for k in local.keys() {
+                keyed.extend_from_slice(k);
+                keyed.push(lang as u8);
+                ends.push(keyed.len());
+            }
+        }
         let mut by_shard: Vec<Vec<(u64, &[u8], u64)>> = vec![Vec::new(); SHARDS];
-        for (k, &v) in local {
+        for (i, (k, &v)) in local.iter().enumerate() {
+            let k: &[u8] = if self.per_language {
+                &keyed[ends[i] - k.len() - 1..ends[i]]
+            } else {
+                k
+            };
             let h = hash(k);
             by_shard[shard_of(h, SHARDS)].push((h, k, v));
         }
@@ -242,12 +418,16 @@ pub fn count(
 ) -> Result<PieceCounts> {
     // Fail on a bad pattern before reading anything.
     Regex::tiktoken(&opts.pattern)?;
+    if opts.per_language {
+        check_languages(langs.len())?;
+    }
     let threads = opts.threads.max(1);
     let table = Table {
         shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
         distinct: AtomicUsize::new(0),
         max_pieces: opts.max_pieces.max(1),
         prune: Mutex::new((0, 0, 0)),
+        per_language: opts.per_language,
     };
     let total: u64 = sources.iter().map(|s| s.size).sum();
     progress.stage("counting", Some(total));
@@ -363,6 +543,7 @@ pub fn count(
             .into_iter()
             .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
             .collect(),
+        per_language: opts.per_language,
         stats: CountStats {
             languages: per_lang
                 .into_iter()
@@ -434,7 +615,7 @@ fn count_batch(
                 records += 1;
                 pretokenize(re, text, &mut local, &mut pieces, src, line)?;
             }
-            table.add_local(&local);
+            table.add_local(&local, src.lang);
         }
         RecordKind::Jsonl => {
             let mut texts: Vec<String> = Vec::with_capacity(batch.ends.len());
@@ -486,7 +667,7 @@ fn count_batch(
                 records += 1;
                 pretokenize(re, text, &mut local, &mut pieces, src, line)?;
             }
-            table.add_local(&local);
+            table.add_local(&local, src.lang);
         }
     }
     Ok((bytes, records, pieces, bad, first_bad))
@@ -593,5 +774,68 @@ mod tests {
         assert!(c.len() <= 100);
         assert_eq!(c.get(b"common"), 2000);
         assert!(c.stats.pruned_pieces > 0 && c.stats.prune_threshold >= 1);
+    }
+
+    #[test]
+    fn per_language_counts_split_what_pooled_counts_add_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ko, en) = (dir.path().join("ko.txt"), dir.path().join("en.txt"));
+        std::fs::write(&ko, "한국 word\n한국\n").unwrap();
+        std::fs::write(&en, "word word\n").unwrap();
+        let inputs = [
+            Input {
+                lang: "ko".into(),
+                paths: vec![ko],
+            },
+            Input {
+                lang: "en".into(),
+                paths: vec![en],
+            },
+        ];
+        let (langs, srcs) = expand(&inputs).unwrap();
+        let pooled = count(&langs, &srcs, &CountOptions::default(), &NoProgress).unwrap();
+        let per = count(
+            &langs,
+            &srcs,
+            &CountOptions {
+                per_language: true,
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+        .unwrap();
+        assert!(per.is_per_language() && !pooled.is_per_language());
+        assert_eq!(per.get_in(b"word", 1), 1); // "word" at the start of the English line
+        assert_eq!(per.get_in(b" word", 0), 1);
+        assert_eq!(per.get_in(b" word", 1), 1);
+        assert_eq!(per.get_in("한국".as_bytes(), 0), 2);
+        assert_eq!(per.get_in("한국".as_bytes(), 1), 0);
+        assert_eq!(per.get(b" word"), pooled.get(b" word"));
+        assert_eq!(per.total(), pooled.total());
+        assert_eq!(per.len(), pooled.len() + 2); // " word" and "\n" are in both languages
+        let mut split: Vec<(Vec<u8>, usize, u64)> = per
+            .iter_languages()
+            .map(|(p, l, c)| (p.to_vec(), l, c))
+            .collect();
+        split.sort();
+        let mut drained = vec![];
+        per.drain_languages(|p, l, c| drained.push((p.to_vec(), l, c)));
+        drained.sort();
+        assert_eq!(split, drained);
+        // Merged into a pooled table, the languages add up again.
+        let mut back = PieceCounts::new(&pooled.pattern);
+        let mut again = count(
+            &langs,
+            &srcs,
+            &CountOptions {
+                per_language: true,
+                ..Default::default()
+            },
+            &NoProgress,
+        )
+        .unwrap();
+        again.stats = Default::default();
+        back.merge(again);
+        assert_eq!(back.sorted(), pooled.sorted());
     }
 }

@@ -53,6 +53,36 @@
 //! 16.0 MB of them): 92 MB peak after counting, 287 MB peak for the whole run at vocabulary
 //! 32,000 (`BENCHMARKS.md`).
 //!
+//! # Parity-aware training
+//!
+//! With [`TrainOptions::parity`] the merge loop follows Foroutan et al. (2025), "Parity-aware
+//! Byte Pair Encoding": given a parallel dev set (the same lines in every language, FLORES-200
+//! dev for instance), each merge goes to the language whose dev text is currently **longest in
+//! tokens** and takes that language's most frequent pair; the merge is then applied to the
+//! words of every language. The rule, with its hybrid (first `K` merges global) and
+//! moving-window variants, is the small [`parity`] module, independent of the merge data.
+//!
+//! * Counting is per language ([`CountOptions::per_language`]): a piece found in two languages
+//!   is two words, each tagged with its language's **lane** (its index among the languages
+//!   with dev text; languages without dev text, such as code, get no lane and are served only
+//!   by global merges).
+//! * Each pair keeps, besides its total count, its count in every lane, and each lane has its
+//!   own lazy max-heap beside the global one. A merge updates the neighbour pairs' lane counts
+//!   from the same pass over the affected words (the word's lane says which count moves).
+//! * The dev lines are pre-tokenized with the same pattern into dev words ([`DevSet`]), which
+//!   are merged along with the training words, so each lane's dev token count is updated
+//!   incrementally and is, after every merge, exactly the token count the vocabulary so far
+//!   gives the dev lines (each line encoded on its own, as `fairtok parity` measures).
+//!
+//! Cost over classical training, for `L` lanes: per word the same pass (one more add per
+//! neighbour); per changed pair `L` counts and up to `L` more heap pushes (`O(L log H)`); per
+//! merge the choice (`O(L)`) and the dev words holding the pair. Memory: `8 L` bytes per live
+//! pair slot, `16` per entry of the `L` lane heaps (each rebuilt when its stale entries pile
+//! up, like the global heap), `8 L` per token id in the per-merge neighbour tables, the dev
+//! words (the dev set's distinct pieces, small), and the words duplicated across languages.
+//! The classical path is a separate instantiation of the same loop (`LANES = false`): no lane
+//! field is read, no lane count kept.
+//!
 //! # Counts files
 //!
 //! [`parquet_io`] writes and reads the mergeable Parquet counts file (`piece` large_binary,
@@ -66,6 +96,7 @@ pub mod count;
 mod error;
 pub mod extend;
 pub mod merge;
+pub mod parity;
 pub mod parquet_io;
 pub mod script;
 mod shard;
@@ -74,7 +105,8 @@ pub use corpus::{expand, Input, RecordKind, Source};
 pub use count::{count, CountOptions, CountStats, LangStats, PieceCounts};
 pub use error::{Result, TrainError};
 pub use extend::{extend, Base, ExtendOptions, Extension, ParityDev, WeightedCounts};
-pub use merge::{Builder, MergeOptions, Merges};
+pub use merge::{Builder, DevSet, MergeOptions, Merges, ParityStats};
+pub use parity::{Choice, ParityOptions, Selector, Window};
 pub use parquet_io::{read_counts, write_counts, CountsMeta};
 pub use script::Script;
 
@@ -108,6 +140,31 @@ pub struct TrainOptions {
     pub specials: Vec<String>,
     /// Threads for the merge loop (its large merges are split across them).
     pub threads: usize,
+    /// Parity-aware training (the counts must then be per language); `None`: classical.
+    pub parity: Option<ParityTraining>,
+}
+
+/// Parity-aware training: the dev text and the selection rule ([`parity`]).
+#[derive(Debug, Clone, Default)]
+pub struct ParityTraining {
+    /// The selection rule.
+    pub options: ParityOptions,
+    /// The parallel dev text: per language tag, its lines (without line ends), aligned across
+    /// languages. Every language of the training counts must be here or in `excluded`.
+    pub dev: Vec<(String, Vec<String>)>,
+    /// Language tags of the training counts that have no dev text (code, say): never chosen,
+    /// so only global merges (hybrid steps, or once no language has a pair left) are theirs;
+    /// their words are merged like all others.
+    pub excluded: Vec<String>,
+}
+
+/// What parity-aware training did, per language with dev text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParityReport {
+    /// The languages with dev text, in the order of `ParityTraining::dev`.
+    pub languages: Vec<String>,
+    /// What the merge loop did for each (same order).
+    pub stats: ParityStats,
 }
 
 impl Default for TrainOptions {
@@ -118,6 +175,7 @@ impl Default for TrainOptions {
             max_token_bytes: None,
             specials: vec![],
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            parity: None,
         }
     }
 }
@@ -165,6 +223,8 @@ pub struct Trained {
     pub merge_counts: Vec<u64>,
     /// The special tokens and their ids (after the ordinary tokens).
     pub specials: Vec<(String, u32)>,
+    /// Parity-aware training: dev tokens and merges per language.
+    pub parity: Option<ParityReport>,
 }
 
 impl Trained {
@@ -194,7 +254,8 @@ impl Trained {
     }
 }
 
-/// Trains on counted pieces.
+/// Trains on counted pieces: classical BPE, or parity-aware with `opts.parity` (then the
+/// counts must be per language, see [`CountOptions::per_language`]).
 pub fn train(counts: PieceCounts, opts: &TrainOptions, progress: &dyn Progress) -> Result<Trained> {
     let merges = opts.merges_wanted()?;
     if counts.is_empty() {
@@ -207,17 +268,29 @@ pub fn train(counts: PieceCounts, opts: &TrainOptions, progress: &dyn Progress) 
         .iter()
         .filter(|(p, _)| p.len() >= 2)
         .fold((0, 0), |(n, b), (p, _)| (n + 1, b + p.len()));
-    let mut b = Builder::with_capacity(n, bytes);
-    counts.drain(|p, c| b.add(p, c));
-    let m = b.train(
-        &MergeOptions {
-            merges,
-            min_frequency: opts.min_frequency,
-            max_token_bytes: opts.max_token_bytes,
-            threads: opts.threads,
-        },
-        progress,
-    )?;
+    let mopts = MergeOptions {
+        merges,
+        min_frequency: opts.min_frequency,
+        max_token_bytes: opts.max_token_bytes,
+        threads: opts.threads,
+    };
+    let (m, parity) = match &opts.parity {
+        None => {
+            let mut b = Builder::with_capacity(n, bytes);
+            counts.drain(|p, c| b.add(p, c));
+            (b.train(&mopts, progress)?, None)
+        }
+        Some(pt) => {
+            let lanes = parity_lanes(&counts, pt)?;
+            let dev = dev_set(&pattern, pt)?;
+            let mut b = Builder::with_lanes(pt.dev.len(), n, bytes)?;
+            counts.drain_languages(|p, l, c| b.add_in(p, lanes[l], c));
+            let selector = Selector::new(pt.dev.len(), pt.options);
+            let (m, stats) = b.train_parity(&mopts, dev, selector, progress)?;
+            let languages = pt.dev.iter().map(|(l, _)| l.clone()).collect();
+            (m, Some(ParityReport { languages, stats }))
+        }
+    };
     let next = m.tokens.len() as u32;
     let specials = opts
         .specials
@@ -231,7 +304,81 @@ pub fn train(counts: PieceCounts, opts: &TrainOptions, progress: &dyn Progress) 
         merges: m.merges,
         merge_counts: m.counts,
         specials,
+        parity,
     })
+}
+
+/// The lane (index into `pt.dev`) of each language of the counts; `None` for excluded ones.
+fn parity_lanes(counts: &PieceCounts, pt: &ParityTraining) -> Result<Vec<Option<usize>>> {
+    if !counts.is_per_language() {
+        return Err(TrainError::Usage(
+            "parity-aware training needs per-language counts (CountOptions::per_language)".into(),
+        ));
+    }
+    let langs = &counts.stats.languages;
+    for (i, (l, _)) in pt.dev.iter().enumerate() {
+        if pt.dev[..i].iter().any(|(x, _)| x == l) {
+            return Err(TrainError::Usage(format!(
+                "dev text for {l} is given twice"
+            )));
+        }
+        if !langs.iter().any(|x| &x.lang == l) {
+            return Err(TrainError::Usage(format!(
+                "dev text for {l}, but no training input of that language"
+            )));
+        }
+        if pt.excluded.contains(l) {
+            return Err(TrainError::Usage(format!(
+                "{l} has dev text and is excluded from parity selection"
+            )));
+        }
+    }
+    if pt.dev.is_empty() {
+        return Err(TrainError::Usage(
+            "parity-aware training needs dev text of at least one language".into(),
+        ));
+    }
+    let n = pt.dev[0].1.len();
+    if let Some((l, d)) = pt.dev.iter().find(|(_, d)| d.len() != n) {
+        return Err(TrainError::Usage(format!(
+            "the dev texts are not aligned: {} has {n} lines, {l} has {}",
+            pt.dev[0].0,
+            d.len()
+        )));
+    }
+    langs
+        .iter()
+        .map(|x| match pt.dev.iter().position(|(l, _)| *l == x.lang) {
+            Some(i) => Ok(Some(i)),
+            None if pt.excluded.contains(&x.lang) => Ok(None),
+            None => Err(TrainError::Usage(format!(
+                "no dev text for the training language {}: give it, or exclude {} from parity selection",
+                x.lang, x.lang
+            ))),
+        })
+        .collect()
+}
+
+/// The dev lines of every language, pre-tokenized with `pattern` (each line on its own).
+fn dev_set(pattern: &str, pt: &ParityTraining) -> Result<DevSet> {
+    let re = fairtok_core::pattern::Regex::tiktoken(pattern)?;
+    let mut dev = DevSet::new(pt.dev.len());
+    for (lane, (lang, lines)) in pt.dev.iter().enumerate() {
+        let mut local: rustc_hash::FxHashMap<&[u8], u64> = Default::default();
+        for (i, line) in lines.iter().enumerate() {
+            re.for_each_match(line, |s, e| {
+                *local.entry(&line.as_bytes()[s..e]).or_insert(0) += 1;
+            })
+            .map_err(|e| TrainError::Usage(format!("dev text of {lang}, line {}: {e}", i + 1)))?;
+        }
+        // A fixed order, so the dev words (and their lists) are the same on every run.
+        let mut pieces: Vec<_> = local.into_iter().collect();
+        pieces.sort_unstable();
+        for (p, c) in pieces {
+            dev.add(lane, p, c);
+        }
+    }
+    Ok(dev)
 }
 
 /// The file formats a trained vocabulary can be written in.
@@ -287,13 +434,37 @@ pub fn count_all(
 ) -> Result<PieceCounts> {
     let mut counts = if inputs.is_empty() {
         fairtok_core::pattern::Regex::tiktoken(&count_opts.pattern)?;
-        PieceCounts::new(&count_opts.pattern)
+        if count_opts.per_language {
+            PieceCounts::new_per_language(&count_opts.pattern, &[])?
+        } else {
+            PieceCounts::new(&count_opts.pattern)
+        }
     } else {
         let (langs, sources) = expand(inputs)?;
         count(&langs, &sources, count_opts, progress)?
     };
     for f in counts_files {
-        let meta = read_counts(f, &mut counts)?;
+        let meta = if counts.is_per_language() {
+            // A counts file is pooled: it goes to its one language.
+            let mut one = PieceCounts::new(&counts.pattern);
+            let meta = read_counts(f, &mut one)?;
+            if meta.language.contains(',') {
+                return Err(TrainError::Usage(format!(
+                    "{}: the counts of {} are pooled in this file; per-language training needs one counts file per language",
+                    f.display(),
+                    meta.language
+                )));
+            }
+            let mut tagged = PieceCounts::new_per_language(
+                &counts.pattern,
+                std::slice::from_ref(&meta.language),
+            )?;
+            one.drain(|p, c| tagged.add_in(p, 0, c));
+            counts.merge(tagged);
+            meta
+        } else {
+            read_counts(f, &mut counts)?
+        };
         if !counts
             .stats
             .languages

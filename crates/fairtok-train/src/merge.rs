@@ -39,6 +39,24 @@
 //! from the live pairs when stale entries outnumber them. A merged pair, or one whose count
 //! drops to zero, is freed at once.
 //!
+//! # Parity-aware mode
+//!
+//! [`Builder::with_lanes`] and [`Builder::train_parity`] run the same loop, instantiated with
+//! lanes (a const generic, so the classical instantiation has none of this):
+//!
+//! * A word is one `(piece, language)`; the top byte of its count's high half is its lane
+//!   (`0xFF`: a language without dev text). Counts are kept in 56 bits.
+//! * Each pair slot has `L` lane counts beside its total (`8 L` bytes), and each lane has a
+//!   max-heap of `(lane count, pair)` with lazy deletion, like the global heap.
+//! * Before a merge, [`Selector::choose`] picks global or a lane from the lanes' current dev
+//!   token counts ([`DevSet`]); the lane's heap yields its most frequent pair (a lane with no
+//!   pair left is marked unusable and the rule asked again). The chosen pair is merged in
+//!   every word, whatever its language, exactly as a classical merge; the per-merge neighbour
+//!   tables (`Side`) also sum by lane, and the lane counts of the neighbour pairs move with
+//!   the totals. Then the dev words are merged ([`DevSet::apply`]) and the choice committed.
+//! * The merge counts recorded ([`Merges::counts`]) are the pairs' total counts, whichever
+//!   lane chose them.
+//!
 //! # Parallelism
 //!
 //! A merge whose pair sits in at least 8,192 words splits its (sorted) word list into one run
@@ -51,6 +69,7 @@ use std::collections::BinaryHeap;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Result, TrainError};
+use crate::parity::{Choice, Selector};
 use crate::Progress;
 
 /// How to train.
@@ -84,41 +103,56 @@ struct PairStat {
 }
 
 /// Live pairs: a small hash index (16 bytes a pair) into a slab of stats, so growing the index
-/// never moves the stats.
+/// never moves the stats. In parity mode each slot also has `lanes` counts in `lang`.
 #[derive(Default)]
 struct Pairs {
     index: FxHashMap<u64, u32>,
     slab: Vec<PairStat>,
     free: Vec<u32>,
+    lanes: usize,
+    /// Parity mode: the count of slot `i` in lane `l` is `lang[i * lanes + l]`.
+    lang: Vec<u64>,
 }
 
 impl Pairs {
+    fn with_lanes(lanes: usize) -> Pairs {
+        Pairs {
+            lanes,
+            ..Default::default()
+        }
+    }
+
     fn get_mut(&mut self, k: u64) -> Option<&mut PairStat> {
         let i = *self.index.get(&k)?;
         Some(&mut self.slab[i as usize])
     }
 
-    fn entry(&mut self, k: u64) -> &mut PairStat {
-        let i = match self.index.get(&k) {
+    fn slot(&self, k: u64) -> Option<usize> {
+        self.index.get(&k).map(|&i| i as usize)
+    }
+
+    fn entry_slot(&mut self, k: u64) -> usize {
+        (match self.index.get(&k) {
             Some(&i) => i,
             None => {
                 let i = match self.free.pop() {
                     Some(i) => i,
                     None => {
                         self.slab.push(PairStat::default());
+                        self.lang.resize(self.slab.len() * self.lanes, 0);
                         (self.slab.len() - 1) as u32
                     }
                 };
                 self.index.insert(k, i);
                 i
             }
-        };
-        &mut self.slab[i as usize]
+        }) as usize
     }
 
     fn remove(&mut self, k: u64) -> Option<PairStat> {
         let i = self.index.remove(&k)?;
         self.free.push(i);
+        self.lang[i as usize * self.lanes..][..self.lanes].fill(0);
         Some(std::mem::take(&mut self.slab[i as usize]))
     }
 
@@ -161,16 +195,32 @@ struct Words {
 
 const HDR: usize = 3;
 
-impl Words {
-    #[inline]
-    fn count(&self, o: usize) -> u64 {
-        self.arena[o + 1] as u64 | (self.arena[o + 2] as u64) << 32
+/// The lane of a word whose language takes no part in parity-aware selection.
+const NO_LANE: usize = 0xFF;
+/// In parity mode the top byte of a word's count (high half) is its lane.
+const LANE_SHIFT: u32 = 24;
+/// The largest count a word can have in parity mode (56 bits).
+const MAX_LANE_COUNT: u64 = (1 << 56) - 1;
+
+/// A word's count, and its lane in parity mode (`LANES`).
+#[inline(always)]
+fn word_count<const LANES: bool>(arena: &[u32], o: usize) -> (u64, usize) {
+    let hi = arena[o + 2];
+    if LANES {
+        (
+            arena[o + 1] as u64 | ((hi & ((1 << LANE_SHIFT) - 1)) as u64) << 32,
+            (hi >> LANE_SHIFT) as usize,
+        )
+    } else {
+        (arena[o + 1] as u64 | (hi as u64) << 32, 0)
     }
 }
 
 /// Builds the words from `(piece, count)` pairs.
 pub struct Builder {
     words: Words,
+    /// Parity-aware lanes (languages with dev text); 0 for classical training.
+    lanes: usize,
 }
 
 impl Default for Builder {
@@ -187,6 +237,7 @@ impl Builder {
                 arena: vec![],
                 n: 0,
             },
+            lanes: 0,
         }
     }
 
@@ -198,12 +249,31 @@ impl Builder {
                 arena: Vec::with_capacity(bytes + HDR * pieces),
                 n: 0,
             },
+            lanes: 0,
         }
     }
 
+    /// An empty builder for parity-aware training with `lanes` languages that have dev text
+    /// (at most 254), with room as [`with_capacity`](Self::with_capacity). Words are added
+    /// with [`add_in`](Self::add_in), once per language they occur in.
+    pub fn with_lanes(lanes: usize, pieces: usize, bytes: usize) -> Result<Builder> {
+        if lanes >= NO_LANE {
+            return Err(TrainError::Usage(format!(
+                "{lanes} languages with dev text: parity-aware training takes at most {}",
+                NO_LANE - 1
+            )));
+        }
+        let mut b = Builder::with_capacity(pieces, bytes);
+        b.lanes = lanes;
+        Ok(b)
+    }
+
     /// Adds a piece seen `count` times. Pieces shorter than two bytes are skipped (they hold no
-    /// pair).
+    /// pair). In a parity builder the piece belongs to no lane (as `add_in(piece, None, count)`).
     pub fn add(&mut self, piece: &[u8], count: u64) {
+        if self.lanes > 0 {
+            return self.add_in(piece, None, count);
+        }
         if piece.len() < 2 || count == 0 {
             return;
         }
@@ -211,6 +281,37 @@ impl Builder {
         w.arena.push(piece.len() as u32);
         w.arena.push(count as u32);
         w.arena.push((count >> 32) as u32);
+        w.arena.extend(piece.iter().map(|&b| b as u32));
+        w.n += 1;
+    }
+
+    /// Adds a piece seen `count` times in the language of lane `lane` (`None`: a language
+    /// without dev text, which only global merges serve). In a parity builder a count is kept
+    /// in 56 bits (larger counts are capped). In a classical builder the lane is ignored.
+    ///
+    /// # Panics
+    ///
+    /// If `lane` is not below the builder's number of lanes.
+    pub fn add_in(&mut self, piece: &[u8], lane: Option<usize>, count: u64) {
+        if self.lanes == 0 {
+            return self.add(piece, count);
+        }
+        if piece.len() < 2 || count == 0 {
+            return;
+        }
+        let lane = match lane {
+            Some(l) => {
+                assert!(l < self.lanes, "lane {l} out of range");
+                l
+            }
+            None => NO_LANE,
+        };
+        let count = count.min(MAX_LANE_COUNT);
+        let w = &mut self.words;
+        w.arena.push(piece.len() as u32);
+        w.arena.push(count as u32);
+        w.arena
+            .push((count >> 32) as u32 | (lane as u32) << LANE_SHIFT);
         w.arena.extend(piece.iter().map(|&b| b as u32));
         w.n += 1;
     }
@@ -225,18 +326,307 @@ impl Builder {
         self.len() == 0
     }
 
-    /// Runs the merge loop.
+    /// Runs the merge loop (classical BPE: every merge is the most frequent pair overall).
+    /// In a parity builder the lanes are ignored.
     pub fn train(self, opts: &MergeOptions, progress: &dyn Progress) -> Result<Merges> {
-        train(self.words, opts, progress)
+        if self.lanes > 0 {
+            // Same words, lanes ignored: mask the lane bytes off.
+            let mut w = self.words;
+            let mut o = 0;
+            while o < w.arena.len() {
+                let n = w.arena[o] as usize;
+                w.arena[o + 2] &= (1 << LANE_SHIFT) - 1;
+                o += HDR + n;
+            }
+            return Ok(train::<false>(w, opts, progress, None)?.0);
+        }
+        Ok(train::<false>(self.words, opts, progress, None)?.0)
+    }
+
+    /// Runs the parity-aware merge loop: before each merge `selector` chooses, from the dev
+    /// token counts of `dev`, whether the merge is the most frequent pair overall or in one
+    /// lane's words; the merge is applied to every word and to the dev words. `dev` and
+    /// `selector` must have this builder's number of lanes.
+    pub fn train_parity(
+        self,
+        opts: &MergeOptions,
+        dev: DevSet,
+        selector: Selector,
+        progress: &dyn Progress,
+    ) -> Result<(Merges, ParityStats)> {
+        let lanes = self.lanes;
+        if lanes == 0 || dev.lanes() != lanes || selector.languages() != lanes {
+            return Err(TrainError::Usage(format!(
+                "parity-aware training: {} lanes of words, {} of dev text, {} in the selector",
+                lanes,
+                dev.lanes(),
+                selector.languages()
+            )));
+        }
+        let before = dev.tokens().to_vec();
+        let state = ParityState {
+            heaps: (0..lanes).map(|_| BinaryHeap::new()).collect(),
+            usable: vec![true; lanes],
+            lanes,
+            dev,
+            selector,
+        };
+        let (m, state) = train::<true>(self.words, opts, progress, Some(state))?;
+        let state = state.expect("parity state");
+        Ok((
+            m,
+            ParityStats {
+                dev_tokens_before: before,
+                dev_tokens_after: state.dev.tokens().to_vec(),
+                merges_taken: state.selector.taken().to_vec(),
+                global_merges: state.selector.global(),
+            },
+        ))
     }
 }
 
-fn train(mut w: Words, opts: &MergeOptions, progress: &dyn Progress) -> Result<Merges> {
+/// What parity-aware training did, per lane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParityStats {
+    /// Dev tokens of each lane before the first merge (its dev bytes).
+    pub dev_tokens_before: Vec<u64>,
+    /// Dev tokens of each lane after the last merge.
+    pub dev_tokens_after: Vec<u64>,
+    /// Merges chosen for each lane.
+    pub merges_taken: Vec<u64>,
+    /// Merges chosen globally (hybrid steps, or when no lane had a pair left).
+    pub global_merges: u64,
+}
+
+/// The parallel dev text as words, merged along with the training words, so each lane's dev
+/// token count is always current.
+///
+/// Each distinct `(lane, piece)` of the dev text is a word with its count; a piece of `n`
+/// bytes starts as `n` tokens. A merge `(a, b) → new` rewrites the dev words holding the pair
+/// (found through a pair → words index, kept as the training words' lists are: entries are
+/// added for the new pairs and checked on use) and lowers the lane's count by the
+/// occurrences replaced, times the word's count. So the count after merge `k` is exactly the
+/// number of tokens the vocabulary of the first `k` merges gives the dev lines (each line
+/// encoded on its own, as `fairtok parity` does).
+#[derive(Debug, Clone, Default)]
+pub struct DevSet {
+    lanes: usize,
+    words: Vec<DevWord>,
+    index: FxHashMap<u64, Vec<u32>>,
+    tokens: Vec<u64>,
+}
+
+#[derive(Debug, Clone)]
+struct DevWord {
+    lane: usize,
+    count: u64,
+    syms: Vec<u32>,
+}
+
+impl DevSet {
+    /// An empty dev set of `lanes` languages.
+    pub fn new(lanes: usize) -> DevSet {
+        DevSet {
+            lanes,
+            tokens: vec![0; lanes],
+            ..Default::default()
+        }
+    }
+
+    /// Adds a dev piece of lane `lane` seen `count` times.
+    ///
+    /// # Panics
+    ///
+    /// If `lane` is out of range.
+    pub fn add(&mut self, lane: usize, piece: &[u8], count: u64) {
+        assert!(lane < self.lanes, "lane {lane} out of range");
+        self.tokens[lane] += piece.len() as u64 * count;
+        if piece.len() < 2 || count == 0 {
+            return;
+        }
+        let id = self.words.len() as u32;
+        for p in piece.windows(2) {
+            let l = self.index.entry(key(p[0] as u32, p[1] as u32)).or_default();
+            if l.last() != Some(&id) {
+                l.push(id);
+            }
+        }
+        self.words.push(DevWord {
+            lane,
+            count,
+            syms: piece.iter().map(|&b| b as u32).collect(),
+        });
+    }
+
+    /// The number of lanes.
+    pub fn lanes(&self) -> usize {
+        self.lanes
+    }
+
+    /// The current token count of each lane.
+    pub fn tokens(&self) -> &[u64] {
+        &self.tokens
+    }
+
+    /// Applies merge `(a, b) → new` (`new` a token id not used before) to every dev word.
+    pub fn apply(&mut self, a: u32, b: u32, new: u32) {
+        let Some(mut list) = self.index.remove(&key(a, b)) else {
+            return;
+        };
+        list.sort_unstable();
+        list.dedup();
+        let mut fresh: Vec<u64> = vec![];
+        for wi in list {
+            let w = &mut self.words[wi as usize];
+            let s = &mut w.syms;
+            let n = s.len();
+            let (mut out, mut i, mut k) = (0, 0, 0u64);
+            while i < n {
+                if i + 1 < n && s[i] == a && s[i + 1] == b {
+                    s[out] = new;
+                    i += 2;
+                    k += 1;
+                } else {
+                    s[out] = s[i];
+                    i += 1;
+                }
+                out += 1;
+            }
+            s.truncate(out);
+            if k == 0 {
+                continue; // a stale entry: the word no longer holds the pair
+            }
+            self.tokens[w.lane] -= k * w.count;
+            fresh.clear();
+            for j in 0..out {
+                if s[j] == new {
+                    if j > 0 {
+                        fresh.push(key(s[j - 1], new));
+                    }
+                    if j + 1 < out {
+                        fresh.push(key(new, s[j + 1]));
+                    }
+                }
+            }
+            for &f in &fresh {
+                let l = self.index.entry(f).or_default();
+                if l.last() != Some(&wi) {
+                    l.push(wi);
+                }
+            }
+        }
+    }
+}
+
+/// The parity-aware side of the merge loop: a heap per lane, the dev words and the rule.
+struct ParityState {
+    lanes: usize,
+    /// Per lane, `(count in the lane, pair)` entries, lazily deleted like the global heap.
+    heaps: Vec<BinaryHeap<Entry>>,
+    /// Lanes that may still have a pair to merge.
+    usable: Vec<bool>,
+    dev: DevSet,
+    selector: Selector,
+}
+
+/// Pops the global heap until a live pair whose entry is current comes up; pairs too long to
+/// merge are banned on the way. `None`: no pair left at `min_frequency` or more.
+fn pop_global(
+    heap: &mut BinaryHeap<Entry>,
+    stats: &mut Pairs,
+    banned: &mut rustc_hash::FxHashSet<u64>,
+    tokens: &[Vec<u8>],
+    opts: &MergeOptions,
+) -> Option<u64> {
+    loop {
+        let Entry { count, pair } = heap.pop()?;
+        if banned.contains(&pair) {
+            continue;
+        }
+        let Some(st) = stats.get_mut(pair) else {
+            continue;
+        };
+        if st.count != count {
+            if st.count > 0 {
+                heap.push(Entry {
+                    count: st.count,
+                    pair,
+                });
+            }
+            continue;
+        }
+        if count < opts.min_frequency.max(1) {
+            return None;
+        }
+        if too_long(pair, tokens, opts) {
+            st.words = vec![];
+            banned.insert(pair);
+            continue;
+        }
+        return Some(pair);
+    }
+}
+
+/// Pops lane `l`'s heap the same way, by the pairs' counts in that lane. `None`: the lane has
+/// no pair left at `min_frequency` or more (for good: a lane's new pairs never count more
+/// than the pair merged to make them).
+fn pop_lane(
+    ps: &mut ParityState,
+    l: usize,
+    stats: &mut Pairs,
+    banned: &mut rustc_hash::FxHashSet<u64>,
+    tokens: &[Vec<u8>],
+    opts: &MergeOptions,
+) -> Option<u64> {
+    let heap = &mut ps.heaps[l];
+    loop {
+        let Entry { count, pair } = heap.pop()?;
+        if banned.contains(&pair) {
+            continue;
+        }
+        let Some(slot) = stats.slot(pair) else {
+            continue;
+        };
+        let cur = stats.lang[slot * ps.lanes + l];
+        if cur != count {
+            if cur > 0 {
+                heap.push(Entry { count: cur, pair });
+            }
+            continue;
+        }
+        if count < opts.min_frequency.max(1) {
+            return None;
+        }
+        if too_long(pair, tokens, opts) {
+            stats.slab[slot].words = vec![];
+            banned.insert(pair);
+            continue;
+        }
+        return Some(pair);
+    }
+}
+
+fn too_long(pair: u64, tokens: &[Vec<u8>], opts: &MergeOptions) -> bool {
+    let (a, b) = ((pair >> 32) as usize, pair as u32 as usize);
+    opts.max_token_bytes
+        .is_some_and(|m| tokens[a].len() + tokens[b].len() > m)
+}
+
+/// The merge loop. `LANES`: parity-aware (`par` is `Some`), words carry their lane and every
+/// pair its count per lane.
+fn train<const LANES: bool>(
+    mut w: Words,
+    opts: &MergeOptions,
+    progress: &dyn Progress,
+    mut par: Option<ParityState>,
+) -> Result<(Merges, Option<ParityState>)> {
     if w.arena.len() > u32::MAX as usize {
         return Err(TrainError::Usage(
             "the distinct pieces hold more than 4 billion bytes; lower --max-pieces".into(),
         ));
     }
+    debug_assert_eq!(LANES, par.is_some());
+    let lanes = par.as_ref().map_or(0, |p| p.lanes);
     w.arena.shrink_to_fit();
     let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
     let mut merges = Vec::with_capacity(opts.merges);
@@ -246,12 +636,16 @@ fn train(mut w: Words, opts: &MergeOptions, progress: &dyn Progress) -> Result<M
     // allocated once at its exact size.
     let mut dense_count = vec![0u64; 65536];
     let mut dense_len = vec![0u32; 65536];
+    let mut dense_lane = vec![0u64; 65536 * lanes];
     let mut last = vec![u32::MAX; 65536];
     for_each_word(&w, |o, s| {
-        let c = w.count(o);
+        let (c, lane) = word_count::<LANES>(&w.arena, o);
         for p in s.windows(2) {
             let k = (p[0] << 8 | p[1]) as usize;
             dense_count[k] += c;
+            if LANES && lane != NO_LANE {
+                dense_lane[k * lanes + lane] += c;
+            }
             if last[k] != o as u32 {
                 last[k] = o as u32;
                 dense_len[k] += 1;
@@ -271,65 +665,75 @@ fn train(mut w: Words, opts: &MergeOptions, progress: &dyn Progress) -> Result<M
         }
     });
     drop((dense_len, last));
-    let mut stats = Pairs::default();
+    let mut stats = Pairs::with_lanes(lanes);
     // Pairs too long to merge (`max_token_bytes`): never merged, never pushed again.
     let mut banned: rustc_hash::FxHashSet<u64> = Default::default();
     let mut heap = BinaryHeap::new();
     for (k, (count, words)) in dense_count.into_iter().zip(lists).enumerate() {
         if count > 0 {
             let pair = key((k >> 8) as u32, (k & 255) as u32);
-            *stats.entry(pair) = PairStat { count, words };
+            let slot = stats.entry_slot(pair);
+            stats.slab[slot] = PairStat { count, words };
             heap.push(Entry { count, pair });
+            if let Some(ps) = par.as_mut() {
+                for l in 0..lanes {
+                    let c = dense_lane[k * lanes + l];
+                    stats.lang[slot * lanes + l] = c;
+                    if c > 0 {
+                        ps.heaps[l].push(Entry { count: c, pair });
+                    }
+                }
+            }
         }
     }
+    drop(dense_lane);
 
     progress.stage("merging", Some(opts.merges as u64));
-    let mut left = Side::default();
-    let mut right = Side::default();
+    let mut left = Side::with_lanes(lanes);
+    let mut right = Side::with_lanes(lanes);
     let threads = opts.threads.max(1);
-    let mut extra: Vec<(Side, Side)> = (1..threads).map(|_| Default::default()).collect();
+    let mut extra: Vec<(Side, Side)> = (1..threads)
+        .map(|_| (Side::with_lanes(lanes), Side::with_lanes(lanes)))
+        .collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| TrainError::Usage(format!("cannot start {threads} threads: {e}")))?;
     while merges.len() < opts.merges {
-        let Some(Entry { count, pair }) = heap.pop() else {
+        // The pair to merge: the most frequent overall, or in the lane the rule chooses.
+        let picked = match par.as_mut() {
+            None => pop_global(&mut heap, &mut stats, &mut banned, &tokens, opts)
+                .map(|p| (p, Choice::Global)),
+            Some(ps) => loop {
+                let choice = ps.selector.choose(ps.dev.tokens(), &ps.usable);
+                match choice {
+                    Choice::Global => {
+                        break pop_global(&mut heap, &mut stats, &mut banned, &tokens, opts)
+                            .map(|p| (p, choice))
+                    }
+                    Choice::Language(l) => {
+                        match pop_lane(ps, l, &mut stats, &mut banned, &tokens, opts) {
+                            Some(p) => break Some((p, choice)),
+                            None => ps.usable[l] = false,
+                        }
+                    }
+                }
+            },
+        };
+        let Some((pair, choice)) = picked else {
             break;
         };
-        if banned.contains(&pair) {
-            continue;
-        }
-        let Some(st) = stats.get_mut(pair) else {
-            continue;
-        };
-        if st.count != count {
-            if st.count > 0 {
-                heap.push(Entry {
-                    count: st.count,
-                    pair,
-                });
-            }
-            continue;
-        }
-        if count < opts.min_frequency.max(1) {
-            break;
-        }
         let (a, b) = ((pair >> 32) as u32, pair as u32);
-        let new_len = tokens[a as usize].len() + tokens[b as usize].len();
-        if opts.max_token_bytes.is_some_and(|m| new_len > m) {
-            st.words = vec![];
-            banned.insert(pair);
-            continue;
-        }
         let new = tokens.len() as u32;
-        let mut bytes = Vec::with_capacity(new_len);
+        let mut bytes = Vec::with_capacity(tokens[a as usize].len() + tokens[b as usize].len());
         bytes.extend_from_slice(&tokens[a as usize]);
         bytes.extend_from_slice(&tokens[b as usize]);
         tokens.push(bytes);
         merges.push((a, b));
-        counts.push(count);
         // A merged pair never comes back (merges only make pairs with the new token).
-        let mut list = stats.remove(pair).map(|st| st.words).unwrap_or_default();
+        let st = stats.remove(pair).unwrap_or_default();
+        counts.push(st.count);
+        let mut list = st.words;
         // Sorted, the words are visited in memory order (the prefetcher hides the latency)
         // and each once.
         list.sort_unstable();
@@ -342,7 +746,7 @@ fn train(mut w: Words, opts: &MergeOptions, progress: &dyn Progress) -> Result<M
             1
         };
         if parts == 1 {
-            merge_words(&mut w.arena, 0, &list, (a, b, new), &mut left, &mut right);
+            merge_words::<LANES>(&mut w.arena, 0, &list, (a, b, new), &mut left, &mut right);
         } else {
             // Contiguous runs of the sorted list own disjoint ranges of the arena.
             let chunk = list.len().div_ceil(parts);
@@ -365,9 +769,9 @@ fn train(mut w: Words, opts: &MergeOptions, progress: &dyn Progress) -> Result<M
             let (left_ref, right_ref) = (&mut left, &mut right);
             pool.scope(|sc| {
                 for ((sl, run), (l, r)) in others.iter_mut().zip(&runs[1..]).zip(extra.iter_mut()) {
-                    sc.spawn(move |_| merge_words(sl.1, sl.0, run, (a, b, new), l, r));
+                    sc.spawn(move |_| merge_words::<LANES>(sl.1, sl.0, run, (a, b, new), l, r));
                 }
-                merge_words(first.1, first.0, runs[0], (a, b, new), left_ref, right_ref);
+                merge_words::<LANES>(first.1, first.0, runs[0], (a, b, new), left_ref, right_ref);
             });
             for (l, r) in extra.iter().take(runs.len() - 1) {
                 left.absorb(l);
@@ -382,7 +786,8 @@ fn train(mut w: Words, opts: &MergeOptions, progress: &dyn Progress) -> Result<M
                 let k = if is_left { key(t, new) } else { key(new, t) };
                 let c = side.sum[t as usize];
                 let words = &side.words[t as usize];
-                let st = stats.entry(k);
+                let slot = stats.entry_slot(k);
+                let st = &mut stats.slab[slot];
                 st.count += c;
                 if st.words.is_empty() {
                     // A copy at the exact size; the side keeps its buffer for the next merge.
@@ -394,6 +799,19 @@ fn train(mut w: Words, opts: &MergeOptions, progress: &dyn Progress) -> Result<M
                     count: st.count,
                     pair: k,
                 });
+                if let Some(ps) = par.as_mut() {
+                    let gained = &side.lane[t as usize * lanes..][..lanes];
+                    let have = &mut stats.lang[slot * lanes..][..lanes];
+                    for l in 0..lanes {
+                        if gained[l] > 0 {
+                            have[l] += gained[l];
+                            ps.heaps[l].push(Entry {
+                                count: have[l],
+                                pair: k,
+                            });
+                        }
+                    }
+                }
             }
         }
         for (side, is_left) in [(&left, true), (&right, false)] {
@@ -402,17 +820,31 @@ fn train(mut w: Words, opts: &MergeOptions, progress: &dyn Progress) -> Result<M
                 if k == pair {
                     continue;
                 }
-                if let Some(st) = stats.get_mut(k) {
+                if let Some(slot) = stats.slot(k) {
                     let c = side.sum[t as usize];
+                    let st = &mut stats.slab[slot];
                     debug_assert!(st.count >= c, "pair count below zero");
                     st.count = st.count.saturating_sub(c);
-                    if st.count == 0 && !banned.contains(&k) {
+                    let gone = st.count == 0;
+                    if LANES {
+                        let lost = &side.lane[t as usize * lanes..][..lanes];
+                        let have = &mut stats.lang[slot * lanes..][..lanes];
+                        for l in 0..lanes {
+                            debug_assert!(have[l] >= lost[l], "lane count below zero");
+                            have[l] = have[l].saturating_sub(lost[l]);
+                        }
+                    }
+                    if gone && !banned.contains(&k) {
                         stats.remove(k);
                     }
                 }
             }
         }
-        // Stale entries pile up in the heap: rebuild it from the live pairs now and then.
+        if let Some(ps) = par.as_mut() {
+            ps.dev.apply(a, b, new);
+            ps.selector.commit(choice);
+        }
+        // Stale entries pile up in the heaps: rebuild them from the live pairs now and then.
         if heap.len() > 2 * stats.len() + (1 << 16) {
             heap = stats
                 .index
@@ -424,17 +856,36 @@ fn train(mut w: Words, opts: &MergeOptions, progress: &dyn Progress) -> Result<M
                 })
                 .collect();
         }
+        if let Some(ps) = par.as_mut() {
+            for (l, h) in ps.heaps.iter_mut().enumerate() {
+                if h.len() > 2 * stats.len() + (1 << 16) {
+                    *h = stats
+                        .index
+                        .iter()
+                        .filter(|(k, _)| !banned.contains(k))
+                        .map(|(&pair, &i)| Entry {
+                            count: stats.lang[i as usize * lanes + l],
+                            pair,
+                        })
+                        .filter(|e| e.count > 0)
+                        .collect();
+                }
+            }
+        }
         if merges.len() % 64 == 0 {
             progress.set(merges.len() as u64);
         }
     }
     progress.set(merges.len() as u64);
     progress.finish();
-    Ok(Merges {
-        tokens,
-        merges,
-        counts,
-    })
+    Ok((
+        Merges {
+            tokens,
+            merges,
+            counts,
+        },
+        par,
+    ))
 }
 
 /// Calls `f(offset, symbols)` for every word.
@@ -464,25 +915,39 @@ fn prefetch(v: &[u32], i: usize) {
 }
 
 /// The neighbours of the merged pair on one side, for one merge: for each token `t`, the total
-/// count of the words where `t` stands next to an occurrence, and those words. Dense arrays by
-/// token id, so an occurrence costs no hashing.
+/// count of the words where `t` stands next to an occurrence, and those words (and in parity
+/// mode the count per lane). Dense arrays by token id, so an occurrence costs no hashing.
 #[derive(Default)]
 struct Side {
     sum: Vec<u64>,
     words: Vec<Vec<u32>>,
     touched: Vec<u32>,
+    /// Parity mode: `lanes` counts per token id.
+    lanes: usize,
+    lane: Vec<u64>,
 }
 
 impl Side {
+    fn with_lanes(lanes: usize) -> Side {
+        Side {
+            lanes,
+            ..Default::default()
+        }
+    }
+
     fn reset(&mut self, n_tokens: usize) {
         for &t in &self.touched {
             self.sum[t as usize] = 0;
             self.words[t as usize].clear();
+            if self.lanes > 0 {
+                self.lane[t as usize * self.lanes..][..self.lanes].fill(0);
+            }
         }
         self.touched.clear();
         if self.sum.len() < n_tokens {
             self.sum.resize(n_tokens, 0);
             self.words.resize_with(n_tokens, Vec::new);
+            self.lane.resize(n_tokens * self.lanes, 0);
         }
     }
 
@@ -495,16 +960,22 @@ impl Side {
             }
             self.sum[ti] += o.sum[ti];
             self.words[ti].extend_from_slice(&o.words[ti]);
+            for l in 0..self.lanes {
+                self.lane[ti * self.lanes + l] += o.lane[ti * self.lanes + l];
+            }
         }
     }
 
     #[inline]
-    fn add(&mut self, t: u32, c: u64, wid: u32) {
+    fn add<const LANES: bool>(&mut self, t: u32, c: u64, wid: u32, lane: usize) {
         let ti = t as usize;
         if self.sum[ti] == 0 {
             self.touched.push(t);
         }
         self.sum[ti] += c;
+        if LANES && lane != NO_LANE {
+            self.lane[ti * self.lanes + lane] += c;
+        }
         let l = &mut self.words[ti];
         if l.last() != Some(&wid) {
             l.push(wid);
@@ -517,7 +988,7 @@ const PAR_MIN_WORDS: usize = 8192;
 
 /// Rewrites the words `list` (offsets into the whole arena; `arena` is the part starting at
 /// `base` that holds them all).
-fn merge_words(
+fn merge_words<const LANES: bool>(
     arena: &mut [u32],
     base: usize,
     list: &[u32],
@@ -530,7 +1001,7 @@ fn merge_words(
         if let Some(&ahead) = list.get(i + 8) {
             prefetch(arena, ahead as usize - base);
         }
-        merge_word(arena, base, wi, a, b, new, left, right);
+        merge_word::<LANES>(arena, base, wi, a, b, new, left, right);
     }
 }
 
@@ -540,7 +1011,7 @@ fn merge_words(
 /// `new` cancel out: `(new, a)` is added once and removed once, as it should be.
 #[allow(clippy::too_many_arguments)]
 #[inline]
-fn merge_word(
+fn merge_word<const LANES: bool>(
     arena: &mut [u32],
     base: usize,
     wi: u32,
@@ -552,7 +1023,7 @@ fn merge_word(
 ) {
     let wu = wi as usize - base;
     let n = arena[wu] as usize;
-    let c = arena[wu + 1] as u64 | (arena[wu + 2] as u64) << 32;
+    let (c, lane) = word_count::<LANES>(arena, wu);
     let s = &mut arena[wu + HDR..wu + HDR + n];
     // One comparison per position (rarely true, so well predicted), and nothing is written
     // before the first occurrence.
@@ -565,10 +1036,10 @@ fn merge_word(
     while i < n {
         if i + 1 < n && is_pair(s[i], s[i + 1]) {
             if out > 0 {
-                left.add(s[out - 1], c, wi);
+                left.add::<LANES>(s[out - 1], c, wi, lane);
             }
             if i + 2 < n {
-                right.add(s[i + 2], c, wi);
+                right.add::<LANES>(s[i + 2], c, wi, lane);
             }
             s[out] = new;
             out += 1;
@@ -701,5 +1172,204 @@ mod tests {
         assert!(!m.tokens.contains(&b"xy".to_vec()));
         assert!(m.counts.iter().all(|&c| c >= 2));
         assert_eq!(m.merges.len(), 2, "{:?}", names(&m));
+    }
+
+    /// Words of a naive parity-aware BPE: `(symbols, count, lane)`.
+    type NaiveWords = Vec<(Vec<u32>, u64, Option<usize>)>;
+
+    fn naive_apply(words: &mut NaiveWords, a: u32, b: u32, new: u32) {
+        for (s, _, _) in words.iter_mut() {
+            let mut out = vec![];
+            let mut i = 0;
+            while i < s.len() {
+                if i + 1 < s.len() && s[i] == a && s[i + 1] == b {
+                    out.push(new);
+                    i += 2;
+                } else {
+                    out.push(s[i]);
+                    i += 1;
+                }
+            }
+            *s = out;
+        }
+    }
+
+    /// The most frequent pair of `lane` (`None`: all words), ties to the smaller pair.
+    fn naive_best(words: &NaiveWords, lane: Option<usize>) -> Option<((u32, u32), u64)> {
+        let mut c: FxHashMap<(u32, u32), u64> = FxHashMap::default();
+        for (s, n, l) in words {
+            if lane.is_none() || *l == lane {
+                for p in s.windows(2) {
+                    *c.entry((p[0], p[1])).or_default() += n;
+                }
+            }
+        }
+        c.into_iter()
+            .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(&x.0)))
+    }
+
+    /// Parity-aware BPE by full recount at every step: the reference for the incremental loop.
+    fn naive_parity(
+        train: &[(&str, u64, Option<usize>)],
+        dev: &[(&str, usize)],
+        lanes: usize,
+        opts: crate::parity::ParityOptions,
+        merges: usize,
+    ) -> (Vec<(u32, u32)>, Vec<u64>) {
+        let mut words: NaiveWords = train
+            .iter()
+            .map(|(p, c, l)| (p.bytes().map(u32::from).collect(), *c, *l))
+            .collect();
+        let mut devw: NaiveWords = dev
+            .iter()
+            .map(|(p, l)| (p.bytes().map(u32::from).collect(), 1, Some(*l)))
+            .collect();
+        let mut sel = Selector::new(lanes, opts);
+        let mut out = vec![];
+        let dev_tokens = |d: &NaiveWords| {
+            let mut t = vec![0u64; lanes];
+            for (s, c, l) in d {
+                t[l.unwrap()] += s.len() as u64 * c;
+            }
+            t
+        };
+        let mut usable = vec![true; lanes];
+        while out.len() < merges {
+            let toks = dev_tokens(&devw);
+            let choice = sel.choose(&toks, &usable);
+            let best = match choice {
+                Choice::Global => naive_best(&words, None),
+                Choice::Language(l) => naive_best(&words, Some(l)),
+            };
+            let Some(((a, b), _)) = best else {
+                match choice {
+                    Choice::Global => break,
+                    Choice::Language(l) => {
+                        usable[l] = false;
+                        continue;
+                    }
+                }
+            };
+            let new = 256 + out.len() as u32;
+            naive_apply(&mut words, a, b, new);
+            naive_apply(&mut devw, a, b, new);
+            sel.commit(choice);
+            out.push((a, b));
+        }
+        (out, dev_tokens(&devw))
+    }
+
+    fn fast_parity(
+        train: &[(&str, u64, Option<usize>)],
+        dev: &[(&str, usize)],
+        lanes: usize,
+        opts: crate::parity::ParityOptions,
+        merges: usize,
+        threads: usize,
+    ) -> (Merges, ParityStats) {
+        let mut b = Builder::with_lanes(lanes, 0, 0).unwrap();
+        for (p, c, l) in train {
+            b.add_in(p.as_bytes(), *l, *c);
+        }
+        let mut d = DevSet::new(lanes);
+        for (p, l) in dev {
+            d.add(*l, p.as_bytes(), 1);
+        }
+        b.train_parity(
+            &MergeOptions {
+                merges,
+                min_frequency: 0,
+                max_token_bytes: None,
+                threads,
+            },
+            d,
+            Selector::new(lanes, opts),
+            &NoProgress,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn parity_loop_matches_a_full_recount_at_every_step() {
+        use crate::parity::{ParityOptions, Window};
+        // Lane 0 is frequent and cheap on dev, lane 1 rare and long on dev, the last words
+        // belong to no lane (code, say): only global merges serve them.
+        let train: Vec<(&str, u64, Option<usize>)> = vec![
+            ("the", 50, Some(0)),
+            ("then", 20, Some(0)),
+            (" there", 30, Some(0)),
+            ("abababab", 3, Some(0)),
+            ("한국어", 4, Some(1)),
+            ("한국", 6, Some(1)),
+            (" 어머니", 2, Some(1)),
+            ("bcbcbc", 5, Some(1)),
+            ("fn main", 40, None),
+            ("main()", 9, None),
+        ];
+        let dev: Vec<(&str, usize)> = vec![
+            ("the", 0),
+            (" there", 0),
+            ("한국어", 1),
+            (" 어머니", 1),
+            ("한국", 1),
+        ];
+        let variants = [
+            ParityOptions::classical(),
+            ParityOptions::parity(),
+            ParityOptions::hybrid(3),
+            ParityOptions::parity().window(Window {
+                size: 4,
+                max_per_language: 2,
+            }),
+            ParityOptions::hybrid(2).window(Window {
+                size: 3,
+                max_per_language: 1,
+            }),
+        ];
+        for opts in variants {
+            for n in [1, 5, 12, 40] {
+                let (want, want_dev) = naive_parity(&train, &dev, 2, opts, n);
+                for threads in [1, 2] {
+                    let (m, st) = fast_parity(&train, &dev, 2, opts, n, threads);
+                    assert_eq!(m.merges, want, "{opts:?}, {n} merges");
+                    assert_eq!(st.dev_tokens_after, want_dev, "{opts:?}, {n} merges");
+                    let taken: u64 = st.merges_taken.iter().sum();
+                    assert_eq!(taken + st.global_merges, m.merges.len() as u64);
+                }
+            }
+        }
+        // Parity-aware training favours lane 1 (longer on dev) where classical favours lane 0.
+        let (_, classical) = fast_parity(&train, &dev, 2, ParityOptions::classical(), 12, 1);
+        let (_, parity) = fast_parity(&train, &dev, 2, ParityOptions::parity(), 12, 1);
+        let max = |v: &[u64]| *v.iter().max().unwrap();
+        assert!(max(&parity.dev_tokens_after) < max(&classical.dev_tokens_after));
+        assert!(parity.merges_taken[1] > parity.merges_taken[0]);
+    }
+
+    #[test]
+    fn classical_merges_are_the_same_from_a_parity_builder() {
+        let pieces = [
+            ("abababab", 3u64),
+            ("abcabc", 2),
+            ("bcbcbc", 5),
+            ("cabcab", 4),
+        ];
+        let want = run(&pieces, 8);
+        let mut b = Builder::with_lanes(2, 0, 0).unwrap();
+        for (i, (p, c)) in pieces.iter().enumerate() {
+            b.add_in(p.as_bytes(), Some(i % 2), *c);
+        }
+        let got = b
+            .train(
+                &MergeOptions {
+                    merges: 8,
+                    min_frequency: 0,
+                    max_token_bytes: None,
+                    threads: 1,
+                },
+                &NoProgress,
+            )
+            .unwrap();
+        assert_eq!(got, want);
     }
 }

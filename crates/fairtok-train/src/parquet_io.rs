@@ -57,6 +57,11 @@ fn file_err(path: &Path, reason: impl std::fmt::Display) -> TrainError {
 /// Writes `counts` (tagged `language`) to `path` as a counts file, atomically (a temporary file
 /// in the same directory, renamed when complete).
 pub fn write_counts(path: &Path, counts: &PieceCounts, language: &str) -> Result<()> {
+    if counts.is_per_language() {
+        return Err(TrainError::Usage(
+            "a counts file holds pooled counts; this table is per language".into(),
+        ));
+    }
     let schema = Arc::new(Schema::new(vec![
         Field::new("piece", DataType::LargeBinary, false),
         Field::new("count", DataType::Int64, false),
