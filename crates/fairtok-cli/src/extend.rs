@@ -10,7 +10,7 @@ use fairtok_train::{
     WeightedCounts,
 };
 
-use crate::train::{name_of, output_path, report_skipped, Bar, Format};
+use crate::train::{dev_lines, name_of, output_path, report_skipped, Bar, Format, SelectionArgs};
 use crate::{CliResult, Failure};
 
 #[derive(Args)]
@@ -47,6 +47,8 @@ pub(crate) struct ExtendArgs {
     /// The pivot language of the dev set.
     #[arg(long, default_value = "eng_Latn", requires = "parity_dev")]
     pub pivot: String,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// Also consider whole pieces (words) as new tokens: a piece that is a token needs no
     /// chain of intermediate tokens. Each step takes the pair or the piece that saves more.
     /// tiktoken-rule bases only.
@@ -106,20 +108,13 @@ fn parse_input(spec: &str) -> CliResult<(Input, f64)> {
 
 fn read_dev(dir: &Path, lang: &str) -> CliResult<Vec<String>> {
     let path = dir.join(format!("{lang}.dev"));
-    let data = std::fs::read(&path).map_err(|e| {
-        Failure(format!(
-            "{}: {e} (the parity dev set needs a LANG.dev file for every input language and the pivot)",
+    if !path.is_file() {
+        return Err(Failure(format!(
+            "--parity-dev: no dev file {} (one is needed for every input language and the pivot)",
             path.display()
-        ))
-    })?;
-    let text = String::from_utf8(data).map_err(|e| {
-        Failure(format!(
-            "{}: not UTF-8 at byte {}",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        )));
+    }
+    let lines = dev_lines(&path)?;
     if lines.is_empty() {
         return Err(Failure(format!("{}: empty dev file", path.display())));
     }
@@ -191,9 +186,11 @@ pub(crate) fn run(args: ExtendArgs) -> CliResult {
                     lines.push((i.lang.clone(), read_dev(dir, &i.lang)?));
                 }
             }
+            let selection = args.selection.options(lines.len())?;
             Some(ParityDev {
                 pivot_tokens,
                 lines,
+                selection,
             })
         }
     };
@@ -207,6 +204,7 @@ pub(crate) fn run(args: ExtendArgs) -> CliResult {
         max_pieces: args.max_pieces,
         strict: args.strict,
         text_field: args.text_field.clone(),
+        per_language: false,
     };
     let bar = Bar::new(args.quiet);
     let mut weighted = vec![];

@@ -116,18 +116,8 @@ pub(crate) struct TrainArgs {
     /// pivot (the dev lines are parallel, so raw token counts compare).
     #[arg(long, requires = "parity_dev")]
     pub pivot: Option<String>,
-    /// Hybrid parity-aware training: the first K merges by global frequency (classical), the
-    /// rest parity-aware.
-    #[arg(long, value_name = "K", requires = "parity_dev")]
-    pub parity_hybrid: Option<usize>,
-    /// Moving window: among the last W parity-aware merges one language may take at most
-    /// --parity-window-max (default ceil(2 W / languages with dev text), twice an even share);
-    /// a language at its cap yields to the next longest.
-    #[arg(long, value_name = "W", requires = "parity_dev")]
-    pub parity_window: Option<usize>,
-    /// The cap of --parity-window.
-    #[arg(long, value_name = "M", requires = "parity_window")]
-    pub parity_window_max: Option<usize>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// --input languages without dev text (code, say), comma-separated: never chosen, they
     /// get only global merges (hybrid steps, or once no language has a pair left); their words
     /// are merged like all others.
@@ -141,6 +131,58 @@ pub(crate) struct TrainArgs {
     /// No progress bar and no summary (warnings still go to standard error).
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// The variants of parity-aware selection (`train` and `extend`).
+#[derive(Args)]
+pub(crate) struct SelectionArgs {
+    /// Hybrid parity-aware training: the first K merges by global frequency (classical), the
+    /// rest parity-aware.
+    #[arg(long, value_name = "K", requires = "parity_dev")]
+    pub parity_hybrid: Option<usize>,
+    /// Moving window: among the last W parity-aware merges one language may take at most
+    /// --parity-window-max (default ceil(2 W / languages with dev text), twice an even share);
+    /// a language at its cap yields to the next longest.
+    #[arg(long, value_name = "W", requires = "parity_dev")]
+    pub parity_window: Option<usize>,
+    /// The cap of --parity-window.
+    #[arg(long, value_name = "M", requires = "parity_window")]
+    pub parity_window_max: Option<usize>,
+}
+
+impl SelectionArgs {
+    /// The selection rule for `languages` languages with dev text.
+    pub(crate) fn options(&self, languages: usize) -> CliResult<ParityOptions> {
+        let mut options = ParityOptions::hybrid(self.parity_hybrid.unwrap_or(0));
+        if let Some(w) = self.parity_window {
+            if w == 0 {
+                return Err(crate::Failure("--parity-window must be at least 1".into()));
+            }
+            let window = match self.parity_window_max {
+                Some(0) => {
+                    return Err(crate::Failure(
+                        "--parity-window-max must be at least 1".into(),
+                    ))
+                }
+                Some(m) => Window {
+                    size: w,
+                    max_per_language: m.min(w),
+                },
+                None => Window::with_share(w, languages, 2.0),
+            };
+            options = options.window(window);
+        }
+        Ok(options)
+    }
+}
+
+/// The lines of a dev file: UTF-8, split as the parity report splits them.
+pub(crate) fn dev_lines(path: &std::path::Path) -> CliResult<Vec<String>> {
+    let text =
+        std::fs::read(path).map_err(|e| crate::Failure(format!("{}: {e}", path.display())))?;
+    let text = String::from_utf8(text)
+        .map_err(|_| crate::Failure(format!("{}: not UTF-8", path.display())))?;
+    Ok(fairtok_eval::corpus::split_lines(&text))
 }
 
 /// Reads `<dir>/<lang>.dev` for every input language not excluded, in input order.
@@ -175,11 +217,7 @@ fn read_dev(
                 path.display()
             )));
         }
-        let text =
-            std::fs::read(&path).map_err(|e| crate::Failure(format!("{}: {e}", path.display())))?;
-        let text = String::from_utf8(text)
-            .map_err(|_| crate::Failure(format!("{}: not UTF-8", path.display())))?;
-        dev.push((lang.clone(), fairtok_eval::corpus::split_lines(&text)));
+        dev.push((lang.clone(), dev_lines(&path)?));
     }
     Ok(dev)
 }
@@ -200,25 +238,7 @@ fn parity_training(args: &TrainArgs, inputs: &[Input]) -> CliResult<Option<Parit
             "--parity-dev: every input language is excluded; nothing to balance".into(),
         ));
     }
-    let mut options = ParityOptions::hybrid(args.parity_hybrid.unwrap_or(0));
-    if let Some(w) = args.parity_window {
-        if w == 0 {
-            return Err(crate::Failure("--parity-window must be at least 1".into()));
-        }
-        let window = match args.parity_window_max {
-            Some(0) => {
-                return Err(crate::Failure(
-                    "--parity-window-max must be at least 1".into(),
-                ))
-            }
-            Some(m) => Window {
-                size: w,
-                max_per_language: m.min(w),
-            },
-            None => Window::with_share(w, dev.len(), 2.0),
-        };
-        options = options.window(window);
-    }
+    let options = args.selection.options(dev.len())?;
     if let Some(p) = &args.pivot {
         if !dev.iter().any(|(l, _)| l == p) {
             return Err(crate::Failure(format!(

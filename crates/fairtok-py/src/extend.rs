@@ -289,6 +289,7 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
             Some(ParityDev {
                 pivot_tokens,
                 lines,
+                selection: fairtok_train::ParityOptions::parity(),
             })
         }
     };
@@ -298,6 +299,7 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
         max_pieces: req.max_pieces,
         strict: req.strict,
         text_field: req.text_field.clone(),
+        per_language: false,
     };
     let mut weighted = vec![];
     let mut inputs = vec![];

@@ -195,6 +195,7 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
         max_pieces: req.max_pieces,
         strict: req.strict,
         text_field: req.text_field.clone(),
+        per_language: false,
     };
     let mut counts =
         fairtok_train::count_all(&req.inputs, &req.counts_files, &count_opts, &NoProgress)?;
@@ -290,6 +291,7 @@ pub(crate) fn train<'py>(
             max_token_bytes,
             specials,
             threads,
+            parity: None,
         },
         pattern,
         max_pieces,

@@ -34,10 +34,12 @@
 //!    it touches and update the pair counts by the difference.
 //!
 //! **Parity-aware selection** (Foroutan et al. 2025): with a parallel dev set, the dev lines of
-//! every input language are also kept as words (they take no part in the counts). Each step
-//! takes the language whose dev text is currently the longest in tokens relative to the pivot
-//! language (the highest premium) and merges that language's most frequent pair; a language
-//! with no pair left gives way to the next.
+//! every input language are also kept as words (they take no part in the counts), so each
+//! language's dev token count is exact after every step. [`crate::parity::Selector`] (the rule
+//! `fairtok train` uses too: parity, hybrid, moving window) names the language whose dev text
+//! is the longest, that is the highest premium, and that language's best candidate is taken; a
+//! language with none left gives way to the next. The premium against the pivot is recorded
+//! after every step.
 //!
 //! # Cost
 //!
@@ -56,7 +58,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Result, TrainError};
 use crate::script::Script;
-use crate::{OutputFormat, PieceCounts, Progress};
+use crate::{Choice, OutputFormat, PieceCounts, Progress, Selector};
 
 /// The base vocabulary being extended.
 pub struct Base {
@@ -217,6 +219,8 @@ pub struct ParityDev {
     pub pivot_tokens: u64,
     /// For each input language (by tag), its dev lines.
     pub lines: Vec<(String, Vec<String>)>,
+    /// The selection rule: parity-aware, hybrid or windowed ([`crate::parity`]).
+    pub selection: crate::ParityOptions,
 }
 
 /// What to do.
@@ -700,19 +704,23 @@ pub fn extend(
         chosen_by: vec![],
         dev_premium: vec![],
     };
-    let mut exhausted = vec![false; langs.len()];
+    let mut selector = parity.map(|p| Selector::new(langs.len(), p.selection));
     while ext.tokens.len() < opts.add {
         let mut pick = None;
-        if parity.is_some() {
-            let mut order: Vec<usize> = (0..langs.len()).filter(|&l| !exhausted[l]).collect();
-            order.sort_by(|&x, &y| premium(&st, y).total_cmp(&premium(&st, x)).then(x.cmp(&y)));
-            for l in order {
+        if let Some(sel) = &selector {
+            // The language whose dev text is longest (the dev lines are parallel, so that is
+            // the highest premium) takes its best candidate; one with none gives way.
+            let mut usable = vec![true; langs.len()];
+            let dev: Vec<u64> = (0..langs.len())
+                .map(|l| (dev_const[l] + st.dev_tokens[l]).max(0) as u64)
+                .collect();
+            while let Choice::Language(l) = sel.choose(&dev, &usable) {
                 match st.best(1 + l, opts) {
                     Some((k, c)) => {
                         pick = Some((k, c, Some(l)));
                         break;
                     }
-                    None => exhausted[l] = true,
+                    None => usable[l] = false,
                 }
             }
         }
@@ -720,6 +728,9 @@ pub fn extend(
             pick = st.best(0, opts).map(|(k, c)| (k, c, None));
         }
         let Some((k, c, by)) = pick else { break };
+        if let Some(sel) = &mut selector {
+            sel.commit(by.map_or(Choice::Global, Choice::Language));
+        }
         ext.merges.push(st.apply(k));
         ext.tokens.push(st.new_tokens.last().unwrap().clone());
         ext.counts.push((c as f64 / SCALE).round() as u64);

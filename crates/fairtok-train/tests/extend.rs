@@ -229,6 +229,7 @@ fn parity_dev_tracks_the_premium() {
     let dev = ParityDev {
         pivot_tokens,
         lines: vec![("kor_Hang".into(), flores("kor_Hang"))],
+        selection: fairtok_train::ParityOptions::parity(),
     };
     let c = counts(&base, &["ko.klue-dev.txt"], 1.0);
     let ext = extend(
