@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use clap::Args;
 use fairtok_train::{
-    Base, CountOptions, ExtendOptions, Extension, Input, OutputFormat, ParityDev, Script,
-    WeightedCounts,
+    Base, ExtendOptions, Extension, Input, OutputFormat, ParityDev, Script, WeightedCounts,
 };
 
-use crate::train::{dev_lines, name_of, output_path, report_skipped, Bar, Format, SelectionArgs};
+use crate::train::{
+    dev_lines, name_of, output_path, report_skipped, Bar, Format, ReadArgs, SelectionArgs,
+};
 use crate::{CliResult, Failure};
 
 #[derive(Args)]
@@ -64,18 +65,8 @@ pub(crate) struct ExtendArgs {
     /// No new token longer than this many bytes.
     #[arg(long)]
     pub max_token_bytes: Option<usize>,
-    /// Threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Cap on distinct pre-tokens kept while counting one input.
-    #[arg(long, default_value_t = 20_000_000)]
-    pub max_pieces: usize,
-    /// The text field of JSON-lines inputs.
-    #[arg(long, default_value = "text")]
-    pub text_field: String,
-    /// Make a line that is not UTF-8 an error (default: skip it and report it).
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// No progress bar and no summary.
     #[arg(long)]
     pub quiet: bool,
@@ -194,18 +185,8 @@ pub(crate) fn run(args: ExtendArgs) -> CliResult {
             })
         }
     };
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let count_opts = CountOptions {
-        pattern: base.pattern.clone(),
-        threads,
-        max_pieces: args.max_pieces,
-        strict: args.strict,
-        text_field: args.text_field.clone(),
-        per_language: false,
-    };
+    let threads = args.read.threads();
+    let count_opts = args.read.count_options(base.pattern.clone());
     let bar = Bar::new(args.quiet);
     let mut weighted = vec![];
     for (input, weight) in &inputs {

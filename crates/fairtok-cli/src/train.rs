@@ -34,6 +34,13 @@ pub(crate) struct InputArgs {
     /// (tiktoken's dialect). Default: o200k, or the pattern of the --counts files.
     #[arg(long)]
     pub pattern: Option<String>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// How inputs are read and counted (`train`, `count-pretokens`, `extend`).
+#[derive(Args)]
+pub(crate) struct ReadArgs {
     /// Threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -48,6 +55,27 @@ pub(crate) struct InputArgs {
     pub strict: bool,
 }
 
+impl ReadArgs {
+    /// `--threads`, or every core.
+    pub(crate) fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
+
+    /// The counting options for pieces cut with `pattern`.
+    pub(crate) fn count_options(&self, pattern: String) -> CountOptions {
+        CountOptions {
+            pattern,
+            threads: self.threads(),
+            max_pieces: self.max_pieces,
+            strict: self.strict,
+            text_field: self.text_field.clone(),
+            per_language: false,
+        }
+    }
+}
+
 impl InputArgs {
     /// The parsed `--input` values.
     pub(crate) fn parse_inputs(&self) -> CliResult<Vec<Input>> {
@@ -60,21 +88,12 @@ impl InputArgs {
 
     /// `--threads`, or every core.
     pub(crate) fn threads(&self) -> usize {
-        self.threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1)
+        self.read.threads()
     }
 
     /// The counting options, with the pattern resolved against the `counts` files.
     pub(crate) fn count_options(&self, counts: &[PathBuf]) -> CliResult<CountOptions> {
-        Ok(CountOptions {
-            pattern: pattern_for(&self.pattern, counts)?,
-            threads: self.threads(),
-            max_pieces: self.max_pieces,
-            strict: self.strict,
-            text_field: self.text_field.clone(),
-            per_language: false,
-        })
+        Ok(self.read.count_options(pattern_for(&self.pattern, counts)?))
     }
 }
 

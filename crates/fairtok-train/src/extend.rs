@@ -696,14 +696,7 @@ pub fn extend(
         (dev_const[l] + st.dev_tokens[l]) as f64 / p.pivot_tokens.max(1) as f64
     };
     progress.stage("merging", Some(opts.add as u64));
-    let mut ext = Extension {
-        first_id: base.first_new_id,
-        tokens: vec![],
-        merges: vec![],
-        counts: vec![],
-        chosen_by: vec![],
-        dev_premium: vec![],
-    };
+    let mut ext = Extension::empty(base);
     let mut selector = parity.map(|p| Selector::new(langs.len(), p.selection));
     while ext.tokens.len() < opts.add {
         let mut pick = None;
