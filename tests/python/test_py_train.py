@@ -298,15 +298,20 @@ def test_parity_lowers_the_highest_dev_premium():
     assert classical.merges != parity.merges
 
     def premiums(r):
-        eng = _dev_tokens(r.encoding, "eng_Latn")
-        return {lang: _dev_tokens(r.encoding, lang) / eng for lang in PARITY_INPUTS}
+        """Dev tokens per language over those of the best-served language."""
+        tokens = {lang: _dev_tokens(r.encoding, lang) for lang in PARITY_INPUTS}
+        return {lang: n / min(tokens.values()) for lang, n in tokens.items()}
 
     before, after = premiums(classical), premiums(parity)
-    assert max(after.values()) < max(before.values()), (before, after)
-    assert after["kor_Hang"] < before["kor_Hang"]
-    assert parity.dev_premiums == pytest.approx(after)
-    # Korean, the longer in tokens to start with, is chosen for merges.
-    assert parity.parity["languages"][0]["merges"] > 0
+    # Classical BPE serves the bigger Korean corpus better: English dev text is >10% longer.
+    assert before["eng_Latn"] > 1.1, before
+    assert max(after.values()) < 1.01, after
+    assert max(after.values()) < max(before.values())
+    eng = _dev_tokens(parity.encoding, "eng_Latn")
+    assert parity.dev_premiums == pytest.approx(
+        {lang: _dev_tokens(parity.encoding, lang) / eng for lang in PARITY_INPUTS})
+    # Korean, the longer in tokens to start with, is chosen for merges too.
+    assert all(x["merges"] > 0 for x in parity.parity["languages"])
 
 
 def test_parity_dev_lines_texts_and_excluded_languages(tmp_path):
