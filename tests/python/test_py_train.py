@@ -1,6 +1,7 @@
 """`fairtok.train`: merges known by hand, in-memory texts against files, the files it writes
 (loaded by fairtok, tiktoken and HF tokenizers), byte-identical output to `fairtok train`, the
-statistics, the GIL released, and every kind of bad argument."""
+statistics, parity-aware training (the command line's files, the highest dev premium
+lowered), the GIL released, and every kind of bad argument."""
 
 import json
 import os
