@@ -28,11 +28,21 @@ def train(
     output: Optional[str],
     format: str,
     name: Optional[str],
+    parity_dev_dir: Optional[str] = None,
+    parity_dev_lines: Optional[list[tuple[str, list[str]]]] = None,
+    pivot: Optional[str] = None,
+    parity_hybrid: Optional[int] = None,
+    parity_window: Optional[int] = None,
+    parity_window_max: Optional[int] = None,
+    parity_exclude: list[str] = [],
 ) -> dict[str, Any]:
     """Trains a BPE vocabulary (use `fairtok.train`). `specs` are `LANG=PATH[,PATH...]` strings,
-    `pairs` `(lang, paths)`, `texts` `(lang, texts)`. Returns `{"core": CoreTokenizer,
-    "vocab_size", "pattern", "merges", "merge_counts", "tokens", "specials", "languages",
-    "skipped_lines", "first_skipped", "pruned_pieces", "pruned_occurrences", "files"}`.
+    `pairs` `(lang, paths)`, `texts` `(lang, texts)`; parity-aware with a dev directory
+    (`parity_dev_dir`) or `(lang, lines)` (`parity_dev_lines`). Returns `{"core":
+    CoreTokenizer, "vocab_size", "pattern", "merges", "merge_counts", "tokens", "specials",
+    "languages", "skipped_lines", "first_skipped", "pruned_pieces", "pruned_occurrences",
+    "files", "parity"}` (`parity`: None, or `{"languages", "dev_tokens_before",
+    "dev_tokens_after", "merges_taken", "global_merges", "hybrid", "window"}`).
     ValueError for bad arguments or input, OSError for files."""
 
 def extend(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Optional, Sequence, Union
+from typing import Any, Literal, Mapping, Optional, Sequence, Union
 
 from fairtok import _fairtok
 from fairtok.core import Encoding
@@ -41,6 +41,15 @@ class TrainResult:
         pruned_occurrences: the occurrences of those pieces.
         files: the files written (none without `output`; the `.tiktoken` format writes the
             rank file and its `.json` sidecar).
+        parity: with `parity_dev`, what parity-aware training did (None otherwise):
+            `{"pivot", "hybrid", "window", "global_merges", "languages"}`: the language the
+            premiums are against, the `parity_hybrid` global merges first (0 without), the
+            window as `(size, max per language)` (None without), the merges chosen globally
+            in all, and per language with dev text (in input order) `{"lang",
+            "dev_tokens_before", "dev_tokens_after", "premium_before", "premium_after",
+            "merges"}`: its dev tokens before the first merge (its dev bytes) and after the
+            last, their ratio to the pivot's, and the merges chosen for it. As the summary of
+            `fairtok train --parity-dev` shows it.
     """
 
     encoding: Encoding
@@ -56,11 +65,20 @@ class TrainResult:
     pruned_pieces: int
     pruned_occurrences: int
     files: list[str]
+    parity: Optional[dict[str, Any]] = None
 
     @property
     def bytes_per_language(self) -> dict[str, int]:
         """`{language tag: bytes of text read}`."""
         return {str(lang["lang"]): int(lang["bytes"]) for lang in self.languages}
+
+    @property
+    def dev_premiums(self) -> Optional[dict[str, float]]:
+        """`{language tag: dev tokens / the pivot's dev tokens}` after training, with
+        `parity_dev` (None without)."""
+        if self.parity is None:
+            return None
+        return {lang["lang"]: lang["premium_after"] for lang in self.parity["languages"]}
 
 
 def _paths(value: object, what: str) -> list[str]:
@@ -137,6 +155,65 @@ def _int(value: object, what: str, optional: bool = False) -> Optional[int]:
     return value
 
 
+def _parity_dev(value: object) -> tuple[Optional[str], Optional[list[tuple[str, list[str]]]]]:
+    """`parity_dev` as a directory or as `(lang, lines)` pairs (line ends dropped)."""
+    if value is None:
+        return None, None
+    if isinstance(value, (str, os.PathLike)):
+        return os.fsdecode(os.fspath(value)), None
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            "parity_dev: expected a directory of LANG.dev files or a {lang: [lines]} dict, got "
+            f"{type(value).__name__}"
+        )
+    out = []
+    for lang, lines in value.items():
+        if not isinstance(lang, str):
+            raise TypeError(f"parity_dev: language tags are str, got {type(lang).__name__}")
+        if isinstance(lines, str):
+            raise TypeError(f"parity_dev[{lang!r}]: expected a list of lines, got one str")
+        kept = []
+        for line in lines:
+            if not isinstance(line, str):
+                raise TypeError(f"parity_dev[{lang!r}]: expected str, got {type(line).__name__}")
+            if line.endswith("\n"):
+                line = line[:-1]
+                if line.endswith("\r"):
+                    line = line[:-1]
+            kept.append(line)
+        out.append((lang, kept))
+    return None, out
+
+
+def _parity_report(raw: Optional[dict[str, Any]], pivot: Optional[str]) -> Optional[dict[str, Any]]:
+    """The Rust side's parity statistics as `TrainResult.parity` (premiums against the pivot:
+    `pivot`, else eng_Latn if it has dev text, else the first language, as the CLI reports)."""
+    if raw is None:
+        return None
+    langs = raw["languages"]
+    if pivot is None:
+        pivot = "eng_Latn" if "eng_Latn" in langs else langs[0]
+    p = langs.index(pivot)
+    before, after = raw["dev_tokens_before"], raw["dev_tokens_after"]
+    return {
+        "pivot": pivot,
+        "hybrid": raw["hybrid"],
+        "window": raw["window"],
+        "global_merges": raw["global_merges"],
+        "languages": [
+            {
+                "lang": lang,
+                "dev_tokens_before": before[i],
+                "dev_tokens_after": after[i],
+                "premium_before": before[i] / max(before[p], 1),
+                "premium_after": after[i] / max(after[p], 1),
+                "merges": raw["merges_taken"][i],
+            }
+            for i, lang in enumerate(langs)
+        ],
+    }
+
+
 def train(
     inputs: Union[InputSpec, Sequence[InputSpec], None] = None,
     *,
@@ -154,6 +231,12 @@ def train(
     text_field: str = "text",
     strict: bool = False,
     max_pieces: int = 20_000_000,
+    parity_dev: Union[PathLike, Mapping[str, Sequence[str]], None] = None,
+    pivot: Optional[str] = None,
+    parity_hybrid: Optional[int] = None,
+    parity_window: Optional[int] = None,
+    parity_window_max: Optional[int] = None,
+    parity_exclude: Sequence[str] = (),
 ) -> TrainResult:
     r"""Trains a byte-level BPE tokenizer, as `fairtok train` does, and returns it ready to use.
 
@@ -203,6 +286,24 @@ def train(
         max_pieces: the cap on distinct pre-tokens kept while counting the files of `inputs`;
             past it the rarest are pruned (`pruned_pieces`). `texts`, already in memory, are
             counted whole.
+        parity_dev: parity-aware training (Foroutan et al. 2025), as `fairtok train
+            --parity-dev`: the parallel dev text, a directory of `LANG.dev` files (FLORES
+            layout) or `{lang: [lines]}`, for every language of `inputs` and `texts` (but
+            those of `parity_exclude`). Before each merge, the language whose dev text is
+            longest in tokens is chosen and its most frequent pair merged (in every
+            language). The result's `parity` reports what it did.
+        pivot: the language the premiums of `parity` are against (dev tokens / pivot dev
+            tokens); default eng_Latn if it has dev text, else the first. Selection needs
+            no pivot.
+        parity_hybrid: hybrid training (`--parity-hybrid K`): the first K merges by global
+            frequency (classical), the rest parity-aware.
+        parity_window: a moving window (`--parity-window W`): among the last W parity-aware
+            merges one language may take at most `parity_window_max` (default
+            ceil(2 W / languages with dev text), twice an even share); a language at its cap
+            yields to the next longest.
+        parity_window_max: the cap of `parity_window`.
+        parity_exclude: languages of `inputs` or `texts` without dev text (code, say): never
+            chosen, they get only global merges; their words are merged like all others.
 
     Returns:
         A `TrainResult`: `.encoding` (an `Encoding`, the same class as `get_encoding` returns),
@@ -213,7 +314,10 @@ def train(
         ValueError: a bad argument (the message is the trainer's: vocabulary smaller than 256 +
             specials, a repeated special token, a pattern that does not compile or that
             Hugging Face cannot run for `format="hf"`), nothing to train on, an empty corpus, a
-            malformed record (a JSON line that is not JSON, a non-UTF-8 line with `strict`).
+            malformed record (a JSON line that is not JSON, a non-UTF-8 line with `strict`);
+            bad parity options (a missing dev file, named; a `pivot` or `parity_exclude`
+            language that is not trained on; a zero window; a parity option without
+            `parity_dev`).
         FileNotFoundError, PermissionError, OSError: an input cannot be read or the output
             cannot be written (checked before training starts).
         TypeError: an argument of the wrong type.
@@ -232,6 +336,15 @@ def train(
         counts = [counts]
     counts_paths = _paths(list(counts), "counts")
     out_path = None if output is None else os.fsdecode(os.fspath(output))
+    dev_dir, dev_lines = _parity_dev(parity_dev)
+    if isinstance(parity_exclude, str):
+        parity_exclude = [parity_exclude]
+    parity_exclude = list(parity_exclude)
+    for x in parity_exclude:
+        if not isinstance(x, str):
+            raise TypeError(f"parity_exclude: expected str, got {type(x).__name__}")
+    if pivot is not None and not isinstance(pivot, str):
+        raise TypeError(f"pivot: expected str, got {type(pivot).__name__}")
     r = _fairtok.train(
         specs,
         pairs,
@@ -249,6 +362,13 @@ def train(
         out_path,
         format,
         name,
+        dev_dir,
+        dev_lines,
+        pivot,
+        _int(parity_hybrid, "parity_hybrid", optional=True),
+        _int(parity_window, "parity_window", optional=True),
+        _int(parity_window_max, "parity_window_max", optional=True),
+        parity_exclude,
     )
     core = r["core"]
     encoding = Encoding._from_core(core, ("core", ()))
@@ -266,4 +386,5 @@ def train(
         pruned_pieces=r["pruned_pieces"],
         pruned_occurrences=r["pruned_occurrences"],
         files=r["files"],
+        parity=_parity_report(r["parity"], pivot),
     )

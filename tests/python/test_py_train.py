@@ -1,6 +1,7 @@
 """`fairtok.train`: merges known by hand, in-memory texts against files, the files it writes
 (loaded by fairtok, tiktoken and HF tokenizers), byte-identical output to `fairtok train`, the
-statistics, the GIL released, and every kind of bad argument."""
+statistics, parity-aware training (the command line's files, the highest dev premium
+lowered), the GIL released, and every kind of bad argument."""
 
 import json
 import os
@@ -216,3 +217,159 @@ def test_trained_encoding_pickles_and_decodes():
     assert enc.encode("<|end|>", allowed_special="all") == [260]
     assert enc.decode(r.encoding.encode_ordinary("widest lower")) == "widest lower"
     assert enc.decode_single_token_bytes(259) == b"low"
+
+
+# Parity-aware training: Korean and English with the FLORES-200 dev set (FLORES tags).
+FLORES = SHARED / "data" / "parallel" / "flores200-dev"
+KLUE = CORPUS / "ko.klue-dev.txt"
+PARITY_INPUTS = {"kor_Hang": KLUE, "eng_Latn": EN}
+
+
+def _dev_lines(lang):
+    """A dev file's lines as `fairtok train --parity-dev` splits them."""
+    with open(FLORES / f"{lang}.dev", encoding="utf-8", newline="") as f:
+        text = f.read()
+    return [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
+
+
+def _dev_tokens(encoding, lang):
+    return sum(len(encoding.encode_ordinary(line)) for line in _dev_lines(lang))
+
+
+def _summary_rows(stderr):
+    """`{lang: (dev before, dev after, merges)}` from the summary of `fairtok train`."""
+    lines = stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("language")) + 1
+    rows = {}
+    for line in lines[start:]:
+        lang, before, after, _, _, merges = line.split()
+        rows[lang] = (int(before), int(after), int(merges))
+    return rows
+
+
+@pytest.mark.parametrize("cli_args,kwargs,fmt", [
+    ([], {}, "tiktoken"),
+    (["--pivot", "kor_Hang", "--parity-hybrid", "500", "--parity-window", "200",
+      "--parity-window-max", "150"],
+     {"pivot": "kor_Hang", "parity_hybrid": 500, "parity_window": 200, "parity_window_max": 150},
+     "hf"),
+    (["--parity-window", "64"], {"parity_window": 64}, "hf"),
+])
+def test_parity_same_files_as_the_command_line(tmp_path, fairtok_bin, cli_args, kwargs, fmt):
+    ext = "json" if fmt == "hf" else "tiktoken"
+    cli, py = tmp_path / f"cli.{ext}", tmp_path / f"py.{ext}"
+    done = subprocess.run(
+        [fairtok_bin, "train", "--input", f"kor_Hang={KLUE}", "--input", f"eng_Latn={EN}",
+         "--vocab-size", "3000", "--special", "<|endoftext|>", "--parity-dev", str(FLORES),
+         *cli_args, "--format", fmt, "-o", str(cli)],
+        check=True, capture_output=True, text=True)
+    r = fairtok.train(PARITY_INPUTS, vocab_size=3000, specials=["<|endoftext|>"],
+                      parity_dev=FLORES, format=fmt, output=py, name="cli", **kwargs)
+    assert cli.read_bytes() == py.read_bytes()
+    if fmt == "tiktoken":
+        assert (tmp_path / "cli.tiktoken.json").read_bytes() == \
+            (tmp_path / "py.tiktoken.json").read_bytes()
+    # The report is the command line's summary, and its counts are the encoding's.
+    rows = _summary_rows(done.stderr)
+    p = r.parity
+    assert [x["lang"] for x in p["languages"]] == ["kor_Hang", "eng_Latn"]
+    for x in p["languages"]:
+        assert rows[x["lang"]] == (x["dev_tokens_before"], x["dev_tokens_after"], x["merges"])
+        # Before the first merge a dev line is one token per byte.
+        assert x["dev_tokens_before"] == sum(len(line.encode()) for line in _dev_lines(x["lang"]))
+        assert x["dev_tokens_after"] == _dev_tokens(r.encoding, x["lang"])
+    assert p["global_merges"] + sum(x["merges"] for x in p["languages"]) == len(r.merges)
+    assert p["pivot"] == kwargs.get("pivot", "eng_Latn")
+    assert p["hybrid"] == kwargs.get("parity_hybrid", 0)
+    pivot = next(x for x in p["languages"] if x["lang"] == p["pivot"])
+    assert pivot["premium_after"] == 1.0
+    assert r.dev_premiums == {x["lang"]: x["dev_tokens_after"] / pivot["dev_tokens_after"]
+                              for x in p["languages"]}
+    if "parity_window" in kwargs:
+        # The default cap: ceil(2 × 64 / 2 languages) = 64.
+        assert p["window"] == (kwargs["parity_window"], kwargs.get("parity_window_max", 64))
+    else:
+        assert p["window"] is None
+
+
+def test_parity_lowers_the_highest_dev_premium():
+    classical = fairtok.train(PARITY_INPUTS, vocab_size=3000)
+    parity = fairtok.train(PARITY_INPUTS, vocab_size=3000, parity_dev=FLORES)
+    assert classical.parity is None and classical.dev_premiums is None
+    assert classical.merges != parity.merges
+
+    def premiums(r):
+        """Dev tokens per language over those of the best-served language."""
+        tokens = {lang: _dev_tokens(r.encoding, lang) for lang in PARITY_INPUTS}
+        return {lang: n / min(tokens.values()) for lang, n in tokens.items()}
+
+    before, after = premiums(classical), premiums(parity)
+    # Classical BPE serves the bigger Korean corpus better: English dev text is >10% longer.
+    assert before["eng_Latn"] > 1.1, before
+    assert max(after.values()) < 1.01, after
+    assert max(after.values()) < max(before.values())
+    eng = _dev_tokens(parity.encoding, "eng_Latn")
+    assert parity.dev_premiums == pytest.approx(
+        {lang: _dev_tokens(parity.encoding, lang) / eng for lang in PARITY_INPUTS})
+    # Korean, the longer in tokens to start with, is chosen for merges too.
+    assert all(x["merges"] > 0 for x in parity.parity["languages"])
+
+
+def test_parity_dev_lines_texts_and_excluded_languages(tmp_path):
+    by_dir = fairtok.train(PARITY_INPUTS, vocab_size=1500, parity_dev=FLORES, parity_window=50)
+    # The dev text in memory, lines with or without their ends, trains alike.
+    dev = {"eng_Latn": [x + "\n" for x in _dev_lines("eng_Latn")],
+           "kor_Hang": _dev_lines("kor_Hang"), "fra_Latn": ["unused"]}
+    by_lines = fairtok.train(PARITY_INPUTS, vocab_size=1500, parity_dev=dev, parity_window=50)
+    assert by_lines.merges == by_dir.merges and by_lines.parity == by_dir.parity
+    # Texts in memory are counted per language as files are.
+    with open(EN, encoding="utf-8", newline="") as f:
+        en = f.readlines()
+    from_texts = fairtok.train({"kor_Hang": KLUE}, texts={"eng_Latn": en},
+                               vocab_size=1500, parity_dev=FLORES, parity_window=50)
+    assert from_texts.merges == by_dir.merges
+    # An excluded language (no dev text) gets only global merges; the others are balanced.
+    r = fairtok.train({**PARITY_INPUTS, "code": CORPUS / "ko.konlpy.txt"}, vocab_size=1500,
+                      parity_dev=FLORES, parity_exclude=["code"], parity_hybrid=100)
+    assert [x["lang"] for x in r.parity["languages"]] == ["kor_Hang", "eng_Latn"]
+    assert r.parity["global_merges"] >= 100
+    assert [x["lang"] for x in r.languages] == ["kor_Hang", "eng_Latn", "code"]
+
+
+def test_bad_parity_options_raise(tmp_path):
+    only_en = tmp_path / "dev"
+    only_en.mkdir()
+    (only_en / "eng_Latn.dev").write_bytes((FLORES / "eng_Latn.dev").read_bytes())
+    missing = str(only_en / "kor_Hang.dev")
+    with pytest.raises(ValueError, match=rf"no dev file {missing} for the input language "
+                                         r"kor_Hang \(give it, or parity_exclude=\[\"kor_Hang\"\]\)"):
+        fairtok.train(PARITY_INPUTS, vocab_size=300, parity_dev=only_en)
+    with pytest.raises(ValueError, match="no dev lines for the input language kor_Hang"):
+        fairtok.train(PARITY_INPUTS, vocab_size=300, parity_dev={"eng_Latn": ["hello"]})
+    with pytest.raises(ValueError, match=r"parity_dev .*eng_Latn.dev: not a directory"):
+        fairtok.train(PARITY_INPUTS, vocab_size=300, parity_dev=only_en / "eng_Latn.dev")
+    bad = {
+        "pivot fra_Latn: not an input language with dev text": {"pivot": "fra_Latn"},
+        "parity_exclude fra_Latn: no input or texts of that language":
+            {"parity_exclude": ["fra_Latn"]},
+        "every input language is excluded": {"parity_exclude": ["kor_Hang", "eng_Latn"]},
+        "parity_window must be at least 1": {"parity_window": 0},
+        "parity_window_max must be at least 1": {"parity_window": 10, "parity_window_max": 0},
+        "parity_window_max needs parity_window": {"parity_window_max": 10},
+    }
+    for msg, kwargs in bad.items():
+        with pytest.raises(ValueError, match=msg):
+            fairtok.train(PARITY_INPUTS, vocab_size=300, parity_dev=FLORES, **kwargs)
+    for kw in [{"pivot": "eng_Latn"}, {"parity_hybrid": 10}, {"parity_window": 10},
+               {"parity_exclude": ["eng_Latn"]}]:
+        with pytest.raises(ValueError, match=f"{next(iter(kw))} needs parity_dev"):
+            fairtok.train(PARITY_INPUTS, vocab_size=300, **kw)
+    with pytest.raises(ValueError, match="parity_hybrid must not be negative"):
+        fairtok.train(PARITY_INPUTS, vocab_size=300, parity_dev=FLORES, parity_hybrid=-1)
+    with pytest.raises(TypeError, match="parity_dev"):
+        fairtok.train(PARITY_INPUTS, vocab_size=300, parity_dev=["eng_Latn.dev"])
+    # Nothing is written when the options are refused.
+    out = tmp_path / "t.json"
+    with pytest.raises(ValueError):
+        fairtok.train(PARITY_INPUTS, vocab_size=300, parity_dev=only_en, output=out)
+    assert not out.exists()

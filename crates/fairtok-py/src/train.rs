@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use fairtok_train::{
-    CountOptions, Input, LangStats, NoProgress, OutputFormat, PieceCounts, TrainError, TrainOptions,
+    CountOptions, Input, LangStats, NoProgress, OutputFormat, ParityOptions, ParityTraining,
+    PieceCounts, TrainError, TrainOptions, Window,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -27,6 +28,8 @@ const OPTION_NAMES: &[(&str, &str)] = &[
     ("--script", "script"),
     ("--format tiktoken", "format=\"tiktoken\""),
     ("--format hf", "format=\"hf\""),
+    ("--parity-dev", "parity_dev"),
+    ("--parity-exclude", "parity_exclude"),
 ];
 
 fn python_words(msg: &str) -> String {
@@ -81,6 +84,7 @@ pub(crate) fn count_texts(
     threads: usize,
 ) -> Result<(), TrainError> {
     let pattern = counts.pattern.clone();
+    let per_language = counts.is_per_language();
     fairtok_core::pattern::Regex::tiktoken(&pattern)?;
     for (lang, list) in texts {
         let chunk = list.len().div_ceil(threads.max(1)).max(1);
@@ -91,7 +95,13 @@ pub(crate) fn count_texts(
                     let pattern = &pattern;
                     s.spawn(move || -> Result<(PieceCounts, u64), TrainError> {
                         let re = fairtok_core::pattern::Regex::tiktoken(pattern)?;
-                        let mut local = PieceCounts::new(pattern);
+                        // A per-language table (parity-aware training) gets the texts under
+                        // their tag: `merge` maps it to the table's index of the tag.
+                        let mut local = if per_language {
+                            PieceCounts::new_per_language(pattern, std::slice::from_ref(lang))?
+                        } else {
+                            PieceCounts::new(pattern)
+                        };
                         let mut pieces = 0u64;
                         for text in part {
                             let b = text.as_bytes();
@@ -195,7 +205,7 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
         max_pieces: req.max_pieces,
         strict: req.strict,
         text_field: req.text_field.clone(),
-        per_language: false,
+        per_language: req.opts.parity.is_some(),
     };
     let mut counts =
         fairtok_train::count_all(&req.inputs, &req.counts_files, &count_opts, &NoProgress)?;
@@ -219,14 +229,138 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
     })
 }
 
+/// The parity-aware options of `fairtok.train`, as `fairtok train --parity-dev DIR --pivot
+/// LANG --parity-hybrid K --parity-window W --parity-window-max M --parity-exclude LANG,...`
+/// takes them; `dev_lines` is the `{lang: [lines]}` form of `parity_dev`.
+pub(crate) struct ParityArgs {
+    pub dev_dir: Option<PathBuf>,
+    pub dev_lines: Option<Vec<(String, Vec<String>)>>,
+    pub pivot: Option<String>,
+    pub hybrid: Option<usize>,
+    pub window: Option<usize>,
+    pub window_max: Option<usize>,
+    pub exclude: Vec<String>,
+}
+
+/// The lines of one dev file, split as `fairtok train --parity-dev` splits them.
+fn dev_file_lines(path: &Path) -> PyResult<Vec<String>> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| io_err(e.kind(), format!("parity_dev: {}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| PyValueError::new_err(format!("parity_dev: {}: not UTF-8", path.display())))?;
+    Ok(fairtok_eval::corpus::split_lines(&text))
+}
+
+/// The selection rule and dev text of `args` for training on `languages` (in order of first
+/// appearance), or `None` for classical training; the checks of `fairtok train`, worded with
+/// the keyword arguments.
+fn parity_training(args: ParityArgs, languages: &[String]) -> PyResult<Option<ParityTraining>> {
+    let err = |m: String| Err(PyValueError::new_err(m));
+    if args.dev_dir.is_none() && args.dev_lines.is_none() {
+        for (given, what) in [
+            (args.pivot.is_some(), "pivot"),
+            (args.hybrid.is_some(), "parity_hybrid"),
+            (args.window.is_some(), "parity_window"),
+            (args.window_max.is_some(), "parity_window_max"),
+            (!args.exclude.is_empty(), "parity_exclude"),
+        ] {
+            if given {
+                return err(format!("{what} needs parity_dev (the parallel dev text)"));
+            }
+        }
+        return Ok(None);
+    }
+    if args.window_max.is_some() && args.window.is_none() {
+        return err("parity_window_max needs parity_window".into());
+    }
+    if languages.is_empty() {
+        return err(
+            "parity_dev needs inputs or texts with language tags (the languages of the dev text)"
+                .into(),
+        );
+    }
+    if let Some(dir) = &args.dev_dir {
+        if !dir.is_dir() {
+            return err(format!("parity_dev {}: not a directory", dir.display()));
+        }
+    }
+    for x in &args.exclude {
+        if !languages.contains(x) {
+            return err(format!(
+                "parity_exclude {x}: no input or texts of that language"
+            ));
+        }
+    }
+    let mut dev: Vec<(String, Vec<String>)> = vec![];
+    for lang in languages {
+        if args.exclude.contains(lang) {
+            continue;
+        }
+        let lines = match (&args.dev_dir, &args.dev_lines) {
+            (Some(dir), _) => {
+                let path = dir.join(format!("{lang}.dev"));
+                if !path.is_file() {
+                    return err(format!(
+                        "parity_dev: no dev file {} for the input language {lang} (give it, or parity_exclude=[{lang:?}])",
+                        path.display()
+                    ));
+                }
+                dev_file_lines(&path)?
+            }
+            (None, Some(given)) => match given.iter().find(|(l, _)| l == lang) {
+                Some((_, lines)) => lines.clone(),
+                None => {
+                    return err(format!(
+                        "parity_dev: no dev lines for the input language {lang} (give them, or parity_exclude=[{lang:?}])"
+                    ))
+                }
+            },
+            (None, None) => unreachable!("checked above"),
+        };
+        dev.push((lang.clone(), lines));
+    }
+    if dev.is_empty() {
+        return err("parity_dev: every input language is excluded; nothing to balance".into());
+    }
+    let mut options = ParityOptions::hybrid(args.hybrid.unwrap_or(0));
+    if let Some(w) = args.window {
+        if w == 0 {
+            return err("parity_window must be at least 1".into());
+        }
+        let window = match args.window_max {
+            Some(0) => return err("parity_window_max must be at least 1".into()),
+            Some(m) => Window {
+                size: w,
+                max_per_language: m.min(w),
+            },
+            None => Window::with_share(w, dev.len(), 2.0),
+        };
+        options = options.window(window);
+    }
+    if let Some(p) = &args.pivot {
+        if !dev.iter().any(|(l, _)| l == p) {
+            return err(format!("pivot {p}: not an input language with dev text"));
+        }
+    }
+    Ok(Some(ParityTraining {
+        options,
+        dev,
+        excluded: args.exclude,
+    }))
+}
+
 /// Trains a byte-level BPE vocabulary (see `fairtok.train`, which resolves the arguments).
 /// Returns a dict: `core` (a `CoreTokenizer`), `vocab_size`, `pattern`, `merges` (id pairs),
 /// `merge_counts`, `specials`, `languages` (dicts), `skipped_lines`, `first_skipped`,
-/// `pruned_pieces`, `pruned_occurrences`, `files`.
+/// `pruned_pieces`, `pruned_occurrences`, `files`, `parity` (None, or a dict: `languages`,
+/// `dev_tokens_before`, `dev_tokens_after`, `merges_taken` (lists in that language order),
+/// `global_merges`, `hybrid`, `window` (None or `(size, max per language)`)).
 #[pyfunction]
 #[pyo3(signature = (
     specs, pairs, texts, counts, vocab_size, pattern, specials, min_frequency,
-    max_token_bytes, threads, max_pieces, text_field, strict, output, format, name
+    max_token_bytes, threads, max_pieces, text_field, strict, output, format, name,
+    parity_dev_dir=None, parity_dev_lines=None, pivot=None, parity_hybrid=None,
+    parity_window=None, parity_window_max=None, parity_exclude=vec![]
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn train<'py>(
@@ -247,6 +381,13 @@ pub(crate) fn train<'py>(
     output: Option<PathBuf>,
     format: &str,
     name: Option<String>,
+    parity_dev_dir: Option<PathBuf>,
+    parity_dev_lines: Option<Vec<(String, Vec<String>)>>,
+    pivot: Option<String>,
+    parity_hybrid: Option<usize>,
+    parity_window: Option<usize>,
+    parity_window_max: Option<usize>,
+    parity_exclude: Vec<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut inputs = specs
         .iter()
@@ -281,6 +422,29 @@ pub(crate) fn train<'py>(
     }
     let threads =
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // The languages trained on, in order of first appearance (the order of the counts).
+    let mut languages: Vec<String> = vec![];
+    for lang in inputs
+        .iter()
+        .map(|i| &i.lang)
+        .chain(texts.iter().map(|(l, _)| l))
+    {
+        if !languages.contains(lang) {
+            languages.push(lang.clone());
+        }
+    }
+    let parity = parity_training(
+        ParityArgs {
+            dev_dir: parity_dev_dir,
+            dev_lines: parity_dev_lines,
+            pivot,
+            hybrid: parity_hybrid,
+            window: parity_window,
+            window_max: parity_window_max,
+            exclude: parity_exclude,
+        },
+        &languages,
+    )?;
     let req = Job {
         inputs,
         texts,
@@ -291,7 +455,7 @@ pub(crate) fn train<'py>(
             max_token_bytes,
             specials,
             threads,
-            parity: None,
+            parity,
         },
         pattern,
         max_pieces,
@@ -300,6 +464,7 @@ pub(crate) fn train<'py>(
         output: output.map(|o| (o, format)),
         name,
     };
+    let req_parity = req.opts.parity.as_ref().map(|p| p.options);
     let out = py.detach(|| run(req)).map_err(train_err)?;
 
     let d = PyDict::new(py);
@@ -332,6 +497,20 @@ pub(crate) fn train<'py>(
     d.set_item("files", files)?;
     let tokens: Vec<Bound<'py, PyBytes>> = t.tokens.iter().map(|b| PyBytes::new(py, b)).collect();
     d.set_item("tokens", tokens)?;
+    match (&t.parity, &req_parity) {
+        (Some(r), Some(o)) => {
+            let p = PyDict::new(py);
+            p.set_item("languages", &r.languages)?;
+            p.set_item("dev_tokens_before", &r.stats.dev_tokens_before)?;
+            p.set_item("dev_tokens_after", &r.stats.dev_tokens_after)?;
+            p.set_item("merges_taken", &r.stats.merges_taken)?;
+            p.set_item("global_merges", r.stats.global_merges)?;
+            p.set_item("hybrid", o.global_merges)?;
+            p.set_item("window", o.window.map(|w| (w.size, w.max_per_language)))?;
+            d.set_item("parity", p)?;
+        }
+        _ => d.set_item("parity", py.None())?,
+    }
     d.set_item("core", Bound::new(py, out.core)?)?;
     Ok(d)
 }
