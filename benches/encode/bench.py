@@ -68,6 +68,15 @@ def cut(text, parts):
     return [b[x:y].decode() for x, y in zip(cuts, cuts[1:])]
 
 
+def prefix(text, mib):
+    """The same as peers.rs: the first MIB MiB (0: all), ending after a line feed."""
+    b = text.encode()
+    if mib == 0 or len(b) <= mib << 20:
+        return text
+    p = b.rfind(b"\n", 0, mib << 20)
+    return b[:p + 1 if p >= 0 else mib << 20].decode()
+
+
 def prepare(a):
     os.makedirs(a.dir, exist_ok=True)
     texts = []
@@ -152,8 +161,12 @@ def run(a):
         for enc in ("o200k_base", "cl100k_base"):
             tt = d.tt(f"{vocab}/{enc}.tiktoken", PAT[enc], enc)
             hf = tokenizers.Tokenizer.from_file(os.path.join(a.dir, f"{enc}.tokenizer.json"))
+            hf_text = prefix(text, rust.get("hf_mib", 0))
+            hf_mb = len(hf_text.encode()) / 1e6
+            hf_ref = len(tt.encode_ordinary(hf_text))
             for th in (1, 2):
                 parts = cut(text, th)
+                hf_parts = cut(hf_text, th)
                 if th == 1:
                     s, ids = best_of(a.repeat, lambda: tt.encode_ordinary(text))
                     n_tt = len(ids)
@@ -164,14 +177,14 @@ def run(a):
                 rows.append({"text": name, "encoding": enc, "peer": "tiktoken-py", "threads": th, "mb": mb, "best_s": s, "mbs": mb / s, "tokens": n_tt})
                 print(json.dumps(rows[-1]), flush=True)
                 if th == 1:
-                    s, e = best_of(1, lambda: hf.encode(text, add_special_tokens=False))
+                    s, e = best_of(1, lambda: hf.encode(hf_text, add_special_tokens=False))
                     n_hf = len(e.ids)
                     del e
                 else:
-                    s, es = best_of(1, lambda: hf.encode_batch(parts, add_special_tokens=False))
+                    s, es = best_of(1, lambda: hf.encode_batch(hf_parts, add_special_tokens=False))
                     n_hf = sum(len(e.ids) for e in es)
                     del es
-                rows.append({"text": name, "encoding": enc, "peer": "hf-tokenizers-py", "threads": th, "mb": mb, "best_s": s, "mbs": mb / s, "tokens": n_hf})
+                rows.append({"text": name, "encoding": enc, "peer": "hf-tokenizers-py", "threads": th, "mb": hf_mb, "best_s": s, "mbs": hf_mb / s, "tokens": n_hf})
                 print(json.dumps(rows[-1]), flush=True)
                 walls = [fairtok_count(a.fairtok, enc, path, th) for _ in range(a.repeat)]
                 n = walls[0][0]
@@ -180,12 +193,14 @@ def run(a):
                 print(json.dumps(rows[-1]), flush=True)
             for r in rows:
                 if r["text"] == name and r["encoding"] == enc:
-                    r["tokens_equal_tiktoken"] = r.get("tokens") == ref
+                    want = hf_ref if r["peer"].startswith("hf-") else ref
+                    r["tokens_equal_tiktoken"] = r.get("tokens") == want
     res = {
         "rows": rows,
         "worst": worst,
         "versions": dict(rust["versions"], tiktoken_py=tiktoken.__version__, tokenizers_py=tokenizers.__version__, python=platform.python_version()),
         "size_mib": manifest["size_mib"],
+        "hf_mib": rust.get("hf_mib", 0),
         "repeat": a.repeat,
     }
     with open(a.out, "w") as f:
@@ -200,7 +215,7 @@ def markdown(res):
     out = []
     texts = list(dict.fromkeys(r["text"] for r in res["rows"]))
     for enc in ("o200k_base", "cl100k_base"):
-        out.append(f"\n{enc}, MB/s (1 thread / 2 threads); `≠` marks a token count that differs from tiktoken's\n")
+        out.append(f"\n{enc}, MB/s (1 thread / 2 threads); `≠` marks a token count that differs from tiktoken's; HF tokenizers on the first {res.get('hf_mib', 0)} MiB\n")
         out.append("| peer | " + " | ".join(texts) + " |")
         out.append("|---|" + "---:|" * len(texts))
         for peer in PEER_ORDER:

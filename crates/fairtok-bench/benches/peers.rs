@@ -43,8 +43,8 @@ fn main() {
         .filter(|a| a != "--bench")
         .collect();
     if args.first().map(String::as_str) == Some("--one") {
-        let [peer, enc, path, threads, repeat, dir] = &args[1..] else {
-            panic!("--one PEER ENCODING FILE THREADS REPEAT DIR");
+        let [peer, enc, path, threads, repeat, dir, max_mib] = &args[1..] else {
+            panic!("--one PEER ENCODING FILE THREADS REPEAT DIR MAX_MIB");
         };
         let r = one(
             peer,
@@ -53,6 +53,7 @@ fn main() {
             threads.parse().unwrap(),
             repeat.parse().unwrap(),
             Path::new(dir),
+            max_mib.parse().unwrap(),
         );
         println!("{r}");
         return;
@@ -60,12 +61,14 @@ fn main() {
     let mut dir = None;
     let mut repeat = 3usize;
     let mut limit = 60.0f64;
+    let mut hf_mib = 8usize;
     let mut peers: Vec<String> = PEERS.iter().map(|s| s.to_string()).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--repeat" => repeat = it.next().unwrap().parse().unwrap(),
             "--limit" => limit = it.next().unwrap().parse().unwrap(),
+            "--hf-mib" => hf_mib = it.next().unwrap().parse().unwrap(),
             "--peers" => peers = it.next().unwrap().split(',').map(str::to_owned).collect(),
             _ => dir = Some(PathBuf::from(a)),
         }
@@ -89,10 +92,13 @@ fn main() {
         for enc in encs {
             for th in if corpus { &[1usize, 2][..] } else { &[1][..] } {
                 for peer in &peers {
-                    // HF tokenizers takes several seconds per 32 MiB: once is enough.
-                    let rep = if peer == "hf-tokenizers" { 1 } else { repeat };
+                    // HF tokenizers takes several seconds per MiB: once, on the first
+                    // `--hf-mib` MiB of a corpus text.
+                    let hf = peer == "hf-tokenizers";
+                    let rep = if hf { 1 } else { repeat };
+                    let max_mib = if hf && corpus { hf_mib } else { 0 };
                     let lim = if corpus { limit * 10.0 } else { limit };
-                    let mut r = child(peer, enc, path, *th, rep, &dir, lim);
+                    let mut r = child(peer, enc, path, *th, rep, &dir, lim, max_mib);
                     r["text"] = json!(name);
                     r["encoding"] = json!(enc);
                     r["peer"] = json!(peer);
@@ -112,6 +118,7 @@ fn main() {
         "worst": worst,
         "versions": versions(),
         "repeat": repeat,
+        "hf_mib": hf_mib,
     });
     std::fs::write(
         dir.join("rust.json"),
@@ -121,6 +128,7 @@ fn main() {
 }
 
 /// Runs one measurement in a child process, killed after `limit` seconds.
+#[allow(clippy::too_many_arguments)]
 fn child(
     peer: &str,
     enc: &str,
@@ -129,6 +137,7 @@ fn child(
     repeat: usize,
     dir: &Path,
     limit: f64,
+    max_mib: usize,
 ) -> Value {
     let exe = std::env::current_exe().unwrap();
     let mut c = Command::new(exe)
@@ -136,6 +145,7 @@ fn child(
         .arg(threads.to_string())
         .arg(repeat.to_string())
         .arg(dir)
+        .arg(max_mib.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -200,8 +210,32 @@ fn cut(text: &str, parts: usize) -> Vec<&str> {
 /// What one call on one part returns: the token count and, for encoders, the ids' hash.
 type Run<'a> = Box<dyn Fn(&str) -> (usize, Option<Vec<u32>>) + Sync + 'a>;
 
-fn one(peer: &str, enc: &str, path: &Path, threads: usize, repeat: usize, dir: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap();
+/// The first `max_mib` MiB of `text` (0: all), ending after a line feed.
+fn prefix(text: &str, max_mib: usize) -> &str {
+    let max = max_mib << 20;
+    if max_mib == 0 || text.len() <= max {
+        return text;
+    }
+    let end = text.as_bytes()[..max]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(max, |p| p + 1);
+    &text[..end]
+}
+
+#[allow(clippy::too_many_arguments)]
+fn one(
+    peer: &str,
+    enc: &str,
+    path: &Path,
+    threads: usize,
+    repeat: usize,
+    dir: &Path,
+    max_mib: usize,
+) -> Value {
+    let whole = std::fs::read_to_string(path).unwrap();
+    let text = prefix(&whole, max_mib).to_owned();
+    drop(whole);
     let t0 = Instant::now();
     // Every peer: a function over one part. fairtok's 2-thread rows use its own parallel API.
     let ft;

@@ -145,6 +145,32 @@ fn pack(t: &[u8]) -> u64 {
     k
 }
 
+/// Texts from this size on memoize the ids of their pieces that are not tokens: words repeat,
+/// and one lookup of a piece replaces the dozens of pair lookups of its merge.
+const CACHE_FROM: usize = 1 << 16;
+/// Pieces longer than this are not memoized.
+const CACHE_PIECE_MAX: usize = 128;
+/// The memo is emptied when it holds this many pieces (so it follows the text).
+const CACHE_ENTRIES: usize = 1 << 15;
+
+/// The memo of one encoding call: pieces (slices of the caller's text) to their ids. The ids of
+/// a piece depend on its bytes only, so the memo changes no result.
+struct PieceCache<'t> {
+    on: bool,
+    map: FxHashMap<&'t [u8], (u32, u32)>,
+    ids: Vec<u32>,
+}
+
+impl<'t> PieceCache<'t> {
+    fn for_text(text: &str) -> PieceCache<'t> {
+        PieceCache {
+            on: text.len() >= CACHE_FROM,
+            map: FxHashMap::default(),
+            ids: Vec::new(),
+        }
+    }
+}
+
 /// A tiktoken-style encoder: ranks, pattern and special tokens.
 #[derive(Debug)]
 pub struct TiktokenModel {
@@ -229,7 +255,8 @@ impl TiktokenModel {
     /// tiktoken's `encode_ordinary`: special-token text is ordinary text.
     pub fn encode_ordinary(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
         let mut scratch = Scratch::default();
-        self.encode_span(text, 0, out, &mut scratch)
+        let mut cache = PieceCache::for_text(text);
+        self.encode_span(text, 0, out, &mut scratch, &mut cache)
     }
 
     /// tiktoken's `encode` with `allowed_special` = `allowed` and nothing disallowed: an allowed
@@ -241,8 +268,9 @@ impl TiktokenModel {
         out: &mut Vec<u32>,
     ) -> Result<()> {
         let mut scratch = Scratch::default();
+        let mut cache = PieceCache::for_text(text);
         let Some(matcher) = &self.special_matcher else {
-            return self.encode_span(text, 0, out, &mut scratch);
+            return self.encode_span(text, 0, out, &mut scratch, &mut cache);
         };
         // As tiktoken: find the next special match; if it is not allowed, search again from
         // one byte after its start (so an allowed token overlapping it is still found).
@@ -256,17 +284,24 @@ impl TiktokenModel {
                 find_from = m.start() + 1;
                 continue;
             }
-            self.encode_span(&text[start..m.start()], start, out, &mut scratch)?;
+            self.encode_span(
+                &text[start..m.start()],
+                start,
+                out,
+                &mut scratch,
+                &mut cache,
+            )?;
             out.push(id);
             start = m.end();
             find_from = start;
         }
-        self.encode_span(&text[start..], start, out, &mut scratch)
+        self.encode_span(&text[start..], start, out, &mut scratch, &mut cache)
     }
 
     /// The number of tokens `encode_ordinary` gives, without keeping the ids.
     pub fn count_ordinary(&self, text: &str) -> Result<usize> {
         let mut scratch = Scratch::default();
+        let mut cache = PieceCache::for_text(text);
         let mut buf = Vec::with_capacity(64);
         let mut n = 0;
         let bytes = text.as_bytes();
@@ -276,7 +311,7 @@ impl TiktokenModel {
                 n += 1;
             } else {
                 buf.clear();
-                self.encode_piece(piece, &mut buf, &mut scratch);
+                self.merge_cached(piece, &mut buf, &mut scratch, &mut cache);
                 n += buf.len();
             }
         })?;
@@ -314,16 +349,22 @@ impl TiktokenModel {
     }
 
     /// Encodes `text` (which starts at byte `offset` of the caller's text) without specials.
-    fn encode_span(
+    fn encode_span<'t>(
         &self,
-        text: &str,
+        text: &'t str,
         offset: usize,
         out: &mut Vec<u32>,
         scratch: &mut Scratch,
+        cache: &mut PieceCache<'t>,
     ) -> Result<()> {
+        let bytes = text.as_bytes();
         self.regex
             .for_each_match(text, |s, e| {
-                self.encode_piece(&text.as_bytes()[s..e], out, scratch)
+                let piece = &bytes[s..e];
+                match self.rank(piece) {
+                    Some(id) => out.push(id),
+                    None => self.merge_cached(piece, out, scratch, cache),
+                }
             })
             .map_err(|err| match err {
                 Error::Pretokenize { offset: o, reason } => Error::Pretokenize {
@@ -334,14 +375,31 @@ impl TiktokenModel {
             })
     }
 
-    /// Encodes one pre-token.
+    /// Merges a piece that is not a token, through the cache when it is on.
     #[inline]
-    fn encode_piece(&self, piece: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
-        if let Some(id) = self.rank(piece) {
-            out.push(id);
+    fn merge_cached<'t>(
+        &self,
+        piece: &'t [u8],
+        out: &mut Vec<u32>,
+        scratch: &mut Scratch,
+        cache: &mut PieceCache<'t>,
+    ) {
+        if !cache.on || piece.len() > CACHE_PIECE_MAX {
+            return self.merge_piece(piece, out, scratch);
+        }
+        if let Some(&(s, l)) = cache.map.get(piece) {
+            out.extend_from_slice(&cache.ids[s as usize..(s + l) as usize]);
             return;
         }
+        let start = out.len();
         self.merge_piece(piece, out, scratch);
+        if cache.map.len() >= CACHE_ENTRIES {
+            cache.map.clear();
+            cache.ids.clear();
+        }
+        let s = cache.ids.len() as u32;
+        cache.ids.extend_from_slice(&out[start..]);
+        cache.map.insert(piece, (s, (out.len() - start) as u32));
     }
 
     /// Runs the merge loop on a piece that is not itself a token.
@@ -402,6 +460,38 @@ mod tests {
         );
         assert_eq!(err("\n\n"), "t.tiktoken: no tokens in file");
         assert!(err("YQ== 0 7\n").contains("more than two fields"));
+    }
+
+    #[test]
+    fn the_piece_memo_changes_no_id() {
+        for name in ["o200k_base", "cl100k_base"] {
+            let b = crate::builtin::find(name).unwrap();
+            let ranks = parse_ranks_checked(b.ranks, name, false).unwrap();
+            let m = TiktokenModel::new(ranks, b.pattern, vec![], name).unwrap();
+            // Enough distinct non-token pieces to empty the memo several times, repeated
+            // words, Korean, and pieces longer than the memo takes.
+            let mut text = String::new();
+            let mut i = 0u64;
+            while text.len() < 3 << 20 {
+                let w = i.wrapping_mul(0x9e3779b97f4a7c15) >> 40;
+                text.push_str(&format!(
+                    "xq{w:x}zv 한국어를{} tokenizer's {}\n",
+                    w % 97,
+                    "ab".repeat((i % 150) as usize)
+                ));
+                i += 1;
+            }
+            assert!(text.len() >= CACHE_FROM);
+            let mut with = vec![];
+            m.encode_ordinary(&text, &mut with).unwrap();
+            let mut without = vec![];
+            let mut off = PieceCache::for_text("");
+            assert!(!off.on);
+            m.encode_span(&text, 0, &mut without, &mut Scratch::default(), &mut off)
+                .unwrap();
+            assert_eq!(with, without, "{name}");
+            assert_eq!(m.count_ordinary(&text).unwrap(), without.len());
+        }
     }
 
     #[test]
