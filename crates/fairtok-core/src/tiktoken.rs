@@ -150,8 +150,8 @@ fn pack(t: &[u8]) -> u64 {
 const CACHE_FROM: usize = 1 << 16;
 /// Pieces longer than this are not memoized.
 const CACHE_PIECE_MAX: usize = 128;
-/// The memo is emptied when it holds this many pieces (so it follows the text).
-const CACHE_ENTRIES: usize = 1 << 15;
+/// The memo takes no more pieces once it holds this many (the frequent ones come early).
+const CACHE_ENTRIES: usize = 1 << 17;
 
 /// The memo of one encoding call: pieces (slices of the caller's text) to their ids. The ids of
 /// a piece depend on its bytes only, so the memo changes no result.
@@ -394,8 +394,7 @@ impl TiktokenModel {
         let start = out.len();
         self.merge_piece(piece, out, scratch);
         if cache.map.len() >= CACHE_ENTRIES {
-            cache.map.clear();
-            cache.ids.clear();
+            return;
         }
         let s = cache.ids.len() as u32;
         cache.ids.extend_from_slice(&out[start..]);
@@ -468,20 +467,26 @@ mod tests {
             let b = crate::builtin::find(name).unwrap();
             let ranks = parse_ranks_checked(b.ranks, name, false).unwrap();
             let m = TiktokenModel::new(ranks, b.pattern, vec![], name).unwrap();
-            // Enough distinct non-token pieces to empty the memo several times, repeated
-            // words, Korean, and pieces longer than the memo takes.
+            // More distinct non-token pieces than the memo takes, repeated words, Korean,
+            // and pieces longer than the memo takes.
             let mut text = String::new();
             let mut i = 0u64;
-            while text.len() < 3 << 20 {
+            while text.len() < 6 << 20 {
                 let w = i.wrapping_mul(0x9e3779b97f4a7c15) >> 40;
+                let long = if i % 50 == 0 {
+                    (i / 50 % 150) as usize
+                } else {
+                    0
+                };
                 text.push_str(&format!(
-                    "xq{w:x}zv 한국어를{} tokenizer's {}\n",
+                    "xq{w:x}zv jq{:x}kx 한국어를{} tokenizer's{}\n",
+                    w ^ 0x5555,
                     w % 97,
-                    "ab".repeat((i % 150) as usize)
+                    "ab".repeat(long)
                 ));
                 i += 1;
             }
-            assert!(text.len() >= CACHE_FROM);
+            assert!(text.len() >= CACHE_FROM && 2 * i as usize > CACHE_ENTRIES);
             let mut with = vec![];
             m.encode_ordinary(&text, &mut with).unwrap();
             let mut without = vec![];
