@@ -107,7 +107,7 @@ sys.path.insert(0, %r)
 import differential as d
 peer, enc, vocab, path, tj = sys.argv[1:6]
 t = open(path, encoding="utf-8").read()
-if peer == "tiktoken":
+if peer == "tiktoken-py":
     e = d.tt(vocab, d.O200K, "o200k_base"); s = time.perf_counter(); n = len(e.encode_ordinary(t))
 else:
     import tokenizers
@@ -138,7 +138,7 @@ def run(a):
         text = open(path, encoding="utf-8").read()
         mb = len(text.encode()) / 1e6
         if t["kind"] == "worst":
-            for peer in ("tiktoken", "hf-tokenizers-py"):
+            for peer in ("tiktoken-py", "hf-tokenizers-py"):
                 tj = os.path.join(a.dir, "o200k_base.tokenizer.json")
                 cmd = [sys.executable, "-c", WORST_CHILD % here, peer, "o200k_base", f"{vocab}/o200k_base.tiktoken", path, tj]
                 try:
