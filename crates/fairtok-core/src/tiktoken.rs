@@ -180,6 +180,9 @@ pub struct TiktokenModel {
     /// Longer tokens, keyed by their bytes.
     long: FxHashMap<Box<[u8]>, u32>,
     byte_ids: [u32; 256],
+    /// The rank of every two-byte token, indexed by its bytes (`u32::MAX`: not a token): the
+    /// first lookups of every merge, without hashing.
+    pairs: Box<[u32]>,
     regex: Regex,
     specials: Vec<(String, u32)>,
     special_matcher: Option<AhoCorasick>,
@@ -199,9 +202,13 @@ impl TiktokenModel {
         let mut long =
             FxHashMap::with_capacity_and_hasher(ranks.len() - n_short, Default::default());
         let mut byte_ids = [u32::MAX; 256];
+        let mut pairs = vec![u32::MAX; 1 << 16].into_boxed_slice();
         for (bytes, rank) in ranks {
             if bytes.len() == 1 {
                 byte_ids[bytes[0] as usize] = rank;
+            }
+            if bytes.len() == 2 {
+                pairs[(bytes[0] as usize) << 8 | bytes[1] as usize] = rank;
             }
             if bytes.len() <= SHORT {
                 short.insert(pack(&bytes), rank);
@@ -231,6 +238,7 @@ impl TiktokenModel {
             short,
             long,
             byte_ids,
+            pairs,
             regex,
             specials,
             special_matcher,
@@ -245,10 +253,13 @@ impl TiktokenModel {
     /// The rank (= id) of the token with these bytes.
     #[inline(always)]
     fn rank(&self, t: &[u8]) -> Option<u32> {
-        if t.len() <= SHORT {
-            self.short.get(&pack(t)).copied()
-        } else {
-            self.long.get(t).copied()
+        match t.len() {
+            2 => {
+                let r = self.pairs[(t[0] as usize) << 8 | t[1] as usize];
+                (r != u32::MAX).then_some(r)
+            }
+            0..=SHORT => self.short.get(&pack(t)).copied(),
+            _ => self.long.get(t).copied(),
         }
     }
 
@@ -309,6 +320,8 @@ impl TiktokenModel {
             let piece = &bytes[s..e];
             if self.rank(piece).is_some() {
                 n += 1;
+            } else if let Some(&(_, len)) = cache.map.get(piece) {
+                n += len as usize; // memoized: no ids to copy
             } else {
                 buf.clear();
                 self.merge_cached(piece, &mut buf, &mut scratch, &mut cache);
