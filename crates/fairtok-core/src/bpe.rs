@@ -31,8 +31,8 @@
 //! With `n` initial symbols there are at most `n - 1` merges, and each merge adds at most two
 //! pairs, so at most `3n` positions are bucketed (or pushed): `O(n log n)` time and `O(n)`
 //! memory per piece, whatever the input, and in practice one sort per distinct rank instead of
-//! a heap operation per pair (1 MiB of `a`: about 4× less time than the heap alone). tiktoken's
-//! scan is `O(n²)` on long pieces (its recent versions switch to a heap past 100 bytes).
+//! a heap operation per pair. tiktoken's scan is `O(n²)` on long pieces (its recent versions
+//! switch to a heap past 100 bytes).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
