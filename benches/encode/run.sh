@@ -1,7 +1,32 @@
 #!/usr/bin/env bash
-# Encoder benchmark: fairtok vs tiktoken, side by side in one run (see bench.py).
-# Usage: benches/encode/run.sh   (needs ../shared and the .venv made by scripts/test.sh)
+# Encoder benchmark: fairtok against tiktoken-rs, bpe-openai, HF tokenizers (Rust) and tiktoken,
+# HF tokenizers (Python), side by side in one run. Writes benches/encode/results.json and prints
+# the Markdown tables. See bench.py and crates/fairtok-bench/benches/peers.rs.
+#
+# Usage: benches/encode/run.sh [--size-mib 32] [--repeat 3] [--worst-limit 60] [--hf-mib 8]
+# Needs ../shared (or FAIRTOK_SHARED) and a Python with tiktoken and tokenizers: .venv made by
+# scripts/test.sh, or PYTHON=/path/to/python.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+shared="${FAIRTOK_SHARED:-../shared}"
+py="${PYTHON:-.venv/bin/python}"
+size=32 repeat=3 limit=60 hf=8
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --size-mib) size=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
+    --worst-limit) limit=$2; shift 2 ;;
+    --hf-mib) hf=$2; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+target="${CARGO_TARGET_DIR:-target}"
 cargo build --release -p fairtok-cli --quiet
-.venv/bin/python benches/encode/bench.py target/release/fairtok "${FAIRTOK_SHARED:-../shared}" "$@"
+cargo bench -p fairtok-bench --bench peers --no-run --quiet
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'); $(lscpu | sed -n 's/^Model name: *//p'); $(nproc) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$py" benches/encode/bench.py prepare "$dir" "$shared" --size-mib "$size"
+cargo bench -p fairtok-bench --bench peers --quiet -- "$dir" --repeat "$repeat" --limit "$limit" --hf-mib "$hf"
+"$py" benches/encode/bench.py run "$dir" "$target/release/fairtok" "$shared" --repeat "$repeat" --worst-limit "$limit"
+echo "== done $(date -u '+%Y-%m-%d %H:%M UTC'); load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -67,48 +67,70 @@ pub(crate) fn specs_or_default(tokenizers: &[String]) -> Vec<String> {
 pub(crate) fn run(args: CountArgs) -> CliResult {
     let specs = specs_or_default(&args.tokenizers);
     let prices = prices_for(&args.price, specs.len())?;
-    // Read and check every input before the (slower) tokenizer loading, so bad input fails fast.
-    let inputs: Vec<(String, String)> = if args.files.is_empty() {
-        fairtok_eval::samples::FLORES_DEV[..2]
-            .iter()
-            .map(|(lang, text)| {
-                (
-                    format!("{lang} (FLORES-200 dev, bundled)"),
-                    text.to_string(),
-                )
-            })
-            .collect()
-    } else {
-        args.files
-            .iter()
-            .map(|f| {
-                let name = display(f);
-                let text = text_of(read_input(f)?, &name, args.enc.lossy)?;
-                Ok((name, text))
-            })
-            .collect::<CliResult<_>>()?
-    };
+    let threads = args.enc.threads();
     let opts = args.enc.options();
     let mut rows = vec![];
-    for (i, spec) in specs.iter().enumerate() {
-        let t = load(spec, &args.pattern)?;
-        for (path, text) in &inputs {
-            let tokens = if args.enc.is_default() {
-                t.count_parallel(text, args.enc.threads())
-            } else {
-                t.encode_with(text, &opts).map(|ids| ids.len())
+    // The tokenizers load on their own thread, one after another, while the inputs are read
+    // and checked (on the other threads) and then counted; a bad input is still reported
+    // before a bad tokenizer.
+    std::thread::scope(|scope| -> CliResult {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let pattern = &args.pattern;
+        let specs = &specs;
+        scope.spawn(move || {
+            for spec in specs {
+                if tx.send(load(spec, pattern)).is_err() {
+                    break; // the counting side stopped
+                }
             }
-            .map_err(|e| Failure(format!("{path}: {e}")))?;
-            rows.push(CountRow {
-                path: path.clone(),
-                tokenizer: t.name().to_owned(),
-                tokens,
-                bytes: text.len(),
-                chars: text.chars().count(),
-                cost_usd: prices.get(i).map(|p| tokens as f64 * p / 1e6),
-            });
+        });
+        let inputs: Vec<(String, input::Text)> = if args.files.is_empty() {
+            fairtok_eval::samples::FLORES_DEV[..2]
+                .iter()
+                .map(|(lang, text)| {
+                    (
+                        format!("{lang} (FLORES-200 dev, bundled)"),
+                        input::Text::from(text.to_string()),
+                    )
+                })
+                .collect()
+        } else {
+            args.files
+                .iter()
+                .map(|f| {
+                    let name = display(f);
+                    let text = input::read_text(f, &name, args.enc.lossy, threads)?;
+                    Ok((name, text))
+                })
+                .collect::<CliResult<_>>()?
+        };
+        for (i, _) in specs.iter().enumerate() {
+            let t = rx
+                .recv()
+                .expect("the loading thread sends every tokenizer")?;
+            for (path, text) in &inputs {
+                let text_str = text.as_str();
+                let tokens = if args.enc.is_default() {
+                    t.count_parallel(text_str, threads)
+                } else {
+                    t.encode_with(text_str, &opts).map(|ids| ids.len())
+                }
+                .map_err(|e| Failure(format!("{path}: {e}")))?;
+                rows.push(CountRow {
+                    path: path.clone(),
+                    tokenizer: t.name().to_owned(),
+                    tokens,
+                    bytes: text_str.len(),
+                    chars: text.chars(),
+                    cost_usd: prices.get(i).map(|p| tokens as f64 * p / 1e6),
+                });
+            }
+            // Freeing a vocabulary's hundreds of thousands of allocations takes longer than
+            // the process has left: the OS takes the memory back at exit.
+            std::mem::forget(t);
         }
-    }
+        Ok(())
+    })?;
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
     if args.json {

@@ -6,21 +6,32 @@ use std::path::Path;
 use crate::*;
 
 pub(crate) fn run(tok: &TokArgs, enc: &EncArgs, jsonl: bool, file: &Path) -> CliResult {
-    let t = load(&tok.tokenizer, &tok.pattern)?;
     let opts = enc.options();
     let name = display(file);
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
     if !jsonl {
-        let text = text_of(read_input(file)?, &name, enc.lossy)?;
+        let threads = enc.threads();
+        // Load the tokenizer while the input is read and checked.
+        let (t, text) = std::thread::scope(|s| {
+            let loading = s.spawn(|| load(&tok.tokenizer, &tok.pattern));
+            let text = input::read_text(file, &name, enc.lossy, threads);
+            let t = loading.join().expect("the loading thread panicked");
+            (t, text)
+        });
+        let (text, t) = (text?, t?);
         let ids = if enc.is_default() {
-            t.encode_parallel(&text, enc.threads())?
+            t.encode_parallel(text.as_str(), threads)?
         } else {
-            t.encode_with(&text, &opts)?
+            t.encode_with(text.as_str(), &opts)?
         };
-        write_ids(&mut w, &ids).map_err(out_err)?;
-        return w.flush().map_err(out_err);
+        write_ids_parallel(&mut w, &ids, threads).map_err(out_err)?;
+        w.flush().map_err(out_err)?;
+        // The OS takes the memory back at exit, faster than freeing the vocabulary.
+        std::mem::forget(t);
+        return Ok(());
     }
+    let t = load(&tok.tokenizer, &tok.pattern)?;
     for_each_line(file, |lineno, line| {
         let line = text_of(line, &format!("{name}:{lineno}"), enc.lossy)?;
         let v: serde_json::Value = serde_json::from_str(&line)

@@ -9,6 +9,7 @@ mod decode;
 mod encode;
 mod extend;
 mod info;
+mod input;
 mod parity;
 mod train;
 
@@ -262,16 +263,59 @@ pub(crate) fn text_of(bytes: Vec<u8>, name: &str, lossy: bool) -> CliResult<Stri
     }
 }
 
-pub(crate) fn write_ids(w: &mut impl Write, ids: &[u32]) -> io::Result<()> {
-    let mut line = String::with_capacity(ids.len() * 7);
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            line.push(' ');
+/// Appends the decimal digits of `id` to `out`.
+fn push_decimal(out: &mut Vec<u8>, mut id: u32) {
+    let mut digits = [0u8; 10];
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (id % 10) as u8;
+        id /= 10;
+        if id == 0 {
+            break;
         }
-        line.push_str(&id.to_string());
     }
-    line.push('\n');
-    w.write_all(line.as_bytes())
+    out.extend_from_slice(&digits[k..]);
+}
+
+/// The ids separated by spaces, then a newline; large outputs are formatted on up to `threads`
+/// threads (the bytes are the same for any number).
+pub(crate) fn write_ids_parallel(
+    w: &mut impl Write,
+    ids: &[u32],
+    threads: usize,
+) -> io::Result<()> {
+    let format = |part: &[u32], first: bool| {
+        let mut out = Vec::with_capacity(part.len() * 7);
+        for (i, &id) in part.iter().enumerate() {
+            if i > 0 || !first {
+                out.push(b' ');
+            }
+            push_decimal(&mut out, id);
+        }
+        out
+    };
+    let parts = if ids.len() < 1 << 18 {
+        1
+    } else {
+        threads.max(1)
+    };
+    let chunk = ids.len().div_ceil(parts).max(1);
+    let bufs: Vec<Vec<u8>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .enumerate()
+            .map(|(k, part)| s.spawn(move || format(part, k == 0)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a formatting thread panicked"))
+            .collect()
+    });
+    for b in &bufs {
+        w.write_all(b)?;
+    }
+    w.write_all(b"\n")
 }
 
 /// Calls `f(line_number, line_bytes)` for each line (without its `\n` or `\r\n`).

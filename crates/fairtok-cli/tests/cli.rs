@@ -359,3 +359,86 @@ fn options_that_do_not_apply_are_errors() {
     );
     assert!(e.contains("--pattern applies to .tiktoken files"), "{e}");
 }
+
+#[test]
+fn large_files_give_the_same_output_on_any_number_of_threads() {
+    // Over 1 MiB: the file is mapped and checked as UTF-8 in parts, and encoded in parts.
+    let mut text = String::new();
+    let mut i = 0;
+    while text.len() < 3 << 20 {
+        text.push_str(&format!(
+            "Line {i}: 한국어 text, don't stop! 😀\n  indented {i}\n"
+        ));
+        i += 1;
+    }
+    let (_d, path) = temp_file("big.txt", text.as_bytes());
+    let count = |threads: &str| {
+        let out = ok(
+            &[
+                "count",
+                "-t",
+                "o200k_base",
+                "--threads",
+                threads,
+                "--json",
+                &path,
+            ],
+            b"",
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["files"][0].clone()
+    };
+    let one = count("1");
+    assert_eq!(one["bytes"], text.len());
+    assert_eq!(one["chars"], text.chars().count());
+    assert_eq!(count("2"), one);
+    assert_eq!(count("3"), one);
+    let enc1 = ok(
+        &["encode", "-t", "o200k_base", "--threads", "1", &path],
+        b"",
+    );
+    assert_eq!(ids(&enc1).len(), one["tokens"].as_u64().unwrap() as usize);
+    assert_eq!(
+        ok(
+            &["encode", "-t", "o200k_base", "--threads", "2", &path],
+            b""
+        ),
+        enc1
+    );
+    // Same text through standard input (read, not mapped).
+    assert_eq!(
+        ok(
+            &["encode", "-t", "o200k_base", "--threads", "2", "-"],
+            text.as_bytes()
+        ),
+        enc1
+    );
+    // A bad byte in the second half of a large file is found, at its offset.
+    let mut bad = text.clone().into_bytes();
+    let at = bad.len() * 3 / 4;
+    let at = (at..).find(|&k| bad[k] == b'L').unwrap();
+    bad[at] = 0xFF;
+    let (_d2, bad_path) = temp_file("bad.txt", &bad);
+    let e = fails(
+        &["count", "-t", "o200k_base", "--threads", "2", &bad_path],
+        b"",
+    );
+    assert!(
+        e.starts_with(&format!("{bad_path}: invalid UTF-8 at byte offset {at}")),
+        "{e}"
+    );
+    let lossy = ok(
+        &[
+            "count",
+            "-t",
+            "o200k_base",
+            "--threads",
+            "2",
+            "--lossy",
+            "--json",
+            &bad_path,
+        ],
+        b"",
+    );
+    assert!(lossy.contains("\"tokens\""));
+}

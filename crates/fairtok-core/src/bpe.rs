@@ -14,22 +14,30 @@
 //! * Hugging Face `tokenizers` pops a heap ordered by (merge rank, position), where the rank is
 //!   the index of the pair in the `merges` list, and skips entries whose pair has changed.
 //!
-//! fairtok implements the heap form for both. The symbols form a doubly linked list over a
-//! vector; every adjacent pair that can merge has an entry `(rank, position, new id)` in a
-//! min-heap. Popping an entry whose left symbol is gone, has no right neighbour, or whose current
-//! pair no longer produces the same new id is skipped (a stale entry); otherwise the two symbols
-//! merge and the (at most two) new neighbour pairs are pushed. Because positions are indices in
-//! the original order, "smallest position" is "leftmost", so the merge order is identical to
-//! tiktoken's linear scan and to Hugging Face's heap.
+//! fairtok implements that rule for both. The symbols form a doubly linked list over a vector,
+//! and each symbol records the `(rank, new id)` of the pair it forms with its right neighbour.
+//! Short tiktoken pieces use the scan ([`merge_scan`]). Longer ones go rank by rank
+//! ([`merge`]): the positions of the pairs of each rank wait in a bucket, the pending ranks in
+//! a small heap; the lowest rank's bucket is sorted and its pairs merge left to right, skipping
+//! positions whose pair has changed since (stale). A merge's new pairs contain its new token,
+//! so in a vocabulary made by BPE their ranks are higher and this is exactly "lowest rank,
+//! then leftmost"; when a merge makes a pair of a rank not above the current one (possible in
+//! a hand-made vocabulary), the loop finishes with a plain `(rank, position)` heap over the
+//! current pairs, the rule itself. Positions are indices in the original order, so "smallest
+//! position" is "leftmost".
 //!
 //! # Complexity
 //!
-//! With `n` initial symbols there are at most `n - 1` merges, and each merge pushes at most two
-//! entries, so the heap sees at most `3n` entries: `O(n log n)` time and `O(n)` memory per
-//! piece, whatever the input. (tiktoken's scan is `O(n²)` on long pieces.)
+//! With `n` initial symbols there are at most `n - 1` merges, and each merge adds at most two
+//! pairs, so at most `3n` positions are bucketed (or pushed): `O(n log n)` time and `O(n)`
+//! memory per piece, whatever the input, and in practice one sort per distinct rank instead of
+//! a heap operation per pair. tiktoken's scan is `O(n²)` on long pieces (its recent versions
+//! switch to a heap past 100 bytes).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap;
 
 /// Marks "no neighbour" in the linked list.
 const NONE: u32 = u32::MAX;
@@ -65,75 +73,197 @@ impl Symbol {
 pub(crate) struct Scratch {
     /// The symbols of the current piece, in order. Filled by the caller.
     pub symbols: Vec<Symbol>,
-    heap: BinaryHeap<Reverse<(u32, u32, u32)>>,
+    /// `(rank, new id)` of the pair each symbol forms with its right neighbour (`NONE` rank:
+    /// none). The single source of truth about which merges are possible.
+    pairs: Vec<(u32, u32)>,
+    /// Positions of the pairs of each pending rank (may hold stale positions).
+    buckets: FxHashMap<u32, Vec<u32>>,
+    /// The pending ranks (those with a bucket), smallest first.
+    ranks: BinaryHeap<Reverse<u32>>,
+    /// Emptied bucket vectors, kept for their capacity.
+    spare: Vec<Vec<u32>>,
+    heap: BinaryHeap<Reverse<u64>>,
+}
+
+impl Scratch {
+    /// Records that the pair at `pos` now has `rank` and makes `new_id`.
+    #[inline]
+    fn set_pair(&mut self, pos: usize, p: Option<(u32, u32)>) {
+        match p {
+            Some((rank, id)) => {
+                self.pairs[pos] = (rank, id);
+                let Scratch {
+                    buckets,
+                    ranks,
+                    spare,
+                    ..
+                } = self;
+                buckets
+                    .entry(rank)
+                    .or_insert_with(|| {
+                        ranks.push(Reverse(rank));
+                        spare.pop().unwrap_or_default()
+                    })
+                    .push(pos as u32);
+            }
+            None => self.pairs[pos] = (NONE, NONE),
+        }
+    }
 }
 
 /// Merges `scratch.symbols` to completion and appends the resulting ids to `out`.
 ///
 /// `pair(left, right)` says whether two adjacent symbols can merge: `Some((rank, new_id))` if
-/// they can, where a lower rank merges first.
+/// they can, where a lower rank merges first. A rank must identify the merge: two pairs with the
+/// same rank starting at the same position are the same pair (true of tiktoken, where the rank
+/// is that of the merged bytes, and of Hugging Face, where it is the index of `(left, right)` in
+/// the merges).
+///
+/// # Rank by rank
+///
+/// The pairs are kept in buckets by rank, and the pending ranks in a small heap. A merge of
+/// rank `r` makes pairs that contain its new token, so (the rank identifying the merge) none of
+/// rank `r`; in a vocabulary trained by BPE they all have ranks above `r`. Then all the pairs
+/// of rank `r` present when `r` comes up merge left to right, exactly in the heap's order
+/// (lowest rank, then leftmost), and each bucket is sorted once instead of every entry paying
+/// `O(log n)` in a heap. If a merge ever makes a pair of rank `<= r` (a hand-made vocabulary),
+/// the loop switches to the plain heap over the current pairs, which is the rule itself.
 pub(crate) fn merge<F>(scratch: &mut Scratch, out: &mut Vec<u32>, pair: F)
 where
     F: Fn(&Symbol, &Symbol) -> Option<(u32, u32)>,
 {
-    let syms = &mut scratch.symbols;
-    let n = syms.len();
+    let n = scratch.symbols.len();
     if n <= 1 {
-        out.extend(syms.iter().map(|s| s.id));
+        out.extend(scratch.symbols.iter().map(|s| s.id));
         return;
     }
-    for (i, s) in syms.iter_mut().enumerate() {
+    for (i, s) in scratch.symbols.iter_mut().enumerate() {
         s.prev = if i == 0 { NONE } else { i as u32 - 1 };
         s.next = if i + 1 == n { NONE } else { i as u32 + 1 };
     }
-    let heap = &mut scratch.heap;
-    heap.clear();
+    scratch.pairs.clear();
+    scratch.pairs.resize(n, (NONE, NONE));
+    scratch.ranks.clear();
+    for (_, mut v) in scratch.buckets.drain() {
+        v.clear();
+        scratch.spare.push(v);
+    }
     for i in 0..n - 1 {
-        if let Some((rank, new_id)) = pair(&syms[i], &syms[i + 1]) {
-            heap.push(Reverse((rank, i as u32, new_id)));
+        let p = pair(&scratch.symbols[i], &scratch.symbols[i + 1]);
+        if p.is_some() {
+            scratch.set_pair(i, p);
         }
     }
-    while let Some(Reverse((_, pos, new_id))) = heap.pop() {
-        let pos = pos as usize;
-        let left = syms[pos];
-        // A merged-away symbol has an empty range; a symbol at the end has no pair.
-        if left.start == left.end || left.next == NONE {
-            continue;
-        }
-        let right = syms[left.next as usize];
-        match pair(&left, &right) {
-            Some((_, id)) if id == new_id => {}
-            _ => continue, // stale entry: this pair changed since it was pushed
-        }
-        // Merge `right` into `left`.
-        let merged = Symbol {
-            id: new_id,
-            start: left.start,
-            end: right.end,
-            prev: left.prev,
-            next: right.next,
-        };
-        syms[pos] = merged;
-        let r = left.next as usize;
-        syms[r].end = syms[r].start; // tombstone
-        if merged.next != NONE {
-            syms[merged.next as usize].prev = pos as u32;
-            if let Some((rank, id)) = pair(&merged, &syms[merged.next as usize]) {
-                heap.push(Reverse((rank, pos as u32, id)));
+    let mut fallback = false;
+    'ranks: while let Some(Reverse(rank)) = scratch.ranks.pop() {
+        let mut list = scratch.buckets.remove(&rank).unwrap_or_default();
+        list.sort_unstable();
+        list.dedup();
+        for &pos in &list {
+            let pos = pos as usize;
+            // A stale position: its pair changed (or its symbol merged away) since.
+            if scratch.pairs[pos].0 != rank {
+                continue;
+            }
+            let (low_prev, low_next) = merge_at(scratch, pos, &pair);
+            if low_prev.is_some_and(|r| r <= rank) || low_next.is_some_and(|r| r <= rank) {
+                fallback = true;
+                list.clear();
+                scratch.spare.push(list);
+                break 'ranks;
             }
         }
-        if merged.prev != NONE {
-            let p = merged.prev as usize;
-            if let Some((rank, id)) = pair(&syms[p], &merged) {
-                heap.push(Reverse((rank, p as u32, id)));
-            }
-        }
+        list.clear();
+        scratch.spare.push(list);
     }
+    if fallback {
+        merge_heap(scratch, &pair);
+    }
+    let syms = &scratch.symbols;
     let mut i = 0;
     while i != NONE as usize {
         out.push(syms[i].id);
         i = syms[i].next as usize;
     }
+}
+
+/// Merges the pair at `pos` (which is possible) and records the new pairs on both sides;
+/// returns their ranks.
+#[inline]
+fn merge_at<F>(scratch: &mut Scratch, pos: usize, pair: &F) -> (Option<u32>, Option<u32>)
+where
+    F: Fn(&Symbol, &Symbol) -> Option<(u32, u32)>,
+{
+    let syms = &mut scratch.symbols;
+    let left = syms[pos];
+    let r = left.next as usize;
+    let right = syms[r];
+    let merged = Symbol {
+        id: scratch.pairs[pos].1,
+        start: left.start,
+        end: right.end,
+        prev: left.prev,
+        next: right.next,
+    };
+    syms[pos] = merged;
+    scratch.pairs[r] = (NONE, NONE); // `right` is gone
+    let mut after = None;
+    let mut before = None;
+    if merged.next != NONE {
+        let nx = merged.next as usize;
+        syms[nx].prev = pos as u32;
+        let p = pair(&merged, &syms[nx]);
+        after = p.map(|p| p.0);
+        scratch.set_pair(pos, p);
+    } else {
+        scratch.pairs[pos] = (NONE, NONE);
+    }
+    if merged.prev != NONE {
+        let pv = merged.prev as usize;
+        let p = pair(&scratch.symbols[pv], &merged);
+        before = p.map(|p| p.0);
+        scratch.set_pair(pv, p);
+    }
+    (before, after)
+}
+
+/// The merge rule with a heap of `(rank, position)` over the current pairs of `scratch`:
+/// pop the lowest rank, leftmost first; skip entries whose pair has changed since.
+fn merge_heap<F>(scratch: &mut Scratch, pair: &F)
+where
+    F: Fn(&Symbol, &Symbol) -> Option<(u32, u32)>,
+{
+    let key = |rank: u32, pos: usize| Reverse(((rank as u64) << 32) | pos as u64);
+    let mut heap = std::mem::take(&mut scratch.heap);
+    heap.clear();
+    let mut i = 0;
+    while i != NONE as usize {
+        if scratch.pairs[i].0 != NONE {
+            heap.push(key(scratch.pairs[i].0, i));
+        }
+        i = scratch.symbols[i].next as usize;
+    }
+    while let Some(Reverse(k)) = heap.pop() {
+        let (rank, pos) = ((k >> 32) as u32, (k & 0xFFFF_FFFF) as usize);
+        if scratch.pairs[pos].0 != rank {
+            continue; // stale
+        }
+        let prev = scratch.symbols[pos].prev;
+        let (before, after) = merge_at(scratch, pos, pair);
+        if let Some(r) = after {
+            heap.push(key(r, pos));
+        }
+        if let Some(r) = before {
+            heap.push(key(r, prev as usize));
+        }
+    }
+    // The buckets filled by `merge_at` are not needed here.
+    scratch.ranks.clear();
+    for (_, mut v) in scratch.buckets.drain() {
+        v.clear();
+        scratch.spare.push(v);
+    }
+    scratch.heap = heap;
 }
 
 /// Longest piece [`merge_scan`] takes; longer pieces go through the heap ([`merge`]).
@@ -266,6 +396,24 @@ mod tests {
     }
 
     #[test]
+    fn a_merge_that_makes_a_lower_rank_switches_to_the_heap() {
+        // "abc" ranks below "ab": merging "ab" makes a pair of a lower rank than the one being
+        // merged, which the rank-by-rank loop hands to the heap.
+        let mut ranks = FxHashMap::default();
+        for (i, t) in ["a", "b", "c", "abc", "bc", "ab", "ca", "cab"]
+            .iter()
+            .enumerate()
+        {
+            ranks.insert(t.as_bytes().to_vec(), i as u32);
+        }
+        for piece in [&b"abcabcab"[..], b"ababcbcab", b"cabcabcabab"] {
+            assert_eq!(heap_merge(piece, &ranks), scan_merge(piece, &ranks));
+        }
+        let long: Vec<u8> = b"abcab".iter().cycle().take(301).copied().collect();
+        assert_eq!(heap_merge(&long, &ranks), scan_merge(&long, &ranks));
+    }
+
+    #[test]
     fn agrees_with_the_scan_on_pseudo_random_vocabularies() {
         // A small deterministic generator, so the test needs no extra crate.
         let mut state = 0x9e3779b97f4a7c15u64;
@@ -293,11 +441,12 @@ mod tests {
             for (i, t) in order.iter().enumerate() {
                 ranks.insert(t.clone(), i as u32);
             }
-            for _ in 0..20 {
-                let len = 1 + (next() % 24) as usize;
+            for k in 0..20 {
+                // Mostly short pieces, some long enough to have many merges of one rank.
+                let len = 1 + (next() % if k % 5 == 0 { 300 } else { 24 }) as usize;
                 let piece: Vec<u8> = (0..len).map(|_| b'a' + (next() % 4) as u8).collect();
                 assert_eq!(heap_merge(&piece, &ranks), scan_merge(&piece, &ranks));
-                if piece.len() >= 2 {
+                if (2..=SCAN_MAX).contains(&piece.len()) {
                     assert_eq!(small_merge(&piece, &ranks), scan_merge(&piece, &ranks));
                 }
             }

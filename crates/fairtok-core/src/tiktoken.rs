@@ -145,6 +145,32 @@ fn pack(t: &[u8]) -> u64 {
     k
 }
 
+/// Texts from this size on memoize the ids of their pieces that are not tokens: words repeat,
+/// and one lookup of a piece replaces the dozens of pair lookups of its merge.
+const CACHE_FROM: usize = 1 << 16;
+/// Pieces longer than this are not memoized.
+const CACHE_PIECE_MAX: usize = 128;
+/// The memo takes no more pieces once it holds this many (the frequent ones come early).
+const CACHE_ENTRIES: usize = 1 << 17;
+
+/// The memo of one encoding call: pieces (slices of the caller's text) to their ids. The ids of
+/// a piece depend on its bytes only, so the memo changes no result.
+struct PieceCache<'t> {
+    on: bool,
+    map: FxHashMap<&'t [u8], (u32, u32)>,
+    ids: Vec<u32>,
+}
+
+impl<'t> PieceCache<'t> {
+    fn for_text(text: &str) -> PieceCache<'t> {
+        PieceCache {
+            on: text.len() >= CACHE_FROM,
+            map: FxHashMap::default(),
+            ids: Vec::new(),
+        }
+    }
+}
+
 /// A tiktoken-style encoder: ranks, pattern and special tokens.
 #[derive(Debug)]
 pub struct TiktokenModel {
@@ -154,6 +180,9 @@ pub struct TiktokenModel {
     /// Longer tokens, keyed by their bytes.
     long: FxHashMap<Box<[u8]>, u32>,
     byte_ids: [u32; 256],
+    /// The rank of every two-byte token, indexed by its bytes (`u32::MAX`: not a token): the
+    /// first lookups of every merge, without hashing.
+    pairs: Box<[u32]>,
     regex: Regex,
     specials: Vec<(String, u32)>,
     special_matcher: Option<AhoCorasick>,
@@ -173,9 +202,13 @@ impl TiktokenModel {
         let mut long =
             FxHashMap::with_capacity_and_hasher(ranks.len() - n_short, Default::default());
         let mut byte_ids = [u32::MAX; 256];
+        let mut pairs = vec![u32::MAX; 1 << 16].into_boxed_slice();
         for (bytes, rank) in ranks {
             if bytes.len() == 1 {
                 byte_ids[bytes[0] as usize] = rank;
+            }
+            if bytes.len() == 2 {
+                pairs[(bytes[0] as usize) << 8 | bytes[1] as usize] = rank;
             }
             if bytes.len() <= SHORT {
                 short.insert(pack(&bytes), rank);
@@ -205,6 +238,7 @@ impl TiktokenModel {
             short,
             long,
             byte_ids,
+            pairs,
             regex,
             specials,
             special_matcher,
@@ -219,17 +253,21 @@ impl TiktokenModel {
     /// The rank (= id) of the token with these bytes.
     #[inline(always)]
     fn rank(&self, t: &[u8]) -> Option<u32> {
-        if t.len() <= SHORT {
-            self.short.get(&pack(t)).copied()
-        } else {
-            self.long.get(t).copied()
+        match t.len() {
+            2 => {
+                let r = self.pairs[(t[0] as usize) << 8 | t[1] as usize];
+                (r != u32::MAX).then_some(r)
+            }
+            0..=SHORT => self.short.get(&pack(t)).copied(),
+            _ => self.long.get(t).copied(),
         }
     }
 
     /// tiktoken's `encode_ordinary`: special-token text is ordinary text.
     pub fn encode_ordinary(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
         let mut scratch = Scratch::default();
-        self.encode_span(text, 0, out, &mut scratch)
+        let mut cache = PieceCache::for_text(text);
+        self.encode_span(text, 0, out, &mut scratch, &mut cache)
     }
 
     /// tiktoken's `encode` with `allowed_special` = `allowed` and nothing disallowed: an allowed
@@ -241,8 +279,9 @@ impl TiktokenModel {
         out: &mut Vec<u32>,
     ) -> Result<()> {
         let mut scratch = Scratch::default();
+        let mut cache = PieceCache::for_text(text);
         let Some(matcher) = &self.special_matcher else {
-            return self.encode_span(text, 0, out, &mut scratch);
+            return self.encode_span(text, 0, out, &mut scratch, &mut cache);
         };
         // As tiktoken: find the next special match; if it is not allowed, search again from
         // one byte after its start (so an allowed token overlapping it is still found).
@@ -256,17 +295,24 @@ impl TiktokenModel {
                 find_from = m.start() + 1;
                 continue;
             }
-            self.encode_span(&text[start..m.start()], start, out, &mut scratch)?;
+            self.encode_span(
+                &text[start..m.start()],
+                start,
+                out,
+                &mut scratch,
+                &mut cache,
+            )?;
             out.push(id);
             start = m.end();
             find_from = start;
         }
-        self.encode_span(&text[start..], start, out, &mut scratch)
+        self.encode_span(&text[start..], start, out, &mut scratch, &mut cache)
     }
 
     /// The number of tokens `encode_ordinary` gives, without keeping the ids.
     pub fn count_ordinary(&self, text: &str) -> Result<usize> {
         let mut scratch = Scratch::default();
+        let mut cache = PieceCache::for_text(text);
         let mut buf = Vec::with_capacity(64);
         let mut n = 0;
         let bytes = text.as_bytes();
@@ -274,9 +320,11 @@ impl TiktokenModel {
             let piece = &bytes[s..e];
             if self.rank(piece).is_some() {
                 n += 1;
+            } else if let Some(&(_, len)) = cache.map.get(piece) {
+                n += len as usize; // memoized: no ids to copy
             } else {
                 buf.clear();
-                self.encode_piece(piece, &mut buf, &mut scratch);
+                self.merge_cached(piece, &mut buf, &mut scratch, &mut cache);
                 n += buf.len();
             }
         })?;
@@ -314,16 +362,22 @@ impl TiktokenModel {
     }
 
     /// Encodes `text` (which starts at byte `offset` of the caller's text) without specials.
-    fn encode_span(
+    fn encode_span<'t>(
         &self,
-        text: &str,
+        text: &'t str,
         offset: usize,
         out: &mut Vec<u32>,
         scratch: &mut Scratch,
+        cache: &mut PieceCache<'t>,
     ) -> Result<()> {
+        let bytes = text.as_bytes();
         self.regex
             .for_each_match(text, |s, e| {
-                self.encode_piece(&text.as_bytes()[s..e], out, scratch)
+                let piece = &bytes[s..e];
+                match self.rank(piece) {
+                    Some(id) => out.push(id),
+                    None => self.merge_cached(piece, out, scratch, cache),
+                }
             })
             .map_err(|err| match err {
                 Error::Pretokenize { offset: o, reason } => Error::Pretokenize {
@@ -334,14 +388,30 @@ impl TiktokenModel {
             })
     }
 
-    /// Encodes one pre-token.
+    /// Merges a piece that is not a token, through the cache when it is on.
     #[inline]
-    fn encode_piece(&self, piece: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
-        if let Some(id) = self.rank(piece) {
-            out.push(id);
+    fn merge_cached<'t>(
+        &self,
+        piece: &'t [u8],
+        out: &mut Vec<u32>,
+        scratch: &mut Scratch,
+        cache: &mut PieceCache<'t>,
+    ) {
+        if !cache.on || piece.len() > CACHE_PIECE_MAX {
+            return self.merge_piece(piece, out, scratch);
+        }
+        if let Some(&(s, l)) = cache.map.get(piece) {
+            out.extend_from_slice(&cache.ids[s as usize..(s + l) as usize]);
             return;
         }
+        let start = out.len();
         self.merge_piece(piece, out, scratch);
+        if cache.map.len() >= CACHE_ENTRIES {
+            return;
+        }
+        let s = cache.ids.len() as u32;
+        cache.ids.extend_from_slice(&out[start..]);
+        cache.map.insert(piece, (s, (out.len() - start) as u32));
     }
 
     /// Runs the merge loop on a piece that is not itself a token.
@@ -424,6 +494,44 @@ mod tests {
         );
         assert_eq!(err("\n\n"), "t.tiktoken: no tokens in file");
         assert!(err("YQ== 0 7\n").contains("more than two fields"));
+    }
+
+    #[test]
+    fn the_piece_memo_changes_no_id() {
+        for name in ["o200k_base", "cl100k_base"] {
+            let b = crate::builtin::find(name).unwrap();
+            let ranks = parse_ranks_checked(b.ranks, name, false).unwrap();
+            let m = TiktokenModel::new(ranks, b.pattern, vec![], name).unwrap();
+            // More distinct non-token pieces than the memo takes, repeated words, Korean,
+            // and pieces longer than the memo takes.
+            let mut text = String::new();
+            let mut i = 0u64;
+            while text.len() < 6 << 20 {
+                let w = i.wrapping_mul(0x9e3779b97f4a7c15) >> 40;
+                let long = if i % 50 == 0 {
+                    (i / 50 % 150) as usize
+                } else {
+                    0
+                };
+                text.push_str(&format!(
+                    "xq{w:x}zv jq{:x}kx 한국어를{} tokenizer's{}\n",
+                    w ^ 0x5555,
+                    w % 97,
+                    "ab".repeat(long)
+                ));
+                i += 1;
+            }
+            assert!(text.len() >= CACHE_FROM && 2 * i as usize > CACHE_ENTRIES);
+            let mut with = vec![];
+            m.encode_ordinary(&text, &mut with).unwrap();
+            let mut without = vec![];
+            let mut off = PieceCache::for_text("");
+            assert!(!off.on);
+            m.encode_span(&text, 0, &mut without, &mut Scratch::default(), &mut off)
+                .unwrap();
+            assert_eq!(with, without, "{name}");
+            assert_eq!(m.count_ordinary(&text).unwrap(), without.len());
+        }
     }
 
     #[test]

@@ -66,8 +66,8 @@ pub struct Tokenizer {
     name: String,
     origin: String,
     engine: Engine,
-    /// id → bytes; `None` for ids the vocabulary does not use.
-    decoder: Vec<Option<Box<[u8]>>>,
+    /// id → bytes (empty for ids the vocabulary does not use).
+    decoder: Decoder,
     pattern: Option<String>,
 }
 
@@ -125,13 +125,13 @@ impl Tokenizer {
             .chain(specials.iter().map(|s| s.1))
             .max()
             .map_or(0, |m| m as usize + 1);
-        let mut decoder: Vec<Option<Box<[u8]>>> = vec![None; n];
-        for (bytes, rank) in &ranks {
-            decoder[*rank as usize] = Some(bytes.as_slice().into());
-        }
-        for (s, id) in &specials {
-            decoder[*id as usize] = Some(s.as_bytes().into());
-        }
+        let decoder = Decoder::new(
+            n,
+            ranks
+                .iter()
+                .map(|(b, r)| (*r, b.as_slice()))
+                .chain(specials.iter().map(|(s, id)| (*id, s.as_bytes()))),
+        );
         let model = TiktokenModel::new(ranks, pattern, specials, origin)?;
         Ok(Tokenizer {
             name: name.to_owned(),
@@ -199,10 +199,7 @@ impl Tokenizer {
         let model = HfModel::from_json(data, origin)?;
         let id_bytes = model.id_bytes();
         let n = id_bytes.iter().map(|x| x.0 as usize + 1).max().unwrap_or(0);
-        let mut decoder: Vec<Option<Box<[u8]>>> = vec![None; n];
-        for (id, bytes) in id_bytes {
-            decoder[id as usize] = Some(bytes.into_boxed_slice());
-        }
+        let decoder = Decoder::new(n, id_bytes.iter().map(|(id, b)| (*id, b.as_slice())));
         Ok(Tokenizer {
             name: name.to_owned(),
             origin: origin.to_owned(),
@@ -320,8 +317,21 @@ impl Tokenizer {
     /// letter that starts a line, for the built-in patterns), so the ids are identical to a
     /// single-threaded encode. Other tokenizers encode on one thread.
     pub fn encode_parallel(&self, text: &str, threads: usize) -> Result<Vec<u32>> {
-        let parts = self.parallel_parts(text, threads, |t| self.encode(t))?;
-        Ok(parts.concat())
+        let mut parts = self.parallel_parts(text, threads, |t| self.encode(t))?;
+        if parts.len() == 1 {
+            return Ok(parts.pop().unwrap_or_default());
+        }
+        // Join the parts, each copied by its own thread (into pages that thread faults in).
+        let mut out = vec![0u32; parts.iter().map(Vec::len).sum()];
+        std::thread::scope(|scope| {
+            let mut rest = out.as_mut_slice();
+            for part in &parts {
+                let (dst, tail) = std::mem::take(&mut rest).split_at_mut(part.len());
+                rest = tail;
+                scope.spawn(move || dst.copy_from_slice(part));
+            }
+        });
+        Ok(out)
     }
 
     /// [`Tokenizer::count`] on up to `threads` threads (see [`Tokenizer::encode_parallel`]).
@@ -388,7 +398,7 @@ impl Tokenizer {
 
     /// The bytes of one token, if the id is in the vocabulary.
     pub fn token_bytes(&self, id: u32) -> Option<&[u8]> {
-        self.decoder.get(id as usize).and_then(|b| b.as_deref())
+        self.decoder.get(id)
     }
 
     /// Decodes ids to bytes, losslessly: `decode_bytes(encode(text)) == text` (for HF files
@@ -418,6 +428,54 @@ impl Tokenizer {
                 m.finish_decode(out, first)
             }
         })
+    }
+}
+
+/// Token bytes by id, in one buffer (two allocations for the whole vocabulary, not one per token).
+#[derive(Debug)]
+struct Decoder {
+    bytes: Vec<u8>,
+    /// Token `id` is `bytes[ends[id - 1]..ends[id]]` (from 0 for id 0); empty: no such token.
+    ends: Vec<u32>,
+}
+
+impl Decoder {
+    /// `n` ids; `tokens` gives `(id, bytes)` (ids below `n`; a later duplicate id wins).
+    fn new<'a>(n: usize, tokens: impl Iterator<Item = (u32, &'a [u8])> + Clone) -> Decoder {
+        let mut lens = vec![0u32; n];
+        for (id, b) in tokens.clone() {
+            lens[id as usize] = b.len() as u32;
+        }
+        let mut ends = Vec::with_capacity(n);
+        let mut total = 0u32;
+        for l in &lens {
+            total += l;
+            ends.push(total);
+        }
+        let mut bytes = vec![0u8; total as usize];
+        for (id, b) in tokens {
+            // With duplicate ids, the last one's bytes (the one `lens` was sized for) stay.
+            if lens[id as usize] as usize == b.len() {
+                let end = ends[id as usize] as usize;
+                bytes[end - b.len()..end].copy_from_slice(b);
+            }
+        }
+        Decoder { bytes, ends }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, id: u32) -> Option<&[u8]> {
+        let id = id as usize;
+        let end = *self.ends.get(id)? as usize;
+        let start = if id == 0 {
+            0
+        } else {
+            self.ends[id - 1] as usize
+        };
+        (start < end).then(|| &self.bytes[start..end])
     }
 }
 

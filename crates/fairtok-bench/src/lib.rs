@@ -1,0 +1,1 @@
+//! Home of the encoder benchmark against the Rust peers: see `benches/peers.rs`.
