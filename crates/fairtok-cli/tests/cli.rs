@@ -373,7 +373,7 @@ fn large_files_give_the_same_output_on_any_number_of_threads() {
     }
     let (_d, path) = temp_file("big.txt", text.as_bytes());
     let count = |threads: &str| {
-        let out = ok(
+        let out = ok_with(
             &[
                 "count",
                 "-t",
@@ -393,13 +393,13 @@ fn large_files_give_the_same_output_on_any_number_of_threads() {
     assert_eq!(one["chars"], text.chars().count());
     assert_eq!(count("2"), one);
     assert_eq!(count("3"), one);
-    let enc1 = ok(
+    let enc1 = ok_with(
         &["encode", "-t", "o200k_base", "--threads", "1", &path],
         b"",
     );
     assert_eq!(ids(&enc1).len(), one["tokens"].as_u64().unwrap() as usize);
     assert_eq!(
-        ok(
+        ok_with(
             &["encode", "-t", "o200k_base", "--threads", "2", &path],
             b""
         ),
@@ -407,7 +407,7 @@ fn large_files_give_the_same_output_on_any_number_of_threads() {
     );
     // Same text through standard input (read, not mapped).
     assert_eq!(
-        ok(
+        ok_with(
             &["encode", "-t", "o200k_base", "--threads", "2", "-"],
             text.as_bytes()
         ),
@@ -419,7 +419,7 @@ fn large_files_give_the_same_output_on_any_number_of_threads() {
     let at = (at..).find(|&k| bad[k] == b'L').unwrap();
     bad[at] = 0xFF;
     let (_d2, bad_path) = temp_file("bad.txt", &bad);
-    let e = fails(
+    let e = fails_with(
         &["count", "-t", "o200k_base", "--threads", "2", &bad_path],
         b"",
     );
@@ -427,7 +427,7 @@ fn large_files_give_the_same_output_on_any_number_of_threads() {
         e.starts_with(&format!("{bad_path}: invalid UTF-8 at byte offset {at}")),
         "{e}"
     );
-    let lossy = ok(
+    let lossy = ok_with(
         &[
             "count",
             "-t",
