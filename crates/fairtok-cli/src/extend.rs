@@ -9,9 +9,7 @@ use fairtok_train::{
     Base, ExtendOptions, Extension, Input, OutputFormat, ParityDev, Script, WeightedCounts,
 };
 
-use crate::train::{
-    dev_lines, name_of, output_path, report_skipped, Bar, Format, ReadArgs, SelectionArgs,
-};
+use crate::train::{dev_lines, output_path, report_skipped, Bar, Format, ReadArgs, SelectionArgs};
 use crate::{CliResult, Failure};
 
 #[derive(Args)]
@@ -160,17 +158,6 @@ pub(crate) fn run(args: ExtendArgs) -> CliResult {
         None => None,
         Some(dir) => {
             let pivot = read_dev(dir, &args.pivot)?;
-            if pivot.iter().any(|l| script.occurs_in(l.as_bytes())) {
-                return Err(Failure(format!(
-                    "the pivot {} has characters of the script {}: its dev premium would move as tokens are added",
-                    args.pivot,
-                    script.name()
-                )));
-            }
-            let pivot_tokens = pivot
-                .iter()
-                .map(|l| base.tokenizer.count(l))
-                .sum::<Result<usize, _>>()? as u64;
             let mut lines = vec![];
             for (i, _) in &inputs {
                 if !lines.iter().any(|(l, _)| *l == i.lang) {
@@ -178,11 +165,14 @@ pub(crate) fn run(args: ExtendArgs) -> CliResult {
                 }
             }
             let selection = args.selection.options(lines.len())?;
-            Some(ParityDev {
-                pivot_tokens,
+            Some(ParityDev::new(
+                &base,
+                &script,
+                &args.pivot,
+                &pivot,
                 lines,
                 selection,
-            })
+            )?)
         }
     };
     let threads = args.read.threads();
@@ -229,7 +219,7 @@ pub(crate) fn run(args: ExtendArgs) -> CliResult {
         .map_err(|e| Failure(format!("cannot start {threads} threads: {e}")))?;
     let ext =
         pool.install(|| fairtok_train::extend(&base, weighted, parity.as_ref(), &opts, &bar))?;
-    let name = name_of(&out);
+    let name = fairtok_train::encoding_name(&out);
     let written = ext.write(&base, &out, format, &name)?;
     if !args.quiet {
         summary(&ext, &base, &args, &written, start);
@@ -297,7 +287,7 @@ pub(crate) fn export(args: ExportArgs) -> CliResult {
     };
     let name = match fairtok_core::builtin::find(&args.tokenizer) {
         Some(b) => b.name.to_owned(),
-        None => name_of(&args.output),
+        None => fairtok_train::encoding_name(&args.output),
     };
     fairtok_train::check_writable(&args.output)?;
     ext.write(&base, &args.output, format, &name)?;

@@ -338,20 +338,6 @@ pub(crate) fn output_path(output: &std::path::Path, default_name: &str) -> PathB
     }
 }
 
-/// The encoding's name: the output file's name without its extensions.
-pub(crate) fn name_of(path: &std::path::Path) -> String {
-    let n = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = n.split('.').next().unwrap_or("");
-    if stem.is_empty() || stem == "tokenizer" {
-        "fairtok".into()
-    } else {
-        stem.to_owned()
-    }
-}
-
 pub(crate) fn report_skipped(stats: &CountStats) {
     if stats.skipped_utf8 > 0 {
         let at = stats
@@ -417,7 +403,7 @@ pub(crate) fn run(args: TrainArgs) -> CliResult {
     let bar = Bar::new(args.quiet);
     let (trained, stats) =
         fairtok_train::train_files(&inputs, &args.counts, &count_opts, &opts, &bar)?;
-    let name = name_of(&out);
+    let name = fairtok_train::encoding_name(&out);
     let written = trained.write(&out, format, &name)?;
     report_skipped(&stats);
     if !args.quiet {

@@ -13,39 +13,37 @@ fn klue() -> String {
     )
 }
 
+/// `fairtok extend -t BASE --input INPUT --add ADD -o OUT`, then `extra`.
+fn extend<'a>(
+    base: &'a str,
+    input: &'a str,
+    add: &'a str,
+    out: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "extend", "-t", base, "--input", input, "--add", add, "-o", out,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 #[test]
 fn extends_o200k_into_both_formats() {
     let dir = tempfile::tempdir().unwrap();
     let tk = dir.path().join("ko.tiktoken");
     let hf = dir.path().join("ko.json");
     let input = klue();
-    let err = ok_stderr(&[
-        "extend",
-        "-t",
-        "o200k_base",
-        "--input",
-        &input,
-        "--add",
-        "500",
-        "-o",
-        s(&tk),
-    ]);
+    let err = ok_stderr(&extend("o200k_base", &input, "500", s(&tk), &[]));
     assert!(err.contains("ids 200019..200518"), "{err}");
     assert!(tk.is_file() && dir.path().join("ko.tiktoken.json").is_file());
-    ok(&[
-        "extend",
-        "-t",
+    ok(&extend(
         "o200k_base",
-        "--input",
         &input,
-        "--add",
         "500",
-        "--format",
-        "hf",
-        "-o",
         s(&hf),
-        "--quiet",
-    ]);
+        &["--format", "hf", "--quiet"],
+    ));
     let text =
         "아서 기네스는 아일랜드 더블린에 있는 양조장의 임대 계약을 체결했습니다. English stays.";
     let a = ok_with(&["encode", "-t", s(&tk)], text.as_bytes());
@@ -58,36 +56,24 @@ fn extends_o200k_into_both_formats() {
         .any(|id| id.parse::<u32>().unwrap() >= 200019));
     // Deterministic: a second run writes the same bytes.
     let again = dir.path().join("again.tiktoken");
-    ok(&[
-        "extend",
-        "-t",
+    ok(&extend(
         "o200k_base",
-        "--input",
         &input,
-        "--add",
         "500",
-        "-o",
         s(&again),
-        "--quiet",
-    ]);
+        &["--quiet"],
+    ));
     assert_eq!(std::fs::read(&tk).unwrap(), std::fs::read(&again).unwrap());
     // Weights: kor_Hang@2 doubles every count, so the tokens are the same.
     let weighted = dir.path().join("w.tiktoken");
     let w2 = input.replacen("kor_Hang=", "kor_Hang@2=", 1);
-    ok(&[
-        "extend",
-        "-t",
+    ok(&extend(
         "o200k_base",
-        "--input",
         &w2,
-        "--add",
         "500",
-        "-o",
         s(&weighted),
-        "--quiet",
-        "--min-frequency",
-        "4",
-    ]);
+        &["--quiet", "--min-frequency", "4"],
+    ));
     assert_eq!(
         std::fs::read(&tk).unwrap(),
         std::fs::read(&weighted).unwrap()
@@ -99,51 +85,29 @@ fn parity_dev_reports_the_premium() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("p.tiktoken");
     let dev = shared().join("data/parallel/flores200-dev");
-    let err = ok_stderr(&[
-        "extend",
-        "-t",
+    let err = ok_stderr(&extend(
         "cl100k_base",
-        "--input",
         &klue(),
-        "--add",
         "300",
-        "-o",
         s(&out),
-        "--parity-dev",
-        s(&dev),
-    ]);
+        &["--parity-dev", s(&dev)],
+    ));
     assert!(err.contains("dev premium vs eng_Latn"), "{err}");
-    let e = fails(&[
-        "extend",
-        "-t",
+    let e = fails(&extend(
         "cl100k_base",
-        "--input",
         &klue(),
-        "--add",
         "3",
-        "-o",
         s(&out),
-        "--parity-dev",
-        s(&dev),
-        "--pivot",
-        "xxx_Latn",
-    ]);
+        &["--parity-dev", s(&dev), "--pivot", "xxx_Latn"],
+    ));
     assert!(e.contains("xxx_Latn.dev"), "{e}");
-    let e = fails(&[
-        "extend",
-        "-t",
+    let e = fails(&extend(
         "cl100k_base",
-        "--input",
         &klue(),
-        "--add",
         "3",
-        "-o",
         s(&out),
-        "--parity-dev",
-        s(&dev),
-        "--pivot",
-        "kor_Hang",
-    ]);
+        &["--parity-dev", s(&dev), "--pivot", "kor_Hang"],
+    ));
     assert!(e.contains("pivot"), "{e}");
 }
 
@@ -183,33 +147,16 @@ fn bad_input_fails_cleanly() {
         "kor_Hang={}",
         shared().join("data/corpus/en.debian-docs.txt").display()
     );
-    let e = fails(&[
-        "extend",
-        "-t",
-        "o200k_base",
-        "--input",
-        &en,
-        "--add",
-        "3",
-        "-o",
-        o,
-        "--quiet",
-    ]);
+    let e = fails(&extend("o200k_base", &en, "3", o, &["--quiet"]));
     assert!(e.contains("no piece"), "{e}");
     let llama = shared().join("data/vocab/llama3.tokenizer.json");
-    let e = fails(&[
-        "extend",
-        "-t",
+    let e = fails(&extend(
         s(&llama),
-        "--input",
         &input,
-        "--add",
         "3",
-        "--format",
-        "tiktoken",
-        "-o",
         o,
-    ]);
+        &["--format", "tiktoken"],
+    ));
     assert!(e.contains("--format hf"), "{e}");
     assert!(!out.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);

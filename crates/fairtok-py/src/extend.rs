@@ -11,7 +11,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::train::{count_texts, name_of, train_err};
+use crate::train::{count_texts, train_err};
 use crate::CoreTokenizer;
 
 /// Where one input's text comes from.
@@ -264,17 +264,6 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
                     )))
                 }
             };
-            if pivot.iter().any(|l| script.occurs_in(l.as_bytes())) {
-                return Err(TrainError::Usage(format!(
-                    "the pivot {} has characters of the script {}: its dev premium would move as tokens are added",
-                    req.pivot,
-                    script.name()
-                )));
-            }
-            let pivot_tokens = pivot
-                .iter()
-                .map(|l| base.tokenizer.count(l))
-                .sum::<Result<usize, _>>()? as u64;
             let mut lines = vec![];
             for l in &langs {
                 match given.iter().position(|(g, _)| g == l) {
@@ -286,11 +275,14 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
                     }
                 }
             }
-            Some(ParityDev {
-                pivot_tokens,
+            Some(ParityDev::new(
+                &base,
+                &script,
+                &req.pivot,
+                &pivot,
                 lines,
-                selection: fairtok_train::ParityOptions::parity(),
-            })
+                fairtok_train::ParityOptions::parity(),
+            )?)
         }
     };
     let count_opts = CountOptions {
@@ -355,7 +347,7 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
         .install(|| fairtok_train::extend(&base, weighted, parity.as_ref(), &opts, &NoProgress))?;
     let name = match (&req.name, &out) {
         (Some(n), _) => n.clone(),
-        (None, Some(out)) => name_of(out),
+        (None, Some(out)) => fairtok_train::encoding_name(out),
         (None, None) => "fairtok".into(),
     };
     let files = match &out {

@@ -61,21 +61,6 @@ struct Outcome {
     files: Vec<PathBuf>,
 }
 
-/// The encoding's name for an output file: its name without extensions (`fairtok` for
-/// `tokenizer.json`), as `fairtok train` names it.
-pub(crate) fn name_of(path: &Path) -> String {
-    let n = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = n.split('.').next().unwrap_or("");
-    if stem.is_empty() || stem == "tokenizer" {
-        "fairtok".into()
-    } else {
-        stem.to_owned()
-    }
-}
-
 /// Counts the pre-tokens of in-memory texts (each text one record, as a line of a file is) on
 /// up to `threads` threads, into `counts`, and adds their statistics per language.
 pub(crate) fn count_texts(
@@ -196,7 +181,7 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
     };
     let name = match (&req.name, &output) {
         (Some(n), _) => n.clone(),
-        (None, Some((out, _))) => name_of(out),
+        (None, Some((out, _))) => fairtok_train::encoding_name(out),
         (None, None) => "fairtok".into(),
     };
     let count_opts = CountOptions {

@@ -223,6 +223,36 @@ pub struct ParityDev {
     pub selection: crate::ParityOptions,
 }
 
+impl ParityDev {
+    /// The dev set of `lines` (per input language) against the pivot language `pivot` with
+    /// `pivot_lines`, counted under `base`. The pivot must have no character of `script`: its
+    /// token count is the fixed denominator of every premium.
+    pub fn new(
+        base: &Base,
+        script: &Script,
+        pivot: &str,
+        pivot_lines: &[String],
+        lines: Vec<(String, Vec<String>)>,
+        selection: crate::ParityOptions,
+    ) -> Result<ParityDev> {
+        if pivot_lines.iter().any(|l| script.occurs_in(l.as_bytes())) {
+            return Err(TrainError::Usage(format!(
+                "the pivot {pivot} has characters of the script {}: its dev premium would move as tokens are added",
+                script.name()
+            )));
+        }
+        let mut pivot_tokens = 0;
+        for l in pivot_lines {
+            pivot_tokens += base.tokenizer.count(l)? as u64;
+        }
+        Ok(ParityDev {
+            pivot_tokens,
+            lines,
+            selection,
+        })
+    }
+}
+
 /// What to do.
 #[derive(Debug, Clone)]
 pub struct ExtendOptions {
@@ -511,18 +541,7 @@ impl State<'_> {
                     fairtok_core::tiktoken::encode_piece_with(self.word(w), |t| self.rank(t))
                         .expect("every byte is a token")
                 } else {
-                    let mut out = Vec::with_capacity(old.len());
-                    let mut i = 0;
-                    while i < old.len() {
-                        if i + 1 < old.len() && old[i] == a && old[i + 1] == b {
-                            out.push(id);
-                            i += 2;
-                        } else {
-                            out.push(old[i]);
-                            i += 1;
-                        }
-                    }
-                    out
+                    crate::merge::replace_pair(old, a, b, id)
                 };
                 (new != *old).then_some(new)
             })

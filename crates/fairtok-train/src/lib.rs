@@ -497,6 +497,21 @@ pub fn train_files(
     Ok((trained, stats))
 }
 
+/// The encoding's name for an output file: its name without extensions, or `fairtok` for
+/// `tokenizer.json` (the names `fairtok train` and `fairtok extend` give).
+pub fn encoding_name(path: &std::path::Path) -> String {
+    let n = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = n.split('.').next().unwrap_or("");
+    if stem.is_empty() || stem == "tokenizer" {
+        "fairtok".into()
+    } else {
+        stem.to_owned()
+    }
+}
+
 /// Checks that `path` can be written (its directory exists and accepts a new file) before
 /// hours of work go into it. Nothing is left behind.
 pub fn check_writable(path: &std::path::Path) -> Result<()> {

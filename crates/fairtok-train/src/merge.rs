@@ -181,6 +181,25 @@ impl PartialOrd for Entry {
     }
 }
 
+/// `ids` with every occurrence of the pair `(a, b)`, left to right and without overlap,
+/// replaced by `new`: one merge applied to one word the plain way. It is the rule of a merge
+/// appended last to a Hugging Face merge list (used by [`crate::extend`]) and the reference the
+/// tests hold the incremental loop to.
+pub(crate) fn replace_pair(ids: &[u32], a: u32, b: u32, new: u32) -> Vec<u32> {
+    let mut out = Vec::with_capacity(ids.len());
+    let mut i = 0;
+    while i < ids.len() {
+        if i + 1 < ids.len() && ids[i] == a && ids[i + 1] == b {
+            out.push(new);
+            i += 2;
+        } else {
+            out.push(ids[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 fn key(a: u32, b: u32) -> u64 {
     ((a as u64) << 32) | b as u64
 }
@@ -1135,18 +1154,7 @@ mod tests {
                 assert_eq!(m.counts[k], top);
                 let new = 256 + k as u32;
                 for (s, _) in &mut words {
-                    let mut out = vec![];
-                    let mut i = 0;
-                    while i < s.len() {
-                        if i + 1 < s.len() && s[i] == a && s[i + 1] == b {
-                            out.push(new);
-                            i += 2;
-                        } else {
-                            out.push(s[i]);
-                            i += 1;
-                        }
-                    }
-                    *s = out;
+                    *s = replace_pair(s, a, b, new);
                 }
             }
         }
@@ -1179,18 +1187,7 @@ mod tests {
 
     fn naive_apply(words: &mut NaiveWords, a: u32, b: u32, new: u32) {
         for (s, _, _) in words.iter_mut() {
-            let mut out = vec![];
-            let mut i = 0;
-            while i < s.len() {
-                if i + 1 < s.len() && s[i] == a && s[i + 1] == b {
-                    out.push(new);
-                    i += 2;
-                } else {
-                    out.push(s[i]);
-                    i += 1;
-                }
-            }
-            *s = out;
+            *s = replace_pair(s, a, b, new);
         }
     }
 
