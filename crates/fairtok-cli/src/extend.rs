@@ -158,6 +158,7 @@ pub(crate) fn run(args: ExtendArgs) -> CliResult {
         None => None,
         Some(dir) => {
             let pivot = read_dev(dir, &args.pivot)?;
+            let pivot_tokens = ParityDev::count_pivot(&base, &script, &args.pivot, &pivot)?;
             let mut lines = vec![];
             for (i, _) in &inputs {
                 if !lines.iter().any(|(l, _)| *l == i.lang) {
@@ -165,14 +166,11 @@ pub(crate) fn run(args: ExtendArgs) -> CliResult {
                 }
             }
             let selection = args.selection.options(lines.len())?;
-            Some(ParityDev::new(
-                &base,
-                &script,
-                &args.pivot,
-                &pivot,
+            Some(ParityDev {
+                pivot_tokens,
                 lines,
                 selection,
-            )?)
+            })
         }
     };
     let threads = args.read.threads();

@@ -11,7 +11,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::train::{count_texts, train_err};
+use crate::train::{count_texts, lang_stats, set_read_stats, train_err};
 use crate::CoreTokenizer;
 
 /// Where one input's text comes from.
@@ -264,6 +264,7 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
                     )))
                 }
             };
+            let pivot_tokens = ParityDev::count_pivot(&base, &script, &req.pivot, &pivot)?;
             let mut lines = vec![];
             for l in &langs {
                 match given.iter().position(|(g, _)| g == l) {
@@ -275,14 +276,11 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
                     }
                 }
             }
-            Some(ParityDev::new(
-                &base,
-                &script,
-                &req.pivot,
-                &pivot,
+            Some(ParityDev {
+                pivot_tokens,
                 lines,
-                fairtok_train::ParityOptions::parity(),
-            )?)
+                selection: fairtok_train::ParityOptions::parity(),
+            })
         }
     };
     let count_opts = CountOptions {
@@ -488,26 +486,18 @@ pub(crate) fn extend<'py>(
     d.set_item("languages", &out.langs)?;
     let inputs = PyList::empty(py);
     for (weight, l) in &out.inputs {
-        let ld = PyDict::new(py);
-        ld.set_item("lang", &l.lang)?;
+        let ld = lang_stats(py, l)?;
         ld.set_item("weight", weight)?;
-        ld.set_item("bytes", l.bytes)?;
-        ld.set_item("records", l.records)?;
-        ld.set_item("pieces", l.pieces)?;
         inputs.append(ld)?;
     }
     d.set_item("inputs", inputs)?;
-    d.set_item("skipped_lines", out.skipped_lines)?;
-    d.set_item(
-        "first_skipped",
-        out.first_skipped
-            .as_ref()
-            .map(|(p, l)| (p.display().to_string(), *l)),
+    set_read_stats(
+        &d,
+        out.skipped_lines,
+        &out.first_skipped,
+        (out.pruned_pieces, out.pruned_occurrences),
+        &out.files,
     )?;
-    d.set_item("pruned_pieces", out.pruned_pieces)?;
-    d.set_item("pruned_occurrences", out.pruned_occurrences)?;
-    let files: Vec<String> = out.files.iter().map(|p| p.display().to_string()).collect();
-    d.set_item("files", files)?;
     d.set_item("name", &out.name)?;
     d.set_item(
         "format",

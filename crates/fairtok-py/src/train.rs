@@ -461,25 +461,16 @@ pub(crate) fn train<'py>(
     d.set_item("specials", &t.specials)?;
     let langs = PyList::empty(py);
     for l in &out.languages {
-        let ld = PyDict::new(py);
-        ld.set_item("lang", &l.lang)?;
-        ld.set_item("bytes", l.bytes)?;
-        ld.set_item("records", l.records)?;
-        ld.set_item("pieces", l.pieces)?;
-        langs.append(ld)?;
+        langs.append(lang_stats(py, l)?)?;
     }
     d.set_item("languages", langs)?;
-    d.set_item("skipped_lines", out.skipped_utf8)?;
-    d.set_item(
-        "first_skipped",
-        out.first_skipped
-            .as_ref()
-            .map(|(p, l)| (p.display().to_string(), *l)),
+    set_read_stats(
+        &d,
+        out.skipped_utf8,
+        &out.first_skipped,
+        (out.pruned_pieces, out.pruned_occurrences),
+        &out.files,
     )?;
-    d.set_item("pruned_pieces", out.pruned_pieces)?;
-    d.set_item("pruned_occurrences", out.pruned_occurrences)?;
-    let files: Vec<String> = out.files.iter().map(|p| p.display().to_string()).collect();
-    d.set_item("files", files)?;
     let tokens: Vec<Bound<'py, PyBytes>> = t.tokens.iter().map(|b| PyBytes::new(py, b)).collect();
     d.set_item("tokens", tokens)?;
     match (&t.parity, &req_parity) {
@@ -498,4 +489,39 @@ pub(crate) fn train<'py>(
     }
     d.set_item("core", Bound::new(py, out.core)?)?;
     Ok(d)
+}
+
+/// What was read of one language, as a dict: `lang`, `bytes`, `records`, `pieces`.
+pub(crate) fn lang_stats<'py>(
+    py: Python<'py>,
+    l: &fairtok_train::LangStats,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("lang", &l.lang)?;
+    d.set_item("bytes", l.bytes)?;
+    d.set_item("records", l.records)?;
+    d.set_item("pieces", l.pieces)?;
+    Ok(d)
+}
+
+/// The reading statistics `train` and `extend` results share: `skipped_lines`,
+/// `first_skipped` (`(path, line)` or None), `pruned_pieces`, `pruned_occurrences`, `files`.
+pub(crate) fn set_read_stats(
+    d: &Bound<'_, PyDict>,
+    skipped_lines: u64,
+    first_skipped: &Option<(PathBuf, u64)>,
+    (pruned_pieces, pruned_occurrences): (u64, u64),
+    files: &[PathBuf],
+) -> PyResult<()> {
+    d.set_item("skipped_lines", skipped_lines)?;
+    d.set_item(
+        "first_skipped",
+        first_skipped
+            .as_ref()
+            .map(|(p, l)| (p.display().to_string(), *l)),
+    )?;
+    d.set_item("pruned_pieces", pruned_pieces)?;
+    d.set_item("pruned_occurrences", pruned_occurrences)?;
+    let files: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    d.set_item("files", files)
 }

@@ -224,17 +224,15 @@ pub struct ParityDev {
 }
 
 impl ParityDev {
-    /// The dev set of `lines` (per input language) against the pivot language `pivot` with
-    /// `pivot_lines`, counted under `base`. The pivot must have no character of `script`: its
-    /// token count is the fixed denominator of every premium.
-    pub fn new(
+    /// [`ParityDev::pivot_tokens`] for the pivot language `pivot` with `pivot_lines`, counted
+    /// under `base`. The pivot must have no character of `script`: its token count is the
+    /// fixed denominator of every premium.
+    pub fn count_pivot(
         base: &Base,
         script: &Script,
         pivot: &str,
         pivot_lines: &[String],
-        lines: Vec<(String, Vec<String>)>,
-        selection: crate::ParityOptions,
-    ) -> Result<ParityDev> {
+    ) -> Result<u64> {
         if pivot_lines.iter().any(|l| script.occurs_in(l.as_bytes())) {
             return Err(TrainError::Usage(format!(
                 "the pivot {pivot} has characters of the script {}: its dev premium would move as tokens are added",
@@ -245,11 +243,7 @@ impl ParityDev {
         for l in pivot_lines {
             pivot_tokens += base.tokenizer.count(l)? as u64;
         }
-        Ok(ParityDev {
-            pivot_tokens,
-            lines,
-            selection,
-        })
+        Ok(pivot_tokens)
     }
 }
 
