@@ -273,6 +273,11 @@ pub(crate) const SCAN_MAX: usize = 48;
 /// leftmost pair of lowest rank, merge it, repeat. `O(n²)` lookups, which for `n <= SCAN_MAX`
 /// is cheaper than the heap. `rank(bytes)` is the rank (= id) of a token. Gives exactly the
 /// same ids as [`merge`] (see the tests).
+///
+/// The parts are kept in place, not compacted: part `k` (a live part starts at byte `k`) ends
+/// at byte `end[k]`, which is where the next part starts, and starts after part `prev[k]`; a
+/// merged-away part keeps the rank `u32::MAX`, so the scan for the lowest rank skips it
+/// without a branch, and a merge moves no memory.
 pub(crate) fn merge_scan(
     piece: &[u8],
     byte_ids: &[u32; 256],
@@ -281,23 +286,23 @@ pub(crate) fn merge_scan(
 ) {
     let n = piece.len();
     debug_assert!((2..=SCAN_MAX).contains(&n));
-    // Part k covers piece[bounds[k]..bounds[k + 1]], has id ids[k], and merging it with part
-    // k + 1 has rank ranks[k] (u32::MAX: cannot merge).
-    let mut bounds = [0u8; SCAN_MAX + 1];
+    // For a live part k: piece[k..end[k]] has id ids[k], and merging it with the next part has
+    // rank ranks[k] (u32::MAX: cannot merge, or k is not live).
+    let mut end = [0u8; SCAN_MAX];
+    let mut prev = [0u8; SCAN_MAX];
     let mut ids = [0u32; SCAN_MAX];
     let mut ranks = [u32::MAX; SCAN_MAX];
     for k in 0..n {
-        bounds[k] = k as u8;
+        end[k] = k as u8 + 1;
+        prev[k] = k.wrapping_sub(1) as u8;
         ids[k] = byte_ids[piece[k] as usize];
     }
-    bounds[n] = n as u8;
     for k in 0..n - 1 {
         ranks[k] = rank(&piece[k..k + 2]).unwrap_or(u32::MAX);
     }
-    let mut m = n;
     loop {
         let (mut best, mut at) = (u32::MAX, 0);
-        for (k, &r) in ranks[..m - 1].iter().enumerate() {
+        for (k, &r) in ranks[..n - 1].iter().enumerate() {
             if r < best {
                 best = r;
                 at = k;
@@ -306,25 +311,28 @@ pub(crate) fn merge_scan(
         if best == u32::MAX {
             break;
         }
-        // Merge part `at` with part `at + 1`.
+        // Merge part `at` with the part after it.
+        let next = end[at] as usize;
         ids[at] = best;
-        bounds.copy_within(at + 2..=m, at + 1);
-        ids.copy_within(at + 2..m, at + 1);
-        ranks.copy_within(at + 2..m, at + 1);
-        m -= 1;
-        let span = |a: usize, b: usize| {
-            rank(&piece[bounds[a] as usize..bounds[b] as usize]).unwrap_or(u32::MAX)
-        };
-        ranks[at] = if at + 1 < m {
-            span(at, at + 2)
+        ranks[next] = u32::MAX;
+        let new_end = end[next] as usize;
+        end[at] = new_end as u8;
+        ranks[at] = if new_end < n {
+            prev[new_end] = at as u8;
+            rank(&piece[at..end[new_end] as usize]).unwrap_or(u32::MAX)
         } else {
             u32::MAX
         };
         if at > 0 {
-            ranks[at - 1] = span(at - 1, at + 1);
+            let p = prev[at] as usize;
+            ranks[p] = rank(&piece[p..new_end]).unwrap_or(u32::MAX);
         }
     }
-    out.extend_from_slice(&ids[..m]);
+    let mut k = 0;
+    while k < n {
+        out.push(ids[k]);
+        k = end[k] as usize;
+    }
 }
 
 #[cfg(test)]

@@ -21,10 +21,13 @@ pub struct Builtin {
     pub specials: &'static [(&'static str, u32)],
     /// Which rank file it uses.
     pub ranks_file: &'static str,
+    /// The rank file, packed by `build.rs`.
     pub(crate) ranks: &'static [u8],
     /// Tokens added to the rank file (a vocabulary extension), as `.tiktoken` lines; empty for
     /// OpenAI's encodings.
     pub(crate) added: &'static [u8],
+    /// The same, packed by `build.rs` (empty: none).
+    pub(crate) added_packed: &'static [u8],
     /// For an extension: the built-in it extends.
     pub extends: Option<&'static str>,
 }
@@ -37,11 +40,19 @@ impl Builtin {
     }
 }
 
-const CL100K_RANKS: &[u8] = include_bytes!("../assets/cl100k_base.tiktoken");
-const O200K_RANKS: &[u8] = include_bytes!("../assets/o200k_base.tiktoken");
-const R50K_RANKS: &[u8] = include_bytes!("../assets/r50k_base.tiktoken");
-const P50K_RANKS: &[u8] = include_bytes!("../assets/p50k_base.tiktoken");
+/// The rank files as `build.rs` packs them: no base64 to decode when a built-in loads.
+macro_rules! packed {
+    ($name:literal) => {
+        include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".packed"))
+    };
+}
+
+const CL100K_RANKS: &[u8] = packed!("cl100k_base");
+const O200K_RANKS: &[u8] = packed!("o200k_base");
+const R50K_RANKS: &[u8] = packed!("r50k_base");
+const P50K_RANKS: &[u8] = packed!("p50k_base");
 const O200K_KO_ADDED: &[u8] = include_bytes!("../assets/o200k_ko.added.tiktoken");
+const O200K_KO_ADDED_PACKED: &[u8] = packed!("o200k_ko.added");
 
 const EOT: &str = "<|endoftext|>";
 
@@ -60,6 +71,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "cl100k_base.tiktoken",
         ranks: CL100K_RANKS,
         added: &[],
+        added_packed: &[],
         extends: None,
     },
     Builtin {
@@ -69,6 +81,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "o200k_base.tiktoken",
         ranks: O200K_RANKS,
         added: &[],
+        added_packed: &[],
         extends: None,
     },
     Builtin {
@@ -78,6 +91,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "o200k_base.tiktoken + o200k_ko.added.tiktoken",
         ranks: O200K_RANKS,
         added: O200K_KO_ADDED,
+        added_packed: O200K_KO_ADDED_PACKED,
         extends: Some("o200k_base"),
     },
     Builtin {
@@ -87,6 +101,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "r50k_base.tiktoken",
         ranks: R50K_RANKS,
         added: &[],
+        added_packed: &[],
         extends: None,
     },
     Builtin {
@@ -96,6 +111,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "p50k_base.tiktoken",
         ranks: P50K_RANKS,
         added: &[],
+        added_packed: &[],
         extends: None,
     },
     Builtin {
@@ -110,6 +126,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "p50k_base.tiktoken",
         ranks: P50K_RANKS,
         added: &[],
+        added_packed: &[],
         extends: None,
     },
     Builtin {
@@ -119,6 +136,7 @@ pub static BUILTINS: &[Builtin] = &[
         ranks_file: "r50k_base.tiktoken",
         ranks: R50K_RANKS,
         added: &[],
+        added_packed: &[],
         extends: None,
     },
 ];

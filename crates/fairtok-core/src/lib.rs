@@ -28,6 +28,7 @@ pub mod builtin;
 mod error;
 pub mod hf;
 pub mod pattern;
+mod rank_table;
 mod split;
 pub mod tiktoken;
 mod tokenizer;

@@ -133,6 +133,7 @@ pub(crate) enum Kind {
 }
 
 /// A pre-tokenizer for one of the built-in patterns.
+#[derive(Clone)]
 pub(crate) struct Splitter {
     kind: Kind,
     classes: &'static Classes,

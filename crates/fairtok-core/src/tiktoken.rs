@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 use crate::bpe::{self, Scratch, Symbol};
 use crate::error::{Error, Result};
 use crate::pattern::Regex;
+use crate::rank_table::{hash_bytes, RankTable};
 
 /// Parses a `.tiktoken` rank file. `origin` names it in errors.
 ///
@@ -22,7 +23,67 @@ use crate::pattern::Regex;
 /// valid standard base64 token and a decimal rank. Duplicate ranks and duplicate token bytes are
 /// errors.
 pub fn parse_ranks(data: &[u8], origin: &str) -> Result<Vec<(Vec<u8>, u32)>> {
-    parse_ranks_checked(data, origin, true)
+    Ok(parse_rank_list(data, origin, true)?
+        .iter()
+        .map(|(b, r)| (b.to_vec(), r))
+        .collect())
+}
+
+/// The tokens of a rank file in one arena, in file order: token `i` is
+/// `bytes[ends[i - 1]..ends[i]]` (from 0 for the first) with rank `ranks[i]`. Parsing and
+/// loading through it make no allocation per token.
+#[derive(Debug, Default)]
+pub(crate) struct RankList {
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+    ranks: Vec<u32>,
+}
+
+impl RankList {
+    /// The `(bytes, rank)` of every token, in order.
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&[u8], u32)> + Clone + '_ {
+        self.ends.iter().enumerate().map(|(i, &end)| {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] };
+            (&self.bytes[start as usize..end as usize], self.ranks[i])
+        })
+    }
+
+    /// A list packed by `build.rs` (see there for the format).
+    pub(crate) fn from_packed(data: &[u8]) -> RankList {
+        let word = |at: usize| u32::from_le_bytes(data[at..at + 4].try_into().expect("4 bytes"));
+        let n = word(0) as usize;
+        let ranks = (0..n).map(|i| word(4 + 4 * i)).collect();
+        let lens = &data[4 + 4 * n..4 + 6 * n];
+        let mut ends = Vec::with_capacity(n);
+        let mut end = 0u32;
+        for l in lens.chunks_exact(2) {
+            end += u16::from_le_bytes([l[0], l[1]]) as u32;
+            ends.push(end);
+        }
+        RankList {
+            bytes: data[4 + 6 * n..].to_vec(),
+            ends,
+            ranks,
+        }
+    }
+
+    /// Appends the tokens of `other`; `origin` names the result in errors.
+    pub(crate) fn append(&mut self, other: &RankList, origin: &str) -> Result<()> {
+        for (b, r) in other.iter() {
+            self.bytes.extend_from_slice(b);
+            self.ranks.push(r);
+            self.ends.push(arena_end(self.bytes.len(), origin)?);
+        }
+        Ok(())
+    }
+}
+
+/// An arena offset as a `u32`, or the error that the tokens are too large.
+fn arena_end(len: usize, origin: &str) -> Result<u32> {
+    u32::try_from(len).map_err(|_| Error::Vocab {
+        path: origin.to_owned(),
+        reason: "the tokens' bytes pass 4 GiB".into(),
+    })
 }
 
 /// A decimal `u32`, digits only.
@@ -40,20 +101,25 @@ fn parse_u32(s: &[u8]) -> Option<u32> {
     u32::try_from(v).ok()
 }
 
-/// [`parse_ranks`], optionally without the duplicate checks (for the bundled files, which are
-/// fixed and checked by the tests).
-pub(crate) fn parse_ranks_checked(
+/// [`parse_ranks`] into a [`RankList`], optionally without the duplicate checks (for the
+/// bundled files, which are fixed and checked by the tests).
+pub(crate) fn parse_rank_list(
     data: &[u8],
     origin: &str,
     check_duplicates: bool,
-) -> Result<Vec<(Vec<u8>, u32)>> {
+) -> Result<RankList> {
     let line_err = |line: usize, reason: String| Error::TiktokenLine {
         path: origin.to_owned(),
         line,
         reason,
     };
-    let mut out = Vec::with_capacity(data.len() / 12);
-    let mut by_bytes: FxHashMap<&[u8], usize> = FxHashMap::default();
+    let mut out = RankList {
+        bytes: Vec::with_capacity(data.len() / 2),
+        ends: Vec::with_capacity(data.len() / 12),
+        ranks: Vec::with_capacity(data.len() / 12),
+    };
+    // The line of each token, for the duplicate-bytes message.
+    let mut lines = vec![];
     let mut by_rank: FxHashMap<u32, usize> = FxHashMap::default();
     for (i, raw) in data.split(|&b| b == b'\n').enumerate() {
         let lineno = i + 1;
@@ -75,8 +141,9 @@ pub(crate) fn parse_ranks_checked(
                 "expected `base64 rank`, found more than two fields".into(),
             ));
         }
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(tok)
+        let start = out.bytes.len();
+        base64::engine::general_purpose::STANDARD
+            .decode_vec(tok, &mut out.bytes)
             .map_err(|e| {
                 line_err(
                     lineno,
@@ -92,11 +159,13 @@ pub(crate) fn parse_ranks_checked(
                 ),
             )
         })?;
-        if bytes.is_empty() {
+        if out.bytes.len() == start {
             return Err(line_err(lineno, "empty token".into()));
         }
+        let end = arena_end(out.bytes.len(), origin)?;
+        out.ends.push(end);
+        out.ranks.push(rank);
         if !check_duplicates {
-            out.push((bytes, rank));
             continue;
         }
         if let Some(prev) = by_rank.insert(rank, lineno) {
@@ -105,25 +174,24 @@ pub(crate) fn parse_ranks_checked(
                 format!("duplicate rank {rank} (first on line {prev})"),
             ));
         }
-        out.push((bytes, rank));
+        lines.push(lineno);
     }
-    for (i, (bytes, _)) in out.iter().enumerate().filter(|_| check_duplicates) {
-        if let Some(prev) = by_bytes.insert(bytes, i) {
-            let line = |idx: usize| {
-                // Recover line numbers for the message: ranks are unique, look them up.
-                by_rank[&out[idx].1]
-            };
-            return Err(line_err(
-                line(i),
-                format!(
-                    "duplicate token bytes {:?} (first on line {})",
-                    String::from_utf8_lossy(bytes),
-                    line(prev)
-                ),
-            ));
+    if check_duplicates {
+        let mut by_bytes: FxHashMap<&[u8], usize> = FxHashMap::default();
+        for (i, (bytes, _)) in out.iter().enumerate() {
+            if let Some(prev) = by_bytes.insert(bytes, i) {
+                return Err(line_err(
+                    lines[i],
+                    format!(
+                        "duplicate token bytes {:?} (first on line {})",
+                        String::from_utf8_lossy(bytes),
+                        lines[prev]
+                    ),
+                ));
+            }
         }
     }
-    if out.is_empty() {
+    if out.ends.is_empty() {
         return Err(Error::Vocab {
             path: origin.to_owned(),
             reason: "no tokens in file".into(),
@@ -132,57 +200,92 @@ pub(crate) fn parse_ranks_checked(
     Ok(out)
 }
 
-/// Tokens of up to this many bytes are looked up by a packed integer key.
-const SHORT: usize = 7;
-
-/// Packs up to [`SHORT`] bytes and their length into a `u64` (distinct for distinct slices).
-#[inline(always)]
-fn pack(t: &[u8]) -> u64 {
-    let mut k = (t.len() as u64) << 56;
-    for (i, &b) in t.iter().enumerate() {
-        k |= (b as u64) << (8 * i);
-    }
-    k
-}
-
 /// Texts from this size on memoize the ids of their pieces that are not tokens: words repeat,
 /// and one lookup of a piece replaces the dozens of pair lookups of its merge.
 const CACHE_FROM: usize = 1 << 16;
+/// Parts of a text encoded in parallel from this size on get their own copy of the model.
+pub(crate) const REPLICA_FROM: usize = 4 << 20;
 /// Pieces longer than this are not memoized.
 const CACHE_PIECE_MAX: usize = 128;
-/// The memo takes no more pieces once it holds this many (the frequent ones come early).
-const CACHE_ENTRIES: usize = 1 << 17;
+/// Pieces that merge into more ids than this are not memoized.
+const CACHE_IDS: usize = 4;
+/// log2 of the number of slots of the memo: 2^15 slots of 32 bytes, 1 MiB, which stays in the
+/// second-level cache. (A growing map that holds every piece is slower: past a few hundred
+/// thousand pieces its lookups miss the caches and cost more than the merges they save.)
+const CACHE_BITS: u32 = 14;
 
-/// The memo of one encoding call: pieces (slices of the caller's text) to their ids. The ids of
-/// a piece depend on its bytes only, so the memo changes no result.
+/// One slot of the memo: a piece of the text (by offset and length) and its ids.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    /// [`hash_bytes`] of the piece; 0 with `len == 0`: empty.
+    hash: u64,
+    /// The piece: `base[start..start + len]`.
+    start: u32,
+    len: u16,
+    /// How many of `ids` it has.
+    n: u16,
+    ids: [u32; CACHE_IDS],
+}
+
+/// The memo of one encoding call: a direct-mapped table from pieces (slices of the caller's
+/// text) to their ids; a new piece takes its slot from the one before, so the memo follows the
+/// words of the current part of the text. The ids of a piece depend on its bytes only, so the
+/// memo changes no result: a slot answers only for a piece with equal bytes.
 struct PieceCache<'t> {
-    on: bool,
-    map: FxHashMap<&'t [u8], (u32, u32)>,
-    ids: Vec<u32>,
+    /// The whole text of the call; every piece is a slice of it.
+    base: &'t [u8],
+    /// Empty when the memo is off (short texts, where it would cost more than it saves).
+    slots: Vec<Slot>,
 }
 
 impl<'t> PieceCache<'t> {
-    fn for_text(text: &str) -> PieceCache<'t> {
+    fn for_text(text: &'t str) -> PieceCache<'t> {
+        let on = text.len() >= CACHE_FROM && text.len() <= u32::MAX as usize;
         PieceCache {
-            on: text.len() >= CACHE_FROM,
-            map: FxHashMap::default(),
-            ids: Vec::new(),
+            base: text.as_bytes(),
+            slots: if on {
+                vec![Slot::default(); 1 << CACHE_BITS]
+            } else {
+                Vec::new()
+            },
         }
+    }
+
+    /// The slot for `piece` (of hash `hash`), and whether it holds `piece`.
+    #[inline]
+    fn probe(&self, piece: &[u8], hash: u64) -> (usize, bool) {
+        let i = (hash >> (64 - CACHE_BITS)) as usize;
+        let s = &self.slots[i];
+        let hit = s.hash == hash
+            && s.len as usize == piece.len()
+            && &self.base[s.start as usize..s.start as usize + piece.len()] == piece;
+        (i, hit)
+    }
+
+    /// Memoizes `ids` for `piece` in slot `i`, if they fit.
+    #[inline]
+    fn store(&mut self, i: usize, piece: &[u8], hash: u64, ids: &[u32]) {
+        if ids.len() > CACHE_IDS {
+            return;
+        }
+        let mut slot = Slot {
+            hash,
+            start: (piece.as_ptr() as usize - self.base.as_ptr() as usize) as u32,
+            len: piece.len() as u16,
+            n: ids.len() as u16,
+            ids: [0; CACHE_IDS],
+        };
+        slot.ids[..ids.len()].copy_from_slice(ids);
+        self.slots[i] = slot;
     }
 }
 
 /// A tiktoken-style encoder: ranks, pattern and special tokens.
 #[derive(Debug)]
 pub struct TiktokenModel {
-    /// Tokens of at most [`SHORT`] bytes, keyed by their bytes packed into a `u64`: hashing an
-    /// integer is much cheaper than hashing a slice, and most lookups (merge candidates) are short.
-    short: FxHashMap<u64, u32>,
-    /// Longer tokens, keyed by their bytes.
-    long: FxHashMap<Box<[u8]>, u32>,
+    /// Token bytes to ranks.
+    table: RankTable,
     byte_ids: [u32; 256],
-    /// The rank of every two-byte token, indexed by its bytes (`u32::MAX`: not a token): the
-    /// first lookups of every merge, without hashing.
-    pairs: Box<[u32]>,
     regex: Regex,
     specials: Vec<(String, u32)>,
     special_matcher: Option<AhoCorasick>,
@@ -196,26 +299,28 @@ impl TiktokenModel {
         specials: Vec<(String, u32)>,
         origin: &str,
     ) -> Result<TiktokenModel> {
+        let tokens = ranks.iter().map(|(b, r)| (&b[..], *r));
+        TiktokenModel::build(tokens, pattern, specials, origin)
+    }
+
+    /// [`TiktokenModel::new`] over `(bytes, rank)` pairs.
+    pub(crate) fn build<'a>(
+        tokens: impl ExactSizeIterator<Item = (&'a [u8], u32)> + Clone,
+        pattern: &str,
+        specials: Vec<(String, u32)>,
+        origin: &str,
+    ) -> Result<TiktokenModel> {
         let regex = Regex::tiktoken(pattern)?;
-        let n_short = ranks.iter().filter(|(b, _)| b.len() <= SHORT).count();
-        let mut short = FxHashMap::with_capacity_and_hasher(n_short, Default::default());
-        let mut long =
-            FxHashMap::with_capacity_and_hasher(ranks.len() - n_short, Default::default());
         let mut byte_ids = [u32::MAX; 256];
-        let mut pairs = vec![u32::MAX; 1 << 16].into_boxed_slice();
-        for (bytes, rank) in ranks {
-            if bytes.len() == 1 {
-                byte_ids[bytes[0] as usize] = rank;
-            }
-            if bytes.len() == 2 {
-                pairs[(bytes[0] as usize) << 8 | bytes[1] as usize] = rank;
-            }
-            if bytes.len() <= SHORT {
-                short.insert(pack(&bytes), rank);
-            } else {
-                long.insert(bytes.into_boxed_slice(), rank);
+        for (bytes, rank) in tokens.clone() {
+            if let [b] = bytes {
+                byte_ids[*b as usize] = rank;
             }
         }
+        let table = RankTable::new(tokens).map_err(|reason| Error::Vocab {
+            path: origin.to_owned(),
+            reason,
+        })?;
         if let Some(b) = byte_ids.iter().position(|&r| r == u32::MAX) {
             return Err(Error::Vocab {
                 path: origin.to_owned(),
@@ -235,10 +340,8 @@ impl TiktokenModel {
             )
         };
         Ok(TiktokenModel {
-            short,
-            long,
+            table,
             byte_ids,
-            pairs,
             regex,
             specials,
             special_matcher,
@@ -253,14 +356,7 @@ impl TiktokenModel {
     /// The rank (= id) of the token with these bytes.
     #[inline(always)]
     fn rank(&self, t: &[u8]) -> Option<u32> {
-        match t.len() {
-            2 => {
-                let r = self.pairs[(t[0] as usize) << 8 | t[1] as usize];
-                (r != u32::MAX).then_some(r)
-            }
-            0..=SHORT => self.short.get(&pack(t)).copied(),
-            _ => self.long.get(t).copied(),
-        }
+        self.table.get(t)
     }
 
     /// tiktoken's `encode_ordinary`: special-token text is ordinary text.
@@ -320,8 +416,6 @@ impl TiktokenModel {
             let piece = &bytes[s..e];
             if self.rank(piece).is_some() {
                 n += 1;
-            } else if let Some(&(_, len)) = cache.map.get(piece) {
-                n += len as usize; // memoized: no ids to copy
             } else {
                 buf.clear();
                 self.merge_cached(piece, &mut buf, &mut scratch, &mut cache);
@@ -329,6 +423,66 @@ impl TiktokenModel {
             }
         })?;
         Ok(n)
+    }
+
+    /// Runs `f` on the parts of `text` cut by [`TiktokenModel::cut_points`], on one thread
+    /// each, and returns the results in order: `f` on the whole text if it is not cut.
+    ///
+    /// Each thread but the first works on its own copy of the model (see
+    /// [`TiktokenModel::replica`]) when its part is large enough to pay for the copy.
+    pub(crate) fn in_parts<T: Send>(
+        &self,
+        text: &str,
+        threads: usize,
+        f: impl Fn(&TiktokenModel, &str) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        // Below ~1 MB threads cost more than they save.
+        let cuts = if threads > 1 && text.len() >= 1 << 20 {
+            self.cut_points(text, threads)
+        } else {
+            vec![0, text.len()]
+        };
+        if cuts.len() <= 2 {
+            return Ok(vec![f(self, text)?]);
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = cuts
+                .windows(2)
+                .enumerate()
+                .map(|(k, w)| {
+                    let part = &text[w[0]..w[1]];
+                    let f = &f;
+                    scope.spawn(move || {
+                        let own = (k > 0 && part.len() >= REPLICA_FROM)
+                            .then(|| self.replica())
+                            .flatten();
+                        f(own.as_ref().unwrap_or(self), part)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("an encoder thread panicked"))
+                .collect()
+        })
+    }
+
+    /// A copy of the model made by the calling thread, or `None` if its pre-tokenizer cannot
+    /// be copied.
+    ///
+    /// Threads that encode in parallel with one shared model were measured 10-15% slower each
+    /// than the same threads with a model each, on the 2-core virtual machine of
+    /// `BENCHMARKS.md` (Korean, o200k_base; two processes showed no such loss). The lookup
+    /// tables are read-only, so this is the cost of two cores reading the same memory there;
+    /// a copy (a few MB, copied in a few milliseconds) avoids it.
+    fn replica(&self) -> Option<TiktokenModel> {
+        Some(TiktokenModel {
+            table: self.table.clone(),
+            byte_ids: self.byte_ids,
+            regex: self.regex.try_clone()?,
+            specials: self.specials.clone(),
+            special_matcher: self.special_matcher.clone(),
+        })
     }
 
     /// Byte offsets that cut `text` into about `parts` spans that the pre-tokenizer splits
@@ -397,21 +551,19 @@ impl TiktokenModel {
         scratch: &mut Scratch,
         cache: &mut PieceCache<'t>,
     ) {
-        if !cache.on || piece.len() > CACHE_PIECE_MAX {
+        if cache.slots.is_empty() || piece.len() > CACHE_PIECE_MAX {
             return self.merge_piece(piece, out, scratch);
         }
-        if let Some(&(s, l)) = cache.map.get(piece) {
-            out.extend_from_slice(&cache.ids[s as usize..(s + l) as usize]);
+        let hash = hash_bytes(piece);
+        let (i, hit) = cache.probe(piece, hash);
+        if hit {
+            let s = &cache.slots[i];
+            out.extend_from_slice(&s.ids[..s.n as usize]);
             return;
         }
         let start = out.len();
         self.merge_piece(piece, out, scratch);
-        if cache.map.len() >= CACHE_ENTRIES {
-            return;
-        }
-        let s = cache.ids.len() as u32;
-        cache.ids.extend_from_slice(&out[start..]);
-        cache.map.insert(piece, (s, (out.len() - start) as u32));
+        cache.store(i, piece, hash, &out[start..]);
     }
 
     /// Runs the merge loop on a piece that is not itself a token.
@@ -500,8 +652,8 @@ mod tests {
     fn the_piece_memo_changes_no_id() {
         for name in ["o200k_base", "cl100k_base"] {
             let b = crate::builtin::find(name).unwrap();
-            let ranks = parse_ranks_checked(b.ranks, name, false).unwrap();
-            let m = TiktokenModel::new(ranks, b.pattern, vec![], name).unwrap();
+            let ranks = RankList::from_packed(b.ranks);
+            let m = TiktokenModel::build(ranks.iter(), b.pattern, vec![], name).unwrap();
             // More distinct non-token pieces than the memo takes, repeated words, Korean,
             // and pieces longer than the memo takes.
             let mut text = String::new();
@@ -521,12 +673,12 @@ mod tests {
                 ));
                 i += 1;
             }
-            assert!(text.len() >= CACHE_FROM && 2 * i as usize > CACHE_ENTRIES);
+            assert!(text.len() >= CACHE_FROM && 2 * i as usize > 1 << CACHE_BITS);
             let mut with = vec![];
             m.encode_ordinary(&text, &mut with).unwrap();
             let mut without = vec![];
             let mut off = PieceCache::for_text("");
-            assert!(!off.on);
+            assert!(off.slots.is_empty());
             m.encode_span(&text, 0, &mut without, &mut Scratch::default(), &mut off)
                 .unwrap();
             assert_eq!(with, without, "{name}");

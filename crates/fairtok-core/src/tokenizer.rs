@@ -99,16 +99,16 @@ impl Tokenizer {
 
     fn builtin_from(b: &builtin::Builtin) -> Result<Tokenizer> {
         let origin = format!("built-in ({}, bundled)", b.ranks_file);
-        let mut ranks = tiktoken::parse_ranks_checked(b.ranks, &origin, false)?;
-        if !b.added.is_empty() {
-            ranks.extend(tiktoken::parse_ranks_checked(b.added, &origin, false)?);
+        let mut ranks = tiktoken::RankList::from_packed(b.ranks);
+        if !b.added_packed.is_empty() {
+            ranks.append(&tiktoken::RankList::from_packed(b.added_packed), &origin)?;
         }
         let specials = b
             .specials
             .iter()
             .map(|(s, i)| (s.to_string(), *i))
             .collect();
-        Tokenizer::from_ranks(b.name, &origin, ranks, b.pattern, specials)
+        Tokenizer::from_tokens(b.name, &origin, ranks.iter(), b.pattern, specials)
     }
 
     /// Builds a tiktoken-style tokenizer from ranks, a pattern and special tokens.
@@ -119,20 +119,39 @@ impl Tokenizer {
         pattern: &str,
         specials: Vec<(String, u32)>,
     ) -> Result<Tokenizer> {
-        let n = ranks
-            .iter()
+        let tokens = ranks.iter().map(|(b, r)| (&b[..], *r));
+        Tokenizer::from_tokens(name, origin, tokens, pattern, specials)
+    }
+
+    /// [`Tokenizer::from_ranks`] over `(bytes, rank)` pairs.
+    fn from_tokens<'a>(
+        name: &str,
+        origin: &str,
+        tokens: impl ExactSizeIterator<Item = (&'a [u8], u32)> + Clone + Send,
+        pattern: &str,
+        specials: Vec<(String, u32)>,
+    ) -> Result<Tokenizer> {
+        let n = tokens
+            .clone()
             .map(|r| r.1)
             .chain(specials.iter().map(|s| s.1))
             .max()
             .map_or(0, |m| m as usize + 1);
-        let decoder = Decoder::new(
-            n,
-            ranks
-                .iter()
-                .map(|(b, r)| (*r, b.as_slice()))
-                .chain(specials.iter().map(|(s, id)| (*id, s.as_bytes()))),
-        );
-        let model = TiktokenModel::new(ranks, pattern, specials, origin)?;
+        // The decoder and the model's tables are built at once, on two threads: loading is
+        // the part of a short job that nothing else overlaps.
+        let (decoder, model) = std::thread::scope(|scope| {
+            let (mine, specials_ref) = (tokens.clone(), &specials);
+            let decoder = scope.spawn(move || {
+                Decoder::new(
+                    n,
+                    mine.map(|(b, r)| (r, b))
+                        .chain(specials_ref.iter().map(|(s, id)| (*id, s.as_bytes()))),
+                )
+            });
+            let model = TiktokenModel::build(tokens.clone(), pattern, specials.clone(), origin);
+            (decoder.join().expect("the decoder thread panicked"), model)
+        });
+        let model = model?;
         Ok(Tokenizer {
             name: name.to_owned(),
             origin: origin.to_owned(),
@@ -169,7 +188,7 @@ impl Tokenizer {
             }
             return Tokenizer::from_tokenizer_json(&data, &name, &origin);
         }
-        let ranks = tiktoken::parse_ranks(&data, &origin)?;
+        let ranks = tiktoken::parse_rank_list(&data, &origin, true)?;
         // A file named like a known encoding brings that encoding's pattern and specials.
         let known = builtin::find(&name);
         let (pat, specials): (String, Vec<(String, u32)>) = match (&opts.pattern, known) {
@@ -191,7 +210,7 @@ impl Tokenizer {
                 )))
             }
         };
-        Tokenizer::from_ranks(&name, &origin, ranks, &pat, specials)
+        Tokenizer::from_tokens(&name, &origin, ranks.iter(), &pat, specials)
     }
 
     /// Loads a `tokenizer.json` document.
@@ -317,7 +336,14 @@ impl Tokenizer {
     /// letter that starts a line, for the built-in patterns), so the ids are identical to a
     /// single-threaded encode. Other tokenizers encode on one thread.
     pub fn encode_parallel(&self, text: &str, threads: usize) -> Result<Vec<u32>> {
-        let mut parts = self.parallel_parts(text, threads, |t| self.encode(t))?;
+        let Engine::Tiktoken(m) = &self.engine else {
+            return self.encode(text);
+        };
+        let mut parts = m.in_parts(text, threads, |m, t| {
+            let mut out = Vec::with_capacity(t.len() / 3);
+            m.encode_ordinary(t, &mut out)?;
+            Ok(out)
+        })?;
         if parts.len() == 1 {
             return Ok(parts.pop().unwrap_or_default());
         }
@@ -336,42 +362,13 @@ impl Tokenizer {
 
     /// [`Tokenizer::count`] on up to `threads` threads (see [`Tokenizer::encode_parallel`]).
     pub fn count_parallel(&self, text: &str, threads: usize) -> Result<usize> {
-        Ok(self
-            .parallel_parts(text, threads, |t| self.count(t))?
-            .into_iter()
-            .sum())
-    }
-
-    fn parallel_parts<T: Send>(
-        &self,
-        text: &str,
-        threads: usize,
-        f: impl Fn(&str) -> Result<T> + Sync,
-    ) -> Result<Vec<T>> {
-        let cuts = match &self.engine {
-            // Below ~1 MB threads cost more than they save.
-            Engine::Tiktoken(m) if threads > 1 && text.len() >= 1 << 20 => {
-                m.cut_points(text, threads)
-            }
-            _ => vec![0, text.len()],
-        };
-        if cuts.len() <= 2 {
-            return Ok(vec![f(text)?]);
-        }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = cuts
-                .windows(2)
-                .map(|w| {
-                    let part = &text[w[0]..w[1]];
-                    let f = &f;
-                    scope.spawn(move || f(part))
-                })
-                .collect();
-            handles
+        match &self.engine {
+            Engine::Tiktoken(m) => Ok(m
+                .in_parts(text, threads, |m, t| m.count_ordinary(t))?
                 .into_iter()
-                .map(|h| h.join().expect("an encoder thread panicked"))
-                .collect()
-        })
+                .sum()),
+            Engine::Hf(_) => self.count(text),
+        }
     }
 
     fn special_ids(&self, names: &[String]) -> Result<Vec<u32>> {
@@ -520,12 +517,23 @@ mod tests {
     }
 
     #[test]
-    fn bundled_rank_files_have_no_duplicates() {
-        // The built-ins load without the duplicate checks; this is where they are checked.
+    fn packed_builtins_are_the_rank_files() {
+        // The built-ins load from the lists `build.rs` packs, without the duplicate checks:
+        // here they are checked against the rank files, token for token, and for duplicates.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
         for b in builtin::BUILTINS {
-            let mut all = b.ranks.to_vec();
-            all.extend_from_slice(b.added);
-            tiktoken::parse_ranks(&all, b.name).unwrap();
+            let mut text = vec![];
+            for file in b.ranks_file.split(" + ") {
+                text.extend(std::fs::read(dir.join(file)).unwrap());
+            }
+            let want = tiktoken::parse_ranks(&text, b.name).unwrap();
+            let mut got = tiktoken::RankList::from_packed(b.ranks);
+            if !b.added_packed.is_empty() {
+                let added = tiktoken::RankList::from_packed(b.added_packed);
+                got.append(&added, b.name).unwrap();
+            }
+            let got: Vec<_> = got.iter().map(|(t, r)| (t.to_vec(), r)).collect();
+            assert!(got == want, "{}", b.name);
         }
     }
 
@@ -608,12 +616,13 @@ mod tests {
     fn parallel_encode_and_count_equal_sequential() {
         let t = Tokenizer::builtin("o200k_base").unwrap();
         let mut text = String::new();
-        for i in 0..40_000 {
+        for i in 0..170_000 {
             text.push_str(&format!(
                 "Line {i}: 한국어 text, don't stop!\n  indented {i}\n"
             ));
         }
-        assert!(text.len() > 1 << 20);
+        // Two parts large enough for the second thread to copy the model.
+        assert!(text.len() / 2 > tiktoken::REPLICA_FROM);
         let seq = t.encode(&text).unwrap();
         assert_eq!(t.encode_parallel(&text, 2).unwrap(), seq);
         assert_eq!(t.encode_parallel(&text, 7).unwrap(), seq);
