@@ -11,7 +11,7 @@ from typing import Literal, Mapping, Optional, Sequence, Union
 
 from fairtok import _fairtok
 from fairtok.core import Encoding
-from fairtok.training import InputSpec, PathLike, _int, _paths
+from fairtok.training import InputSpec, PathLike, _int, _lang, _parity_dev, _paths, _str_list
 
 __all__ = ["ExtendResult", "extend"]
 
@@ -119,10 +119,7 @@ def _items(inputs: object, texts: object) -> list[tuple[str, str, list[str]]]:
                 )
             elif isinstance(item, Mapping):
                 for lang, value in item.items():
-                    if not isinstance(lang, str):
-                        raise TypeError(
-                            f"inputs: language tags are str, got {type(lang).__name__}"
-                        )
+                    lang = _lang(lang, "inputs")
                     out.append(("files", lang, _paths(value, f"inputs[{lang!r}]")))
             else:
                 raise TypeError(f"inputs: expected a str or a dict, got {type(item).__name__}")
@@ -133,42 +130,9 @@ def _items(inputs: object, texts: object) -> list[tuple[str, str, list[str]]]:
                 f"tokens), got {type(texts).__name__}"
             )
         for lang, values in texts.items():
-            if not isinstance(lang, str):
-                raise TypeError(f"texts: language tags are str, got {type(lang).__name__}")
-            if isinstance(values, str):
-                raise TypeError(f"texts[{lang!r}]: expected a list of str, got one str")
-            values = list(values)
-            for v in values:
-                if not isinstance(v, str):
-                    raise TypeError(f"texts[{lang!r}]: expected str, got {type(v).__name__}")
-            out.append(("texts", lang, values))
+            lang = _lang(lang, "texts")
+            out.append(("texts", lang, _str_list(values, f"texts[{lang!r}]")))
     return out
-
-
-def _dev(parity_dev: object) -> tuple[Optional[str], Optional[list[tuple[str, list[str]]]]]:
-    if parity_dev is None:
-        return None, None
-    if isinstance(parity_dev, (str, os.PathLike)):
-        return os.fsdecode(os.fspath(parity_dev)), None
-    if isinstance(parity_dev, Mapping):
-        lines = []
-        for lang, values in parity_dev.items():
-            if not isinstance(lang, str):
-                raise TypeError(f"parity_dev: language tags are str, got {type(lang).__name__}")
-            if isinstance(values, str):
-                raise TypeError(f"parity_dev[{lang!r}]: expected a list of lines, got one str")
-            values = list(values)
-            for v in values:
-                if not isinstance(v, str):
-                    raise TypeError(f"parity_dev[{lang!r}]: expected str, got {type(v).__name__}")
-            if not values:
-                raise ValueError(f"parity_dev[{lang!r}]: no lines")
-            lines.append((lang, values))
-        return None, lines
-    raise TypeError(
-        "parity_dev: expected a directory of LANG.dev files or {lang: [lines]}, got "
-        f"{type(parity_dev).__name__}"
-    )
 
 
 def extend(
@@ -281,7 +245,7 @@ def extend(
         raise ValueError("piece_bias applies with whole_pieces=True")
     if pivot != "eng_Latn" and parity_dev is None:
         raise ValueError("pivot applies with parity_dev")
-    parity_dir, parity_lines = _dev(parity_dev)
+    parity_dir, parity_lines = _parity_dev(parity_dev)
     out_path = None if output is None else os.fsdecode(os.fspath(output))
     add = _int(add, "add")
     if add == 0:

@@ -114,12 +114,27 @@ def _inputs(inputs: object) -> tuple[list[str], list[tuple[str, list[str]]]]:
             pairs.append(("und", _paths(item, "inputs")))
         elif isinstance(item, Mapping):
             for lang, value in item.items():
-                if not isinstance(lang, str):
-                    raise TypeError(f"inputs: language tags are str, got {type(lang).__name__}")
-                pairs.append((lang, _paths(value, f"inputs[{lang!r}]")))
+                pairs.append((_lang(lang, "inputs"), _paths(value, f"inputs[{lang!r}]")))
         else:
             raise TypeError(f"inputs: expected a path or a dict, got {type(item).__name__}")
     return specs, pairs
+
+
+def _str_list(values: object, what: str) -> list[str]:
+    """`values` (one language's texts or lines) as a list of str."""
+    if isinstance(values, str):
+        raise TypeError(f"{what}: expected a list of str, got one str")
+    out = list(values)  # type: ignore[call-overload]
+    for v in out:
+        if not isinstance(v, str):
+            raise TypeError(f"{what}: expected str, got {type(v).__name__}")
+    return out
+
+
+def _lang(lang: object, what: str) -> str:
+    if not isinstance(lang, str):
+        raise TypeError(f"{what}: language tags are str, got {type(lang).__name__}")
+    return lang
 
 
 def _texts(texts: object) -> list[tuple[str, list[str]]]:
@@ -131,18 +146,7 @@ def _texts(texts: object) -> list[tuple[str, list[str]]]:
         raise TypeError("texts: expected a list of str (or a {lang: [str]} dict), got one str")
     else:
         groups = [("und", texts)]
-    out = []
-    for lang, values in groups:
-        if not isinstance(lang, str):
-            raise TypeError(f"texts: language tags are str, got {type(lang).__name__}")
-        if isinstance(values, str):
-            raise TypeError(f"texts[{lang!r}]: expected a list of str, got one str")
-        values = list(values)
-        for v in values:
-            if not isinstance(v, str):
-                raise TypeError(f"texts: expected str, got {type(v).__name__}")
-        out.append((lang, values))
-    return out
+    return [(_lang(lang, "texts"), _str_list(values, f"texts[{lang!r}]")) for lang, values in groups]
 
 
 def _int(value: object, what: str, optional: bool = False) -> Optional[int]:
@@ -168,19 +172,13 @@ def _parity_dev(value: object) -> tuple[Optional[str], Optional[list[tuple[str, 
         )
     out = []
     for lang, lines in value.items():
-        if not isinstance(lang, str):
-            raise TypeError(f"parity_dev: language tags are str, got {type(lang).__name__}")
-        if isinstance(lines, str):
-            raise TypeError(f"parity_dev[{lang!r}]: expected a list of lines, got one str")
-        kept = []
-        for line in lines:
-            if not isinstance(line, str):
-                raise TypeError(f"parity_dev[{lang!r}]: expected str, got {type(line).__name__}")
+        kept = _str_list(lines, f"parity_dev[{_lang(lang, 'parity_dev')!r}]")
+        if not kept:
+            raise ValueError(f"parity_dev[{lang!r}]: no lines")
+        for i, line in enumerate(kept):
             if line.endswith("\n"):
                 line = line[:-1]
-                if line.endswith("\r"):
-                    line = line[:-1]
-            kept.append(line)
+                kept[i] = line[:-1] if line.endswith("\r") else line
         out.append((lang, kept))
     return None, out
 

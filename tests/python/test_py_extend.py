@@ -271,6 +271,9 @@ def test_bad_arguments_raise_value_error(tmp_path):
                        parity_dev={"kor_Hang": ["안녕\n"]})
     with pytest.raises(ValueError, match="parity_dev has no lines for the pivot eng_Latn"):
         fairtok.extend("o200k_base", texts=small, add=10, parity_dev={"kor_Hang": ["안녕"]})
+    with pytest.raises(ValueError, match=r"parity_dev\['eng_Latn'\]: no lines"):
+        fairtok.extend("o200k_base", texts=small, add=10,
+                       parity_dev={"kor_Hang": ["안녕"], "eng_Latn": []})
     with pytest.raises(ValueError, match="piece_bias applies with whole_pieces=True"):
         fairtok.extend("o200k_base", texts=small, add=10, piece_bias=2.0)
     with pytest.raises(ValueError, match="piece_bias must be a positive number"):

@@ -346,6 +346,8 @@ def test_bad_parity_options_raise(tmp_path):
         fairtok.train(PARITY_INPUTS, vocab_size=300, parity_dev=only_en)
     with pytest.raises(ValueError, match="no dev lines for the input language kor_Hang"):
         fairtok.train(PARITY_INPUTS, vocab_size=300, parity_dev={"eng_Latn": ["hello"]})
+    with pytest.raises(ValueError, match=r"parity_dev\['kor_Hang'\]: no lines"):
+        fairtok.train(PARITY_INPUTS, vocab_size=300, parity_dev={"eng_Latn": ["a"], "kor_Hang": []})
     with pytest.raises(ValueError, match=r"parity_dev .*eng_Latn.dev: not a directory"):
         fairtok.train(PARITY_INPUTS, vocab_size=300, parity_dev=only_en / "eng_Latn.dev")
     bad = {

@@ -236,28 +236,17 @@ fn bad_input_is_one_line_and_leaves_no_file() {
     let out = d.join("out.json");
     let o = s(&out);
 
-    let e = fails(&[
-        "train",
-        "--input",
-        "en=/no/such/file.txt",
-        "--vocab-size",
-        "300",
-        "-o",
-        o,
-    ]);
+    // `fairtok train --input INPUT --vocab-size VOCAB -o OUT EXTRA...`, which must fail.
+    let train_fails = |input: &str, vocab: &str, out: &str, extra: &[&str]| {
+        let mut args = vec!["train", "--input", input, "--vocab-size", vocab, "-o", out];
+        args.extend_from_slice(extra);
+        fails(&args)
+    };
+
+    let e = train_fails("en=/no/such/file.txt", "300", o, &[]);
     assert!(e.contains("/no/such/file.txt: No such file"), "{e}");
 
-    let e = fails(&[
-        "train",
-        "--input",
-        &input,
-        "--vocab-size",
-        "257",
-        "--special",
-        "<a>,<b>",
-        "-o",
-        o,
-    ]);
+    let e = train_fails(&input, "257", o, &["--special", "<a>,<b>"]);
     assert!(
         e.contains("--vocab-size 257 is below 256 byte tokens + 2 special tokens = 258"),
         "{e}"
@@ -265,55 +254,21 @@ fn bad_input_is_one_line_and_leaves_no_file() {
 
     let empty = d.join("empty.txt");
     std::fs::write(&empty, "").unwrap();
-    let e = fails(&[
-        "train",
-        "--input",
-        &format!("en={}", s(&empty)),
-        "--vocab-size",
-        "300",
-        "-o",
-        o,
-    ]);
+    let e = train_fails(&format!("en={}", s(&empty)), "300", o, &[]);
     assert!(e.contains("empty corpus"), "{e}");
 
-    let e = fails(&[
-        "train",
-        "--input",
-        &input,
-        "--vocab-size",
-        "300",
-        "-o",
-        s(&d.join("no/such/dir/t.json")),
-    ]);
+    let e = train_fails(&input, "300", s(&d.join("no/such/dir/t.json")), &[]);
     assert!(e.contains("no/such/dir/t.json"), "{e}");
 
-    let e = fails(&["train", "--input", "=x", "--vocab-size", "300", "-o", o]);
+    let e = train_fails("=x", "300", o, &[]);
     assert!(e.contains("expected LANG=PATH"), "{e}");
 
-    let e = fails(&[
-        "train",
-        "--input",
-        &input,
-        "--vocab-size",
-        "300",
-        "--pattern",
-        "(",
-        "-o",
-        o,
-    ]);
+    let e = train_fails(&input, "300", o, &["--pattern", "("]);
     assert!(e.contains("invalid pre-tokenizer pattern"), "{e}");
 
     let j = d.join("x.jsonl");
     std::fs::write(&j, "{\"text\": \"ok\"}\nnot json\n").unwrap();
-    let e = fails(&[
-        "train",
-        "--input",
-        &format!("en={}", s(&j)),
-        "--vocab-size",
-        "300",
-        "-o",
-        o,
-    ]);
+    let e = train_fails(&format!("en={}", s(&j)), "300", o, &[]);
     assert!(e.contains("x.jsonl:2: not a JSON object"), "{e}");
 
     assert!(!out.exists(), "no output file after a failure");
