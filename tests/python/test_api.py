@@ -15,7 +15,7 @@ import pytest
 import fairtok
 import fairtok.core
 
-from conftest import TIKTOKEN_NAMES, VOCAB
+from conftest import SHARED, TIKTOKEN_NAMES, VOCAB
 
 MAIN = ["cl100k_base", "o200k_base"]
 
@@ -72,6 +72,22 @@ def test_encode_batch_conformance(name, threads, pair, texts):
     assert enc.encode_batch(ordinary, num_threads=threads) == ref.encode_batch(ordinary)
     assert enc.encode_batch(texts, num_threads=threads, disallowed_special=()) == want
     assert enc.count_batch(texts, num_threads=threads) == [len(w) for w in want]
+
+
+def test_large_batches_equal_tiktoken(pair):
+    # Megabytes per thread: each worker copies the tables, results come in chunks, and the
+    # lists share their ints; still tiktoken's ids, in order.
+    ref, enc = pair["o200k_base"]
+    flores = SHARED / "data" / "parallel" / "flores200-dev"
+    docs = []
+    for lang in ["kor_Hang", "eng_Latn", "jpn_Jpan", "zho_Hans"]:
+        lines = (flores / f"{lang}.dev").read_text(encoding="utf-8").splitlines(keepends=True)
+        docs += ["".join(lines[i:i + 7]) for i in range(0, len(lines), 7)]
+    docs = docs * 14
+    assert sum(len(d.encode()) for d in docs) > 2 * (2 << 20)  # COPY_FROM per thread
+    want = ref.encode_ordinary_batch(docs)
+    assert enc.encode_ordinary_batch(docs, num_threads=2) == want
+    assert enc.count_batch(docs, num_threads=2) == [len(w) for w in want]
 
 
 @pytest.mark.parametrize("name", MAIN)

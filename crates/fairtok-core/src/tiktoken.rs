@@ -486,7 +486,7 @@ impl TiktokenModel {
     /// `BENCHMARKS.md` (Korean, o200k_base; two processes showed no such loss). The lookup
     /// tables are read-only, so this is the cost of two cores reading the same memory there;
     /// a copy (a few MB, copied in a few milliseconds) avoids it.
-    fn replica(&self) -> Option<TiktokenModel> {
+    pub(crate) fn replica(&self) -> Option<TiktokenModel> {
         Some(TiktokenModel {
             table: self.table.clone(),
             byte_ids: self.byte_ids,
