@@ -8,6 +8,8 @@ times, for both libraries:
 * `encode_ordinary`: a Python loop over the documents, one call each;
 * `encode_batch(docs, num_threads=N)` for each N in --threads (tiktoken's default arguments:
   special tokens disallowed);
+* `count_batch(docs, num_threads=N)`: fairtok's token counts, against the lengths of tiktoken's
+  `encode_ordinary_batch` (tiktoken has no count; this shows what the Python lists cost);
 
 and checks that fairtok's ids are identical to tiktoken's in every mode. Each timing is the best
 of --repeat runs; MB/s is UTF-8 megabytes (10^6 bytes) per wall-clock second, MB/CPU-s per
@@ -162,6 +164,11 @@ def main():
             ] + [
                 (f"encode_batch, {n} thread{'s' if n > 1 else ''}",
                  (lambda n: lambda e: e.encode_batch(docs, num_threads=n))(n))
+                for n in threads
+            ] + [
+                (f"count_batch, {n} thread{'s' if n > 1 else ''}",
+                 (lambda n: lambda e: e.count_batch(docs, num_threads=n) if e is enc else
+                  [len(ids) for ids in e.encode_ordinary_batch(docs, num_threads=n)])(n))
                 for n in threads
             ]
             for mode, run in modes:
