@@ -161,6 +161,25 @@ impl Pairs {
     }
 }
 
+/// A heap of the live pairs that are not banned, each with `count(slot)`; zero counts are left
+/// out (a lane's heap has only the pairs seen in its lane).
+fn live_heap(
+    stats: &Pairs,
+    banned: &rustc_hash::FxHashSet<u64>,
+    count: impl Fn(usize) -> u64,
+) -> BinaryHeap<Entry> {
+    stats
+        .index
+        .iter()
+        .filter(|(k, _)| !banned.contains(k))
+        .map(|(&pair, &i)| Entry {
+            count: count(i as usize),
+            pair,
+        })
+        .filter(|e| e.count > 0)
+        .collect()
+}
+
 #[derive(PartialEq, Eq)]
 struct Entry {
     count: u64,
@@ -864,30 +883,14 @@ fn train<const LANES: bool>(
             ps.selector.commit(choice);
         }
         // Stale entries pile up in the heaps: rebuild them from the live pairs now and then.
-        if heap.len() > 2 * stats.len() + (1 << 16) {
-            heap = stats
-                .index
-                .iter()
-                .filter(|(k, _)| !banned.contains(k))
-                .map(|(&pair, &i)| Entry {
-                    count: stats.slab[i as usize].count,
-                    pair,
-                })
-                .collect();
+        let stale = |h: &BinaryHeap<Entry>| h.len() > 2 * stats.len() + (1 << 16);
+        if stale(&heap) {
+            heap = live_heap(&stats, &banned, |i| stats.slab[i].count);
         }
         if let Some(ps) = par.as_mut() {
             for (l, h) in ps.heaps.iter_mut().enumerate() {
-                if h.len() > 2 * stats.len() + (1 << 16) {
-                    *h = stats
-                        .index
-                        .iter()
-                        .filter(|(k, _)| !banned.contains(k))
-                        .map(|(&pair, &i)| Entry {
-                            count: stats.lang[i as usize * lanes + l],
-                            pair,
-                        })
-                        .filter(|e| e.count > 0)
-                        .collect();
+                if stale(h) {
+                    *h = live_heap(&stats, &banned, |i| stats.lang[i * lanes + l]);
                 }
             }
         }
