@@ -157,7 +157,10 @@ where
     let mut fallback = false;
     'ranks: while let Some(Reverse(rank)) = scratch.ranks.pop() {
         let mut list = scratch.buckets.remove(&rank).unwrap_or_default();
-        list.sort_unstable();
+        // Often pushed in order already (a run of one character merges left to right).
+        if !list.windows(2).all(|w| w[0] <= w[1]) {
+            list.sort_unstable();
+        }
         list.dedup();
         for &pos in &list {
             let pos = pos as usize;

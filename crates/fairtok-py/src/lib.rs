@@ -159,9 +159,36 @@ pub struct CoreTokenizer {
     /// Matchers of the disallowed sets seen lately (building one costs more than encoding a
     /// short text; most calls use the same set, all the special tokens).
     matchers: Mutex<HashMap<Vec<String>, Arc<Matcher>>>,
+    /// The Python int of each id returned so far, made once and shared (one slot per id,
+    /// allocated on the first long list). Making the lists is the part of an encode call that
+    /// holds the GIL, and sharing an int costs a reference count where making one costs an
+    /// allocation: measured, the lists of a batch took about as long as encoding it, on the
+    /// one thread that holds the GIL. At most one int per id of the vocabulary is kept.
+    ints: Mutex<Vec<Option<Py<PyAny>>>>,
 }
 
 impl CoreTokenizer {
+    /// `ids` as a Python list of ints (shared ints for long lists, see [`CoreTokenizer::ints`]).
+    fn list<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyList>> {
+        if ids.len() < SHARED_INTS_FROM {
+            return PyList::new(py, ids);
+        }
+        let mut ints = self.ints.lock().unwrap_or_else(|e| e.into_inner());
+        if ints.is_empty() {
+            ints.resize_with(self.tok.n_vocab(), || None);
+        }
+        PyList::new(
+            py,
+            ids.into_iter().map(|id| {
+                let new = || id.into_pyobject(py).map(|i| i.into_any().unbind());
+                match ints.get_mut(id as usize) {
+                    Some(slot) => slot.get_or_insert_with(|| new().unwrap()).bind(py).clone(),
+                    None => new().unwrap().into_bound(py),
+                }
+            }),
+        )
+    }
+
     fn new(tok: Tokenizer) -> CoreTokenizer {
         let specials = tok.special_tokens();
         CoreTokenizer {
@@ -169,6 +196,7 @@ impl CoreTokenizer {
             specials,
             reverse: OnceLock::new(),
             matchers: Mutex::new(HashMap::new()),
+            ints: Mutex::new(Vec::new()),
         }
     }
 
@@ -347,49 +375,8 @@ impl CoreTokenizer {
     }
 }
 
-/// Python ints for the token ids of one batch, each made once: the ids of a batch repeat, and
-/// sharing an int costs a reference count where making one costs an allocation (measured: the
-/// lists of a batch took about as long as encoding it, on the one thread that holds the GIL).
-/// The table (one slot per id) is made once a batch has given `INTS_FROM` ids.
-struct Ints<'py> {
-    py: Python<'py>,
-    n_vocab: usize,
-    seen: usize,
-    made: Vec<Option<Bound<'py, PyAny>>>,
-}
-
-/// Ids a batch converts before [`Ints`] makes its table.
-const INTS_FROM: usize = 1 << 14;
-
-impl<'py> Ints<'py> {
-    fn new(py: Python<'py>, n_vocab: usize) -> Ints<'py> {
-        Ints {
-            py,
-            n_vocab,
-            seen: 0,
-            made: Vec::new(),
-        }
-    }
-
-    /// `ids` as a Python list of ints.
-    fn list(&mut self, ids: Vec<u32>) -> PyResult<Bound<'py, PyList>> {
-        let py = self.py;
-        self.seen += ids.len();
-        if self.made.is_empty() && self.seen >= INTS_FROM {
-            self.made.resize(self.n_vocab, None);
-        }
-        let made = &mut self.made;
-        PyList::new(
-            py,
-            ids.into_iter().map(|id| match made.get_mut(id as usize) {
-                Some(slot) => slot
-                    .get_or_insert_with(|| id.into_pyobject(py).unwrap().into_any())
-                    .clone(),
-                None => id.into_pyobject(py).unwrap().into_any(),
-            }),
-        )
-    }
-}
+/// Lists of ids from this length on take their ints from [`CoreTokenizer::ints`].
+const SHARED_INTS_FROM: usize = 64;
 
 #[pymethods]
 impl CoreTokenizer {
@@ -495,7 +482,7 @@ impl CoreTokenizer {
         let ids = self
             .run(py, &text, || req.encode(&self.tok, &text))
             .map_err(|e| e.into_py_err(py))?;
-        PyList::new(py, ids)
+        self.list(py, ids)
     }
 
     /// Encodes with the special tokens in `allowed` recognised, after checking that none of
@@ -511,7 +498,7 @@ impl CoreTokenizer {
         let ids = self
             .run(py, &text, || req.encode(&self.tok, &text))
             .map_err(|e| e.into_py_err(py))?;
-        PyList::new(py, ids)
+        self.list(py, ids)
     }
 
     /// The number of tokens of `encode_ordinary(text)`, without building the list.
@@ -534,8 +521,7 @@ impl CoreTokenizer {
         disallowed: Vec<String>,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
         let req = self.request(allowed, disallowed)?;
-        let mut ints = Ints::new(py, self.tok.n_vocab());
-        self.batch(py, texts, num_threads, &req, |ids| ints.list(ids))?
+        self.batch(py, texts, num_threads, &req, |ids| self.list(py, ids))?
             .into_iter()
             .collect()
     }
@@ -548,9 +534,8 @@ impl CoreTokenizer {
         texts: Vec<String>,
         num_threads: usize,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
-        let mut ints = Ints::new(py, self.tok.n_vocab());
         self.batch(py, texts, num_threads, &Request::ordinary(), |ids| {
-            ints.list(ids)
+            self.list(py, ids)
         })?
         .into_iter()
         .collect()
