@@ -30,6 +30,7 @@ pub mod hf;
 pub mod pattern;
 mod rank_table;
 mod split;
+mod task;
 pub mod tiktoken;
 mod tokenizer;
 pub mod write;

@@ -27,6 +27,7 @@ use crate::bpe::{self, Scratch, Symbol};
 use crate::error::{Error, Result};
 use crate::pattern::Regex;
 use crate::rank_table::{hash_bytes, RankTable};
+use crate::task::Task;
 
 /// Parses a `.tiktoken` rank file. `origin` names it in errors.
 ///
@@ -463,7 +464,7 @@ impl TiktokenModel {
                 .map(|(k, w)| {
                     let part = &text[w[0]..w[1]];
                     let f = &f;
-                    scope.spawn(move || {
+                    Task::spawn(scope, move || {
                         let own = (k > 0 && part.len() >= REPLICA_FROM)
                             .then(|| self.replica())
                             .flatten();
@@ -471,10 +472,7 @@ impl TiktokenModel {
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("an encoder thread panicked"))
-                .collect()
+            handles.into_iter().map(Task::join).collect()
         })
     }
 

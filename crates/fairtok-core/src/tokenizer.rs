@@ -8,6 +8,7 @@ use crate::builtin;
 use crate::error::{Error, Result};
 use crate::hf::HfModel;
 use crate::pattern;
+use crate::task::Task;
 use crate::tiktoken::{self, TiktokenModel};
 
 /// Which reference library a tokenizer follows.
@@ -141,7 +142,7 @@ impl Tokenizer {
         // the part of a short job that nothing else overlaps.
         let (decoder, model) = std::thread::scope(|scope| {
             let (mine, specials_ref) = (tokens.clone(), &specials);
-            let decoder = scope.spawn(move || {
+            let decoder = Task::spawn(scope, move || {
                 Decoder::new(
                     n,
                     mine.map(|(b, r)| (r, b))
@@ -149,7 +150,7 @@ impl Tokenizer {
                 )
             });
             let model = TiktokenModel::build(tokens.clone(), pattern, specials.clone(), origin);
-            (decoder.join().expect("the decoder thread panicked"), model)
+            (decoder.join(), model)
         });
         let model = model?;
         Ok(Tokenizer {
@@ -354,7 +355,7 @@ impl Tokenizer {
             for part in &parts {
                 let (dst, tail) = std::mem::take(&mut rest).split_at_mut(part.len());
                 rest = tail;
-                scope.spawn(move || dst.copy_from_slice(part));
+                Task::spawn(scope, move || dst.copy_from_slice(part));
             }
         });
         Ok(out)
