@@ -76,17 +76,25 @@ impl Tokenizer {
     /// Loads `spec`: a built-in name (`cl100k_base`, ...), a model name (`gpt-4o`, ...), or the
     /// path of a `.tiktoken` or `tokenizer.json` (optionally gzipped) file.
     pub fn load(spec: &str, opts: &LoadOptions) -> Result<Tokenizer> {
+        Ok(Tokenizer::load_with_bytes(spec, opts)?.0)
+    }
+
+    /// [`Tokenizer::load`], also giving the bytes of the file (decompressed) when `spec` is
+    /// a file, so that a caller that needs the document itself reads it once.
+    pub fn load_with_bytes(spec: &str, opts: &LoadOptions) -> Result<(Tokenizer, Option<Vec<u8>>)> {
         if let Some(b) = builtin::find(spec) {
-            return Tokenizer::builtin_from(b);
+            return Ok((Tokenizer::builtin_from(b)?, None));
         }
         if let Some(name) = builtin::encoding_name_for_model(spec) {
             if let Some(b) = builtin::find(name) {
-                return Tokenizer::builtin_from(b);
+                return Ok((Tokenizer::builtin_from(b)?, None));
             }
         }
         let path = Path::new(spec);
         if path.exists() {
-            return Tokenizer::from_file(path, opts);
+            let data = read_file(path)?;
+            let tokenizer = Tokenizer::from_bytes(path, &data, opts)?;
+            return Ok((tokenizer, Some(data)));
         }
         Err(Error::UnknownTokenizer(spec.to_owned()))
     }
@@ -165,20 +173,11 @@ impl Tokenizer {
     /// Loads a file: gzip is detected by its magic bytes, `tokenizer.json` by a leading `{`,
     /// anything else is read as a `.tiktoken` rank file.
     pub fn from_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
-        let io_err = |source| Error::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let raw = std::fs::read(path).map_err(io_err)?;
-        let data = if raw.starts_with(&[0x1f, 0x8b]) {
-            let mut out = Vec::with_capacity(raw.len() * 6);
-            flate2::read::MultiGzDecoder::new(&raw[..])
-                .read_to_end(&mut out)
-                .map_err(io_err)?;
-            out
-        } else {
-            raw
-        };
+        Tokenizer::from_bytes(path, &read_file(path)?, opts)
+    }
+
+    /// [`Tokenizer::from_file`] on the file's bytes, already read (and decompressed).
+    fn from_bytes(path: &Path, data: &[u8], opts: &LoadOptions) -> Result<Tokenizer> {
         let origin = path.display().to_string();
         let name = file_stem(path);
         if data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
@@ -187,9 +186,9 @@ impl Tokenizer {
                     "{origin}: --pattern applies to .tiktoken files; a tokenizer.json carries its own pre-tokenizer"
                 )));
             }
-            return Tokenizer::from_tokenizer_json(&data, &name, &origin);
+            return Tokenizer::from_tokenizer_json(data, &name, &origin);
         }
-        let ranks = tiktoken::parse_rank_list(&data, &origin, true)?;
+        let ranks = tiktoken::parse_rank_list(data, &origin, true)?;
         // A file named like a known encoding brings that encoding's pattern and specials.
         let known = builtin::find(&name);
         let (pat, specials): (String, Vec<(String, u32)>) = match (&opts.pattern, known) {
@@ -449,6 +448,23 @@ impl Tokenizer {
     }
 }
 
+/// The bytes of a tokenizer file, decompressed if they are gzip (detected by the magic bytes).
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let io_err = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let raw = std::fs::read(path).map_err(io_err)?;
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return Ok(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len() * 6);
+    flate2::read::MultiGzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .map_err(io_err)?;
+    Ok(out)
+}
+
 /// Token bytes by id, in one buffer (two allocations for the whole vocabulary, not one per token).
 #[derive(Clone, Debug)]
 struct Decoder {
@@ -528,6 +544,32 @@ fn known_specials(stem: &str) -> Vec<(String, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_with_bytes_gives_the_file_decompressed() {
+        use base64::Engine as _;
+        let (t, bytes) = Tokenizer::load_with_bytes("gpt-4o", &LoadOptions::default()).unwrap();
+        assert_eq!((t.name(), bytes), ("o200k_base", None));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r50k_base.tiktoken.gz");
+        let text = format!(
+            "{}\n",
+            (0..=255u8)
+                .map(|b| format!(
+                    "{} {b}",
+                    base64::engine::general_purpose::STANDARD.encode([b])
+                ))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let mut gz = flate2::write::GzEncoder::new(vec![], flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        let spec = path.to_str().unwrap();
+        let (t, bytes) = Tokenizer::load_with_bytes(spec, &LoadOptions::default()).unwrap();
+        assert_eq!(bytes.as_deref(), Some(text.as_bytes()));
+        assert_eq!(t.encode("ab").unwrap(), vec![97, 98]);
+    }
 
     #[test]
     fn stems() {

@@ -98,7 +98,7 @@ impl Base {
     /// Loads a base: a built-in name (`o200k_base`, `cl100k_base`, ...), a `.tiktoken` file or
     /// a byte-level BPE `tokenizer.json` (Llama 3, Qwen3, ...).
     pub fn load(spec: &str) -> Result<Base> {
-        let tokenizer = Tokenizer::load(spec, &Default::default())?;
+        let (tokenizer, file) = Tokenizer::load_with_bytes(spec, &Default::default())?;
         let pattern = tokenizer
             .pattern()
             .ok_or_else(|| {
@@ -121,18 +121,8 @@ impl Base {
             }
             Format::HuggingFace => {
                 let path = PathBuf::from(spec);
-                let raw = std::fs::read(&path).map_err(|e| TrainError::io(&path, e))?;
-                let data = if raw.starts_with(&[0x1f, 0x8b]) {
-                    let mut out = vec![];
-                    std::io::Read::read_to_end(
-                        &mut flate2::read::MultiGzDecoder::new(&raw[..]),
-                        &mut out,
-                    )
-                    .map_err(|e| TrainError::io(&path, e))?;
-                    out
-                } else {
-                    raw
-                };
+                // A tokenizer.json is always a file; its document is kept for the output.
+                let data = file.unwrap_or_default();
                 let bad = |reason: &str| TrainError::File {
                     path: path.clone(),
                     reason: reason.to_owned(),
