@@ -131,6 +131,11 @@ def _str_list(values: object, what: str) -> list[str]:
     return out
 
 
+def _one_or_many(value: object, what: str) -> list[str]:
+    """`value`, one str or several, as a list of str."""
+    return [value] if isinstance(value, str) else _str_list(value, what)
+
+
 def _lang(lang: object, what: str) -> str:
     if not isinstance(lang, str):
         raise TypeError(f"{what}: language tags are str, got {type(lang).__name__}")
@@ -324,23 +329,13 @@ def train(
     text_groups = _texts(texts)
     if format not in ("hf", "tiktoken"):
         raise ValueError(f'format must be "hf" or "tiktoken", not {format!r}')
-    if isinstance(specials, str):
-        specials = [specials]
-    specials = list(specials)
-    for s in specials:
-        if not isinstance(s, str):
-            raise TypeError(f"specials: expected str, got {type(s).__name__}")
+    specials = _one_or_many(specials, "specials")
     if isinstance(counts, (str, os.PathLike)):
         counts = [counts]
     counts_paths = _paths(list(counts), "counts")
     out_path = None if output is None else os.fsdecode(os.fspath(output))
     dev_dir, dev_lines = _parity_dev(parity_dev)
-    if isinstance(parity_exclude, str):
-        parity_exclude = [parity_exclude]
-    parity_exclude = list(parity_exclude)
-    for x in parity_exclude:
-        if not isinstance(x, str):
-            raise TypeError(f"parity_exclude: expected str, got {type(x).__name__}")
+    parity_exclude = _one_or_many(parity_exclude, "parity_exclude")
     if pivot is not None and not isinstance(pivot, str):
         raise TypeError(f"pivot: expected str, got {type(pivot).__name__}")
     r = _fairtok.train(

@@ -9,7 +9,7 @@ use fairtok_train::{
     Base, ExtendOptions, Extension, Input, OutputFormat, ParityDev, Script, WeightedCounts,
 };
 
-use crate::train::{dev_lines, output_path, report_skipped, Bar, Format, ReadArgs, SelectionArgs};
+use crate::train::{dev_lines, joined, report_skipped, Bar, Format, ReadArgs, SelectionArgs};
 use crate::{CliResult, Failure};
 
 #[derive(Args)]
@@ -148,12 +148,7 @@ pub(crate) fn run(args: ExtendArgs) -> CliResult {
             args.base
         )));
     }
-    let default_name = match format {
-        OutputFormat::Hf => "tokenizer.json",
-        OutputFormat::Tiktoken => "vocab.tiktoken",
-    };
-    let out = output_path(&args.output, default_name);
-    fairtok_train::check_writable(&out)?;
+    let out = fairtok_train::output_file(&args.output, format)?;
     let parity = match &args.parity_dev {
         None => None,
         Some(dir) => {
@@ -185,12 +180,7 @@ pub(crate) fn run(args: ExtendArgs) -> CliResult {
             for l in &counts.stats.languages {
                 eprintln!(
                     "read {} (weight {weight}): {} bytes, {} records, {} pre-tokens",
-                    input
-                        .paths
-                        .iter()
-                        .map(|p| p.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(","),
+                    joined(&input.paths, ","),
                     l.bytes,
                     l.records,
                     l.pieces
@@ -242,11 +232,7 @@ fn summary(ext: &Extension, base: &Base, args: &ExtendArgs, written: &[PathBuf],
         ext.first_id,
         last.saturating_sub(1),
         start.elapsed().as_secs_f64(),
-        written
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        joined(written, ", ")
     );
     if let (Some(p), Some(_)) = (ext.dev_premium.last(), &args.parity_dev) {
         eprintln!("dev premium vs {} after extension: {p:.3?}", args.pivot);

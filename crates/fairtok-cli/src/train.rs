@@ -330,14 +330,6 @@ impl Progress for Bar {
     }
 }
 
-pub(crate) fn output_path(output: &std::path::Path, default_name: &str) -> PathBuf {
-    if output.is_dir() {
-        output.join(default_name)
-    } else {
-        output.to_owned()
-    }
-}
-
 pub(crate) fn report_skipped(stats: &CountStats) {
     if stats.skipped_utf8 > 0 {
         let at = stats
@@ -370,11 +362,10 @@ pub(crate) fn pattern_for(pattern: &Option<String>, counts: &[PathBuf]) -> CliRe
 pub(crate) fn run(args: TrainArgs) -> CliResult {
     let start = Instant::now();
     let inputs = args.input.parse_inputs()?;
-    let (format, default_name) = match args.format {
-        Format::Hf => (OutputFormat::Hf, "tokenizer.json"),
-        Format::Tiktoken => (OutputFormat::Tiktoken, "vocab.tiktoken"),
+    let format = match args.format {
+        Format::Hf => OutputFormat::Hf,
+        Format::Tiktoken => OutputFormat::Tiktoken,
     };
-    let out = output_path(&args.output, default_name);
     let threads = args.input.threads();
     let opts = TrainOptions {
         vocab_size: args.vocab_size,
@@ -396,10 +387,7 @@ pub(crate) fn run(args: TrainArgs) -> CliResult {
         // Refuse a pattern Hugging Face cannot run before training, not after.
         fairtok_core::write::oniguruma_pattern(&count_opts.pattern)?;
     }
-    fairtok_train::check_writable(&out)?;
-    if format == OutputFormat::Tiktoken {
-        fairtok_train::check_writable(&fairtok_core::write::sidecar_path(&out))?;
-    }
+    let out = fairtok_train::output_file(&args.output, format)?;
     let bar = Bar::new(args.quiet);
     let (trained, stats) =
         fairtok_train::train_files(&inputs, &args.counts, &count_opts, &opts, &bar)?;
@@ -494,10 +482,15 @@ fn summary(
         t.merges.len(),
         t.specials.len(),
         start.elapsed().as_secs_f64(),
-        written
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        joined(written, ", ")
     );
+}
+
+/// The paths, displayed and joined by `sep`.
+pub(crate) fn joined(paths: &[PathBuf], sep: &str) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(sep)
 }

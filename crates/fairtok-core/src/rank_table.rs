@@ -70,10 +70,10 @@ impl RankTable {
     /// A table of `tokens` (`(bytes, rank)`, none empty; of duplicate bytes, the last rank
     /// wins, as in a map). `Err` if the long tokens' bytes pass 4 GiB.
     pub(crate) fn new<'a>(
-        tokens: impl Iterator<Item = (&'a [u8], u32)> + Clone,
+        tokens: impl ExactSizeIterator<Item = (&'a [u8], u32)> + Clone,
     ) -> Result<RankTable, String> {
         let n_short = tokens.clone().filter(|(b, _)| b.len() <= SHORT).count();
-        let n_long = tokens.clone().count() - n_short;
+        let n_long = tokens.len() - n_short;
         let mut table = RankTable {
             pairs: vec![u32::MAX; 1 << 16].into_boxed_slice(),
             short: FxHashMap::with_capacity_and_hasher(n_short, Default::default()),

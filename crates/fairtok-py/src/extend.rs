@@ -219,21 +219,7 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
         )));
     }
     let out = match &req.output {
-        Some(path) => {
-            let out = if path.is_dir() {
-                path.join(match format {
-                    OutputFormat::Hf => "tokenizer.json",
-                    OutputFormat::Tiktoken => "vocab.tiktoken",
-                })
-            } else {
-                path.clone()
-            };
-            fairtok_train::check_writable(&out)?;
-            if format == OutputFormat::Tiktoken {
-                fairtok_train::check_writable(&fairtok_core::write::sidecar_path(&out))?;
-            }
-            Some(out)
-        }
+        Some(path) => Some(fairtok_train::output_file(path, format)?),
         None => None,
     };
     let mut langs: Vec<String> = vec![];

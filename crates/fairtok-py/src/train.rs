@@ -159,22 +159,11 @@ fn run(req: Job) -> Result<Outcome, TrainError> {
     };
     let output = match &req.output {
         Some((path, format)) => {
-            let out = if path.is_dir() {
-                path.join(match format {
-                    OutputFormat::Hf => "tokenizer.json",
-                    OutputFormat::Tiktoken => "vocab.tiktoken",
-                })
-            } else {
-                path.clone()
-            };
             if *format == OutputFormat::Hf {
                 // Refuse a pattern Hugging Face cannot run before training, not after.
                 fairtok_core::write::oniguruma_pattern(&pattern)?;
             }
-            fairtok_train::check_writable(&out)?;
-            if *format == OutputFormat::Tiktoken {
-                fairtok_train::check_writable(&fairtok_core::write::sidecar_path(&out))?;
-            }
+            let out = fairtok_train::output_file(path, *format)?;
             Some((out, *format))
         }
         None => None,

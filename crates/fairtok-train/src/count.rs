@@ -794,16 +794,11 @@ mod tests {
         ];
         let (langs, srcs) = expand(&inputs).unwrap();
         let pooled = count(&langs, &srcs, &CountOptions::default(), &NoProgress).unwrap();
-        let per = count(
-            &langs,
-            &srcs,
-            &CountOptions {
-                per_language: true,
-                ..Default::default()
-            },
-            &NoProgress,
-        )
-        .unwrap();
+        let per_language = CountOptions {
+            per_language: true,
+            ..Default::default()
+        };
+        let per = count(&langs, &srcs, &per_language, &NoProgress).unwrap();
         assert!(per.is_per_language() && !pooled.is_per_language());
         assert_eq!(per.get_in(b"word", 1), 1); // "word" at the start of the English line
         assert_eq!(per.get_in(b" word", 0), 1);
@@ -824,16 +819,7 @@ mod tests {
         assert_eq!(split, drained);
         // Merged into a pooled table, the languages add up again.
         let mut back = PieceCounts::new(&pooled.pattern);
-        let mut again = count(
-            &langs,
-            &srcs,
-            &CountOptions {
-                per_language: true,
-                ..Default::default()
-            },
-            &NoProgress,
-        )
-        .unwrap();
+        let mut again = count(&langs, &srcs, &per_language, &NoProgress).unwrap();
         again.stats = Default::default();
         back.merge(again);
         assert_eq!(back.sorted(), pooled.sorted());

@@ -390,6 +390,16 @@ pub enum OutputFormat {
     Tiktoken,
 }
 
+impl OutputFormat {
+    /// The file an output directory gets in this format.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            OutputFormat::Hf => "tokenizer.json",
+            OutputFormat::Tiktoken => "vocab.tiktoken",
+        }
+    }
+}
+
 impl Trained {
     /// The vocabulary as the writers of `fairtok-core` take it.
     pub fn vocab<'a>(&'a self, name: &'a str) -> fairtok_core::write::Vocab<'a> {
@@ -510,6 +520,22 @@ pub fn encoding_name(path: &std::path::Path) -> String {
     } else {
         stem.to_owned()
     }
+}
+
+/// Where an output in `format` goes: `path`, or the format's [`OutputFormat::file_name`] in
+/// it if `path` is a directory; checked with [`check_writable`] (and, for a `.tiktoken`, its
+/// sidecar too) before the work starts.
+pub fn output_file(path: &std::path::Path, format: OutputFormat) -> Result<std::path::PathBuf> {
+    let out = if path.is_dir() {
+        path.join(format.file_name())
+    } else {
+        path.to_owned()
+    };
+    check_writable(&out)?;
+    if format == OutputFormat::Tiktoken {
+        check_writable(&fairtok_core::write::sidecar_path(&out))?;
+    }
+    Ok(out)
 }
 
 /// Checks that `path` can be written (its directory exists and accepts a new file) before
