@@ -11,67 +11,115 @@ def builtin_names() -> list[str]:
 def encoding_name_for_model(model: str) -> Optional[str]:
     """The encoding name of a model as tiktoken maps it, or None."""
 
+Inputs = list[tuple[str, str, list[str]]]
+"""`[(kind, head, values)]`: `("spec", "LANG[@WEIGHT]=PATH[,PATH...]", [])`, `("files",
+"LANG[@WEIGHT]", paths)` or `("texts", "LANG[@WEIGHT]", texts)`, in order."""
+
+class ReadingArgs:
+    """How inputs are read (`fairtok_train::Reading`)."""
+
+    def __init__(
+        self,
+        *,
+        threads: Optional[int] = None,
+        max_pieces: int = 20_000_000,
+        text_field: str = "text",
+        strict: bool = False,
+    ) -> None: ...
+
+class ParityArgs:
+    """Parity-aware selection (`fairtok_train::ParitySpec`): exactly one of `dev_dir` and
+    `dev_lines`."""
+
+    def __init__(
+        self,
+        *,
+        dev_dir: Optional[str] = None,
+        dev_lines: Optional[list[tuple[str, list[str]]]] = None,
+        pivot: Optional[str] = None,
+        hybrid: Optional[int] = None,
+        window: Optional[int] = None,
+        window_max: Optional[int] = None,
+        exclude: list[str] = [],
+    ) -> None: ...
+
+class TrainOutput:
+    """What `train` made and saw (the fields of `fairtok.TrainResult` but `encoding`)."""
+
+    core: CoreTokenizer
+    vocab_size: int
+    pattern: str
+    merges: list[tuple[int, int]]
+    merge_counts: list[int]
+    tokens: list[bytes]
+    specials: list[tuple[str, int]]
+    languages: list[dict[str, Any]]
+    skipped_lines: int
+    first_skipped: Optional[tuple[str, int]]
+    pruned_pieces: int
+    pruned_occurrences: int
+    files: list[str]
+    parity: Optional[dict[str, Any]]
+
+class ExtendOutput:
+    """What `extend` added and saw (the fields of `fairtok.ExtendResult` but `encoding` and
+    `added`)."""
+
+    core: CoreTokenizer
+    first_id: int
+    tokens: list[bytes]
+    merges: list[Optional[tuple[int, int]]]
+    counts: list[int]
+    chosen_by: list[Optional[str]]
+    dev_premium: list[dict[str, float]]
+    languages: list[str]
+    inputs: list[dict[str, Any]]
+    skipped_lines: int
+    first_skipped: Optional[tuple[str, int]]
+    pruned_pieces: int
+    pruned_occurrences: int
+    files: list[str]
+    name: str
+    format: str
+    script: str
+    base: str
+
 def train(
-    specs: list[str],
-    pairs: list[tuple[str, list[str]]],
-    texts: list[tuple[str, list[str]]],
-    counts: list[str],
+    inputs: Inputs,
+    *,
     vocab_size: int,
+    counts: list[str],
     pattern: Optional[str],
     specials: list[str],
     min_frequency: int,
     max_token_bytes: Optional[int],
-    threads: Optional[int],
-    max_pieces: int,
-    text_field: str,
-    strict: bool,
     output: Optional[str],
     format: str,
     name: Optional[str],
-    parity_dev_dir: Optional[str] = None,
-    parity_dev_lines: Optional[list[tuple[str, list[str]]]] = None,
-    pivot: Optional[str] = None,
-    parity_hybrid: Optional[int] = None,
-    parity_window: Optional[int] = None,
-    parity_window_max: Optional[int] = None,
-    parity_exclude: list[str] = [],
-) -> dict[str, Any]:
-    """Trains a BPE vocabulary (use `fairtok.train`). `specs` are `LANG=PATH[,PATH...]` strings,
-    `pairs` `(lang, paths)`, `texts` `(lang, texts)`; parity-aware with a dev directory
-    (`parity_dev_dir`) or `(lang, lines)` (`parity_dev_lines`). Returns `{"core":
-    CoreTokenizer, "vocab_size", "pattern", "merges", "merge_counts", "tokens", "specials",
-    "languages", "skipped_lines", "first_skipped", "pruned_pieces", "pruned_occurrences",
-    "files", "parity"}` (`parity`: None, or `{"languages", "dev_tokens_before",
-    "dev_tokens_after", "merges_taken", "global_merges", "hybrid", "window"}`).
-    ValueError for bad arguments or input, OSError for files."""
+    reading: ReadingArgs,
+    parity: Optional[ParityArgs],
+) -> TrainOutput:
+    """Trains a BPE vocabulary (use `fairtok.train`): one call of
+    `fairtok_train::train_files`. ValueError for bad arguments or input, OSError for files."""
 
 def extend(
     base: str,
-    items: list[tuple[str, str, list[str]]],
+    inputs: Inputs,
+    *,
     add: int,
+    script: Optional[str],
+    whole_pieces: bool,
+    piece_bias: Optional[float],
+    min_frequency: int,
+    max_token_bytes: Optional[int],
     output: Optional[str],
     format: Optional[str],
     name: Optional[str],
-    script: Optional[str],
-    parity_dir: Optional[str],
-    parity_lines: Optional[list[tuple[str, list[str]]]],
-    pivot: str,
-    whole_pieces: bool,
-    piece_bias: float,
-    min_frequency: int,
-    max_token_bytes: Optional[int],
-    threads: Optional[int],
-    max_pieces: int,
-    text_field: str,
-    strict: bool,
-) -> dict[str, Any]:
-    """Extends a vocabulary, every base id kept (use `fairtok.extend`). `items`, in order, are
-    `("spec", "LANG[@WEIGHT]=PATH[,PATH...]", [])`, `("files", "LANG[@WEIGHT]", paths)` or
-    `("texts", "LANG[@WEIGHT]", texts)`; at most one of `parity_dir`, `parity_lines`. Returns
-    `{"core": CoreTokenizer, "first_id", "tokens", "merges", "counts", "chosen_by",
-    "dev_premium", "languages", "inputs", "skipped_lines", "first_skipped", "pruned_pieces",
-    "pruned_occurrences", "files", "name", "format", "script", "base"}`. ValueError for bad
-    arguments or input, OSError for files."""
+    reading: ReadingArgs,
+    parity: Optional[ParityArgs],
+) -> ExtendOutput:
+    """Extends a vocabulary, every base id kept (use `fairtok.extend`): one call of
+    `fairtok_train::extend_files`. ValueError for bad arguments or input, OSError for files."""
 
 def parity(
     tokenizers: list[CoreTokenizer],

@@ -38,24 +38,19 @@ def _core(spec: object, pattern: Optional[str]) -> CoreTokenizer:
     )
 
 
-def _prices(price: object, n: int) -> list[float]:
+def _prices(price: object) -> list[float]:
+    """`price` as a list of floats; the native side checks them (finite, zero or more) and
+    their number (one, or one per tokenizer)."""
     if price is None:
         return []
     if isinstance(price, numbers.Real) and not isinstance(price, bool):
-        return [float(price)] * n
+        return [float(price)]
     if isinstance(price, (list, tuple)):
         prices = []
         for p in price:
             if isinstance(p, bool) or not isinstance(p, numbers.Real):
                 raise TypeError(f"price: expected numbers, got {type(p).__name__}")
             prices.append(float(p))
-        if len(prices) == 1:
-            return prices * n
-        if len(prices) != n:
-            raise ValueError(
-                f"price: {len(prices)} prices for {n} tokenizers; give one price, or one per "
-                "tokenizer"
-            )
         return prices
     raise TypeError(f"price: expected a number or a list of numbers, got {type(price).__name__}")
 
@@ -126,7 +121,7 @@ def parity(
     cores = [_core(t, pattern) for t in tokenizers]
     if not cores:
         raise ValueError("tokenizers: none given")
-    prices = _prices(price, len(cores))
+    prices = _prices(price)
     if isinstance(langs, str):
         langs = [langs]
     langs = list(langs or [])

@@ -4,14 +4,13 @@ the GIL released."""
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from typing import Literal, Mapping, Optional, Sequence, Union
 
 from fairtok import _fairtok
 from fairtok.core import Encoding
-from fairtok.training import InputSpec, PathLike, _int, _lang, _parity_dev, _paths, _str_list
+from fairtok.training import InputSpec, PathLike, _int, _items, _parity, _path, _reading
 
 __all__ = ["ExtendResult", "extend"]
 
@@ -97,44 +96,6 @@ def _base(base: object) -> str:
     )
 
 
-def _items(inputs: object, texts: object) -> list[tuple[str, str, list[str]]]:
-    """The inputs in the order given, as `(kind, head, values)` for the native side:
-    `("spec", "LANG[@WEIGHT]=PATH[,PATH...]", [])` (parsed as `fairtok extend --input`),
-    `("files", "LANG[@WEIGHT]", paths)` and `("texts", "LANG[@WEIGHT]", texts)`."""
-    out: list[tuple[str, str, list[str]]] = []
-    if inputs is not None:
-        items = [inputs] if isinstance(inputs, (str, os.PathLike, Mapping)) else inputs
-        if not isinstance(items, (list, tuple)):
-            raise TypeError(
-                "inputs: expected a 'LANG[@WEIGHT]=PATH' string, a {lang: path} dict, or a list "
-                f"of them, got {type(inputs).__name__}"
-            )
-        for item in items:
-            if isinstance(item, str):
-                out.append(("spec", item, []))
-            elif isinstance(item, os.PathLike):
-                raise TypeError(
-                    "inputs: a path needs a language (its script is what the new tokens "
-                    f"mark): write {{'kor_Hang': path}} or 'kor_Hang={os.fspath(item)!s}'"
-                )
-            elif isinstance(item, Mapping):
-                for lang, value in item.items():
-                    lang = _lang(lang, "inputs")
-                    out.append(("files", lang, _paths(value, f"inputs[{lang!r}]")))
-            else:
-                raise TypeError(f"inputs: expected a str or a dict, got {type(item).__name__}")
-    if texts is not None:
-        if not isinstance(texts, Mapping):
-            raise TypeError(
-                "texts: expected {lang: [str]} (the language names the script of the new "
-                f"tokens), got {type(texts).__name__}"
-            )
-        for lang, values in texts.items():
-            lang = _lang(lang, "texts")
-            out.append(("texts", lang, _str_list(values, f"texts[{lang!r}]")))
-    return out
-
-
 def extend(
     base: Union[str, "os.PathLike[str]", Encoding],
     inputs: Union[InputSpec, Sequence[InputSpec], None] = None,
@@ -146,9 +107,12 @@ def extend(
     name: Optional[str] = None,
     script: Optional[str] = None,
     parity_dev: Union[PathLike, Mapping[str, Sequence[str]], None] = None,
-    pivot: str = "eng_Latn",
+    pivot: Optional[str] = None,
+    parity_hybrid: Optional[int] = None,
+    parity_window: Optional[int] = None,
+    parity_window_max: Optional[int] = None,
     whole_pieces: bool = False,
-    piece_bias: float = 1.0,
+    piece_bias: Optional[float] = None,
     min_frequency: int = 2,
     max_token_bytes: Optional[int] = None,
     threads: Optional[int] = None,
@@ -206,11 +170,18 @@ def extend(
             input language with the highest dev premium against `pivot`): a directory of
             `LANG.dev` files (FLORES layout) or `{lang: [lines]}`, with lines for every input
             language and the pivot.
-        pivot: the pivot language of `parity_dev` (it must have no character of the script).
+        pivot: the pivot language of `parity_dev` (default `eng_Latn`; it must have no
+            character of the script).
+        parity_hybrid: hybrid selection, as `fairtok extend --parity-hybrid K`: the first K
+            new tokens by global frequency, the rest parity-aware.
+        parity_window: a moving window (`--parity-window W`): among the last W parity-aware
+            tokens one language may take at most `parity_window_max` (default ceil(2 W /
+            input languages)).
+        parity_window_max: the cap of `parity_window`.
         whole_pieces: also consider whole pieces (words) as new tokens; each step takes the
             pair or the piece that saves more. tiktoken-rule bases only.
         piece_bias: with `whole_pieces`, take a piece over the best pair only if it saves at
-            least this many times the pair's count.
+            least this many times the pair's count (default 1).
         min_frequency: pairs seen fewer times than this (after weighting) are not merged.
         max_token_bytes: no new token longer than this many bytes.
         threads: threads for counting and merging (default: all cores).
@@ -233,71 +204,60 @@ def extend(
             read, or the output cannot be written (checked before the work starts).
         TypeError: an argument of the wrong type.
     """
-    base_spec = _base(base)
-    items = _items(inputs, texts)
     if format is not None and format not in ("hf", "tiktoken"):
         raise ValueError(f'format must be "hf" or "tiktoken", not {format!r}')
-    if isinstance(piece_bias, bool) or not isinstance(piece_bias, (int, float)):
+    if piece_bias is not None and (
+        isinstance(piece_bias, bool) or not isinstance(piece_bias, (int, float))
+    ):
         raise TypeError(f"piece_bias must be a number, got {type(piece_bias).__name__}")
-    if not (math.isfinite(piece_bias) and piece_bias > 0):
-        raise ValueError(f"piece_bias must be a positive number, got {piece_bias}")
-    if piece_bias != 1.0 and not whole_pieces:
-        raise ValueError("piece_bias applies with whole_pieces=True")
-    if pivot != "eng_Latn" and parity_dev is None:
-        raise ValueError("pivot applies with parity_dev")
-    parity_dir, parity_lines = _parity_dev(parity_dev)
-    out_path = None if output is None else os.fsdecode(os.fspath(output))
-    add = _int(add, "add")
-    if add == 0:
-        raise ValueError("add must be at least 1")
     r = _fairtok.extend(
-        base_spec,
-        items,
-        add,
-        out_path,
-        format,
-        name,
-        script,
-        parity_dir,
-        parity_lines,
-        pivot,
-        bool(whole_pieces),
-        float(piece_bias),
-        _int(min_frequency, "min_frequency"),
-        _int(max_token_bytes, "max_token_bytes", optional=True),
-        _int(threads, "threads", optional=True),
-        _int(max_pieces, "max_pieces"),
-        text_field,
-        bool(strict),
+        _base(base),
+        _items(inputs, texts, untagged=False),
+        add=_int(add, "add"),
+        script=script,
+        whole_pieces=bool(whole_pieces),
+        piece_bias=None if piece_bias is None else float(piece_bias),
+        min_frequency=_int(min_frequency, "min_frequency"),
+        max_token_bytes=_int(max_token_bytes, "max_token_bytes", optional=True),
+        output=_path(output),
+        format=format,
+        name=name,
+        reading=_reading(threads, max_pieces, text_field, strict),
+        parity=_parity(
+            parity_dev,
+            pivot,
+            parity_hybrid,
+            parity_window,
+            parity_window_max,
+        ),
     )
-    core = r["core"]
+    core = r.core
     source: tuple[str, tuple[object, ...]] = ("core", ())  # tiktoken's rule: pickles as ranks
     if core.format == "huggingface":
         # A tokenizer.json base keeps Hugging Face's rule, which its ranks alone do not give.
-        if r["format"] == "hf" and r["files"]:
-            source = ("file", (r["files"][0], None))
+        if r.format == "hf" and r.files:
+            source = ("file", (r.files[0], None))
         else:
             source = ("unpicklable", ("an extended tokenizer.json base pickles by its file: "
                                       "give extend() output=",))
-    encoding = Encoding._from_core(core, source)
     return ExtendResult(
-        encoding=encoding,
-        first_id=r["first_id"],
-        tokens=r["tokens"],
-        added=len(r["tokens"]),
-        merges=r["merges"],
-        counts=r["counts"],
-        chosen_by=r["chosen_by"],
-        dev_premium=r["dev_premium"],
-        languages=r["languages"],
-        inputs=r["inputs"],
-        skipped_lines=r["skipped_lines"],
-        first_skipped=r["first_skipped"],
-        pruned_pieces=r["pruned_pieces"],
-        pruned_occurrences=r["pruned_occurrences"],
-        files=r["files"],
-        name=r["name"],
-        format=r["format"],
-        script=r["script"],
-        base=r["base"],
+        encoding=Encoding._from_core(core, source),
+        first_id=r.first_id,
+        tokens=r.tokens,
+        added=len(r.tokens),
+        merges=r.merges,
+        counts=r.counts,
+        chosen_by=r.chosen_by,
+        dev_premium=r.dev_premium,
+        languages=r.languages,
+        inputs=r.inputs,
+        skipped_lines=r.skipped_lines,
+        first_skipped=r.first_skipped,
+        pruned_pieces=r.pruned_pieces,
+        pruned_occurrences=r.pruned_occurrences,
+        files=r.files,
+        name=r.name,
+        format=r.format,
+        script=r.script,
+        base=r.base,
     )

@@ -94,30 +94,54 @@ def _paths(value: object, what: str) -> list[str]:
     raise TypeError(f"{what}: expected a path or a list of paths, got {type(value).__name__}")
 
 
-def _inputs(inputs: object) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """Splits `inputs` into command-line specs (`"LANG=PATH[,PATH...]"` strings, parsed as
-    `fairtok train --input` parses them) and `(lang, paths)` pairs."""
-    specs: list[str] = []
-    pairs: list[tuple[str, list[str]]] = []
-    if inputs is None:
-        return specs, pairs
-    items = [inputs] if isinstance(inputs, (str, os.PathLike, Mapping)) else inputs
-    if not isinstance(items, (list, tuple)):
+def _items(inputs: object, texts: object, *, untagged: bool) -> list[tuple[str, str, list[str]]]:
+    """`inputs` then `texts`, each in the order given, as `(kind, head, values)` for the native
+    side, which parses them as the command line's `--input` (`fairtok_train::InputSpec`):
+    `("spec", "LANG[@WEIGHT]=PATH[,PATH...]", [])`, `("files", "LANG[@WEIGHT]", paths)` or
+    `("texts", "LANG[@WEIGHT]", texts)`. With `untagged`, a bare path and a plain list of
+    texts are tagged `und` (training); without, they are a `TypeError` (extension, where the
+    tag names the script of the new tokens)."""
+    out: list[tuple[str, str, list[str]]] = []
+    if inputs is not None:
+        items = [inputs] if isinstance(inputs, (str, os.PathLike, Mapping)) else inputs
+        if not isinstance(items, (list, tuple)):
+            raise TypeError(
+                "inputs: expected a path, a 'LANG[@WEIGHT]=PATH' string, a {lang: path} dict, "
+                f"or a list of them, got {type(inputs).__name__}"
+            )
+        for item in items:
+            if isinstance(item, str):
+                out.append(("spec", item, []))
+            elif isinstance(item, os.PathLike):
+                if not untagged:
+                    raise TypeError(
+                        "inputs: a path needs a language (its script is what the new tokens "
+                        f"mark): write {{'kor_Hang': path}} or 'kor_Hang={os.fspath(item)!s}'"
+                    )
+                out.append(("files", "und", _paths(item, "inputs")))
+            elif isinstance(item, Mapping):
+                for lang, value in item.items():
+                    lang = _lang(lang, "inputs")
+                    out.append(("files", lang, _paths(value, f"inputs[{lang!r}]")))
+            else:
+                raise TypeError(f"inputs: expected a path or a dict, got {type(item).__name__}")
+    if texts is None:
+        return out
+    if isinstance(texts, Mapping):
+        groups = list(texts.items())
+    elif isinstance(texts, str):
+        raise TypeError("texts: expected a list of str (or a {lang: [str]} dict), got one str")
+    elif untagged:
+        groups = [("und", texts)]
+    else:
         raise TypeError(
-            "inputs: expected a path, a 'LANG=PATH' string, a {lang: path} dict, or a list of "
-            f"them, got {type(inputs).__name__}"
+            "texts: expected {lang: [str]} (the language names the script of the new "
+            f"tokens), got {type(texts).__name__}"
         )
-    for item in items:
-        if isinstance(item, str):
-            specs.append(item)
-        elif isinstance(item, os.PathLike):
-            pairs.append(("und", _paths(item, "inputs")))
-        elif isinstance(item, Mapping):
-            for lang, value in item.items():
-                pairs.append((_lang(lang, "inputs"), _paths(value, f"inputs[{lang!r}]")))
-        else:
-            raise TypeError(f"inputs: expected a path or a dict, got {type(item).__name__}")
-    return specs, pairs
+    for lang, values in groups:
+        lang = _lang(lang, "texts")
+        out.append(("texts", lang, _str_list(values, f"texts[{lang!r}]")))
+    return out
 
 
 def _str_list(values: object, what: str) -> list[str]:
@@ -142,18 +166,6 @@ def _lang(lang: object, what: str) -> str:
     return lang
 
 
-def _texts(texts: object) -> list[tuple[str, list[str]]]:
-    if texts is None:
-        return []
-    if isinstance(texts, Mapping):
-        groups = list(texts.items())
-    elif isinstance(texts, str):
-        raise TypeError("texts: expected a list of str (or a {lang: [str]} dict), got one str")
-    else:
-        groups = [("und", texts)]
-    return [(_lang(lang, "texts"), _str_list(values, f"texts[{lang!r}]")) for lang, values in groups]
-
-
 def _int(value: object, what: str, optional: bool = False) -> Optional[int]:
     if value is None and optional:
         return None
@@ -164,57 +176,68 @@ def _int(value: object, what: str, optional: bool = False) -> Optional[int]:
     return value
 
 
-def _parity_dev(value: object) -> tuple[Optional[str], Optional[list[tuple[str, list[str]]]]]:
-    """`parity_dev` as a directory or as `(lang, lines)` pairs (line ends dropped)."""
-    if value is None:
-        return None, None
-    if isinstance(value, (str, os.PathLike)):
-        return os.fsdecode(os.fspath(value)), None
-    if not isinstance(value, Mapping):
+def _parity(
+    parity_dev: object,
+    pivot: Optional[str],
+    hybrid: object = None,
+    window: object = None,
+    window_max: object = None,
+    exclude: object = (),
+) -> Optional[_fairtok.ParityArgs]:
+    """The parity-aware options as the native `ParityArgs` (None without `parity_dev`; then
+    every other parity option is an error)."""
+    if parity_dev is None:
+        given = [
+            ("pivot", pivot is not None),
+            ("parity_hybrid", hybrid is not None),
+            ("parity_window", window is not None),
+            ("parity_window_max", window_max is not None),
+            ("parity_exclude", bool(exclude)),
+        ]
+        for what, is_given in given:
+            if is_given:
+                raise ValueError(f"{what} needs parity_dev (the parallel dev text)")
+        return None
+    if pivot is not None and not isinstance(pivot, str):
+        raise TypeError(f"pivot: expected str, got {type(pivot).__name__}")
+    dev_dir, dev_lines = None, None
+    if isinstance(parity_dev, (str, os.PathLike)):
+        dev_dir = os.fsdecode(os.fspath(parity_dev))
+    elif isinstance(parity_dev, Mapping):
+        dev_lines = [
+            (_lang(lang, "parity_dev"), _str_list(lines, f"parity_dev[{lang!r}]"))
+            for lang, lines in parity_dev.items()
+        ]
+    else:
         raise TypeError(
             "parity_dev: expected a directory of LANG.dev files or a {lang: [lines]} dict, got "
-            f"{type(value).__name__}"
+            f"{type(parity_dev).__name__}"
         )
-    out = []
-    for lang, lines in value.items():
-        kept = _str_list(lines, f"parity_dev[{_lang(lang, 'parity_dev')!r}]")
-        if not kept:
-            raise ValueError(f"parity_dev[{lang!r}]: no lines")
-        for i, line in enumerate(kept):
-            if line.endswith("\n"):
-                line = line[:-1]
-                kept[i] = line[:-1] if line.endswith("\r") else line
-        out.append((lang, kept))
-    return None, out
+    return _fairtok.ParityArgs(
+        dev_dir=dev_dir,
+        dev_lines=dev_lines,
+        pivot=pivot,
+        hybrid=_int(hybrid, "parity_hybrid", optional=True),
+        window=_int(window, "parity_window", optional=True),
+        window_max=_int(window_max, "parity_window_max", optional=True),
+        exclude=_one_or_many(exclude, "parity_exclude"),
+    )
 
 
-def _parity_report(raw: Optional[dict[str, Any]], pivot: Optional[str]) -> Optional[dict[str, Any]]:
-    """The Rust side's parity statistics as `TrainResult.parity` (premiums against the pivot:
-    `pivot`, else eng_Latn if it has dev text, else the first language, as the CLI reports)."""
-    if raw is None:
-        return None
-    langs = raw["languages"]
-    if pivot is None:
-        pivot = "eng_Latn" if "eng_Latn" in langs else langs[0]
-    p = langs.index(pivot)
-    before, after = raw["dev_tokens_before"], raw["dev_tokens_after"]
-    return {
-        "pivot": pivot,
-        "hybrid": raw["hybrid"],
-        "window": raw["window"],
-        "global_merges": raw["global_merges"],
-        "languages": [
-            {
-                "lang": lang,
-                "dev_tokens_before": before[i],
-                "dev_tokens_after": after[i],
-                "premium_before": before[i] / max(before[p], 1),
-                "premium_after": after[i] / max(after[p], 1),
-                "merges": raw["merges_taken"][i],
-            }
-            for i, lang in enumerate(langs)
-        ],
-    }
+def _reading(
+    threads: object, max_pieces: object, text_field: str, strict: bool
+) -> _fairtok.ReadingArgs:
+    """How inputs are read, as the native `ReadingArgs`."""
+    return _fairtok.ReadingArgs(
+        threads=_int(threads, "threads", optional=True),
+        max_pieces=_int(max_pieces, "max_pieces"),
+        text_field=text_field,
+        strict=bool(strict),
+    )
+
+
+def _path(value: object) -> Optional[str]:
+    return None if value is None else os.fsdecode(os.fspath(value))  # type: ignore[arg-type]
 
 
 def train(
@@ -325,59 +348,39 @@ def train(
             cannot be written (checked before training starts).
         TypeError: an argument of the wrong type.
     """
-    specs, pairs = _inputs(inputs)
-    text_groups = _texts(texts)
     if format not in ("hf", "tiktoken"):
         raise ValueError(f'format must be "hf" or "tiktoken", not {format!r}')
-    specials = _one_or_many(specials, "specials")
     if isinstance(counts, (str, os.PathLike)):
         counts = [counts]
-    counts_paths = _paths(list(counts), "counts")
-    out_path = None if output is None else os.fsdecode(os.fspath(output))
-    dev_dir, dev_lines = _parity_dev(parity_dev)
-    parity_exclude = _one_or_many(parity_exclude, "parity_exclude")
-    if pivot is not None and not isinstance(pivot, str):
-        raise TypeError(f"pivot: expected str, got {type(pivot).__name__}")
     r = _fairtok.train(
-        specs,
-        pairs,
-        text_groups,
-        counts_paths,
-        _int(vocab_size, "vocab_size"),
-        pattern,
-        specials,
-        _int(min_frequency, "min_frequency"),
-        _int(max_token_bytes, "max_token_bytes", optional=True),
-        _int(threads, "threads", optional=True),
-        _int(max_pieces, "max_pieces"),
-        text_field,
-        bool(strict),
-        out_path,
-        format,
-        name,
-        dev_dir,
-        dev_lines,
-        pivot,
-        _int(parity_hybrid, "parity_hybrid", optional=True),
-        _int(parity_window, "parity_window", optional=True),
-        _int(parity_window_max, "parity_window_max", optional=True),
-        parity_exclude,
+        _items(inputs, texts, untagged=True),
+        vocab_size=_int(vocab_size, "vocab_size"),
+        counts=_paths(list(counts), "counts"),
+        pattern=pattern,
+        specials=_one_or_many(specials, "specials"),
+        min_frequency=_int(min_frequency, "min_frequency"),
+        max_token_bytes=_int(max_token_bytes, "max_token_bytes", optional=True),
+        output=_path(output),
+        format=format,
+        name=name,
+        reading=_reading(threads, max_pieces, text_field, strict),
+        parity=_parity(
+            parity_dev, pivot, parity_hybrid, parity_window, parity_window_max, parity_exclude
+        ),
     )
-    core = r["core"]
-    encoding = Encoding._from_core(core, ("core", ()))
     return TrainResult(
-        encoding=encoding,
-        vocab_size=r["vocab_size"],
-        pattern=r["pattern"],
-        merges=r["merges"],
-        merge_counts=r["merge_counts"],
-        tokens=r["tokens"],
-        specials=r["specials"],
-        languages=r["languages"],
-        skipped_lines=r["skipped_lines"],
-        first_skipped=r["first_skipped"],
-        pruned_pieces=r["pruned_pieces"],
-        pruned_occurrences=r["pruned_occurrences"],
-        files=r["files"],
-        parity=_parity_report(r["parity"], pivot),
+        encoding=Encoding._from_core(r.core, ("core", ())),
+        vocab_size=r.vocab_size,
+        pattern=r.pattern,
+        merges=r.merges,
+        merge_counts=r.merge_counts,
+        tokens=r.tokens,
+        specials=r.specials,
+        languages=r.languages,
+        skipped_lines=r.skipped_lines,
+        first_skipped=r.first_skipped,
+        pruned_pieces=r.pruned_pieces,
+        pruned_occurrences=r.pruned_occurrences,
+        files=r.files,
+        parity=r.parity,
     )

@@ -40,18 +40,6 @@ struct CountRow {
     cost_usd: Option<f64>,
 }
 
-/// One price per tokenizer from `--price` (empty, one for all, or one each).
-pub(crate) fn prices_for(price: &[f64], n: usize) -> CliResult<Vec<f64>> {
-    match price.len() {
-        0 => Ok(vec![]),
-        1 => Ok(vec![price[0]; n]),
-        k if k == n => Ok(price.to_vec()),
-        k => Err(Failure(format!(
-            "--price: {k} prices for {n} tokenizers; give one price, or one per tokenizer"
-        ))),
-    }
-}
-
 /// The tokenizers to use: the given ones, or the default built-ins.
 pub(crate) fn specs_or_default(tokenizers: &[String]) -> Vec<String> {
     if tokenizers.is_empty() {
@@ -66,7 +54,7 @@ pub(crate) fn specs_or_default(tokenizers: &[String]) -> Vec<String> {
 
 pub(crate) fn run(args: CountArgs) -> CliResult {
     let specs = specs_or_default(&args.tokenizers);
-    let prices = prices_for(&args.price, specs.len())?;
+    let prices = fairtok_eval::metrics::prices_for(&args.price, specs.len())?;
     let threads = args.enc.threads();
     let opts = args.enc.options();
     let mut rows = vec![];

@@ -1,12 +1,12 @@
 //! `fairtok count-pretokens`: count the pre-tokens of a corpus into a mergeable Parquet counts
-//! file (the work is `fairtok_train::count_all` and `fairtok_train::write_counts`).
+//! file (the work is one call of `fairtok_train::count_pretokens`).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
 
-use crate::train::{report_skipped, Bar, InputArgs};
+use crate::train::{parse_inputs, report_skipped, Bar, InputArgs};
 use crate::CliResult;
 
 #[derive(Args)]
@@ -27,28 +27,15 @@ pub(crate) struct CountArgs {
 
 pub(crate) fn run(args: CountArgs) -> CliResult {
     let start = Instant::now();
-    let inputs = args.input.parse_inputs()?;
-    if inputs.is_empty() {
-        return Err(crate::Failure(
-            "nothing to count: give --input LANG=PATH[,PATH...]".into(),
-        ));
-    }
-    let opts = args.input.count_options(&args.counts)?;
-    fairtok_train::check_writable(&args.output)?;
+    let job = fairtok_train::CountJob {
+        inputs: parse_inputs(&args.input.inputs)?,
+        counts: args.counts.clone(),
+        pattern: args.input.pattern.clone(),
+        reading: args.input.read.reading(),
+        output: args.output.clone(),
+    };
     let bar = Bar::new(args.quiet);
-    let counts = fairtok_train::count_all(&inputs, &args.counts, &opts, &bar)?;
-    if counts.is_empty() {
-        return Err(crate::Failure(
-            "empty corpus: no text was read (all inputs empty, or every line skipped)".into(),
-        ));
-    }
-    let langs: Vec<&str> = counts
-        .stats
-        .languages
-        .iter()
-        .map(|l| l.lang.as_str())
-        .collect();
-    fairtok_train::write_counts(&args.output, &counts, &langs.join(","))?;
+    let counts = fairtok_train::count_pretokens(&job, &bar)?;
     report_skipped(&counts.stats);
     if !args.quiet {
         eprintln!(

@@ -1,16 +1,15 @@
 //! `fairtok extend`: continue BPE training on top of an existing vocabulary, keeping every id
-//! (argument parsing, reading the dev set, printing; the work is `fairtok_train::extend`).
+//! (argument parsing and printing; the work is one call of `fairtok_train::extend_files`), and
+//! `fairtok export`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use fairtok_train::{
-    Base, ExtendOptions, Extension, Input, OutputFormat, ParityDev, Script, WeightedCounts,
-};
+use fairtok_train::{Base, ExtendJob, ExtendOutcome, Extension, TextSource};
 
-use crate::train::{dev_lines, joined, report_skipped, Bar, Format, ReadArgs, SelectionArgs};
-use crate::{CliResult, Failure};
+use crate::train::{joined, parse_inputs, report_skipped, Bar, Format, ReadArgs, SelectionArgs};
+use crate::CliResult;
 
 #[derive(Args)]
 pub(crate) struct ExtendArgs {
@@ -55,8 +54,8 @@ pub(crate) struct ExtendArgs {
     pub whole_pieces: bool,
     /// With --whole-pieces: take a piece over the best pair only if it saves at least this many
     /// times the pair's count (above 1 favours pairs, which also enable later merges).
-    #[arg(long, default_value_t = 1.0, requires = "whole_pieces")]
-    pub piece_bias: f64,
+    #[arg(long, requires = "whole_pieces")]
+    pub piece_bias: Option<f64>,
     /// Pairs seen fewer times than this (after weighting) are not merged.
     #[arg(long, default_value_t = 2)]
     pub min_frequency: u64,
@@ -70,152 +69,46 @@ pub(crate) struct ExtendArgs {
     pub quiet: bool,
 }
 
-/// `LANG[@WEIGHT]=PATHS` → the input and its weight.
-fn parse_input(spec: &str) -> CliResult<(Input, f64)> {
-    let (head, rest) = spec.split_once('=').ok_or_else(|| {
-        Failure(format!(
-            "--input {spec:?}: expected LANG[@WEIGHT]=PATH[,PATH...]"
-        ))
-    })?;
-    let (lang, weight) = match head.split_once('@') {
-        Some((l, w)) => {
-            let w: f64 = w
-                .parse()
-                .ok()
-                .filter(|w: &f64| w.is_finite() && *w > 0.0)
-                .ok_or_else(|| {
-                    Failure(format!(
-                        "--input {spec:?}: the weight {w:?} is not a positive number"
-                    ))
-                })?;
-            (l, w)
-        }
-        None => (head, 1.0),
-    };
-    Ok((Input::parse(&format!("{lang}={rest}"))?, weight))
-}
-
-fn read_dev(dir: &Path, lang: &str) -> CliResult<Vec<String>> {
-    let path = dir.join(format!("{lang}.dev"));
-    if !path.is_file() {
-        return Err(Failure(format!(
-            "--parity-dev: no dev file {} (one is needed for every input language and the pivot)",
-            path.display()
-        )));
-    }
-    let lines = dev_lines(&path)?;
-    if lines.is_empty() {
-        return Err(Failure(format!("{}: empty dev file", path.display())));
-    }
-    Ok(lines)
-}
-
 pub(crate) fn run(args: ExtendArgs) -> CliResult {
     let start = Instant::now();
-    let inputs = args
-        .inputs
-        .iter()
-        .map(|s| parse_input(s))
-        .collect::<CliResult<Vec<_>>>()?;
-    if args.add == 0 {
-        return Err(Failure("--add must be at least 1".into()));
-    }
-    let script = match &args.script {
-        Some(s) => Script::named(s)?,
-        None => {
-            let first = Script::of_lang(&inputs[0].0.lang)?;
-            for (i, _) in &inputs[1..] {
-                if Script::of_lang(&i.lang)? != first {
-                    return Err(Failure(format!(
-                        "inputs {} and {} are in different scripts; give --script",
-                        inputs[0].0.lang, i.lang
-                    )));
-                }
-            }
-            first
-        }
-    };
-    let base = Base::load(&args.base)?;
-    let format = match args.format {
-        Some(Format::Hf) => OutputFormat::Hf,
-        Some(Format::Tiktoken) => OutputFormat::Tiktoken,
-        None if base.is_tiktoken() => OutputFormat::Tiktoken,
-        None => OutputFormat::Hf,
-    };
-    if format == OutputFormat::Tiktoken && !base.is_tiktoken() {
-        return Err(Failure(format!(
-            "{}: a tokenizer.json base (Hugging Face's merge rule) can only be extended to --format hf",
-            args.base
-        )));
-    }
-    let out = fairtok_train::output_file(&args.output, format)?;
-    let parity = match &args.parity_dev {
-        None => None,
-        Some(dir) => {
-            let pivot = read_dev(dir, &args.pivot)?;
-            let pivot_tokens = ParityDev::count_pivot(&base, &script, &args.pivot, &pivot)?;
-            let mut lines = vec![];
-            for (i, _) in &inputs {
-                if !lines.iter().any(|(l, _)| *l == i.lang) {
-                    lines.push((i.lang.clone(), read_dev(dir, &i.lang)?));
-                }
-            }
-            let selection = args.selection.options(lines.len())?;
-            Some(ParityDev {
-                pivot_tokens,
-                lines,
-                selection,
-            })
-        }
-    };
-    let threads = args.read.threads();
-    let count_opts = args.read.count_options(base.pattern.clone());
-    let bar = Bar::new(args.quiet);
-    let mut weighted = vec![];
-    for (input, weight) in &inputs {
-        let (langs, sources) = fairtok_train::expand(std::slice::from_ref(input))?;
-        let counts = fairtok_train::count(&langs, &sources, &count_opts, &bar)?;
-        report_skipped(&counts.stats);
-        if !args.quiet {
-            for l in &counts.stats.languages {
-                eprintln!(
-                    "read {} (weight {weight}): {} bytes, {} records, {} pre-tokens",
-                    joined(&input.paths, ","),
-                    l.bytes,
-                    l.records,
-                    l.pieces
-                );
-            }
-        }
-        weighted.push(WeightedCounts {
-            lang: input.lang.clone(),
-            weight: *weight,
-            counts,
-        });
-    }
-    let opts = ExtendOptions {
-        add: args.add,
-        min_frequency: args.min_frequency,
-        max_token_bytes: args.max_token_bytes,
-        script,
+    let job = ExtendJob {
+        inputs: parse_inputs(&args.inputs)?,
+        script: args.script.clone(),
+        parity: args
+            .parity_dev
+            .as_ref()
+            .map(|dir| args.selection.spec(dir, Some(args.pivot.clone()))),
         whole_pieces: args.whole_pieces,
         piece_bias: args.piece_bias,
+        min_frequency: args.min_frequency,
+        max_token_bytes: args.max_token_bytes,
+        reading: args.read.reading(),
+        output: Some(args.output.clone()),
+        format: args.format.map(Into::into),
+        ..ExtendJob::new(&args.base, args.add)
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Failure(format!("cannot start {threads} threads: {e}")))?;
-    let ext =
-        pool.install(|| fairtok_train::extend(&base, weighted, parity.as_ref(), &opts, &bar))?;
-    let name = fairtok_train::encoding_name(&out);
-    let written = ext.write(&base, &out, format, &name)?;
+    let bar = Bar::new(args.quiet);
+    let outcome = fairtok_train::extend_files(&job, &bar)?;
+    report_skipped(&outcome.stats);
     if !args.quiet {
-        summary(&ext, &base, &args, &written, start);
+        summary(&outcome, &job, &args, start);
     }
     Ok(())
 }
 
-fn summary(ext: &Extension, base: &Base, args: &ExtendArgs, written: &[PathBuf], start: Instant) {
+fn summary(outcome: &ExtendOutcome, job: &ExtendJob, args: &ExtendArgs, start: Instant) {
+    for (input, read) in job.inputs.iter().zip(&outcome.inputs) {
+        let from = match &input.source {
+            TextSource::Files(paths) => joined(paths, ","),
+            TextSource::Texts(t) => format!("{} texts", t.len()),
+        };
+        let l = &read.stats;
+        eprintln!(
+            "read {from} (weight {}): {} bytes, {} records, {} pre-tokens",
+            read.weight, l.bytes, l.records, l.pieces
+        );
+    }
+    let ext = &outcome.extension;
     if ext.tokens.len() < args.add {
         eprintln!(
             "note: only {} of {} tokens could be added (no pair left seen at least {} times)",
@@ -228,11 +121,11 @@ fn summary(ext: &Extension, base: &Base, args: &ExtendArgs, written: &[PathBuf],
     eprintln!(
         "added {} tokens to {} with ids {}..{} (every base id unchanged) in {:.1}s; wrote {}",
         ext.tokens.len(),
-        base.tokenizer.name(),
+        outcome.base.tokenizer.name(),
         ext.first_id,
         last.saturating_sub(1),
         start.elapsed().as_secs_f64(),
-        joined(written, ", ")
+        joined(&outcome.files, ", ")
     );
     if let (Some(p), Some(_)) = (ext.dev_premium.last(), &args.parity_dev) {
         eprintln!("dev premium vs {} after extension: {p:.3?}", args.pivot);
@@ -265,10 +158,7 @@ pub(crate) fn export(args: ExportArgs) -> CliResult {
             (base, ext)
         }
     };
-    let format = match args.format {
-        Format::Hf => OutputFormat::Hf,
-        Format::Tiktoken => OutputFormat::Tiktoken,
-    };
+    let format = args.format.into();
     let name = match fairtok_core::builtin::find(&args.tokenizer) {
         Some(b) => b.name.to_owned(),
         None => fairtok_train::encoding_name(&args.output),

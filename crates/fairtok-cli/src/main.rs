@@ -166,9 +166,56 @@ impl EncArgs {
 /// A failure to report: one line on standard error, then a non-zero exit.
 pub(crate) struct Failure(pub String);
 
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(e: E) -> Self {
+impl From<fairtok_core::Error> for Failure {
+    fn from(e: fairtok_core::Error) -> Self {
+        Failure(e.message_with(&|s| flag(s).to_owned()))
+    }
+}
+
+impl From<fairtok_train::TrainError> for Failure {
+    fn from(e: fairtok_train::TrainError) -> Self {
+        Failure(e.message_with(&|s| flag(s).to_owned()))
+    }
+}
+
+impl From<fairtok_eval::Error> for Failure {
+    fn from(e: fairtok_eval::Error) -> Self {
         Failure(e.to_string())
+    }
+}
+
+/// The command-line flag of a library option (an option with no flag of its own is named
+/// by the flag that sets it, or by its library name).
+pub(crate) fn flag(s: fairtok_core::Setting) -> &'static str {
+    use fairtok_core::Setting as S;
+    match s {
+        S::Pattern => "--pattern",
+        S::AddSpecial => "--add-special",
+        S::Specials => "--special",
+        S::VocabSize => "--vocab-size",
+        S::MaxTokenBytes => "--max-token-bytes",
+        S::MaxPieces => "--max-pieces",
+        S::TextField => "--text-field",
+        S::Strict => "--strict",
+        S::Inputs => "--input",
+        S::Counts => "--counts",
+        S::Script => "--script",
+        S::Format => "--format",
+        S::Output => "--output",
+        S::ParityDev => "--parity-dev",
+        S::Pivot => "--pivot",
+        S::ParityHybrid => "--parity-hybrid",
+        S::ParityWindow => "--parity-window",
+        S::ParityWindowMax => "--parity-window-max",
+        S::ParityExclude => "--parity-exclude",
+        S::Add => "--add",
+        S::PieceBias => "--piece-bias",
+        S::WholePieces => "--whole-pieces",
+        S::Threads => "--threads",
+        S::MinFrequency => "--min-frequency",
+        S::Base => "--tokenizer",
+        S::Price => "--price",
+        _ => s.name(),
     }
 }
 

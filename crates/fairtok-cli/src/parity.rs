@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::Args;
-use fairtok_eval::corpus::ParallelCorpus;
+use fairtok_eval::corpus::{CorpusSource, ParallelCorpus};
 use fairtok_eval::{metrics, render};
 
-use crate::count::{prices_for, specs_or_default};
+use crate::count::specs_or_default;
 use crate::*;
 
 /// Arguments of `fairtok parity`.
@@ -59,24 +59,14 @@ fn parse_pair(s: &str) -> Result<(String, PathBuf), String> {
 
 pub(crate) fn run(args: ParityArgs) -> CliResult {
     let specs = specs_or_default(&args.tokenizers);
-    let prices = prices_for(&args.price, specs.len())?;
-    let langs = (!args.langs.is_empty()).then_some(&args.langs[..]);
-    let corpus = if let Some(dir) = &args.parallel {
-        ParallelCorpus::from_dir(dir, langs, &args.pivot)?
-    } else if !args.pair.is_empty() {
-        let c = ParallelCorpus::from_pairs(&args.pair)?;
-        match langs {
-            Some(l) => c.select(l, &args.pivot)?,
-            None => c,
-        }
-    } else {
-        let c = fairtok_eval::samples::flores_dev();
-        match langs {
-            Some(l) => c.select(l, &args.pivot)?,
-            None => c,
-        }
+    let prices = metrics::prices_for(&args.price, specs.len())?;
+    let source = match (&args.parallel, args.pair.is_empty()) {
+        (Some(dir), _) => CorpusSource::Dir(dir.clone()),
+        (None, false) => CorpusSource::Pairs(args.pair.clone()),
+        (None, true) => CorpusSource::Bundled,
     };
-    corpus.language(&args.pivot)?;
+    let langs = (!args.langs.is_empty()).then_some(&args.langs[..]);
+    let corpus = ParallelCorpus::open(source, langs, &args.pivot)?;
     let tokenizers = specs
         .iter()
         .map(|s| load(s, &args.pattern))
@@ -106,15 +96,14 @@ pub(crate) fn run(args: ParityArgs) -> CliResult {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    if let Some(p) = &args.json {
-        fairtok_eval::write_atomic(p, render::json(&report).as_bytes())?;
-    }
-    if let Some(p) = &args.html {
-        fairtok_eval::write_atomic(p, render::html(&report).as_bytes())?;
-    }
-    if let Some(p) = &args.markdown {
-        fairtok_eval::write_atomic(p, render::markdown(&report).as_bytes())?;
-    }
+    render::write_reports(
+        &report,
+        &render::ReportFiles {
+            json: args.json.clone(),
+            html: args.html.clone(),
+            markdown: args.markdown.clone(),
+        },
+    )?;
     if !args.quiet {
         let stdout = io::stdout();
         let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -1,5 +1,6 @@
 //! `fairtok train`: byte-level BPE training (argument parsing, progress and printing; the work
-//! is `fairtok_train::train_files`).
+//! is one call of `fairtok_train::train_files`). The argument groups shared with `extend` and
+//! `count-pretokens` live here too.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -8,8 +9,7 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use fairtok_train::{
-    CountOptions, CountStats, Input, OutputFormat, ParityOptions, ParityReport, ParityTraining,
-    Progress, TrainOptions, Trained, Window,
+    CountStats, InputSpec, OutputFormat, ParitySpec, Progress, Reading, TrainJob, TrainOutcome,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -21,6 +21,15 @@ pub(crate) enum Format {
     Hf,
     /// A .tiktoken rank file plus FILE.json (tiktoken.Encoding's pat_str and special_tokens).
     Tiktoken,
+}
+
+impl From<Format> for OutputFormat {
+    fn from(f: Format) -> OutputFormat {
+        match f {
+            Format::Hf => OutputFormat::Hf,
+            Format::Tiktoken => OutputFormat::Tiktoken,
+        }
+    }
 }
 
 /// The input arguments `train` and `count-pretokens` share (flattened into both).
@@ -56,45 +65,23 @@ pub(crate) struct ReadArgs {
 }
 
 impl ReadArgs {
-    /// `--threads`, or every core.
-    pub(crate) fn threads(&self) -> usize {
-        self.threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1)
-    }
-
-    /// The counting options for pieces cut with `pattern`.
-    pub(crate) fn count_options(&self, pattern: String) -> CountOptions {
-        CountOptions {
-            pattern,
-            threads: self.threads(),
+    /// How the library reads the inputs.
+    pub(crate) fn reading(&self) -> Reading {
+        Reading {
+            threads: self.threads,
             max_pieces: self.max_pieces,
-            strict: self.strict,
             text_field: self.text_field.clone(),
-            per_language: false,
+            strict: self.strict,
         }
     }
 }
 
-impl InputArgs {
-    /// The parsed `--input` values.
-    pub(crate) fn parse_inputs(&self) -> CliResult<Vec<Input>> {
-        Ok(self
-            .inputs
-            .iter()
-            .map(|s| Input::parse(s))
-            .collect::<Result<Vec<_>, _>>()?)
-    }
-
-    /// `--threads`, or every core.
-    pub(crate) fn threads(&self) -> usize {
-        self.read.threads()
-    }
-
-    /// The counting options, with the pattern resolved against the `counts` files.
-    pub(crate) fn count_options(&self, counts: &[PathBuf]) -> CliResult<CountOptions> {
-        Ok(self.read.count_options(pattern_for(&self.pattern, counts)?))
-    }
+/// The `--input` values, parsed as the library parses them.
+pub(crate) fn parse_inputs(specs: &[String]) -> CliResult<Vec<InputSpec>> {
+    Ok(specs
+        .iter()
+        .map(|s| InputSpec::parse(s))
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 #[derive(Args)]
@@ -170,106 +157,16 @@ pub(crate) struct SelectionArgs {
 }
 
 impl SelectionArgs {
-    /// The selection rule for `languages` languages with dev text.
-    pub(crate) fn options(&self, languages: usize) -> CliResult<ParityOptions> {
-        let mut options = ParityOptions::hybrid(self.parity_hybrid.unwrap_or(0));
-        if let Some(w) = self.parity_window {
-            if w == 0 {
-                return Err(crate::Failure("--parity-window must be at least 1".into()));
-            }
-            let window = match self.parity_window_max {
-                Some(0) => {
-                    return Err(crate::Failure(
-                        "--parity-window-max must be at least 1".into(),
-                    ))
-                }
-                Some(m) => Window {
-                    size: w,
-                    max_per_language: m.min(w),
-                },
-                None => Window::with_share(w, languages, 2.0),
-            };
-            options = options.window(window);
-        }
-        Ok(options)
-    }
-}
-
-/// The lines of a dev file: UTF-8, split as the parity report splits them.
-pub(crate) fn dev_lines(path: &std::path::Path) -> CliResult<Vec<String>> {
-    let text =
-        std::fs::read(path).map_err(|e| crate::Failure(format!("{}: {e}", path.display())))?;
-    let text = String::from_utf8(text)
-        .map_err(|_| crate::Failure(format!("{}: not UTF-8", path.display())))?;
-    Ok(fairtok_eval::corpus::split_lines(&text))
-}
-
-/// Reads `<dir>/<lang>.dev` for every input language not excluded, in input order.
-fn read_dev(
-    dir: &std::path::Path,
-    inputs: &[Input],
-    excluded: &[String],
-) -> CliResult<Vec<(String, Vec<String>)>> {
-    if !dir.is_dir() {
-        return Err(crate::Failure(format!(
-            "--parity-dev {}: not a directory",
-            dir.display()
-        )));
-    }
-    for x in excluded {
-        if !inputs.iter().any(|i| &i.lang == x) {
-            return Err(crate::Failure(format!(
-                "--parity-exclude {x}: no --input of that language"
-            )));
+    /// Parity-aware selection with the dev text in `dir` (the library checks every value).
+    pub(crate) fn spec(&self, dir: &std::path::Path, pivot: Option<String>) -> ParitySpec {
+        ParitySpec {
+            pivot,
+            hybrid: self.parity_hybrid,
+            window: self.parity_window,
+            window_max: self.parity_window_max,
+            ..ParitySpec::new(fairtok_train::DevText::Dir(dir.to_owned()))
         }
     }
-    let mut dev: Vec<(String, Vec<String>)> = vec![];
-    for input in inputs {
-        let lang = &input.lang;
-        if excluded.contains(lang) || dev.iter().any(|(l, _)| l == lang) {
-            continue;
-        }
-        let path = dir.join(format!("{lang}.dev"));
-        if !path.is_file() {
-            return Err(crate::Failure(format!(
-                "--parity-dev: no dev file {} for the --input language {lang} (give it, or --parity-exclude {lang})",
-                path.display()
-            )));
-        }
-        dev.push((lang.clone(), dev_lines(&path)?));
-    }
-    Ok(dev)
-}
-
-/// The parity options of the arguments, or `None` for classical training.
-fn parity_training(args: &TrainArgs, inputs: &[Input]) -> CliResult<Option<ParityTraining>> {
-    let Some(dir) = &args.parity_dev else {
-        return Ok(None);
-    };
-    if !args.counts.is_empty() && inputs.is_empty() {
-        return Err(crate::Failure(
-            "--parity-dev needs --input LANG=PATH (the languages of the dev files)".into(),
-        ));
-    }
-    let dev = read_dev(dir, inputs, &args.parity_exclude)?;
-    if dev.is_empty() {
-        return Err(crate::Failure(
-            "--parity-dev: every input language is excluded; nothing to balance".into(),
-        ));
-    }
-    let options = args.selection.options(dev.len())?;
-    if let Some(p) = &args.pivot {
-        if !dev.iter().any(|(l, _)| l == p) {
-            return Err(crate::Failure(format!(
-                "--pivot {p}: not an --input language with dev text"
-            )));
-        }
-    }
-    Ok(Some(ParityTraining {
-        options,
-        dev,
-        excluded: args.parity_exclude.clone(),
-    }))
 }
 
 /// An indicatif bar per stage, on standard error, only on a terminal.
@@ -350,71 +247,39 @@ pub(crate) fn report_skipped(stats: &CountStats) {
     }
 }
 
-/// The pattern: `--pattern` if given, else the first counts file's, else o200k.
-pub(crate) fn pattern_for(pattern: &Option<String>, counts: &[PathBuf]) -> CliResult<String> {
-    Ok(match (pattern, counts.first()) {
-        (Some(p), _) => fairtok_core::pattern::resolve(p).to_owned(),
-        (None, Some(f)) => fairtok_train::parquet_io::read_meta(f)?.pattern,
-        (None, None) => fairtok_core::pattern::O200K.to_owned(),
-    })
-}
-
 pub(crate) fn run(args: TrainArgs) -> CliResult {
     let start = Instant::now();
-    let inputs = args.input.parse_inputs()?;
-    let format = match args.format {
-        Format::Hf => OutputFormat::Hf,
-        Format::Tiktoken => OutputFormat::Tiktoken,
-    };
-    let threads = args.input.threads();
-    let opts = TrainOptions {
-        vocab_size: args.vocab_size,
+    let job = TrainJob {
+        inputs: parse_inputs(&args.input.inputs)?,
+        counts: args.counts.clone(),
+        pattern: args.input.pattern.clone(),
         min_frequency: args.min_frequency,
         max_token_bytes: args.max_token_bytes,
         specials: args.special.clone(),
-        threads,
-        parity: parity_training(&args, &inputs)?,
+        parity: args.parity_dev.as_ref().map(|dir| ParitySpec {
+            exclude: args.parity_exclude.clone(),
+            ..args.selection.spec(dir, args.pivot.clone())
+        }),
+        reading: args.input.read.reading(),
+        output: Some(args.output.clone()),
+        format: args.format.into(),
+        ..TrainJob::new(args.vocab_size)
     };
-    opts.merges_wanted()?;
-    if inputs.is_empty() && args.counts.is_empty() {
-        return Err(crate::Failure(
-            "nothing to train on: give --input LANG=PATH or --counts FILE".into(),
-        ));
-    }
-    let mut count_opts = args.input.count_options(&args.counts)?;
-    count_opts.per_language = opts.parity.is_some();
-    if format == OutputFormat::Hf {
-        // Refuse a pattern Hugging Face cannot run before training, not after.
-        fairtok_core::write::oniguruma_pattern(&count_opts.pattern)?;
-    }
-    let out = fairtok_train::output_file(&args.output, format)?;
     let bar = Bar::new(args.quiet);
-    let (trained, stats) =
-        fairtok_train::train_files(&inputs, &args.counts, &count_opts, &opts, &bar)?;
-    let name = fairtok_train::encoding_name(&out);
-    let written = trained.write(&out, format, &name)?;
-    report_skipped(&stats);
+    let outcome = fairtok_train::train_files(&job, &bar)?;
+    report_skipped(&outcome.stats);
     if !args.quiet {
-        summary(&trained, &stats, &opts, &written, start);
-        if let (Some(r), Some(pt)) = (&trained.parity, &opts.parity) {
-            parity_summary(r, pt, args.pivot.as_deref());
-        }
+        summary(&outcome, &job, start);
+        parity_summary(&outcome);
     }
     Ok(())
 }
 
 /// Dev tokens, premium and merges taken per language.
-fn parity_summary(r: &ParityReport, pt: &ParityTraining, pivot: Option<&str>) {
-    let o = &pt.options;
-    let pivot = pivot
-        .or_else(|| {
-            r.languages
-                .iter()
-                .find(|l| *l == "eng_Latn")
-                .map(|l| l.as_str())
-        })
-        .unwrap_or(&r.languages[0]);
-    let p = r.languages.iter().position(|l| l == pivot).unwrap_or(0);
+fn parity_summary(outcome: &TrainOutcome) {
+    let (Some(r), Some((pivot, o))) = (&outcome.trained.parity, &outcome.parity) else {
+        return;
+    };
     let st = &r.stats;
     eprintln!(
         "parity-aware: {} global merges first{}; {} global merges in all; premium vs {pivot}",
@@ -435,41 +300,31 @@ fn parity_summary(r: &ParityReport, pt: &ParityTraining, pivot: Option<&str>) {
         "{:<12} {:>12} {:>12} {:>9} {:>9} {:>8}",
         "language", "dev before", "dev after", "prem. b.", "prem. a.", "merges"
     );
-    for (i, l) in r.languages.iter().enumerate() {
-        let prem = |v: &[u64]| v[i] as f64 / v[p].max(1) as f64;
+    let premiums = r.premiums(pivot).unwrap_or_default();
+    for (i, (l, (before, after))) in r.languages.iter().zip(premiums).enumerate() {
         eprintln!(
             "{:<12} {:>12} {:>12} {:>9.3} {:>9.3} {:>8}",
-            l,
-            st.dev_tokens_before[i],
-            st.dev_tokens_after[i],
-            prem(&st.dev_tokens_before),
-            prem(&st.dev_tokens_after),
-            st.merges_taken[i]
+            l, st.dev_tokens_before[i], st.dev_tokens_after[i], before, after, st.merges_taken[i]
         );
     }
 }
 
-fn summary(
-    t: &Trained,
-    stats: &CountStats,
-    opts: &TrainOptions,
-    written: &[PathBuf],
-    start: Instant,
-) {
-    for l in &stats.languages {
+fn summary(outcome: &TrainOutcome, job: &TrainJob, start: Instant) {
+    let t = &outcome.trained;
+    for l in &outcome.stats.languages {
         eprintln!(
             "read {}: {} bytes, {} records, {} pre-tokens",
             l.lang, l.bytes, l.records, l.pieces
         );
     }
-    let wanted = opts.vocab_size - 256 - opts.specials.len();
+    let wanted = job.vocab_size - 256 - job.specials.len();
     if t.merges.len() < wanted {
         eprintln!(
             "note: only {} of {} merges were possible (no pair left{}); the vocabulary has {} tokens",
             t.merges.len(),
             wanted,
-            if opts.min_frequency > 1 {
-                format!(" seen at least {} times", opts.min_frequency)
+            if job.min_frequency > 1 {
+                format!(" seen at least {} times", job.min_frequency)
             } else {
                 String::new()
             },
@@ -482,7 +337,7 @@ fn summary(
         t.merges.len(),
         t.specials.len(),
         start.elapsed().as_secs_f64(),
-        joined(written, ", ")
+        joined(&outcome.files, ", ")
     );
 }
 

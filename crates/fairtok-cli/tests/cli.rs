@@ -227,7 +227,7 @@ fn malformed_tiktoken_files() {
     }
     let (_d, path) = temp_file("custom.tiktoken", b"YQ== 0\n");
     let e = fails_with(&["encode", "-t", &path], b"x");
-    assert!(e.contains("needs --pattern"), "{e}");
+    assert!(e.contains("--pattern: ") && e.contains("needs a pattern"), "{e}");
 }
 
 #[test]
@@ -346,7 +346,7 @@ fn unknown_and_malformed_ids_in_decode() {
 #[test]
 fn options_that_do_not_apply_are_errors() {
     let e = fails_with(&["encode", "-t", "cl100k_base", "--add-special"], b"x");
-    assert!(e.contains("--add-special applies to tokenizer.json"), "{e}");
+    assert!(e.contains("--add-special: applies to tokenizer.json"), "{e}");
     let e = fails_with(
         &[
             "encode",
@@ -357,7 +357,7 @@ fn options_that_do_not_apply_are_errors() {
         ],
         b"x",
     );
-    assert!(e.contains("--pattern applies to .tiktoken files"), "{e}");
+    assert!(e.contains("--pattern: applies to .tiktoken files"), "{e}");
 }
 
 #[test]

@@ -193,7 +193,7 @@ fn a_missing_dev_file_is_named() {
     let mut args = base.to_vec();
     args.extend(["--input", &en, "--parity-dev", s(&dev)]);
     let want = format!(
-        "fairtok: error: --parity-dev: no dev file {} for the --input language kor_Hang (give it, or --parity-exclude kor_Hang)",
+        "fairtok: error: --parity-dev: no dev file {} for kor_Hang (give it, or exclude the language)",
         s(&dev.join("kor_Hang.dev"))
     );
     assert_eq!(fails(&args), want);

@@ -248,7 +248,7 @@ fn bad_input_is_one_line_and_leaves_no_file() {
 
     let e = train_fails(&input, "257", o, &["--special", "<a>,<b>"]);
     assert!(
-        e.contains("--vocab-size 257 is below 256 byte tokens + 2 special tokens = 258"),
+        e.contains("--vocab-size: 257 is below 256 byte tokens + 2 special tokens = 258"),
         "{e}"
     );
 
@@ -261,7 +261,7 @@ fn bad_input_is_one_line_and_leaves_no_file() {
     assert!(e.contains("no/such/dir/t.json"), "{e}");
 
     let e = train_fails("=x", "300", o, &[]);
-    assert!(e.contains("expected LANG=PATH"), "{e}");
+    assert!(e.contains("--input: \"=x\": empty language tag (expected LANG[@WEIGHT]=PATH[,PATH...])"), "{e}");
 
     let e = train_fails(&input, "300", o, &["--pattern", "("]);
     assert!(e.contains("invalid pre-tokenizer pattern"), "{e}");

@@ -100,7 +100,136 @@ pub enum Error {
         /// One past the largest id of the tokenizer.
         n_vocab: usize,
     },
-    /// An option does not apply to this tokenizer.
+    /// An option of the call is invalid or does not apply. Front ends name the option their
+    /// own way: see [`Error::message_with`].
+    #[error("{option}: {reason}")]
+    InvalidOption {
+        /// The option.
+        option: Setting,
+        /// What is wrong with its value.
+        reason: String,
+    },
+    /// The call cannot be carried out as asked (an inconsistency that no single option names).
     #[error("{0}")]
     Usage(String),
+}
+
+impl Error {
+    /// The message, with the option of an [`Error::InvalidOption`] named by `name` (a
+    /// command-line flag, a Python keyword, a JSON field) instead of [`Setting::name`].
+    pub fn message_with(&self, name: &dyn Fn(Setting) -> String) -> String {
+        match self {
+            Error::InvalidOption { option, reason } => format!("{}: {reason}", name(*option)),
+            e => e.to_string(),
+        }
+    }
+
+    /// An [`Error::InvalidOption`].
+    pub fn invalid(option: Setting, reason: impl Into<String>) -> Error {
+        Error::InvalidOption {
+            option,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// An option of a library call (of this crate or of the crates built on it) that an error can
+/// name. The libraries name it by [`Setting::name`], the field of their option structs; each
+/// front end maps it to its own word (`--vocab-size`, `vocab_size=`, a JSON field), so that
+/// messages speak the language of whoever gave the option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The pre-tokenizer pattern of a `.tiktoken` file, or of training.
+    Pattern,
+    /// Adding the post-processor's special tokens (BOS/EOS).
+    AddSpecial,
+    /// The special tokens of training.
+    Specials,
+    /// The vocabulary size of training.
+    VocabSize,
+    /// The longest token, in bytes.
+    MaxTokenBytes,
+    /// The cap on distinct pre-tokens while counting.
+    MaxPieces,
+    /// The text field of JSON lines (the text column of Parquet).
+    TextField,
+    /// Strict reading (a line that is not UTF-8 is an error).
+    Strict,
+    /// The input files or texts (`LANG[@WEIGHT]=PATH[,PATH...]`).
+    Inputs,
+    /// Counts files made by counting pre-tokens elsewhere.
+    Counts,
+    /// The script every new token of an extension must contain.
+    Script,
+    /// The output format.
+    Format,
+    /// The output file.
+    Output,
+    /// The parallel dev text of parity-aware selection.
+    ParityDev,
+    /// The pivot language of premiums.
+    Pivot,
+    /// Hybrid parity-aware selection: global merges first.
+    ParityHybrid,
+    /// The moving window of parity-aware selection.
+    ParityWindow,
+    /// The cap per language within the window.
+    ParityWindowMax,
+    /// Languages without dev text, excluded from parity-aware selection.
+    ParityExclude,
+    /// How many tokens an extension adds.
+    Add,
+    /// The bias of whole-piece tokens against pairs.
+    PieceBias,
+    /// Whole-piece tokens in an extension.
+    WholePieces,
+    /// Worker threads.
+    Threads,
+    /// The least count of a pair that is merged.
+    MinFrequency,
+    /// The base vocabulary of an extension.
+    Base,
+    /// A price per million tokens.
+    Price,
+}
+
+impl Setting {
+    /// The library's name of the option: the field of the option struct that holds it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Pattern => "pattern",
+            Setting::AddSpecial => "add_special",
+            Setting::Specials => "specials",
+            Setting::VocabSize => "vocab_size",
+            Setting::MaxTokenBytes => "max_token_bytes",
+            Setting::MaxPieces => "max_pieces",
+            Setting::TextField => "text_field",
+            Setting::Strict => "strict",
+            Setting::Inputs => "inputs",
+            Setting::Counts => "counts",
+            Setting::Script => "script",
+            Setting::Format => "format",
+            Setting::Output => "output",
+            Setting::ParityDev => "parity_dev",
+            Setting::Pivot => "pivot",
+            Setting::ParityHybrid => "parity_hybrid",
+            Setting::ParityWindow => "parity_window",
+            Setting::ParityWindowMax => "parity_window_max",
+            Setting::ParityExclude => "parity_exclude",
+            Setting::Add => "add",
+            Setting::PieceBias => "piece_bias",
+            Setting::WholePieces => "whole_pieces",
+            Setting::Threads => "threads",
+            Setting::MinFrequency => "min_frequency",
+            Setting::Base => "base",
+            Setting::Price => "price",
+        }
+    }
+}
+
+impl std::fmt::Display for Setting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }

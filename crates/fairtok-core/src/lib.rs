@@ -35,5 +35,5 @@ pub mod tiktoken;
 mod tokenizer;
 pub mod write;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, Setting};
 pub use tokenizer::{EncodeOptions, Format, LoadOptions, Specials, Tokenizer};

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::builtin;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use crate::hf::HfModel;
 use crate::pattern;
 use crate::task::Task;
@@ -182,9 +182,10 @@ impl Tokenizer {
         let name = file_stem(path);
         if data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
             if opts.pattern.is_some() {
-                return Err(Error::Usage(format!(
-                    "{origin}: --pattern applies to .tiktoken files; a tokenizer.json carries its own pre-tokenizer"
-                )));
+                return Err(Error::invalid(
+                    Setting::Pattern,
+                    format!("applies to .tiktoken files; {origin} is a tokenizer.json, which carries its own pre-tokenizer"),
+                ));
             }
             return Tokenizer::from_tokenizer_json(data, &name, &origin);
         }
@@ -200,14 +201,17 @@ impl Tokenizer {
                 crate::write::read_sidecar(&crate::write::sidecar_path(path))?
             }
             (None, None) => {
-                return Err(Error::Usage(format!(
-                    "{origin}: a .tiktoken file needs --pattern (one of {} or a regex)",
+                return Err(Error::invalid(
+                    Setting::Pattern,
+                    format!(
+                    "{origin} is a .tiktoken file without a sidecar, so it needs a pattern (one of {} or a regex)",
                     pattern::NAMED
                         .iter()
                         .map(|p| p.0)
                         .collect::<Vec<_>>()
                         .join(", ")
-                )))
+                    ),
+                ))
             }
         };
         Tokenizer::from_tokens(&name, &origin, ranks.iter(), &pat, specials)
@@ -301,10 +305,13 @@ impl Tokenizer {
         match &self.engine {
             Engine::Tiktoken(m) => {
                 if opts.add_special {
-                    return Err(Error::Usage(format!(
-                        "{}: --add-special applies to tokenizer.json files; tiktoken adds no BOS/EOS",
-                        self.name
-                    )));
+                    return Err(Error::invalid(
+                        Setting::AddSpecial,
+                        format!(
+                            "applies to tokenizer.json files; {} follows tiktoken, which adds no BOS/EOS",
+                            self.name
+                        ),
+                    ));
                 }
                 match &opts.specials {
                     Specials::Default | Specials::None => m.encode_ordinary(text, out),

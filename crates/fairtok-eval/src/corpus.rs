@@ -24,6 +24,19 @@ pub struct ParallelCorpus {
     pub languages: Vec<Language>,
 }
 
+/// Where a parallel corpus comes from ([`ParallelCorpus::open`]).
+#[derive(Debug, Clone)]
+pub enum CorpusSource {
+    /// The bundled FLORES-200 dev sample ([`crate::samples::flores_dev`]).
+    Bundled,
+    /// A directory of `<lang>.<anything>` files.
+    Dir(PathBuf),
+    /// Aligned files, one per language.
+    Pairs(Vec<(String, PathBuf)>),
+    /// Lines in memory, per language, under a corpus name.
+    Lines(String, Vec<(String, Vec<String>)>),
+}
+
 /// Splits a text into lines: `\n` or `\r\n` ends a line; a final terminator adds no empty line.
 pub fn split_lines(text: &str) -> Vec<String> {
     let body = text.strip_suffix('\n').unwrap_or(text);
@@ -91,6 +104,27 @@ impl ParallelCorpus {
             })
             .collect();
         ParallelCorpus::checked(name.to_owned(), languages)
+    }
+
+    /// Opens the corpus of `source`, narrowed to `langs` (in that order; the pivot is kept)
+    /// if given, and checks that it has the pivot: what `fairtok parity` measures.
+    pub fn open(
+        source: CorpusSource,
+        langs: Option<&[String]>,
+        pivot: &str,
+    ) -> Result<ParallelCorpus> {
+        let c = match source {
+            CorpusSource::Dir(dir) => return ParallelCorpus::from_dir(&dir, langs, pivot),
+            CorpusSource::Pairs(p) => ParallelCorpus::from_pairs(&p)?,
+            CorpusSource::Lines(name, l) => ParallelCorpus::from_lines(&name, l)?,
+            CorpusSource::Bundled => crate::samples::flores_dev(),
+        };
+        let c = match langs {
+            Some(l) => c.select(l, pivot)?,
+            None => c,
+        };
+        c.language(pivot)?;
+        Ok(c)
     }
 
     /// Reads every file `<lang>.<anything>` of `dir` (FLORES naming: `kor_Hang.dev`). With

@@ -111,6 +111,24 @@ fn ratio(a: u64, b: u64) -> f64 {
     }
 }
 
+/// The price of each of `n` tokenizers from the prices given (USD per million tokens): none,
+/// one for all, or one each. Every price must be a finite number, zero or more.
+pub fn prices_for(prices: &[f64], n: usize) -> Result<Vec<f64>> {
+    if let Some(p) = prices.iter().find(|p| !(p.is_finite() && **p >= 0.0)) {
+        return Err(Error::Price(format!(
+            "{p} is not a price: give a finite number of USD per million tokens, zero or more"
+        )));
+    }
+    match prices.len() {
+        0 => Ok(vec![]),
+        1 => Ok(vec![prices[0]; n]),
+        k if k == n => Ok(prices.to_vec()),
+        k => Err(Error::Price(format!(
+            "{k} prices for {n} tokenizers: give one price, or one per tokenizer"
+        ))),
+    }
+}
+
 /// Measures every tokenizer on `corpus` against `pivot`. `prices` is empty, or one price per
 /// tokenizer. `progress(lines)` is called as lines are encoded (from several threads).
 ///

@@ -24,6 +24,33 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// Where [`write_reports`] writes a report, each in its format; `None`: not written.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFiles {
+    /// The JSON report ([`json`]).
+    pub json: Option<std::path::PathBuf>,
+    /// The self-contained HTML page ([`html`]).
+    pub html: Option<std::path::PathBuf>,
+    /// The Markdown tables ([`markdown`]).
+    pub markdown: Option<std::path::PathBuf>,
+}
+
+/// Writes `r` to each file of `files` that is given, atomically; returns the JSON report
+/// (what `fairtok parity --json` writes).
+pub fn write_reports(r: &Report, files: &ReportFiles) -> crate::Result<String> {
+    let doc = json(r);
+    if let Some(p) = &files.json {
+        crate::write_atomic(p, doc.as_bytes())?;
+    }
+    if let Some(p) = &files.html {
+        crate::write_atomic(p, html(r).as_bytes())?;
+    }
+    if let Some(p) = &files.markdown {
+        crate::write_atomic(p, markdown(r).as_bytes())?;
+    }
+    Ok(doc)
+}
+
 /// The terminal table: one block per tokenizer, sorted by premium; ANSI colour if `color`.
 pub fn table(r: &Report, color: bool) -> String {
     let paint = |s: String, premium: f64| {

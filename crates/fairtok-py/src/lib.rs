@@ -6,10 +6,10 @@
 //! is written in Python on top of it (`python/fairtok/`), where argument handling follows
 //! tiktoken's exactly.
 //!
-//! Three functions run the other tools of the command line with the GIL released:
-//! `train` (module `train`: `fairtok train` through `fairtok_train`), `extend` (module
-//! `extend`: `fairtok extend`, vocabulary extension with stable ids) and `parity` (module
-//! `parity`: `fairtok parity` through `fairtok_eval`); `fairtok.train`, `fairtok.extend` and
+//! Three functions run the other tools of the command line with the GIL released, each one
+//! library call: `train` and `extend` (module `jobs`: `fairtok_train::train_files` and
+//! `fairtok_train::extend_files`, with result classes) and `parity` (module `parity`:
+//! `fairtok parity` through `fairtok_eval`); `fairtok.train`, `fairtok.extend` and
 //! `fairtok.parity` resolve their arguments.
 //!
 //! Errors of the core map to Python exceptions by kind (see [`to_py_err`]): a missing or
@@ -18,9 +18,8 @@
 
 #![warn(missing_docs)]
 
-mod extend;
+mod jobs;
 mod parity;
-mod train;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -411,11 +410,7 @@ impl CoreTokenizer {
         }
         py.detach(|| Tokenizer::from_file(p, &LoadOptions { pattern }))
             .map(CoreTokenizer::new)
-            .map_err(|e| match e {
-                // The core words usage errors for the command line.
-                Error::Usage(m) => PyValueError::new_err(m.replace("--pattern", "`pattern=`")),
-                e => to_py_err(e),
-            })
+            .map_err(to_py_err)
     }
 
     /// Builds a tiktoken-style tokenizer from `{bytes: rank}`, a pattern and `{str: id}`, as
@@ -628,8 +623,12 @@ fn _fairtok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CoreTokenizer>()?;
     m.add_function(wrap_pyfunction!(builtin_names, m)?)?;
     m.add_function(wrap_pyfunction!(encoding_name_for_model, m)?)?;
-    m.add_function(wrap_pyfunction!(train::train, m)?)?;
-    m.add_function(wrap_pyfunction!(extend::extend, m)?)?;
+    m.add_class::<jobs::ReadingArgs>()?;
+    m.add_class::<jobs::ParityArgs>()?;
+    m.add_class::<jobs::TrainOutput>()?;
+    m.add_class::<jobs::ExtendOutput>()?;
+    m.add_function(wrap_pyfunction!(jobs::train, m)?)?;
+    m.add_function(wrap_pyfunction!(jobs::extend, m)?)?;
     m.add_function(wrap_pyfunction!(parity::parity, m)?)?;
     m.add_function(wrap_pyfunction!(parity::default_tokenizers, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use fairtok_core::Tokenizer;
-use fairtok_eval::corpus::ParallelCorpus;
+use fairtok_eval::corpus::{CorpusSource, ParallelCorpus};
 use fairtok_eval::{metrics, render};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -22,40 +22,6 @@ fn eval_err(e: fairtok_eval::Error) -> PyErr {
         fairtok_eval::Error::Io { source, .. } => io_err(source.kind(), msg),
         _ => PyValueError::new_err(msg),
     }
-}
-
-/// Where the parallel corpus comes from.
-enum CorpusSource {
-    Bundled,
-    Dir(PathBuf),
-    Pairs(Vec<(String, PathBuf)>),
-    Lines(Vec<(String, Vec<String>)>),
-}
-
-/// Reads the corpus as `fairtok parity` does: a directory is filtered while read, the others
-/// after; the pivot must be in it.
-fn corpus(
-    source: CorpusSource,
-    langs: &[String],
-    pivot: &str,
-) -> fairtok_eval::Result<ParallelCorpus> {
-    let langs = (!langs.is_empty()).then_some(langs);
-    let c = match source {
-        CorpusSource::Dir(dir) => ParallelCorpus::from_dir(&dir, langs, pivot)?,
-        other => {
-            let c = match other {
-                CorpusSource::Pairs(p) => ParallelCorpus::from_pairs(&p)?,
-                CorpusSource::Lines(l) => ParallelCorpus::from_lines(IN_MEMORY, l)?,
-                _ => fairtok_eval::samples::flores_dev(),
-            };
-            match langs {
-                Some(l) => c.select(l, pivot)?,
-                None => c,
-            }
-        }
-    };
-    c.language(pivot)?;
-    Ok(c)
 }
 
 /// Measures the parity report of `tokenizers` (see `fairtok.parity`, which resolves the
@@ -91,29 +57,24 @@ pub(crate) fn parity(
     } else if !pairs.is_empty() {
         CorpusSource::Pairs(pairs)
     } else if !lines.is_empty() {
-        CorpusSource::Lines(lines)
+        CorpusSource::Lines(IN_MEMORY.to_owned(), lines)
     } else {
         CorpusSource::Bundled
     };
     let toks: Vec<&Tokenizer> = tokenizers.iter().map(|t| &t.get().tok).collect();
-    let json = py
-        .detach(|| -> fairtok_eval::Result<String> {
-            let corpus = corpus(source, &langs, &pivot)?;
-            let report = metrics::measure(&toks, &corpus, &pivot, &prices, &|_| {})?;
-            let json = render::json(&report);
-            if let Some(p) = &json_path {
-                fairtok_eval::write_atomic(p, json.as_bytes())?;
-            }
-            if let Some(p) = &html_path {
-                fairtok_eval::write_atomic(p, render::html(&report).as_bytes())?;
-            }
-            if let Some(p) = &markdown_path {
-                fairtok_eval::write_atomic(p, render::markdown(&report).as_bytes())?;
-            }
-            Ok(json)
-        })
-        .map_err(eval_err)?;
-    Ok(json)
+    let files = render::ReportFiles {
+        json: json_path,
+        html: html_path,
+        markdown: markdown_path,
+    };
+    py.detach(|| -> fairtok_eval::Result<String> {
+        let langs = (!langs.is_empty()).then_some(&langs[..]);
+        let corpus = ParallelCorpus::open(source, langs, &pivot)?;
+        let prices = metrics::prices_for(&prices, toks.len())?;
+        let report = metrics::measure(&toks, &corpus, &pivot, &prices, &|_| {})?;
+        render::write_reports(&report, &files)
+    })
+    .map_err(eval_err)
 }
 
 /// The tokenizers `fairtok parity` measures when none is given.

@@ -10,7 +10,7 @@ fn main() -> Result<()> {
     let vocab: usize = args[2].parse().unwrap();
     let threads: usize = args.get(3).map_or(2, |t| t.parse().unwrap());
     let t = Instant::now();
-    let counts = count(
+    let counts = count_sources(
         &langs,
         &srcs,
         &CountOptions {

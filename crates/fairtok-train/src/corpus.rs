@@ -7,8 +7,8 @@
 //! * plain text: one record per line, the line ending kept (as Hugging Face's trainer reads
 //!   files), so newlines are counted as the encoder will see them;
 //! * JSON lines (`.jsonl`, `.ndjson`, `.json`, before any compression suffix): one record per
-//!   line, the string in the text field (`--text-field`, default `text`);
-//! * Parquet (`.parquet`): one record per non-null value of the text column (`--text-field`,
+//!   line, the string in the text field (`CountOptions::text_field`, default `text`);
+//! * Parquet (`.parquet`): one record per non-null value of the text column (`CountOptions::text_field`,
 //!   default `text`), a string or large string column, as Hugging Face datasets publish them;
 //! * compression is detected by the magic bytes (gzip `1f 8b`, zstd `28 b5 2f fd`), whatever the
 //!   file is called.
@@ -27,7 +27,7 @@ use crate::error::{Result, TrainError};
 /// The size of a batch of records handed to a counting worker.
 pub const BATCH_BYTES: usize = 1 << 20;
 
-/// One `--input LANG=PATH[,PATH...]`: a language tag and its files or directories.
+/// One input of files: a language tag and its files or directories.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     /// The language tag (for example `kor_Hang` or `ko`), kept with the counts.
@@ -37,31 +37,20 @@ pub struct Input {
 }
 
 impl Input {
-    /// Parses `LANG=PATH[,PATH...]`. A spec without `=` is a path with the language `und`.
+    /// Parses `LANG=PATH[,PATH...]` as [`crate::InputSpec::parse`] does; a weight other than 1
+    /// is refused (an `Input` has none).
     pub fn parse(spec: &str) -> Result<Input> {
-        let (lang, paths) = match spec.split_once('=') {
-            Some((l, p)) => (l, p),
-            None => ("und", spec),
-        };
-        if lang.is_empty() || lang.contains(',') || lang.contains('/') {
-            return Err(TrainError::Usage(format!(
-                "--input {spec:?}: expected LANG=PATH[,PATH...] with a language tag before `=`"
-            )));
+        let i = crate::InputSpec::parse(spec)?;
+        match i.source {
+            crate::TextSource::Files(paths) if i.weight == 1.0 => Ok(Input {
+                lang: i.lang,
+                paths,
+            }),
+            _ => Err(TrainError::invalid(
+                crate::Setting::Inputs,
+                format!("{spec:?}: expected LANG=PATH[,PATH...] (no weight)"),
+            )),
         }
-        let paths: Vec<PathBuf> = paths
-            .split(',')
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from)
-            .collect();
-        if paths.is_empty() {
-            return Err(TrainError::Usage(format!(
-                "--input {spec:?}: no path after `{lang}=`"
-            )));
-        }
-        Ok(Input {
-            lang: lang.to_owned(),
-            paths,
-        })
     }
 }
 

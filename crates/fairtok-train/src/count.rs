@@ -38,6 +38,9 @@ use crate::error::{Result, TrainError};
 use crate::shard::{hash, shard_of, Shard};
 use crate::Progress;
 
+mod memory;
+pub use memory::count_texts;
+
 /// Number of shards of the global table.
 pub const SHARDS: usize = 64;
 
@@ -410,7 +413,7 @@ impl Table {
 
 /// Counts the pre-tokens of `sources` (from [`crate::corpus::expand`]) with `langs` as their
 /// language tags. Reports bytes read (on disk) to `progress`.
-pub fn count(
+pub fn count_sources(
     langs: &[String],
     sources: &[Source],
     opts: &CountOptions,
@@ -602,7 +605,7 @@ fn count_batch(
                         on_bad(
                             line,
                             format!(
-                                "invalid UTF-8 at byte {} of the line (without --strict such lines are skipped)",
+                                "invalid UTF-8 at byte {} of the line (reading is strict; otherwise such lines are skipped)",
                                 e.valid_up_to()
                             ),
                             &mut bad,
@@ -653,7 +656,7 @@ fn count_batch(
                             path: src.path.clone(),
                             line,
                             reason: format!(
-                                "no string field `{}` (set it with --text-field)",
+                                "no string field `{}` (the text field)",
                                 opts.text_field
                             ),
                         })
@@ -707,7 +710,7 @@ mod tests {
             lang: "en".into(),
             paths: vec![p],
         }])?;
-        count(&langs, &srcs, opts, &NoProgress)
+        count_sources(&langs, &srcs, opts, &NoProgress)
     }
 
     #[test]
@@ -753,7 +756,7 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.ends_with("c.txt:2: invalid UTF-8 at byte 4 of the line (without --strict such lines are skipped)"), "{e}");
+        assert!(e.ends_with("c.txt:2: invalid UTF-8 at byte 4 of the line (reading is strict; otherwise such lines are skipped)"), "{e}");
     }
 
     #[test]
@@ -793,12 +796,12 @@ mod tests {
             },
         ];
         let (langs, srcs) = expand(&inputs).unwrap();
-        let pooled = count(&langs, &srcs, &CountOptions::default(), &NoProgress).unwrap();
+        let pooled = count_sources(&langs, &srcs, &CountOptions::default(), &NoProgress).unwrap();
         let per_language = CountOptions {
             per_language: true,
             ..Default::default()
         };
-        let per = count(&langs, &srcs, &per_language, &NoProgress).unwrap();
+        let per = count_sources(&langs, &srcs, &per_language, &NoProgress).unwrap();
         assert!(per.is_per_language() && !pooled.is_per_language());
         assert_eq!(per.get_in(b"word", 1), 1); // "word" at the start of the English line
         assert_eq!(per.get_in(b" word", 0), 1);
@@ -819,7 +822,7 @@ mod tests {
         assert_eq!(split, drained);
         // Merged into a pooled table, the languages add up again.
         let mut back = PieceCounts::new(&pooled.pattern);
-        let mut again = count(&langs, &srcs, &per_language, &NoProgress).unwrap();
+        let mut again = count_sources(&langs, &srcs, &per_language, &NoProgress).unwrap();
         again.stats = Default::default();
         back.merge(again);
         assert_eq!(back.sorted(), pooled.sorted());

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+pub use fairtok_core::Setting;
+
 /// The result type of this crate.
 pub type Result<T, E = TrainError> = std::result::Result<T, E>;
 
@@ -37,7 +39,17 @@ pub enum TrainError {
         /// What is wrong with it.
         reason: String,
     },
-    /// An input specification is malformed (`--input LANG=PATH`).
+    /// An option of the call is invalid or does not apply. Front ends name the option their
+    /// own way: see [`TrainError::message_with`].
+    #[error("{option}: {reason}")]
+    InvalidOption {
+        /// The option.
+        option: Setting,
+        /// What is wrong with its value.
+        reason: String,
+    },
+    /// The call cannot be carried out as asked (an inconsistency of the arguments of a library
+    /// call that no single option names).
     #[error("{0}")]
     Usage(String),
     /// There is nothing to train on.
@@ -49,6 +61,24 @@ pub enum TrainError {
 }
 
 impl TrainError {
+    /// An [`TrainError::InvalidOption`].
+    pub fn invalid(option: Setting, reason: impl Into<String>) -> TrainError {
+        TrainError::InvalidOption {
+            option,
+            reason: reason.into(),
+        }
+    }
+
+    /// The message, with every option named by `name` (a command-line flag, a Python keyword,
+    /// a JSON field) instead of [`Setting::name`].
+    pub fn message_with(&self, name: &dyn Fn(Setting) -> String) -> String {
+        match self {
+            TrainError::InvalidOption { option, reason } => format!("{}: {reason}", name(*option)),
+            TrainError::Core(e) => e.message_with(name),
+            e => e.to_string(),
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> TrainError {
         TrainError::Io {
             path: path.into(),

@@ -56,7 +56,7 @@ use fairtok_core::{Format, Tokenizer};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::error::{Result, TrainError};
+use crate::error::{Result, Setting, TrainError};
 use crate::script::Script;
 use crate::{Choice, OutputFormat, PieceCounts, Progress, Selector};
 
@@ -560,7 +560,7 @@ impl State<'_> {
 }
 
 /// Extends `base` with up to `opts.add` tokens learnt from `inputs` (see the module docs).
-pub fn extend(
+pub fn extend_counts(
     base: &Base,
     inputs: Vec<WeightedCounts>,
     parity: Option<&ParityDev>,
@@ -573,10 +573,10 @@ pub fn extend(
             langs.push(i.lang.clone());
         }
         if !(i.weight.is_finite() && i.weight > 0.0) {
-            return Err(TrainError::Usage(format!(
-                "input {}: the weight must be a positive number",
-                i.lang
-            )));
+            return Err(TrainError::invalid(
+                Setting::Inputs,
+                format!("{}: the weight must be a positive number", i.lang),
+            ));
         }
     }
     // Distinct (piece, language) words with their weighted counts.
@@ -591,8 +591,9 @@ pub fn extend(
         }
     }
     if opts.whole_pieces && !base.is_tiktoken() {
-        return Err(TrainError::Usage(
-            "whole-piece tokens need a tiktoken-rule base (a tokenizer.json base reaches tokens only through merges)".into(),
+        return Err(TrainError::invalid(
+            Setting::WholePieces,
+            "whole-piece tokens need a tiktoken-rule base (a tokenizer.json base reaches tokens only through merges)",
         ));
     }
     if table.is_empty() {
@@ -780,10 +781,13 @@ impl Extension {
                 let parts = fairtok_core::tiktoken::encode_piece_with(t, below)
                     .expect("every byte is a token");
                 if parts.len() != 2 {
-                    return Err(TrainError::Usage(format!(
-                        "{}: token {rank} is not reachable by one merge of lower-ranked tokens, so the vocabulary has no tokenizer.json form; write --format tiktoken",
-                        base.tokenizer.name()
-                    )));
+                    return Err(TrainError::invalid(
+                        Setting::Format,
+                        format!(
+                            "{}: token {rank} is not reachable by one merge of lower-ranked tokens, so the vocabulary has no tokenizer.json form; write it as .tiktoken",
+                            base.tokenizer.name()
+                        ),
+                    ));
                 }
                 merges.push((parts[0], parts[1]));
                 Some((parts[0], parts[1]))
@@ -916,10 +920,13 @@ impl Extension {
             }
             OutputFormat::Tiktoken => {
                 if !base.is_tiktoken() {
-                    return Err(TrainError::Usage(format!(
-                        "{}: a tokenizer.json base (Hugging Face's merge rule) can only be extended to --format hf",
-                        base.tokenizer.name()
-                    )));
+                    return Err(TrainError::invalid(
+                        Setting::Format,
+                        format!(
+                            "{}: a tokenizer.json base (Hugging Face's merge rule) can only be extended to a tokenizer.json",
+                            base.tokenizer.name()
+                        ),
+                    ));
                 }
                 let all = self.all_tokens(base);
                 let v = fairtok_core::write::Vocab {

@@ -95,16 +95,23 @@ pub mod corpus;
 pub mod count;
 mod error;
 pub mod extend;
+pub mod inputs;
 pub mod merge;
 pub mod parity;
 pub mod parquet_io;
+pub mod pipeline;
 pub mod script;
 mod shard;
 
 pub use corpus::{expand, Input, RecordKind, Source};
-pub use count::{count, CountOptions, CountStats, LangStats, PieceCounts};
-pub use error::{Result, TrainError};
-pub use extend::{extend, Base, ExtendOptions, Extension, ParityDev, WeightedCounts};
+pub use count::{count_sources, count_texts, CountOptions, CountStats, LangStats, PieceCounts};
+pub use error::{Result, Setting, TrainError};
+pub use extend::{extend_counts, Base, ExtendOptions, Extension, ParityDev, WeightedCounts};
+pub use inputs::{read_dev_file, DevText, InputSpec, TextSource};
+pub use pipeline::{
+    count_pretokens, extend_files, train_files, CountJob, ExtendJob, ExtendOutcome, InputRead, ParitySpec, Reading,
+    TrainJob, TrainOutcome,
+};
 pub use merge::{Builder, DevSet, MergeOptions, Merges, ParityStats};
 pub use parity::{Choice, ParityOptions, Selector, Window};
 pub use parquet_io::{read_counts, write_counts, CountsMeta};
@@ -185,25 +192,30 @@ impl TrainOptions {
     pub fn merges_wanted(&self) -> Result<usize> {
         let floor = 256 + self.specials.len();
         if self.vocab_size < floor {
-            return Err(TrainError::Usage(format!(
-                "--vocab-size {} is below 256 byte tokens + {} special tokens = {floor}",
-                self.vocab_size,
-                self.specials.len()
-            )));
+            return Err(TrainError::invalid(
+                Setting::VocabSize,
+                format!(
+                    "{} is below 256 byte tokens + {} special tokens = {floor}",
+                    self.vocab_size,
+                    self.specials.len()
+                ),
+            ));
         }
         for (i, s) in self.specials.iter().enumerate() {
             if s.is_empty() {
-                return Err(TrainError::Usage("--special: empty special token".into()));
+                return Err(TrainError::invalid(Setting::Specials, "empty special token"));
             }
             if self.specials[..i].contains(s) {
-                return Err(TrainError::Usage(format!(
-                    "--special: {s:?} is given twice"
-                )));
+                return Err(TrainError::invalid(
+                    Setting::Specials,
+                    format!("{s:?} is given twice"),
+                ));
             }
         }
         if self.max_token_bytes == Some(0) {
-            return Err(TrainError::Usage(
-                "--max-token-bytes must be at least 1".into(),
+            return Err(TrainError::invalid(
+                Setting::MaxTokenBytes,
+                "must be at least 1",
             ));
         }
         Ok(self.vocab_size - floor)
@@ -451,7 +463,7 @@ pub fn count_all(
         }
     } else {
         let (langs, sources) = expand(inputs)?;
-        count(&langs, &sources, count_opts, progress)?
+        count_sources(&langs, &sources, count_opts, progress)?
     };
     for f in counts_files {
         let meta = if counts.is_per_language() {
@@ -488,23 +500,6 @@ pub fn count_all(
         }
     }
     Ok(counts)
-}
-
-/// Reads and counts `inputs` (plus the counts files `counts_files`) and trains on them: the
-/// whole pipeline in one call. Returns the vocabulary and what counting saw (bytes per
-/// language, skipped lines, pruning).
-pub fn train_files(
-    inputs: &[Input],
-    counts_files: &[std::path::PathBuf],
-    count_opts: &CountOptions,
-    opts: &TrainOptions,
-    progress: &dyn Progress,
-) -> Result<(Trained, CountStats)> {
-    opts.merges_wanted()?;
-    let counts = count_all(inputs, counts_files, count_opts, progress)?;
-    let stats = counts.stats.clone();
-    let trained = train(counts, opts, progress)?;
-    Ok((trained, stats))
 }
 
 /// The encoding's name for an output file: its name without extensions, or `fairtok` for

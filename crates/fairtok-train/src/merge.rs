@@ -659,8 +659,9 @@ fn train<const LANES: bool>(
     mut par: Option<ParityState>,
 ) -> Result<(Merges, Option<ParityState>)> {
     if w.arena.len() > u32::MAX as usize {
-        return Err(TrainError::Usage(
-            "the distinct pieces hold more than 4 billion bytes; lower --max-pieces".into(),
+        return Err(TrainError::invalid(
+            crate::Setting::MaxPieces,
+            "the distinct pieces hold more than 4 billion bytes; lower the cap",
         ));
     }
     debug_assert_eq!(LANES, par.is_some());

@@ -250,7 +250,7 @@ pub fn for_each_text(
         .ok_or_else(|| {
             file_err(
                 path,
-                format!("no column `{column}` (set the text column with --text-field)"),
+                format!("no column `{column}` (the text field)"),
             )
         })?;
     let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), [idx]);
@@ -352,7 +352,7 @@ mod tests {
         // Through the counting pipeline.
         let (langs, srcs) =
             crate::expand(&[crate::Input::parse(&format!("ko={}", p.display())).unwrap()]).unwrap();
-        let c = crate::count(&langs, &srcs, &Default::default(), &crate::NoProgress).unwrap();
+        let c = crate::count_sources(&langs, &srcs, &Default::default(), &crate::NoProgress).unwrap();
         assert_eq!(c.get(b"hello"), 1);
         assert_eq!(c.get(b" hello"), 1);
         assert_eq!(c.stats.languages[0].records, 2);

@@ -42,9 +42,10 @@ impl Script {
                 .build()
                 .parse(&format!(r"\p{{sc={p}}}"))
                 .map_err(|_| {
-                    TrainError::Usage(format!(
-                        "unknown script {name:?}: give an ISO 15924 code (Hang, Latn, Jpan, ...) or a Unicode script name"
-                    ))
+                    TrainError::invalid(
+                        crate::Setting::Script,
+                        format!("unknown script {name:?}: give an ISO 15924 code (Hang, Latn, Jpan, ...) or a Unicode script name"),
+                    )
                 })?;
             match hir.kind() {
                 regex_syntax::hir::HirKind::Class(regex_syntax::hir::Class::Unicode(c)) => ranges
@@ -83,9 +84,10 @@ impl Script {
             (None, "ja" | "jpn") => "Jpan",
             (None, "zh" | "zho" | "cmn") => "Hani",
             _ => {
-                return Err(TrainError::Usage(format!(
-                    "language tag {tag:?} names no script: write it as LANG_Script (kor_Hang) or give --script"
-                )))
+                return Err(TrainError::invalid(
+                    crate::Setting::Script,
+                    format!("the language tag {tag:?} names no script: write it as LANG_Script (kor_Hang) or give the script"),
+                ))
             }
         };
         Script::named(code)
@@ -186,8 +188,11 @@ mod tests {
         assert!(both.contains('한') && both.contains('の') && !both.contains('a'));
         assert!(Script::of_lang("ko").unwrap().contains('가'));
         assert!(Script::named("Klingon").is_err());
-        let e = Script::of_lang("und").unwrap_err().to_string();
-        assert!(e.contains("--script"), "{e}");
+        let e = Script::of_lang("und").unwrap_err();
+        assert!(
+            matches!(e, TrainError::InvalidOption { option: crate::Setting::Script, .. }),
+            "{e}"
+        );
     }
 
     #[test]

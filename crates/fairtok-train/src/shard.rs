@@ -56,7 +56,7 @@ impl Shard {
         let off = self.bytes.len();
         assert!(
             off + piece.len() <= u32::MAX as usize,
-            "a shard of distinct pieces outgrew 4 GiB; lower --max-pieces"
+            "a shard of distinct pieces outgrew 4 GiB; lower CountOptions::max_pieces"
         );
         self.bytes.extend_from_slice(piece);
         let slot = Slot {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use fairtok_core::{LoadOptions, Tokenizer};
 use fairtok_train::{
-    extend, Base, CountOptions, ExtendOptions, Extension, Input, NoProgress, OutputFormat,
+    extend_counts, Base, CountOptions, ExtendOptions, Extension, Input, NoProgress, OutputFormat,
     ParityDev, Script, WeightedCounts,
 };
 
@@ -59,7 +59,7 @@ fn counts(base: &Base, files: &[&str], weight: f64) -> WeightedCounts {
     WeightedCounts {
         lang: "kor_Hang".into(),
         weight,
-        counts: fairtok_train::count(&langs, &sources, &opts, &NoProgress).unwrap(),
+        counts: fairtok_train::count_sources(&langs, &sources, &opts, &NoProgress).unwrap(),
     }
 }
 
@@ -76,7 +76,7 @@ fn options(add: usize, whole_pieces: bool) -> ExtendOptions {
 
 fn run(base: &Base, add: usize, whole_pieces: bool) -> Extension {
     let c = counts(base, &["ko.klue-dev.txt", "ko.debian-faq.txt"], 1.0);
-    extend(
+    extend_counts(
         base,
         vec![c],
         None,

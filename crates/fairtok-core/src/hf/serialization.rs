@@ -1,0 +1,581 @@
+//! Reading a `tokenizer.json` document into an [`HfModel`]: every component is checked
+//! field by field, an error names the file and the JSON path of the offending value, and a
+//! component fairtok does not implement is an [`Error::Unsupported`] naming it.
+
+use std::collections::BTreeMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+
+use super::components::*;
+use super::{AddedMatcher, AddedToken, BpeModel, HfModel};
+use crate::error::{Error, Result};
+use crate::pattern::{self, Regex};
+
+/// Reads the JSON document into an [`HfModel`], naming `origin` in every error.
+pub(super) struct Loader<'a> {
+    pub(super) origin: &'a str,
+}
+
+impl Loader<'_> {
+    fn err(&self, at: &str, reason: impl std::fmt::Display) -> Error {
+        Error::TokenizerJson {
+            path: self.origin.to_owned(),
+            reason: format!("{at}: {reason}"),
+        }
+    }
+
+    fn unsupported(&self, component: &'static str, kind: &str, supported: &'static str) -> Error {
+        Error::Unsupported {
+            path: self.origin.to_owned(),
+            component,
+            kind: kind.to_owned(),
+            supported,
+        }
+    }
+
+    fn kind<'v>(&self, v: &'v Value, at: &str) -> Result<&'v str> {
+        v.get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.err(at, "missing string field `type`"))
+    }
+
+    fn str_field<'v>(&self, v: &'v Value, key: &str, at: &str) -> Result<&'v str> {
+        v.get(key)
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.err(at, format!("missing string field `{key}`")))
+    }
+
+    fn bool_field(&self, v: &Value, key: &str, default: bool) -> bool {
+        v.get(key).and_then(Value::as_bool).unwrap_or(default)
+    }
+
+    fn pattern(&self, v: &Value, at: &str) -> Result<Pattern> {
+        if let Some(s) = v.get("String").and_then(Value::as_str) {
+            Ok(Pattern::Literal(s.to_owned()))
+        } else if let Some(r) = v.get("Regex").and_then(Value::as_str) {
+            Ok(Pattern::Regex(Regex::oniguruma(r)?))
+        } else {
+            Err(self.err(at, "pattern must be {\"String\": ...} or {\"Regex\": ...}"))
+        }
+    }
+
+    pub(super) fn load(&self, root: &Value) -> Result<HfModel> {
+        if !root.is_object() {
+            return Err(self.err("$", "expected a JSON object"));
+        }
+        let model_v = root
+            .get("model")
+            .filter(|m| m.is_object())
+            .ok_or_else(|| self.err("$", "missing object `model`"))?;
+        let model_kind = model_v.get("type").and_then(Value::as_str).unwrap_or(
+            if model_v.get("merges").is_some() {
+                "BPE"
+            } else {
+                "?"
+            },
+        );
+        if model_kind != "BPE" {
+            return Err(self.unsupported("model", model_kind, "BPE"));
+        }
+        let normalizer = match root.get("normalizer") {
+            None | Some(Value::Null) => None,
+            Some(n) => Some(self.normalizer(n, "$.normalizer")?),
+        };
+        let mut pre = vec![];
+        let mut first_pattern = None;
+        if let Some(p) = root.get("pre_tokenizer").filter(|p| !p.is_null()) {
+            self.pre_tokenizer(p, "$.pre_tokenizer", &mut pre, &mut first_pattern)?;
+        }
+        let added = self.added_tokens(root.get("added_tokens"))?;
+        let model = self.bpe(model_v)?;
+        let decoder = match root.get("decoder").filter(|d| !d.is_null()) {
+            None => Decoder::default(),
+            Some(d) => {
+                let mut dec = Decoder::default();
+                self.decoder(d, "$.decoder", &mut dec)?;
+                dec
+            }
+        };
+        let post = root
+            .get("post_processor")
+            .filter(|p| !p.is_null())
+            .map(|p| self.post_processor(p, &model, &added));
+        let (raw_matcher, normalized_matcher) = self.matchers(&added, normalizer.as_ref())?;
+        Ok(HfModel {
+            normalizer,
+            pre,
+            model,
+            added,
+            raw_matcher,
+            normalized_matcher,
+            post,
+            decoder,
+            pattern: first_pattern,
+        })
+    }
+
+    fn normalizer(&self, v: &Value, at: &str) -> Result<Normalizer> {
+        const SUPPORTED: &str =
+            "NFC, NFD, NFKC, NFKD, Lowercase, Replace, Prepend, Strip, Sequence";
+        Ok(match self.kind(v, at)? {
+            "NFC" => Normalizer::Nfc,
+            "NFD" => Normalizer::Nfd,
+            "NFKC" => Normalizer::Nfkc,
+            "NFKD" => Normalizer::Nfkd,
+            "Lowercase" => Normalizer::Lowercase,
+            "Replace" => Normalizer::Replace(
+                self.pattern(
+                    v.get("pattern").unwrap_or(&Value::Null),
+                    &format!("{at}.pattern"),
+                )?,
+                self.str_field(v, "content", at)?.to_owned(),
+            ),
+            "Prepend" => Normalizer::Prepend(self.str_field(v, "prepend", at)?.to_owned()),
+            "Strip" => Normalizer::Strip {
+                left: self.bool_field(v, "strip_left", false),
+                right: self.bool_field(v, "strip_right", false),
+            },
+            "Sequence" => {
+                let items = v
+                    .get("normalizers")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| self.err(at, "missing array `normalizers`"))?;
+                Normalizer::Sequence(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| self.normalizer(n, &format!("{at}.normalizers[{i}]")))
+                        .collect::<Result<_>>()?,
+                )
+            }
+            other => return Err(self.unsupported("normalizer", other, SUPPORTED)),
+        })
+    }
+
+    fn pre_tokenizer(
+        &self,
+        v: &Value,
+        at: &str,
+        out: &mut Vec<PreStep>,
+        first_pattern: &mut Option<String>,
+    ) -> Result<()> {
+        const SUPPORTED: &str = "Split, ByteLevel, Metaspace, Digits, WhitespaceSplit, Sequence";
+        match self.kind(v, at)? {
+            "Sequence" => {
+                let items = v
+                    .get("pretokenizers")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| self.err(at, "missing array `pretokenizers`"))?;
+                for (i, p) in items.iter().enumerate() {
+                    self.pre_tokenizer(p, &format!("{at}.pretokenizers[{i}]"), out, first_pattern)?;
+                }
+            }
+            "Split" => {
+                let pat_v = v.get("pattern").unwrap_or(&Value::Null);
+                let pattern = self.pattern(pat_v, &format!("{at}.pattern"))?;
+                if first_pattern.is_none() {
+                    if let Some(r) = pat_v.get("Regex").and_then(Value::as_str) {
+                        *first_pattern = Some(r.to_owned());
+                    }
+                }
+                let behavior = match self.str_field(v, "behavior", at)? {
+                    "Removed" => Behavior::Removed,
+                    "Isolated" => Behavior::Isolated,
+                    "MergedWithPrevious" => Behavior::MergedWithPrevious,
+                    "MergedWithNext" => Behavior::MergedWithNext,
+                    "Contiguous" => Behavior::Contiguous,
+                    other => return Err(self.err(at, format!("unknown split behavior `{other}`"))),
+                };
+                out.push(PreStep::Split {
+                    pattern,
+                    behavior,
+                    invert: self.bool_field(v, "invert", false),
+                });
+            }
+            "ByteLevel" => {
+                let use_regex = self.bool_field(v, "use_regex", true);
+                if use_regex && first_pattern.is_none() {
+                    *first_pattern = Some(pattern::HF_BYTE_LEVEL.to_owned());
+                }
+                out.push(PreStep::ByteLevel {
+                    add_prefix_space: self.bool_field(v, "add_prefix_space", true),
+                    regex: if use_regex {
+                        Some(Regex::oniguruma(pattern::HF_BYTE_LEVEL)?)
+                    } else {
+                        None
+                    },
+                });
+            }
+            "Metaspace" => {
+                let replacement = self
+                    .str_field(v, "replacement", at)?
+                    .chars()
+                    .next()
+                    .ok_or_else(|| self.err(at, "empty `replacement`"))?;
+                let prepend = match v.get("prepend_scheme").and_then(Value::as_str) {
+                    Some("always") => Prepend::Always,
+                    Some("first") => Prepend::First,
+                    Some("never") => Prepend::Never,
+                    Some(other) => {
+                        return Err(self.err(at, format!("unknown prepend_scheme `{other}`")))
+                    }
+                    None => {
+                        if self.bool_field(v, "add_prefix_space", true) {
+                            Prepend::Always
+                        } else {
+                            Prepend::Never
+                        }
+                    }
+                };
+                out.push(PreStep::Metaspace {
+                    replacement,
+                    prepend,
+                    split: self.bool_field(v, "split", true),
+                });
+            }
+            "Digits" => out.push(PreStep::Digits {
+                individual: self.bool_field(v, "individual_digits", false),
+            }),
+            "WhitespaceSplit" => out.push(PreStep::WhitespaceSplit),
+            other => return Err(self.unsupported("pre_tokenizer", other, SUPPORTED)),
+        }
+        Ok(())
+    }
+
+    fn added_tokens(&self, v: Option<&Value>) -> Result<Vec<AddedToken>> {
+        let Some(v) = v.filter(|v| !v.is_null()) else {
+            return Ok(vec![]);
+        };
+        let items = v
+            .as_array()
+            .ok_or_else(|| self.err("$.added_tokens", "expected an array"))?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let at = format!("$.added_tokens[{i}]");
+                let id = t
+                    .get("id")
+                    .and_then(Value::as_u64)
+                    .filter(|&id| id < u32::MAX as u64)
+                    .ok_or_else(|| self.err(&at, "missing or invalid `id`"))?;
+                Ok(AddedToken {
+                    id: id as u32,
+                    content: self.str_field(t, "content", &at)?.to_owned(),
+                    special: self.bool_field(t, "special", false),
+                    single_word: self.bool_field(t, "single_word", false),
+                    lstrip: self.bool_field(t, "lstrip", false),
+                    rstrip: self.bool_field(t, "rstrip", false),
+                    normalized: self.bool_field(
+                        t,
+                        "normalized",
+                        !self.bool_field(t, "special", false),
+                    ),
+                })
+            })
+            .collect()
+    }
+
+    fn matchers(
+        &self,
+        added: &[AddedToken],
+        normalizer: Option<&Normalizer>,
+    ) -> Result<(Option<AddedMatcher>, Option<AddedMatcher>)> {
+        let mut raw: (Vec<String>, Vec<usize>) = (vec![], vec![]);
+        let mut norm: (Vec<String>, Vec<usize>) = (vec![], vec![]);
+        for (i, t) in added.iter().enumerate() {
+            if t.content.is_empty() {
+                continue;
+            }
+            if t.normalized {
+                let c = match normalizer {
+                    Some(n) => n.normalize(t.content.clone())?,
+                    None => t.content.clone(),
+                };
+                norm.0.push(c);
+                norm.1.push(i);
+            } else {
+                raw.0.push(t.content.clone());
+                raw.1.push(i);
+            }
+        }
+        let build = |(pats, tokens): (Vec<String>, Vec<usize>)| {
+            if pats.is_empty() {
+                return Ok(None);
+            }
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&pats)
+                .map(|automaton| Some(AddedMatcher { automaton, tokens }))
+                .map_err(|e| self.err("$.added_tokens", e))
+        };
+        Ok((build(raw)?, build(norm)?))
+    }
+
+    fn bpe(&self, m: &Value) -> Result<BpeModel> {
+        let at = "$.model";
+        if let Some(d) = m.get("dropout").and_then(Value::as_f64) {
+            if d != 0.0 {
+                return Err(self.err(
+                    at,
+                    format!("dropout {d} makes encoding random; fairtok needs it null"),
+                ));
+            }
+        }
+        let vocab_v = m
+            .get("vocab")
+            .and_then(Value::as_object)
+            .ok_or_else(|| self.err(at, "missing object `vocab`"))?;
+        let mut vocab = FxHashMap::with_capacity_and_hasher(vocab_v.len(), Default::default());
+        for (k, v) in vocab_v {
+            let id = v
+                .as_u64()
+                .filter(|&id| id < u32::MAX as u64)
+                .ok_or_else(|| {
+                    self.err(
+                        &format!("{at}.vocab[{k:?}]"),
+                        "id is not an integer in 0..2^32",
+                    )
+                })?;
+            vocab.insert(k.clone(), id as u32);
+        }
+        let merges_v = m
+            .get("merges")
+            .and_then(Value::as_array)
+            .ok_or_else(|| self.err(at, "missing array `merges`"))?;
+        let mut merges = FxHashMap::with_capacity_and_hasher(merges_v.len(), Default::default());
+        let mut joined = String::new();
+        for (rank, mv) in merges_v.iter().enumerate() {
+            let mat = format!("{at}.merges[{rank}]");
+            let (a, b) = match mv {
+                Value::String(s) => {
+                    let mut parts = s.split(' ');
+                    match (parts.next(), parts.next(), parts.next()) {
+                        (Some(a), Some(b), None) => (a, b),
+                        _ => {
+                            return Err(self.err(
+                                &mat,
+                                format!("merge {s:?} is not two tokens separated by one space"),
+                            ))
+                        }
+                    }
+                }
+                Value::Array(pair) if pair.len() == 2 && pair.iter().all(Value::is_string) => {
+                    (pair[0].as_str().unwrap(), pair[1].as_str().unwrap())
+                }
+                _ => return Err(self.err(&mat, "a merge is \"a b\" or [\"a\", \"b\"]")),
+            };
+            let id = |t: &str| {
+                vocab
+                    .get(t)
+                    .copied()
+                    .ok_or_else(|| self.err(&mat, format!("token {t:?} is not in the vocab")))
+            };
+            let (ia, ib) = (id(a)?, id(b)?);
+            let prefix_len = m
+                .get("continuing_subword_prefix")
+                .and_then(Value::as_str)
+                .map_or(0, str::len);
+            joined.clear();
+            joined.push_str(a);
+            joined.push_str(&b[prefix_len.min(b.len())..]);
+            let new_id = id(&joined)?;
+            merges.insert((ia, ib), (rank as u32, new_id));
+        }
+        let unk = match m.get("unk_token").and_then(Value::as_str) {
+            None => None,
+            Some(u) => Some(
+                *vocab
+                    .get(u)
+                    .ok_or_else(|| self.err(at, format!("unk_token {u:?} is not in the vocab")))?,
+            ),
+        };
+        let byte_fallback = if self.bool_field(m, "byte_fallback", false) {
+            // A missing `<0xXX>` token makes that byte fall back to the unknown token, as in HF.
+            let mut ids = [u32::MAX; 256];
+            for (b, slot) in ids.iter_mut().enumerate() {
+                if let Some(&id) = vocab.get(&format!("<0x{b:02X}>")) {
+                    *slot = id;
+                }
+            }
+            Some(ids)
+        } else {
+            None
+        };
+        let opt_str = |k: &str| {
+            m.get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Ok(BpeModel {
+            vocab,
+            merges,
+            unk,
+            fuse_unk: self.bool_field(m, "fuse_unk", false),
+            byte_fallback,
+            ignore_merges: self.bool_field(m, "ignore_merges", false),
+            prefix: opt_str("continuing_subword_prefix"),
+            suffix: opt_str("end_of_word_suffix"),
+        })
+    }
+
+    fn decoder(&self, v: &Value, at: &str, dec: &mut Decoder) -> Result<()> {
+        const SUPPORTED: &str =
+            "ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, Sequence";
+        match self.kind(v, at)? {
+            "Sequence" => {
+                let items = v
+                    .get("decoders")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| self.err(at, "missing array `decoders`"))?;
+                for (i, d) in items.iter().enumerate() {
+                    self.decoder(d, &format!("{at}.decoders[{i}]"), dec)?;
+                }
+            }
+            "ByteLevel" => dec.per_token.push(TokenDecode::ByteLevel),
+            "ByteFallback" => dec.per_token.push(TokenDecode::ByteFallback),
+            "Fuse" => {}
+            "Replace" => {
+                let from = v
+                    .get("pattern")
+                    .and_then(|p| p.get("String"))
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        self.err(
+                            at,
+                            "only {\"String\": ...} patterns are supported in a Replace decoder",
+                        )
+                    })?;
+                dec.per_token.push(TokenDecode::Replace(
+                    from.to_owned(),
+                    self.str_field(v, "content", at)?.to_owned(),
+                ));
+            }
+            "Strip" => {
+                let c = self
+                    .str_field(v, "content", at)?
+                    .chars()
+                    .next()
+                    .unwrap_or(' ');
+                let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0) as usize;
+                dec.strip = Some((c, n("start"), n("stop")));
+            }
+            "Metaspace" => {
+                let r = self
+                    .str_field(v, "replacement", at)?
+                    .chars()
+                    .next()
+                    .unwrap_or('▁');
+                dec.per_token.push(TokenDecode::Metaspace(r));
+                let scheme = v.get("prepend_scheme").and_then(Value::as_str);
+                dec.strip_first_space = match scheme {
+                    Some("never") => false,
+                    Some(_) => true,
+                    None => self.bool_field(v, "add_prefix_space", true),
+                };
+            }
+            other => return Err(self.unsupported("decoder", other, SUPPORTED)),
+        }
+        Ok(())
+    }
+
+    /// The post-processor, or why it cannot be applied (reported only if `--add-special` asks).
+    fn post_processor(
+        &self,
+        v: &Value,
+        model: &BpeModel,
+        added: &[AddedToken],
+    ) -> std::result::Result<PostProcessor, String> {
+        let id_of = |tok: &str| -> std::result::Result<u32, String> {
+            added
+                .iter()
+                .find(|t| t.content == tok)
+                .map(|t| t.id)
+                .or_else(|| model.vocab.get(tok).copied())
+                .ok_or_else(|| format!("{}: post-processor token {tok:?} is unknown", self.origin))
+        };
+        let kind = v.get("type").and_then(Value::as_str).unwrap_or("?");
+        match kind {
+            "ByteLevel" => Ok(PostProcessor { template: vec![TemplateItem::Sequence] }),
+            "TemplateProcessing" => {
+                let specials: BTreeMap<String, Vec<u32>> = v
+                    .get("special_tokens")
+                    .and_then(Value::as_object)
+                    .map(|o| {
+                        o.iter()
+                            .map(|(k, s)| {
+                                let ids = s
+                                    .get("ids")
+                                    .and_then(Value::as_array)
+                                    .map(|a| a.iter().filter_map(Value::as_u64).map(|x| x as u32).collect())
+                                    .unwrap_or_default();
+                                (k.clone(), ids)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let single = v
+                    .get("single")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| format!("{}: TemplateProcessing without `single`", self.origin))?;
+                let mut template = vec![];
+                for item in single {
+                    if let Some(s) = item.get("SpecialToken") {
+                        let name = s.get("id").and_then(Value::as_str).unwrap_or("");
+                        let ids = match specials.get(name) {
+                            Some(ids) => ids.clone(),
+                            None => vec![id_of(name)?],
+                        };
+                        template.push(TemplateItem::Special(ids));
+                    } else if item.get("Sequence").is_some() {
+                        template.push(TemplateItem::Sequence);
+                    } else {
+                        return Err(format!("{}: unknown template item {item}", self.origin));
+                    }
+                }
+                Ok(PostProcessor { template })
+            }
+            "RobertaProcessing" | "BertProcessing" => {
+                let tok = |k: &str| {
+                    v.get(k)
+                        .and_then(Value::as_array)
+                        .and_then(|a| a.first())
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| format!("{}: {kind} without `{k}`", self.origin))
+                        .and_then(id_of)
+                };
+                Ok(PostProcessor {
+                    template: vec![
+                        TemplateItem::Special(vec![tok("cls")?]),
+                        TemplateItem::Sequence,
+                        TemplateItem::Special(vec![tok("sep")?]),
+                    ],
+                })
+            }
+            "Sequence" => {
+                let mut template = vec![TemplateItem::Sequence];
+                for p in v.get("processors").and_then(Value::as_array).into_iter().flatten() {
+                    let inner = self.post_processor(p, model, added)?;
+                    // Substitute the current template for the inner one's sequence.
+                    let mut next = vec![];
+                    for item in inner.template {
+                        match item {
+                            TemplateItem::Sequence => next.append(&mut template),
+                            s => next.push(s),
+                        }
+                    }
+                    template = next;
+                }
+                Ok(PostProcessor { template })
+            }
+            other => Err(format!(
+                "{}: unsupported post_processor `{other}` (fairtok supports: ByteLevel, TemplateProcessing, RobertaProcessing, BertProcessing, Sequence)",
+                self.origin
+            )),
+        }
+    }
+}
+
