@@ -1,7 +1,10 @@
-//! `fairtok`: encode, decode, count and inspect tokenizers, exactly as their reference libraries.
+//! `fairtok`: encode, decode, count and inspect tokenizers, exactly as their reference libraries;
+//! measure the premium of languages; train, extend and export vocabularies.
 //!
-//! This file holds argument parsing and printing only; everything a library user would need is
-//! a call into `fairtok-core`.
+//! The command line is a front end: each command parses its arguments, makes one call into
+//! the libraries (`fairtok-core` to encode, `fairtok-eval` to measure, `fairtok-train` to
+//! count, train and extend), and prints the result. Library errors that concern an option are
+//! typed ([`fairtok_core::Setting`]) and named here by their flag ([`flag`]).
 
 mod count;
 mod count_pretokens;
@@ -22,9 +25,9 @@ use fairtok_core::{EncodeOptions, LoadOptions, Specials, Tokenizer};
 
 /// Measure and cut what non-English text costs in tokens.
 ///
-/// A tokenizer SPEC is a built-in name (cl100k_base, o200k_base, r50k_base, p50k_base,
-/// p50k_edit, gpt2), a model name as tiktoken maps it (gpt-4, gpt-4o, o3, ...), or the path of a
-/// `.tiktoken` rank file or a Hugging Face `tokenizer.json` (optionally gzipped).
+/// A tokenizer SPEC is a built-in name (cl100k_base, o200k_base, o200k_ko, r50k_base,
+/// p50k_base, p50k_edit, gpt2), a model name as tiktoken maps it (gpt-4, gpt-4o, o3, ...), or the
+/// path of a `.tiktoken` rank file or a Hugging Face `tokenizer.json` (optionally gzipped).
 #[derive(Parser)]
 #[command(name = "fairtok", version, about, long_about = None)]
 struct Cli {

@@ -227,7 +227,10 @@ fn malformed_tiktoken_files() {
     }
     let (_d, path) = temp_file("custom.tiktoken", b"YQ== 0\n");
     let e = fails_with(&["encode", "-t", &path], b"x");
-    assert!(e.contains("--pattern: ") && e.contains("needs a pattern"), "{e}");
+    assert!(
+        e.contains("--pattern: ") && e.contains("needs a pattern"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -346,7 +349,10 @@ fn unknown_and_malformed_ids_in_decode() {
 #[test]
 fn options_that_do_not_apply_are_errors() {
     let e = fails_with(&["encode", "-t", "cl100k_base", "--add-special"], b"x");
-    assert!(e.contains("--add-special: applies to tokenizer.json"), "{e}");
+    assert!(
+        e.contains("--add-special: applies to tokenizer.json"),
+        "{e}"
+    );
     let e = fails_with(
         &[
             "encode",

@@ -261,7 +261,10 @@ fn bad_input_is_one_line_and_leaves_no_file() {
     assert!(e.contains("no/such/dir/t.json"), "{e}");
 
     let e = train_fails("=x", "300", o, &[]);
-    assert!(e.contains("--input: \"=x\": empty language tag (expected LANG[@WEIGHT]=PATH[,PATH...])"), "{e}");
+    assert!(
+        e.contains("--input: \"=x\": empty language tag (expected LANG[@WEIGHT]=PATH[,PATH...])"),
+        "{e}"
+    );
 
     let e = train_fails(&input, "300", o, &["--pattern", "("]);
     assert!(e.contains("invalid pre-tokenizer pattern"), "{e}");

@@ -86,7 +86,9 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    /// Records that the pair at `pos` now has `rank` and makes `new_id`.
+    /// Records the pair at `pos`: `Some((rank, new id))` files `pos` in the bucket of `rank`
+    /// (opening the bucket, and queueing the rank, if it is new); `None` marks that no pair
+    /// starts there any more.
     #[inline]
     fn set_pair(&mut self, pos: usize, p: Option<(u32, u32)>) {
         match p {
@@ -269,7 +271,7 @@ where
     scratch.heap = heap;
 }
 
-/// Longest piece [`merge_scan`] takes; longer pieces go through the heap ([`merge`]).
+/// Longest piece [`merge_scan`] takes; longer pieces merge rank by rank ([`merge`]).
 pub(crate) const SCAN_MAX: usize = 48;
 
 /// tiktoken's rule for a short piece of bytes, with no heap and no allocation: scan for the

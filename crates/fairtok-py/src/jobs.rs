@@ -11,8 +11,8 @@
 use std::path::PathBuf;
 
 use fairtok_train::{
-    CountStats, DevText, ExtendJob, ExtendOutcome, InputSpec, LangStats, NoProgress,
-    OutputFormat, ParitySpec, Reading, Setting, TrainError, TrainJob, TrainOutcome,
+    CountStats, DevText, ExtendJob, ExtendOutcome, InputSpec, LangStats, NoProgress, OutputFormat,
+    ParitySpec, Reading, Setting, TrainError, TrainJob, TrainOutcome,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -336,7 +336,9 @@ impl ExtendOutput {
     fn chosen_by(&self) -> Vec<Option<String>> {
         let o = &self.outcome;
         let by = &o.extension.chosen_by;
-        by.iter().map(|c| c.map(|l| o.languages[l].clone())).collect()
+        by.iter()
+            .map(|c| c.map(|l| o.languages[l].clone()))
+            .collect()
     }
     /// After each new token, `{language: dev premium}`.
     #[getter]

@@ -246,7 +246,9 @@ mod tests {
         assert_eq!((i.lang.as_str(), i.weight), ("ko", 2.0));
         let i = InputSpec::parse("x.txt").unwrap();
         assert_eq!((i.lang.as_str(), i.weight), ("und", 1.0));
-        for bad in ["=x", " =x", "ko=", "ko@0=x", "ko@-1=x", "ko@nan=x", "ko@x=y", "a,b=x"] {
+        for bad in [
+            "=x", " =x", "ko=", "ko@0=x", "ko@-1=x", "ko@nan=x", "ko@x=y", "a,b=x",
+        ] {
             let e = InputSpec::parse(bad).unwrap_err();
             assert!(e.to_string().starts_with("inputs: "), "{bad}: {e}");
             assert_eq!(option_of(e), Setting::Inputs);
@@ -274,10 +276,21 @@ mod tests {
         let d = DevText::Dir(dir.path().to_owned());
         d.check().unwrap();
         assert_eq!(d.lines_of("ko", "").unwrap(), vec!["하나", "둘"]);
-        assert!(d.lines_of("empty", "").unwrap_err().to_string().contains("empty dev file"));
-        assert!(d.lines_of("bad", "").unwrap_err().to_string().contains("not UTF-8 at byte 3"));
+        assert!(d
+            .lines_of("empty", "")
+            .unwrap_err()
+            .to_string()
+            .contains("empty dev file"));
+        assert!(d
+            .lines_of("bad", "")
+            .unwrap_err()
+            .to_string()
+            .contains("not UTF-8 at byte 3"));
         let e = d.lines_of("en", " (or exclude it)").unwrap_err();
-        assert!(e.to_string().contains("en.dev for en (or exclude it)"), "{e}");
+        assert!(
+            e.to_string().contains("en.dev for en (or exclude it)"),
+            "{e}"
+        );
         assert!(DevText::Dir(dir.path().join("ko.dev")).check().is_err());
         let l = DevText::Lines(vec![("ko".into(), vec!["a\r\n".into(), "b\n".into()])]);
         assert_eq!(l.lines_of("ko", "").unwrap(), vec!["a", "b"]);

@@ -108,13 +108,13 @@ pub use count::{count_sources, count_texts, CountOptions, CountStats, LangStats,
 pub use error::{Result, Setting, TrainError};
 pub use extend::{extend_counts, Base, ExtendOptions, Extension, ParityDev, WeightedCounts};
 pub use inputs::{read_dev_file, DevText, InputSpec, TextSource};
-pub use pipeline::{
-    count_pretokens, extend_files, train_files, CountJob, ExtendJob, ExtendOutcome, InputRead, ParitySpec, Reading,
-    TrainJob, TrainOutcome,
-};
 pub use merge::{Builder, DevSet, MergeOptions, Merges, ParityStats};
 pub use parity::{Choice, ParityOptions, Selector, Window};
 pub use parquet_io::{read_counts, write_counts, CountsMeta};
+pub use pipeline::{
+    count_pretokens, extend_files, train_files, CountJob, ExtendJob, ExtendOutcome, InputRead,
+    ParitySpec, Reading, TrainJob, TrainOutcome,
+};
 pub use script::Script;
 
 /// Receives progress: a stage with its total, then positions. All methods default to nothing.
@@ -203,7 +203,10 @@ impl TrainOptions {
         }
         for (i, s) in self.specials.iter().enumerate() {
             if s.is_empty() {
-                return Err(TrainError::invalid(Setting::Specials, "empty special token"));
+                return Err(TrainError::invalid(
+                    Setting::Specials,
+                    "empty special token",
+                ));
             }
             if self.specials[..i].contains(s) {
                 return Err(TrainError::invalid(

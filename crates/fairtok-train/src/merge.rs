@@ -652,6 +652,11 @@ fn too_long(pair: u64, tokens: &[Vec<u8>], opts: &MergeOptions) -> bool {
 
 /// The merge loop. `LANES`: parity-aware (`par` is `Some`), words carry their lane and every
 /// pair its count per lane.
+///
+/// Each step: [`pick`] the pair (the most frequent, or the chosen lane's), record the new
+/// token, rewrite the words that hold the pair ([`rewrite_words`], split over the threads when
+/// the pair is in many words), [`gain_new_pairs`] then [`lose_old_pairs`] with what the words'
+/// neighbours said, and now and then rebuild the heaps ([`drop_stale_entries`]).
 fn train<const LANES: bool>(
     mut w: Words,
     opts: &MergeOptions,
@@ -670,14 +675,76 @@ fn train<const LANES: bool>(
     let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
     let mut merges = Vec::with_capacity(opts.merges);
     let mut counts = Vec::with_capacity(opts.merges);
+    let (mut stats, mut heap) = initial_pairs::<LANES>(&w, lanes, par.as_mut());
+    // Pairs too long to merge (`max_token_bytes`): never merged, never pushed again.
+    let mut banned: rustc_hash::FxHashSet<u64> = Default::default();
 
-    // Initial pair counts: byte pairs, a dense table. Two passes, so every word list is
-    // allocated once at its exact size.
+    progress.stage("merging", Some(opts.merges as u64));
+    let mut sides = Sides::new(lanes, opts.threads.max(1))?;
+    while merges.len() < opts.merges {
+        let Some((pair, choice)) = pick(
+            &mut heap,
+            &mut stats,
+            &mut banned,
+            &tokens,
+            opts,
+            par.as_mut(),
+        ) else {
+            break;
+        };
+        let (a, b) = ((pair >> 32) as u32, pair as u32);
+        let new = tokens.len() as u32;
+        let mut bytes = Vec::with_capacity(tokens[a as usize].len() + tokens[b as usize].len());
+        bytes.extend_from_slice(&tokens[a as usize]);
+        bytes.extend_from_slice(&tokens[b as usize]);
+        tokens.push(bytes);
+        merges.push((a, b));
+        // A merged pair never comes back (merges only make pairs with the new token).
+        let st = stats.remove(pair).unwrap_or_default();
+        counts.push(st.count);
+        rewrite_words::<LANES>(
+            &mut w.arena,
+            st.words,
+            (a, b, new),
+            tokens.len(),
+            &mut sides,
+        );
+        gain_new_pairs(&sides, new, &mut stats, &mut heap, par.as_mut());
+        lose_old_pairs::<LANES>(&sides, pair, &mut stats, &banned);
+        if let Some(ps) = par.as_mut() {
+            ps.dev.apply(a, b, new);
+            ps.selector.commit(choice);
+        }
+        drop_stale_entries(&mut heap, &stats, &banned, par.as_mut());
+        if merges.len() % 64 == 0 {
+            progress.set(merges.len() as u64);
+        }
+    }
+    progress.set(merges.len() as u64);
+    progress.finish();
+    Ok((
+        Merges {
+            tokens,
+            merges,
+            counts,
+        },
+        par,
+    ))
+}
+
+/// The initial pair counts (byte pairs, counted in a dense table) with each pair's list of
+/// words, and the heaps over them. Two passes, so every word list is allocated once at its
+/// exact size.
+fn initial_pairs<const LANES: bool>(
+    w: &Words,
+    lanes: usize,
+    mut par: Option<&mut ParityState>,
+) -> (Pairs, BinaryHeap<Entry>) {
     let mut dense_count = vec![0u64; 65536];
     let mut dense_len = vec![0u32; 65536];
     let mut dense_lane = vec![0u64; 65536 * lanes];
     let mut last = vec![u32::MAX; 65536];
-    for_each_word(&w, |o, s| {
+    for_each_word(w, |o, s| {
         let (c, lane) = word_count::<LANES>(&w.arena, o);
         for p in s.windows(2) {
             let k = (p[0] << 8 | p[1]) as usize;
@@ -695,7 +762,7 @@ fn train<const LANES: bool>(
         .iter()
         .map(|&n| Vec::with_capacity(n as usize))
         .collect();
-    for_each_word(&w, |o, s| {
+    for_each_word(w, |o, s| {
         for p in s.windows(2) {
             let l = &mut lists[(p[0] << 8 | p[1]) as usize];
             if l.last() != Some(&(o as u32)) {
@@ -705,8 +772,6 @@ fn train<const LANES: bool>(
     });
     drop((dense_len, last));
     let mut stats = Pairs::with_lanes(lanes);
-    // Pairs too long to merge (`max_token_bytes`): never merged, never pushed again.
-    let mut banned: rustc_hash::FxHashSet<u64> = Default::default();
     let mut heap = BinaryHeap::new();
     for (k, (count, words)) in dense_count.into_iter().zip(lists).enumerate() {
         if count > 0 {
@@ -714,7 +779,7 @@ fn train<const LANES: bool>(
             let slot = stats.entry_slot(pair);
             stats.slab[slot] = PairStat { count, words };
             heap.push(Entry { count, pair });
-            if let Some(ps) = par.as_mut() {
+            if let Some(ps) = par.as_deref_mut() {
                 for l in 0..lanes {
                     let c = dense_lane[k * lanes + l];
                     stats.lang[slot * lanes + l] = c;
@@ -725,190 +790,226 @@ fn train<const LANES: bool>(
             }
         }
     }
-    drop(dense_lane);
+    (stats, heap)
+}
 
-    progress.stage("merging", Some(opts.merges as u64));
-    let mut left = Side::with_lanes(lanes);
-    let mut right = Side::with_lanes(lanes);
-    let threads = opts.threads.max(1);
-    let mut extra: Vec<(Side, Side)> = (1..threads)
-        .map(|_| (Side::with_lanes(lanes), Side::with_lanes(lanes)))
-        .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| TrainError::Usage(format!("cannot start {threads} threads: {e}")))?;
-    while merges.len() < opts.merges {
-        // The pair to merge: the most frequent overall, or in the lane the rule chooses.
-        let picked = match par.as_mut() {
-            None => pop_global(&mut heap, &mut stats, &mut banned, &tokens, opts)
-                .map(|p| (p, Choice::Global)),
-            Some(ps) => loop {
-                let choice = ps.selector.choose(ps.dev.tokens(), &ps.usable);
-                match choice {
-                    Choice::Global => {
-                        break pop_global(&mut heap, &mut stats, &mut banned, &tokens, opts)
-                            .map(|p| (p, choice))
-                    }
-                    Choice::Language(l) => {
-                        match pop_lane(ps, l, &mut stats, &mut banned, &tokens, opts) {
-                            Some(p) => break Some((p, choice)),
-                            None => ps.usable[l] = false,
-                        }
-                    }
-                }
+/// The pair to merge and who chose it: the most frequent overall, or the most frequent in the
+/// lane the parity rule chooses (a lane with no pair left is never chosen again).
+fn pick(
+    heap: &mut BinaryHeap<Entry>,
+    stats: &mut Pairs,
+    banned: &mut rustc_hash::FxHashSet<u64>,
+    tokens: &[Vec<u8>],
+    opts: &MergeOptions,
+    par: Option<&mut ParityState>,
+) -> Option<(u64, Choice)> {
+    let Some(ps) = par else {
+        return pop_global(heap, stats, banned, tokens, opts).map(|p| (p, Choice::Global));
+    };
+    loop {
+        let choice = ps.selector.choose(ps.dev.tokens(), &ps.usable);
+        match choice {
+            Choice::Global => {
+                return pop_global(heap, stats, banned, tokens, opts).map(|p| (p, choice))
+            }
+            Choice::Language(l) => match pop_lane(ps, l, stats, banned, tokens, opts) {
+                Some(p) => return Some((p, choice)),
+                None => ps.usable[l] = false,
             },
-        };
-        let Some((pair, choice)) = picked else {
-            break;
-        };
-        let (a, b) = ((pair >> 32) as u32, pair as u32);
-        let new = tokens.len() as u32;
-        let mut bytes = Vec::with_capacity(tokens[a as usize].len() + tokens[b as usize].len());
-        bytes.extend_from_slice(&tokens[a as usize]);
-        bytes.extend_from_slice(&tokens[b as usize]);
-        tokens.push(bytes);
-        merges.push((a, b));
-        // A merged pair never comes back (merges only make pairs with the new token).
-        let st = stats.remove(pair).unwrap_or_default();
-        counts.push(st.count);
-        let mut list = st.words;
-        // Sorted, the words are visited in memory order (the prefetcher hides the latency)
-        // and each once.
-        list.sort_unstable();
-        list.dedup();
-        left.reset(tokens.len());
-        right.reset(tokens.len());
-        let parts = if list.len() >= PAR_MIN_WORDS {
-            threads
-        } else {
-            1
-        };
-        if parts == 1 {
-            merge_words::<LANES>(&mut w.arena, 0, &list, (a, b, new), &mut left, &mut right);
-        } else {
-            // Contiguous runs of the sorted list own disjoint ranges of the arena.
-            let chunk = list.len().div_ceil(parts);
-            let runs: Vec<&[u32]> = list.chunks(chunk).collect();
-            let mut slices = vec![];
-            let mut rest: &mut [u32] = &mut w.arena;
-            let mut base = 0usize;
-            for k in 0..runs.len() {
-                let end = runs.get(k + 1).map_or(base + rest.len(), |r| r[0] as usize);
-                let (head, tail) = rest.split_at_mut(end - base);
-                slices.push((base, head));
-                rest = tail;
-                base = end;
-            }
-            for (l, r) in extra.iter_mut() {
-                l.reset(tokens.len());
-                r.reset(tokens.len());
-            }
-            let (first, others) = slices.split_first_mut().expect("at least two runs");
-            let (left_ref, right_ref) = (&mut left, &mut right);
-            pool.scope(|sc| {
-                for ((sl, run), (l, r)) in others.iter_mut().zip(&runs[1..]).zip(extra.iter_mut()) {
-                    sc.spawn(move |_| merge_words::<LANES>(sl.1, sl.0, run, (a, b, new), l, r));
-                }
-                merge_words::<LANES>(first.1, first.0, runs[0], (a, b, new), left_ref, right_ref);
-            });
-            for (l, r) in extra.iter().take(runs.len() - 1) {
-                left.absorb(l);
-                right.absorb(r);
-            }
-        }
-        drop(list);
-        // New pairs first (they only gain), then the old neighbours lose: no count ever goes
-        // through zero on its way.
-        for (side, is_left) in [(&mut left, true), (&mut right, false)] {
-            for &t in &side.touched {
-                let k = if is_left { key(t, new) } else { key(new, t) };
-                let c = side.sum[t as usize];
-                let words = &side.words[t as usize];
-                let slot = stats.entry_slot(k);
-                let st = &mut stats.slab[slot];
-                st.count += c;
-                if st.words.is_empty() {
-                    // A copy at the exact size; the side keeps its buffer for the next merge.
-                    st.words = words.clone();
-                } else {
-                    st.words.extend_from_slice(words);
-                }
-                heap.push(Entry {
-                    count: st.count,
-                    pair: k,
-                });
-                if let Some(ps) = par.as_mut() {
-                    let gained = &side.lane[t as usize * lanes..][..lanes];
-                    let have = &mut stats.lang[slot * lanes..][..lanes];
-                    for l in 0..lanes {
-                        if gained[l] > 0 {
-                            have[l] += gained[l];
-                            ps.heaps[l].push(Entry {
-                                count: have[l],
-                                pair: k,
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        for (side, is_left) in [(&left, true), (&right, false)] {
-            for &t in &side.touched {
-                let k = if is_left { key(t, a) } else { key(b, t) };
-                if k == pair {
-                    continue;
-                }
-                if let Some(slot) = stats.slot(k) {
-                    let c = side.sum[t as usize];
-                    let st = &mut stats.slab[slot];
-                    debug_assert!(st.count >= c, "pair count below zero");
-                    st.count = st.count.saturating_sub(c);
-                    let gone = st.count == 0;
-                    if LANES {
-                        let lost = &side.lane[t as usize * lanes..][..lanes];
-                        let have = &mut stats.lang[slot * lanes..][..lanes];
-                        for l in 0..lanes {
-                            debug_assert!(have[l] >= lost[l], "lane count below zero");
-                            have[l] = have[l].saturating_sub(lost[l]);
-                        }
-                    }
-                    if gone && !banned.contains(&k) {
-                        stats.remove(k);
-                    }
-                }
-            }
-        }
-        if let Some(ps) = par.as_mut() {
-            ps.dev.apply(a, b, new);
-            ps.selector.commit(choice);
-        }
-        // Stale entries pile up in the heaps: rebuild them from the live pairs now and then.
-        let stale = |h: &BinaryHeap<Entry>| h.len() > 2 * stats.len() + (1 << 16);
-        if stale(&heap) {
-            heap = live_heap(&stats, &banned, |i| stats.slab[i].count);
-        }
-        if let Some(ps) = par.as_mut() {
-            for (l, h) in ps.heaps.iter_mut().enumerate() {
-                if stale(h) {
-                    *h = live_heap(&stats, &banned, |i| stats.lang[i * lanes + l]);
-                }
-            }
-        }
-        if merges.len() % 64 == 0 {
-            progress.set(merges.len() as u64);
         }
     }
-    progress.set(merges.len() as u64);
-    progress.finish();
-    Ok((
-        Merges {
-            tokens,
-            merges,
-            counts,
-        },
-        par,
-    ))
+}
+
+/// The neighbour tables of one merge ([`Side`]): `left` and `right` for the calling thread,
+/// one more pair per other thread, and the pool the large merges run on.
+struct Sides {
+    left: Side,
+    right: Side,
+    extra: Vec<(Side, Side)>,
+    threads: usize,
+    pool: rayon::ThreadPool,
+}
+
+impl Sides {
+    fn new(lanes: usize, threads: usize) -> Result<Sides> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| TrainError::Usage(format!("cannot start {threads} threads: {e}")))?;
+        Ok(Sides {
+            left: Side::with_lanes(lanes),
+            right: Side::with_lanes(lanes),
+            extra: (1..threads)
+                .map(|_| (Side::with_lanes(lanes), Side::with_lanes(lanes)))
+                .collect(),
+            threads,
+            pool,
+        })
+    }
+}
+
+/// Rewrites the words of `list` (the words holding the pair `(a, b)`) with `new`, recording
+/// their neighbours of the pair in `sides.left` and `sides.right`. From [`PAR_MIN_WORDS`]
+/// words the sorted list is cut into contiguous runs, which own disjoint ranges of the arena,
+/// one per thread, and the threads' sides are added up after.
+fn rewrite_words<const LANES: bool>(
+    arena: &mut [u32],
+    mut list: Vec<u32>,
+    (a, b, new): (u32, u32, u32),
+    n_tokens: usize,
+    sides: &mut Sides,
+) {
+    // Sorted, the words are visited in memory order (the prefetcher hides the latency) and
+    // each once.
+    list.sort_unstable();
+    list.dedup();
+    let Sides {
+        left,
+        right,
+        extra,
+        threads,
+        pool,
+    } = sides;
+    left.reset(n_tokens);
+    right.reset(n_tokens);
+    if list.len() < PAR_MIN_WORDS || *threads == 1 {
+        merge_words::<LANES>(arena, 0, &list, (a, b, new), left, right);
+        return;
+    }
+    let chunk = list.len().div_ceil(*threads);
+    let runs: Vec<&[u32]> = list.chunks(chunk).collect();
+    let mut slices = vec![];
+    let mut rest: &mut [u32] = arena;
+    let mut base = 0usize;
+    for k in 0..runs.len() {
+        let end = runs.get(k + 1).map_or(base + rest.len(), |r| r[0] as usize);
+        let (head, tail) = rest.split_at_mut(end - base);
+        slices.push((base, head));
+        rest = tail;
+        base = end;
+    }
+    for (l, r) in extra.iter_mut() {
+        l.reset(n_tokens);
+        r.reset(n_tokens);
+    }
+    let (first, others) = slices.split_first_mut().expect("at least two runs");
+    let (left_ref, right_ref) = (&mut *left, &mut *right);
+    pool.scope(|sc| {
+        for ((sl, run), (l, r)) in others.iter_mut().zip(&runs[1..]).zip(extra.iter_mut()) {
+            sc.spawn(move |_| merge_words::<LANES>(sl.1, sl.0, run, (a, b, new), l, r));
+        }
+        merge_words::<LANES>(first.1, first.0, runs[0], (a, b, new), left_ref, right_ref);
+    });
+    for (l, r) in extra.iter().take(runs.len() - 1) {
+        left.absorb(l);
+        right.absorb(r);
+    }
+}
+
+/// The pairs the merge made, `(t, new)` and `(new, t)`, gain the counts (and words) of their
+/// neighbours `t`. Done before [`lose_old_pairs`], so no count goes through zero on its way.
+fn gain_new_pairs(
+    sides: &Sides,
+    new: u32,
+    stats: &mut Pairs,
+    heap: &mut BinaryHeap<Entry>,
+    mut par: Option<&mut ParityState>,
+) {
+    let lanes = stats.lanes;
+    for (side, is_left) in [(&sides.left, true), (&sides.right, false)] {
+        for &t in &side.touched {
+            let k = if is_left { key(t, new) } else { key(new, t) };
+            let c = side.sum[t as usize];
+            let words = &side.words[t as usize];
+            let slot = stats.entry_slot(k);
+            let st = &mut stats.slab[slot];
+            st.count += c;
+            if st.words.is_empty() {
+                // A copy at the exact size; the side keeps its buffer for the next merge.
+                st.words = words.clone();
+            } else {
+                st.words.extend_from_slice(words);
+            }
+            heap.push(Entry {
+                count: st.count,
+                pair: k,
+            });
+            if let Some(ps) = par.as_deref_mut() {
+                let gained = &side.lane[t as usize * lanes..][..lanes];
+                let have = &mut stats.lang[slot * lanes..][..lanes];
+                for l in 0..lanes {
+                    if gained[l] > 0 {
+                        have[l] += gained[l];
+                        ps.heaps[l].push(Entry {
+                            count: have[l],
+                            pair: k,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The pairs the merge broke, `(t, a)` and `(b, t)`, lose the counts of their neighbours `t`;
+/// a pair whose count reaches zero is removed (a banned one stays, so it is never pushed
+/// again).
+fn lose_old_pairs<const LANES: bool>(
+    sides: &Sides,
+    pair: u64,
+    stats: &mut Pairs,
+    banned: &rustc_hash::FxHashSet<u64>,
+) {
+    let lanes = stats.lanes;
+    let (a, b) = ((pair >> 32) as u32, pair as u32);
+    for (side, is_left) in [(&sides.left, true), (&sides.right, false)] {
+        for &t in &side.touched {
+            let k = if is_left { key(t, a) } else { key(b, t) };
+            if k == pair {
+                continue;
+            }
+            if let Some(slot) = stats.slot(k) {
+                let c = side.sum[t as usize];
+                let st = &mut stats.slab[slot];
+                debug_assert!(st.count >= c, "pair count below zero");
+                st.count = st.count.saturating_sub(c);
+                let gone = st.count == 0;
+                if LANES {
+                    let lost = &side.lane[t as usize * lanes..][..lanes];
+                    let have = &mut stats.lang[slot * lanes..][..lanes];
+                    for l in 0..lanes {
+                        debug_assert!(have[l] >= lost[l], "lane count below zero");
+                        have[l] = have[l].saturating_sub(lost[l]);
+                    }
+                }
+                if gone && !banned.contains(&k) {
+                    stats.remove(k);
+                }
+            }
+        }
+    }
+}
+
+/// Stale entries pile up in the heaps (a pair is pushed again at each change of its count):
+/// when a heap holds more than twice the live pairs, it is rebuilt from them.
+fn drop_stale_entries(
+    heap: &mut BinaryHeap<Entry>,
+    stats: &Pairs,
+    banned: &rustc_hash::FxHashSet<u64>,
+    par: Option<&mut ParityState>,
+) {
+    let lanes = stats.lanes;
+    let stale = |h: &BinaryHeap<Entry>| h.len() > 2 * stats.len() + (1 << 16);
+    if stale(heap) {
+        *heap = live_heap(stats, banned, |i| stats.slab[i].count);
+    }
+    if let Some(ps) = par {
+        for (l, h) in ps.heaps.iter_mut().enumerate() {
+            if stale(h) {
+                *h = live_heap(stats, banned, |i| stats.lang[i * lanes + l]);
+            }
+        }
+    }
 }
 
 /// Calls `f(offset, symbols)` for every word.

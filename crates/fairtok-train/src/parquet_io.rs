@@ -247,12 +247,7 @@ pub fn for_each_text(
         .fields()
         .iter()
         .position(|x| x.name() == column)
-        .ok_or_else(|| {
-            file_err(
-                path,
-                format!("no column `{column}` (the text field)"),
-            )
-        })?;
+        .ok_or_else(|| file_err(path, format!("no column `{column}` (the text field)")))?;
     let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), [idx]);
     let reader = builder
         .with_projection(mask)
@@ -352,7 +347,8 @@ mod tests {
         // Through the counting pipeline.
         let (langs, srcs) =
             crate::expand(&[crate::Input::parse(&format!("ko={}", p.display())).unwrap()]).unwrap();
-        let c = crate::count_sources(&langs, &srcs, &Default::default(), &crate::NoProgress).unwrap();
+        let c =
+            crate::count_sources(&langs, &srcs, &Default::default(), &crate::NoProgress).unwrap();
         assert_eq!(c.get(b"hello"), 1);
         assert_eq!(c.get(b" hello"), 1);
         assert_eq!(c.stats.languages[0].records, 2);

@@ -18,8 +18,8 @@ use crate::error::{Result, Setting, TrainError};
 use crate::inputs::{languages, DevText, InputSpec, TextSource};
 use crate::parity::{ParityOptions, Window};
 use crate::{
-    count_all, count_texts, CountOptions, CountStats, OutputFormat, ParityReport,
-    ParityTraining, PieceCounts, Progress, TrainOptions, Trained,
+    count_all, count_texts, CountOptions, CountStats, OutputFormat, ParityReport, ParityTraining,
+    PieceCounts, Progress, TrainOptions, Trained,
 };
 
 mod extend_run;
@@ -62,7 +62,10 @@ impl Reading {
     /// The counting options for pieces cut with `pattern`.
     pub fn count_options(&self, pattern: String, per_language: bool) -> Result<CountOptions> {
         if self.max_pieces == 0 {
-            return Err(TrainError::invalid(Setting::MaxPieces, "must be at least 1"));
+            return Err(TrainError::invalid(
+                Setting::MaxPieces,
+                "must be at least 1",
+            ));
         }
         Ok(CountOptions {
             pattern,

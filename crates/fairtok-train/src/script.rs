@@ -190,7 +190,13 @@ mod tests {
         assert!(Script::named("Klingon").is_err());
         let e = Script::of_lang("und").unwrap_err();
         assert!(
-            matches!(e, TrainError::InvalidOption { option: crate::Setting::Script, .. }),
+            matches!(
+                e,
+                TrainError::InvalidOption {
+                    option: crate::Setting::Script,
+                    ..
+                }
+            ),
             "{e}"
         );
     }

@@ -7,8 +7,8 @@ use super::{output_and_name, ParitySpec, Reading};
 use crate::error::{Result, Setting, TrainError};
 use crate::inputs::{languages, InputSpec, TextSource};
 use crate::{
-    count_sources, count_texts, expand, extend_counts, Base, CountStats, ExtendOptions,
-    Extension, LangStats, OutputFormat, ParityDev, PieceCounts, Progress, Script, WeightedCounts,
+    count_sources, count_texts, expand, extend_counts, Base, CountStats, ExtendOptions, Extension,
+    LangStats, OutputFormat, ParityDev, PieceCounts, Progress, Script, WeightedCounts,
 };
 
 /// An extension run: the base, what to learn from, what to add, where to write it.
@@ -152,7 +152,12 @@ fn load_base(spec: &str) -> Result<Base> {
 
 /// The dev set of parity-aware selection: the pivot's tokens under the base and the lines of
 /// every input language.
-fn parity_dev(spec: &ParitySpec, base: &Base, script: &Script, langs: &[String]) -> Result<ParityDev> {
+fn parity_dev(
+    spec: &ParitySpec,
+    base: &Base,
+    script: &Script,
+    langs: &[String],
+) -> Result<ParityDev> {
     if !spec.exclude.is_empty() {
         return Err(TrainError::invalid(
             Setting::ParityExclude,
@@ -192,7 +197,10 @@ fn extend_options(job: &ExtendJob, script: Script) -> Result<ExtendOptions> {
         None => 1.0,
     };
     if job.max_token_bytes == Some(0) {
-        return Err(TrainError::invalid(Setting::MaxTokenBytes, "must be at least 1"));
+        return Err(TrainError::invalid(
+            Setting::MaxTokenBytes,
+            "must be at least 1",
+        ));
     }
     Ok(ExtendOptions {
         add: job.add,
