@@ -127,7 +127,10 @@ fn bad_input_fails_cleanly() {
             "not a positive number",
         ),
         (vec!["--input", "x.txt", "--add", "3"], "LANG[@WEIGHT]=PATH"),
-        (vec!["--input", &input, "--add", "0"], "--add: must be at least 1"),
+        (
+            vec!["--input", &input, "--add", "0"],
+            "--add: must be at least 1",
+        ),
         (
             vec!["--input", "und=x.txt", "--add", "3"],
             "--input: an input without a language tag (und)",
