@@ -43,6 +43,15 @@ class ParityArgs:
         exclude: list[str] = [],
     ) -> None: ...
 
+class ReadStats:
+    """What a run skipped and pruned while reading, and the files it wrote."""
+
+    skipped_lines: int
+    first_skipped: Optional[tuple[str, int]]
+    pruned_pieces: int
+    pruned_occurrences: int
+    files: list[str]
+
 class TrainOutput:
     """What `train` made and saw (the fields of `fairtok.TrainResult` but `encoding`)."""
 
@@ -54,11 +63,7 @@ class TrainOutput:
     tokens: list[bytes]
     specials: list[tuple[str, int]]
     languages: list[dict[str, Any]]
-    skipped_lines: int
-    first_skipped: Optional[tuple[str, int]]
-    pruned_pieces: int
-    pruned_occurrences: int
-    files: list[str]
+    read: ReadStats
     parity: Optional[dict[str, Any]]
 
 class ExtendOutput:
@@ -74,11 +79,7 @@ class ExtendOutput:
     dev_premium: list[dict[str, float]]
     languages: list[str]
     inputs: list[dict[str, Any]]
-    skipped_lines: int
-    first_skipped: Optional[tuple[str, int]]
-    pruned_pieces: int
-    pruned_occurrences: int
-    files: list[str]
+    read: ReadStats
     name: str
     format: str
     script: str

@@ -10,7 +10,16 @@ from typing import Literal, Mapping, Optional, Sequence, Union
 
 from fairtok import _fairtok
 from fairtok.core import Encoding
-from fairtok.training import InputSpec, PathLike, _int, _items, _parity, _path, _reading
+from fairtok.training import (
+    InputSpec,
+    PathLike,
+    _int,
+    _items,
+    _parity,
+    _path,
+    _read_fields,
+    _reading,
+)
 
 __all__ = ["ExtendResult", "extend"]
 
@@ -235,8 +244,8 @@ def extend(
     source: tuple[str, tuple[object, ...]] = ("core", ())  # tiktoken's rule: pickles as ranks
     if core.format == "huggingface":
         # A tokenizer.json base keeps Hugging Face's rule, which its ranks alone do not give.
-        if r.format == "hf" and r.files:
-            source = ("file", (r.files[0], None))
+        if r.format == "hf" and r.read.files:
+            source = ("file", (r.read.files[0], None))
         else:
             source = ("unpicklable", ("an extended tokenizer.json base pickles by its file: "
                                       "give extend() output=",))
@@ -251,11 +260,7 @@ def extend(
         dev_premium=r.dev_premium,
         languages=r.languages,
         inputs=r.inputs,
-        skipped_lines=r.skipped_lines,
-        first_skipped=r.first_skipped,
-        pruned_pieces=r.pruned_pieces,
-        pruned_occurrences=r.pruned_occurrences,
-        files=r.files,
+        **_read_fields(r.read),
         name=r.name,
         format=r.format,
         script=r.script,

@@ -236,6 +236,18 @@ def _reading(
     )
 
 
+def _read_fields(read: _fairtok.ReadStats) -> dict[str, Any]:
+    """The fields of a result that `ReadStats` holds: what reading skipped and pruned, and
+    the files written."""
+    return {
+        "skipped_lines": read.skipped_lines,
+        "first_skipped": read.first_skipped,
+        "pruned_pieces": read.pruned_pieces,
+        "pruned_occurrences": read.pruned_occurrences,
+        "files": read.files,
+    }
+
+
 def _path(value: object) -> Optional[str]:
     return None if value is None else os.fsdecode(os.fspath(value))  # type: ignore[arg-type]
 
@@ -377,10 +389,6 @@ def train(
         tokens=r.tokens,
         specials=r.specials,
         languages=r.languages,
-        skipped_lines=r.skipped_lines,
-        first_skipped=r.first_skipped,
-        pruned_pieces=r.pruned_pieces,
-        pruned_occurrences=r.pruned_occurrences,
-        files=r.files,
+        **_read_fields(r.read),
         parity=r.parity,
     )

@@ -127,16 +127,35 @@ fn lang_stats<'py>(py: Python<'py>, l: &LangStats) -> PyResult<Bound<'py, PyDict
     Ok(d)
 }
 
-/// `(path, line)` of the first line skipped as not UTF-8.
-fn first_skipped(s: &CountStats) -> Option<(String, u64)> {
-    s.first_skipped
-        .as_ref()
-        .map(|(p, l)| (p.display().to_string(), *l))
+/// What a run skipped and pruned while reading, and the files it wrote (shared by
+/// [`TrainOutput`] and [`ExtendOutput`]).
+#[pyclass(frozen, get_all, name = "ReadStats", module = "fairtok._fairtok")]
+pub(crate) struct ReadStats {
+    /// Lines skipped as not UTF-8.
+    skipped_lines: u64,
+    /// `(path, line)` of the first skipped line.
+    first_skipped: Option<(String, u64)>,
+    /// Distinct pre-tokens pruned.
+    pruned_pieces: u64,
+    /// Their occurrences.
+    pruned_occurrences: u64,
+    /// The files written.
+    files: Vec<String>,
 }
 
-/// The files written, as str.
-fn file_names(files: &[PathBuf]) -> Vec<String> {
-    files.iter().map(|p| p.display().to_string()).collect()
+impl ReadStats {
+    fn of(s: &CountStats, files: &[PathBuf]) -> ReadStats {
+        ReadStats {
+            skipped_lines: s.skipped_utf8,
+            first_skipped: s
+                .first_skipped
+                .as_ref()
+                .map(|(p, l)| (p.display().to_string(), *l)),
+            pruned_pieces: s.pruned_pieces,
+            pruned_occurrences: s.pruned_occurrences,
+            files: files.iter().map(|p| p.display().to_string()).collect(),
+        }
+    }
 }
 
 /// What `train` made and saw (see `fairtok.TrainResult`, built from it).
@@ -190,30 +209,10 @@ impl TrainOutput {
         let s = &self.outcome.stats.languages;
         s.iter().map(|l| lang_stats(py, l)).collect()
     }
-    /// Lines skipped as not UTF-8.
+    /// What reading skipped and pruned, and the files written.
     #[getter]
-    fn skipped_lines(&self) -> u64 {
-        self.outcome.stats.skipped_utf8
-    }
-    /// `(path, line)` of the first skipped line.
-    #[getter]
-    fn first_skipped(&self) -> Option<(String, u64)> {
-        first_skipped(&self.outcome.stats)
-    }
-    /// Distinct pre-tokens pruned.
-    #[getter]
-    fn pruned_pieces(&self) -> u64 {
-        self.outcome.stats.pruned_pieces
-    }
-    /// Their occurrences.
-    #[getter]
-    fn pruned_occurrences(&self) -> u64 {
-        self.outcome.stats.pruned_occurrences
-    }
-    /// The files written.
-    #[getter]
-    fn files(&self) -> Vec<String> {
-        file_names(&self.outcome.files)
+    fn read(&self) -> ReadStats {
+        ReadStats::of(&self.outcome.stats, &self.outcome.files)
     }
     /// Parity-aware training: `{"pivot", "hybrid", "window", "global_merges", "languages":
     /// [{"lang", "dev_tokens_before", "dev_tokens_after", "premium_before", "premium_after",
@@ -373,30 +372,10 @@ impl ExtendOutput {
             })
             .collect()
     }
-    /// Lines skipped as not UTF-8.
+    /// What reading skipped and pruned, and the files written.
     #[getter]
-    fn skipped_lines(&self) -> u64 {
-        self.outcome.stats.skipped_utf8
-    }
-    /// `(path, line)` of the first skipped line.
-    #[getter]
-    fn first_skipped(&self) -> Option<(String, u64)> {
-        first_skipped(&self.outcome.stats)
-    }
-    /// Distinct pre-tokens pruned.
-    #[getter]
-    fn pruned_pieces(&self) -> u64 {
-        self.outcome.stats.pruned_pieces
-    }
-    /// Their occurrences.
-    #[getter]
-    fn pruned_occurrences(&self) -> u64 {
-        self.outcome.stats.pruned_occurrences
-    }
-    /// The files written.
-    #[getter]
-    fn files(&self) -> Vec<String> {
-        file_names(&self.outcome.files)
+    fn read(&self) -> ReadStats {
+        ReadStats::of(&self.outcome.stats, &self.outcome.files)
     }
     /// The encoding's name.
     #[getter]

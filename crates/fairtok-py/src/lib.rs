@@ -625,6 +625,7 @@ fn _fairtok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encoding_name_for_model, m)?)?;
     m.add_class::<jobs::ReadingArgs>()?;
     m.add_class::<jobs::ParityArgs>()?;
+    m.add_class::<jobs::ReadStats>()?;
     m.add_class::<jobs::TrainOutput>()?;
     m.add_class::<jobs::ExtendOutput>()?;
     m.add_function(wrap_pyfunction!(jobs::train, m)?)?;

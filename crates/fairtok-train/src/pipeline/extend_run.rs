@@ -165,8 +165,9 @@ fn parity_dev(
         ));
     }
     let pivot = spec.pivot.as_deref().unwrap_or("eng_Latn");
-    let lines = spec.dev_lines(langs, "")?;
+    spec.dev.check()?;
     let pivot_lines = spec.dev.lines_of(pivot, " (the pivot)")?;
+    let lines = spec.dev_lines(langs, "")?;
     let pivot_tokens = ParityDev::count_pivot(base, script, pivot, &pivot_lines)?;
     Ok(ParityDev {
         pivot_tokens,
