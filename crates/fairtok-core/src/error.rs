@@ -100,6 +100,18 @@ pub enum Error {
         /// One past the largest id of the tokenizer.
         n_vocab: usize,
     },
+    /// A special token cannot be written to a `tokenizer.json` under its id (see
+    /// [`crate::write::tokenizer_json`]): Hugging Face would read it, or another token, under
+    /// another id.
+    #[error("special token {special:?} (id {id}) cannot be written to a tokenizer.json: {reason}")]
+    SpecialToken {
+        /// The special token's text.
+        special: String,
+        /// Its id.
+        id: u32,
+        /// Why, and what to do instead.
+        reason: String,
+    },
     /// An option of the call is invalid or does not apply. Front ends name the option their
     /// own way: see [`Error::message_with`].
     #[error("{option}: {reason}")]

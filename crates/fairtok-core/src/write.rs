@@ -15,6 +15,27 @@
 //!   pre-tokenizer is the pattern as a `Split` (behaviour `Isolated`) followed by `ByteLevel`
 //!   without its own regex, and the decoder is `ByteLevel`. The pattern is translated from
 //!   tiktoken's regex dialect to Oniguruma's by [`oniguruma_pattern`].
+//!
+//! # Every id in a `tokenizer.json` is the vocabulary's id
+//!
+//! Hugging Face tokenizers takes an added token's id from the model's `vocab` when the token's
+//! text is there, and otherwise numbers it after the vocabulary's *length*, whatever id the
+//! file gives it; transformers' `len(tokenizer)` and `vocab_size` count the entries. So
+//! [`tokenizer_json`] writes, as Hugging Face's own GPT-2 and Llama 3 files do:
+//!
+//! * every special token in `added_tokens` **and** in the model's `vocab`, under its own id;
+//! * every id below the end (one past the largest ordinary or special id) in the `vocab`: an id
+//!   that is neither ordinary nor special (a hole, such as o200k_base's 199998 and
+//!   200000-200017) gets an [`unused_id_placeholder`], a string with a space that no text
+//!   encodes to (byte-level strings have no space). Hugging Face's and transformers' sizes are
+//!   then tiktoken's `n_vocab` (200,019 for o200k_base), and a placeholder decodes to its text.
+//!
+//! Hugging Face tokenizers, transformers and fairtok's own loader ([`crate::Tokenizer::load`])
+//! then give every ordinary and special token the id it has here and in the `.tiktoken` file.
+//! A special token whose text is also an ordinary token's vocabulary string, or the byte-level
+//! form of a piece the pattern can make (such as `###`), cannot keep its id apart from that
+//! token or piece in a `tokenizer.json`: it is refused with [`Error::SpecialToken`] (the
+//! `.tiktoken` format holds it).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -37,7 +58,8 @@ pub struct Vocab<'a> {
     /// The merges in training order: `(left id, right id)`, each making the token whose bytes
     /// are the concatenation. Only the `tokenizer.json` writer uses them.
     pub merges: &'a [(u32, u32)],
-    /// Special tokens and their ids (above the ordinary tokens).
+    /// Special tokens and their ids: above the ordinary tokens or in holes among them (each id
+    /// neither an ordinary token's nor another special token's).
     pub specials: &'a [(String, u32)],
     /// The pre-tokenizer pattern, in tiktoken's dialect (`fancy-regex`).
     pub pattern: &'a str,
@@ -260,11 +282,53 @@ pub fn oniguruma_pattern(pattern: &str) -> Result<String> {
     Ok(out)
 }
 
-/// The `tokenizer.json` document for `v`.
+/// The text of the placeholder that fills the unused id `id` in a `tokenizer.json` vocabulary.
+/// It has a space, which no byte-level string has (`ByteLevel` writes a space as `Ġ`), so no
+/// text ever encodes to it.
+pub fn unused_id_placeholder(id: u32) -> String {
+    format!("<|unused id {id}|>")
+}
+
+/// The bytes that the byte-level string `s` stands for, or `None` if one of its characters is
+/// not in [`byte_level_chars`].
+fn byte_level_bytes(s: &str) -> Option<Vec<u8>> {
+    let map = byte_level_chars();
+    let mut back = [None::<u8>; 0x144];
+    for (b, c) in map.iter().enumerate() {
+        back[*c as usize] = Some(b as u8);
+    }
+    s.chars()
+        .map(|c| back.get(c as usize).copied().flatten())
+        .collect()
+}
+
+/// The `tokenizer.json` document for `v`. See the module documentation for its invariant: every
+/// special token is in `added_tokens` *and* in the model's `vocab` under its own id, and every
+/// unused id below the end is an [`unused_id_placeholder`], so that Hugging Face tokenizers and
+/// transformers give every token fairtok's id.
+///
+/// A special token that a `tokenizer.json` cannot hold under its id is an
+/// [`Error::SpecialToken`]: its id is also an ordinary token's, its text is the byte-level form
+/// of an ordinary token (the vocabulary maps each string to one id), or its text is the
+/// byte-level form of a piece the pattern can make (Hugging Face would then encode that text
+/// as the special token even where special tokens are not matched).
 pub fn tokenizer_json(v: &Vocab) -> Result<String> {
     let map = byte_level_chars();
     let text = |bytes: &[u8]| -> String { bytes.iter().map(|&b| map[b as usize]).collect() };
     let pattern = oniguruma_pattern(v.pattern)?;
+    let strs: Vec<String> = v.tokens.iter().map(|t| text(t)).collect();
+    check_specials(v, &strs, &pattern)?;
+    let n = v
+        .specials
+        .iter()
+        .map(|s| s.1 as usize + 1)
+        .chain([strs.len()])
+        .max()
+        .unwrap_or(0);
+    let mut special_at: Vec<Option<&str>> = vec![None; n];
+    for (s, id) in v.specials {
+        special_at[*id as usize] = Some(s);
+    }
     let mut out = String::with_capacity(v.tokens.len() * 40);
     let js = |s: &str| serde_json::to_string(s).expect("strings serialize");
     out.push_str("{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n");
@@ -291,12 +355,25 @@ pub fn tokenizer_json(v: &Vocab) -> Result<String> {
     out.push_str("  \"post_processor\": null,\n");
     out.push_str("  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": true, \"use_regex\": false},\n");
     out.push_str("  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n    \"unk_token\": null,\n    \"continuing_subword_prefix\": null,\n    \"end_of_word_suffix\": null,\n    \"fuse_unk\": false,\n    \"byte_fallback\": false,\n    \"ignore_merges\": true,\n    \"vocab\": {");
-    let strs: Vec<String> = v.tokens.iter().map(|t| text(t)).collect();
-    let mut first = true;
-    for (id, s) in strs.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
-        let sep = if first { "" } else { "," };
-        first = false;
-        let _ = write!(out, "{sep}\n      {}: {id}", js(s));
+    // Every id from 0 to the last: the ordinary token, else the special token, else a
+    // placeholder. (Hugging Face numbers an added token missing from the vocabulary after the
+    // vocabulary's length, and counts the vocabulary's entries for `len(tokenizer)`.)
+    let taken: std::collections::HashSet<&str> = v.specials.iter().map(|s| s.0.as_str()).collect();
+    for (id, special) in special_at.iter().enumerate() {
+        let sep = if id == 0 { "" } else { "," };
+        let ordinary = strs.get(id).map(String::as_str).filter(|s| !s.is_empty());
+        // `check_specials` made sure that no id is both.
+        let key = match ordinary.or(*special) {
+            Some(s) => js(s),
+            None => {
+                let mut p = unused_id_placeholder(id as u32);
+                while taken.contains(p.as_str()) {
+                    p.push(' ');
+                }
+                js(&p)
+            }
+        };
+        let _ = write!(out, "{sep}\n      {key}: {id}");
     }
     out.push_str("\n    },\n    \"merges\": [");
     for (i, &(a, b)) in v.merges.iter().enumerate() {
@@ -311,6 +388,77 @@ pub fn tokenizer_json(v: &Vocab) -> Result<String> {
     }
     out.push_str("\n    ]\n  }\n}\n");
     Ok(out)
+}
+
+/// Refuses the special tokens of `v` that a `tokenizer.json` cannot hold under their ids
+/// (see [`tokenizer_json`]). `strs` are the byte-level strings of the ordinary tokens, by id;
+/// `pattern` is the pre-tokenizer pattern in Oniguruma's dialect.
+fn check_specials(v: &Vocab, strs: &[String], pattern: &str) -> Result<()> {
+    let refuse = |(special, id): &(String, u32), reason: String| Error::SpecialToken {
+        special: special.clone(),
+        id: *id,
+        reason,
+    };
+    let mut seen: std::collections::HashMap<&str, u32> = Default::default();
+    let mut ids = std::collections::HashSet::new();
+    for s in v.specials {
+        if let Some(other) = seen.insert(&s.0, s.1) {
+            return Err(refuse(s, format!("the same text has id {other} too")));
+        }
+        if !ids.insert(s.1) {
+            return Err(refuse(s, "another special token has the same id".into()));
+        }
+        if strs.get(s.1 as usize).is_some_and(|t| !t.is_empty()) {
+            return Err(refuse(
+                s,
+                format!("the id is also the ordinary token {:?}", strs[s.1 as usize]),
+            ));
+        }
+    }
+    let mut words = None;
+    let mut keys: Option<std::collections::HashMap<&str, usize>> = None;
+    for s in v.specials {
+        // Only a string of byte-level characters can be a key the model reaches.
+        let Some(bytes) = byte_level_bytes(&s.0) else {
+            continue;
+        };
+        let keys = keys.get_or_insert_with(|| {
+            let ordinary = strs.iter().enumerate().filter(|(_, t)| !t.is_empty());
+            ordinary.map(|(j, t)| (t.as_str(), j)).collect()
+        });
+        if let Some(&j) = keys.get(s.0.as_str()) {
+            return Err(refuse(
+                s,
+                format!(
+                    "its text is also the vocabulary string of ordinary token {j} ({:?}), and a tokenizer.json vocabulary gives a string one id: Hugging Face would give the special token id {j}; choose another special token or write the .tiktoken format",
+                    String::from_utf8_lossy(&v.tokens[j])
+                ),
+            ));
+        }
+        let Ok(word) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        if words.is_none() {
+            words = Some(Regex::oniguruma(pattern)?);
+        }
+        let mut pieces = vec![];
+        words
+            .as_ref()
+            .expect("compiled above")
+            .for_each_match(word, |a, b| pieces.push((a, b)))?;
+        if pieces == [(0, word.len())] {
+            let what = if word == s.0 {
+                format!("the pre-tokenizer makes one piece of {word:?}, and Hugging Face would encode that piece as the special token (its vocabulary entry) where special tokens are not matched (split_special_tokens), while the tiktoken rule gives ordinary tokens")
+            } else {
+                format!("its text is the byte-level form of {word:?}, which the pre-tokenizer makes one piece of, and Hugging Face would encode the text {word:?} as the special token (its vocabulary entry)")
+            };
+            return Err(refuse(
+                s,
+                format!("{what}; choose a special token the pattern splits (such as <|name|>) or write the .tiktoken format"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Writes `OUT.tiktoken` and its sidecar `OUT.tiktoken.json` (both atomically).
@@ -368,6 +516,163 @@ mod tests {
         all.sort();
         all.dedup();
         assert_eq!(all.len(), 256);
+    }
+
+    /// The 256 single bytes, then `merges` (each a new token), then `holes` empty entries.
+    fn small_vocab(merges: &[(&[u8], &[u8])], holes: usize) -> (Vec<Vec<u8>>, Vec<(u32, u32)>) {
+        let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        let mut ids = vec![];
+        for (a, b) in merges {
+            let id = |t: &[u8]| tokens.iter().position(|x| x == t).unwrap() as u32;
+            ids.push((id(a), id(b)));
+            tokens.push([*a, *b].concat());
+        }
+        tokens.extend(std::iter::repeat_n(vec![], holes));
+        (tokens, ids)
+    }
+
+    #[test]
+    fn specials_are_in_the_vocab_under_their_ids() {
+        use crate::{EncodeOptions, Specials, Tokenizer};
+        // Ordinary ids 0-259, a hole at 260 (a special), 261 and 262 (unused), a special
+        // at 263 and one above the range at 265 (264 unused).
+        let (tokens, merges) = small_vocab(
+            &[(b"a", b"b"), (b"ab", b"c"), (b" ", b"x"), (b"h", b"i")],
+            3,
+        );
+        let specials = vec![
+            ("<|endoftext|>".to_owned(), 260),
+            ("<|fim|>".to_owned(), 263),
+            ("<｜wide｜>".to_owned(), 265),
+        ];
+        let v = Vocab {
+            name: "t",
+            tokens: &tokens,
+            merges: &merges,
+            specials: &specials,
+            pattern: O200K,
+        };
+        let doc = tokenizer_json(&v).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        let vocab = json["model"]["vocab"].as_object().unwrap();
+        for (s, id) in &specials {
+            assert_eq!(vocab[s.as_str()], *id, "{s}");
+        }
+        let added: Vec<(String, u64)> = json["added_tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["content"].as_str().unwrap().to_owned(),
+                    t["id"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, u64)> = specials
+            .iter()
+            .map(|(s, i)| (s.clone(), *i as u64))
+            .collect();
+        assert_eq!(added, want);
+        // Every id 0..266 once: Hugging Face's sizes are the id range.
+        let mut ids: Vec<u64> = vocab.values().map(|v| v.as_u64().unwrap()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, (0..266).collect::<Vec<u64>>());
+        for hole in [261, 262, 264] {
+            assert_eq!(vocab[&unused_id_placeholder(hole)], hole);
+        }
+        assert_eq!(vocab["abc"], 257);
+        assert_eq!(vocab["Ġx"], 258);
+
+        // fairtok's loader reads the same ids, and encodes as the rank table does.
+        let hf = Tokenizer::from_tokenizer_json(doc.as_bytes(), "t", "t.json").unwrap();
+        let ranks = tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.is_empty())
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        let tk = Tokenizer::from_ranks("t", "t", ranks, O200K, specials.clone()).unwrap();
+        assert_eq!(hf.special_tokens(), specials);
+        assert_eq!(hf.n_vocab(), tk.n_vocab());
+        let all = EncodeOptions {
+            specials: Specials::All,
+            ..Default::default()
+        };
+        for (s, id) in &specials {
+            assert_eq!(hf.encode_with(s, &all).unwrap(), [*id], "{s}");
+            assert_eq!(tk.encode_with(s, &all).unwrap(), [*id], "{s}");
+            assert_eq!(hf.decode_bytes(&[*id]).unwrap(), s.as_bytes());
+        }
+        let text = "abc hi x<|fim|>abcab<|endoftext|> hix";
+        assert_eq!(
+            hf.encode_with(text, &all).unwrap(),
+            tk.encode_with(text, &all).unwrap()
+        );
+        let none = EncodeOptions {
+            specials: Specials::None,
+            ..Default::default()
+        };
+        assert_eq!(
+            hf.encode_with(text, &none).unwrap(),
+            tk.encode(text).unwrap()
+        );
+        assert_eq!(hf.encode("ab hi").unwrap(), [256, 32, 259]);
+        // A placeholder is no text's token.
+        let p = unused_id_placeholder(261);
+        assert!(!hf.encode(&p).unwrap().contains(&261));
+    }
+
+    #[test]
+    fn specials_a_tokenizer_json_cannot_hold_are_refused() {
+        let (tokens, merges) = small_vocab(&[(b"#", b"#"), (b" ", b"h")], 0);
+        let write = |specials: &[(String, u32)], pattern: &str| {
+            tokenizer_json(&Vocab {
+                name: "t",
+                tokens: &tokens,
+                merges: &merges,
+                specials,
+                pattern,
+            })
+        };
+        let refused =
+            |special: &str, pattern: &str| match write(&[(special.to_owned(), 258)], pattern)
+                .unwrap_err()
+            {
+                Error::SpecialToken {
+                    special: s,
+                    id,
+                    reason,
+                } => {
+                    assert_eq!((s.as_str(), id), (special, 258));
+                    reason
+                }
+                e => panic!("{special:?}: {e}"),
+            };
+        // The text of an ordinary token: the vocabulary has one id for it.
+        assert!(refused("##", O200K).contains("ordinary token 256"));
+        assert!(refused("Ġh", O200K).contains("ordinary token 257"));
+        // A piece the pattern makes: HF would read the piece as the special token.
+        assert!(refused("###", O200K).contains("one piece"));
+        assert!(refused("Ġhello", O200K).contains("\" hello\""));
+        assert!(refused("<|endoftext|>", r"\S+").contains("one piece"));
+        // The pattern splits these, or no text is their byte-level form.
+        for ok in ["<|endoftext|>", "<s>", "[CLS]", "<｜wide｜>", "a b", "#Ġ#"] {
+            write(&[(ok.to_owned(), 258)], O200K).unwrap();
+        }
+        // Ids: an ordinary token's, or another special token's.
+        let e = write(&[("<|a|>".to_owned(), 257)], O200K).unwrap_err();
+        assert!(e.to_string().contains("also the ordinary token"), "{e}");
+        let two = [("<|a|>".to_owned(), 258), ("<|b|>".to_owned(), 258)];
+        assert!(matches!(
+            write(&two, O200K),
+            Err(Error::SpecialToken { .. })
+        ));
+        let two = [("<|a|>".to_owned(), 258), ("<|a|>".to_owned(), 259)];
+        assert!(matches!(
+            write(&two, O200K),
+            Err(Error::SpecialToken { .. })
+        ));
     }
 
     #[test]
