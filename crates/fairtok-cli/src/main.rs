@@ -6,6 +6,10 @@
 //! count, train and extend), and prints the result. Library errors that concern an option are
 //! typed ([`fairtok_core::Setting`]) and named here by their flag ([`flag`]).
 
+// The doc comments of the argument structs are clap's help text, written for a terminal
+// (`<lang>.<ext>`, `[,PATH...]`), not rustdoc markup.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 mod count;
 mod count_pretokens;
 mod decode;

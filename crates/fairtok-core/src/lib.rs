@@ -15,7 +15,7 @@
 //! ## Layout
 //!
 //! * [`pattern`]: pre-tokenizer patterns and the regex engine of each reference library.
-//! * [`bpe`](crate::bpe) (private): the merge loop, `O(n log n)` per piece, shared by all formats.
+//! * `bpe` (private): the merge loop, `O(n log n)` per piece, shared by all formats.
 //! * [`tiktoken`]: `.tiktoken` rank files and tiktoken's encoding rule.
 //! * [`hf`]: `tokenizer.json` and Hugging Face tokenizers' pipeline.
 //! * [`builtin`]: the bundled encodings and tiktoken's model-name aliases.

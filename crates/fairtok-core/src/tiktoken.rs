@@ -3,7 +3,7 @@
 //! A rank file has one line per token, `base64(token bytes) SP rank`. The rank is both the token
 //! id and its merge priority. Encoding (tiktoken's `encode_ordinary`) splits the text with the
 //! pre-tokenizer pattern; a piece that is itself a token becomes that token, any other piece is
-//! merged byte by byte with [`crate::bpe`], a pair's rank being the rank of its concatenated
+//! merged byte by byte with `crate::bpe`, a pair's rank being the rank of its concatenated
 //! bytes. Special tokens are not in the file: they are given beside it, and recognised in the
 //! text only when allowed ([`TiktokenModel::encode_with_special`]), as tiktoken's
 //! `allowed_special` does.

@@ -12,7 +12,7 @@
 //! `fairtok parity` through `fairtok_eval`); `fairtok.train`, `fairtok.extend` and
 //! `fairtok.parity` resolve their arguments.
 //!
-//! Errors of the core map to Python exceptions by kind (see [`to_py_err`]): a missing or
+//! Errors of the core map to Python exceptions by kind (see `to_py_err`): a missing or
 //! unreadable file is an `OSError` (`FileNotFoundError`, ...), an id outside the vocabulary a
 //! `KeyError`, everything else a `ValueError`; the message is always the core's.
 

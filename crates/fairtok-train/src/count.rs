@@ -111,7 +111,7 @@ pub const MAX_LANGUAGES: usize = 255;
 ///
 /// A table is **pooled** (one count per piece, the default) or **per language** (one count
 /// per piece and language index, the index being a position in `stats.languages`; made by
-/// [`count`] with [`CountOptions::per_language`] or by [`PieceCounts::new_per_language`]).
+/// [`count_sources`] with [`CountOptions::per_language`] or by [`PieceCounts::new_per_language`]).
 /// In a per-language table, [`iter`](Self::iter), [`sorted`](Self::sorted) and
 /// [`drain`](Self::drain) give a piece once per language it was seen in, and
 /// [`iter_languages`](Self::iter_languages) / [`drain_languages`](Self::drain_languages) give

@@ -13,7 +13,7 @@
 //! 5. **Model**: each pre-token is one BPE word. With `ignore_merges`, a word that is itself in
 //!    the vocabulary is that token. Otherwise the word starts as one symbol per character (with
 //!    `byte_fallback`, an unknown character becomes its `<0xXX>` byte tokens; else the unknown
-//!    token, fused when `fuse_unk`), and [`crate::bpe::merge`] merges pairs by their index in
+//!    token, fused when `fuse_unk`), and `crate::bpe::merge` merges pairs by their index in
 //!    `merges`.
 //! 6. **Post-processor** only when asked (`add_special_tokens=True`, fairtok's `--add-special`).
 //!

@@ -295,9 +295,9 @@ impl State<'_> {
 }
 
 /// Extends `base` with up to `opts.add` tokens learnt from `inputs` (see the module docs):
-/// the weighted words of the inputs and the dev words ([`words_of`], [`dev_words`]) become
-/// the loop's state ([`State::new`], [`State::seed`]), then each step takes the candidate
-/// that the rule picks ([`State::pick`]) and applies it.
+/// the weighted words of the inputs and the dev words (`words_of`, `dev_words`) become the
+/// loop's state (`State::new`, `State::seed`), then each step takes the candidate that the
+/// rule picks (`State::pick`) and applies it.
 pub fn extend_counts(
     base: &Base,
     inputs: Vec<WeightedCounts>,
