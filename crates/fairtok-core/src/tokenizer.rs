@@ -308,8 +308,11 @@ impl Tokenizer {
                 }
                 match &opts.specials {
                     Specials::Default | Specials::None => m.encode_ordinary(text, out),
-                    Specials::All => m.encode_with_special(text, &|_| true, out),
-                    Specials::Only(_) => m.encode_with_special(text, &|id| only.contains(&id), out),
+                    Specials::All => m.encode_with_special(text, &|_, _| true, out),
+                    // By name, as tiktoken's `allowed_special` (`only` has checked the names).
+                    Specials::Only(names) => {
+                        m.encode_with_special(text, &|name, _| names.iter().any(|n| n == name), out)
+                    }
                 }
             }
             Engine::Hf(m) => {
@@ -608,6 +611,7 @@ mod tests {
             ("o200k_ko", 200019 + 32768),
             ("r50k_base", 50257),
             ("p50k_base", 50281),
+            ("o200k_harmony", 201088),
         ] {
             let t = Tokenizer::builtin(name).unwrap();
             assert_eq!(t.n_vocab(), n, "{name}");
@@ -653,6 +657,27 @@ mod tests {
             .to_string()
             .starts_with("unknown special token `<|nope|>` for cl100k_base"));
         assert_eq!(t.decode_bytes(&all).unwrap(), text.as_bytes());
+    }
+
+    #[test]
+    fn special_tokens_are_allowed_by_name() {
+        // o200k_harmony's 200018 has two names; tiktoken allows a name, not an id.
+        let t = Tokenizer::builtin("o200k_harmony").unwrap();
+        let text = "<|reserved_200018|><|endofprompt|>";
+        let only = |names: &[&str]| EncodeOptions {
+            specials: Specials::Only(names.iter().map(|n| n.to_string()).collect()),
+            ..Default::default()
+        };
+        let ids = t.encode_with(text, &only(&["<|endofprompt|>"])).unwrap();
+        assert_eq!(ids.last(), Some(&200018));
+        assert!(!ids[..ids.len() - 1].contains(&200018));
+        let ids = t
+            .encode_with(text, &only(&["<|endofprompt|>", "<|reserved_200018|>"]))
+            .unwrap();
+        assert_eq!(ids, [200018, 200018]);
+        assert_eq!(t.token_bytes(200018), Some(&b"<|endofprompt|>"[..]));
+        assert_eq!(t.token_bytes(199998), Some(&b"<|startoftext|>"[..]));
+        assert_eq!(t.special_tokens().len(), 1091);
     }
 
     #[test]
