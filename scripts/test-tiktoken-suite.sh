@@ -51,6 +51,8 @@ if ! echo "$sdist_sha256  $sdist" | sha256sum -c --quiet -; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Only tests/ (and the licence): `python -m pytest` puts the working directory first on
+# sys.path, where the sdist's own tiktoken/ sources would shadow the shim.
 tar -xzf "$sdist" -C "$work" "tiktoken-$version/tests" "tiktoken-$version/LICENSE"
 suite="$work/tiktoken-$version"
 shim="$root/tests/tiktoken_suite/shim"

@@ -452,7 +452,8 @@ def test_batch_releases_the_gil(texts):
 
 
 def test_docstrings_run():
-    for module in (fairtok, fairtok.core, fairtok.training, fairtok.extending, fairtok.evaluation):
+    modules = (fairtok.training, fairtok.extending, fairtok.evaluation, fairtok.rank_files)
+    for module in (fairtok, fairtok.core) + modules:
         result = doctest.testmod(module, extraglobs={"fairtok": fairtok}, verbose=False)
         assert result.failed == 0 and result.attempted > 0, module.__name__
 
