@@ -5,16 +5,16 @@ from typing import Any, Optional
 
 __version__: str
 
+def parse_tiktoken_bpe(data: bytes) -> Optional[dict[bytes, int]]:
+    """`{token bytes: rank}` of a `.tiktoken` file's bytes, in file order, if every line has the
+    plain form `BASE64 SP DIGITS` (canonical base64; no `\\r`, tab, `\\x0b` or `\\x0c` in the
+    data); else None (use `fairtok.load_tiktoken_bpe`, which then applies tiktoken's rules)."""
+
 def builtin_names() -> list[str]:
     """The names of the built-in encodings."""
 
 def encoding_name_for_model(model: str) -> Optional[str]:
     """The encoding name of a model as tiktoken maps it, or None."""
-
-def parse_tiktoken_bpe(data: bytes) -> Optional[dict[bytes, int]]:
-    """`{token bytes: rank}` of a `.tiktoken` file's bytes, in file order, if every line has the
-    plain form `BASE64 SP DIGITS` (canonical base64; no `\\r`, tab, `\\x0b` or `\\x0c` in the
-    data); else None (use `fairtok.load_tiktoken_bpe`, which then applies tiktoken's rules)."""
 
 def train(
     specs: list[str],
@@ -110,7 +110,7 @@ class CoreTokenizer:
         name: str, ranks: dict[bytes, int], pattern: str, specials: list[tuple[str, int]]
     ) -> CoreTokenizer:
         """Builds a tiktoken-style tokenizer from ranks, a pattern and the (text, id) items of
-        the special tokens (of two names of one id, the id decodes to the last)."""
+        the special tokens (of two names of one id, the id decodes to the smaller)."""
     @property
     def name(self) -> str: ...
     @property

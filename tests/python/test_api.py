@@ -662,6 +662,14 @@ def test_o200k_harmony_equals_tiktoken(harmony_refs, texts):
     assert enc.encode_ordinary_batch(texts) == ref.encode_ordinary_batch(texts)
     assert enc._mergeable_ranks == ref._mergeable_ranks
     assert pickle.loads(pickle.dumps(enc)) is enc
+    # Built from ranks, 200018 decodes to the smaller name whatever the table's order.
+    items = list(ref._special_tokens.items())
+    for specials in (dict(items), dict(reversed(items))):
+        mine = fairtok.Encoding(
+            "h", pat_str=ref._pat_str, mergeable_ranks=ref._mergeable_ranks, special_tokens=specials
+        )
+        assert mine.decode_single_token_bytes(200018) == b"<|endofprompt|>"
+        assert mine.encode_single_token("<|reserved_200018|>") == 200018
 
 
 def test_o200k_harmony_on_the_command_line(fairtok_bin, harmony_refs, tmp_path):
@@ -698,11 +706,22 @@ def test_o200k_harmony_on_the_command_line(fairtok_bin, harmony_refs, tmp_path):
     again = Encoding(mergeable_ranks=load_tiktoken_bpe(str(out)), **sidecar)
     assert again._special_tokens == ref._special_tokens
     assert again.encode(text, allowed_special="all") == want
-    # And as tokenizer.json, in Hugging Face tokenizers.
+    again = fairtok.load(out)  # the sidecar's names come sorted: 200018 still decodes alike
+    assert again.decode_single_token_bytes(200018) == ref.decode_single_token_bytes(200018)
+    # And as tokenizer.json, in Hugging Face tokenizers. It holds one added token per id, so
+    # 200018 keeps only the name it decodes to (a second one would renumber the rest).
     from tokenizers import Tokenizer
 
     hf = tmp_path / "harmony.json"
     run("export", "-t", "o200k_harmony", "--format", "hf", "-o", str(hf))
     tok = Tokenizer.from_file(str(hf))
+    assert tok.get_vocab_size() == 201088
+    text = text.replace("<|reserved_200018|>", "<|endofprompt|><|reserved_201087|>")
+    want = ref.encode(text, allowed_special="all")
+    assert want[-2:] == [200018, 201087]
     assert tok.encode(text, add_special_tokens=False).ids == want
+    assert tok.decode([200018], skip_special_tokens=False) == "<|endofprompt|>"
+    for name, i in ref._special_tokens.items():
+        if name != "<|reserved_200018|>":
+            assert tok.token_to_id(name) == i, name
     assert fairtok.load(hf).encode(text, allowed_special="all") == want

@@ -6,8 +6,9 @@
 //! `o200k_harmony` (gpt-oss's encoding) is o200k_base's ranks and pattern with 1,091 special
 //! tokens, ids 199998-201087 (`assets/o200k_harmony.special_tokens.json`, from tiktoken's
 //! `openai_public.py`, MIT; id 200018 has two names, `<|endofprompt|>` and
-//! `<|reserved_200018|>`, and decodes to the first, as in tiktoken). It is not in the default
-//! set of [`NAMES`]: its ordinary tokens are o200k_base's, so every report would repeat it.
+//! `<|reserved_200018|>`, and decodes to the smaller, `<|endofprompt|>`, as in tiktoken). It
+//! is not in the default set of [`NAMES`]: its ordinary tokens are o200k_base's, so every
+//! report would repeat it.
 //!
 //! `o200k_ko` is fairtok's own: `o200k_base` plus the Korean tokens of
 //! `assets/o200k_ko.added.tiktoken` (ids from 200019 on), made by `recipes/o200k_ko/build.sh`
@@ -359,12 +360,11 @@ mod tests {
         ] {
             assert!(h.specials.contains(&(name, id)), "{name}");
         }
-        // Sorted by id; of 200018's two names, tiktoken's (the file's first) comes last, so
-        // that the decoder keeps it.
+        // In the file's order, by id.
         assert!(h.specials.windows(2).all(|w| w[0].1 <= w[1].1));
         let i = h.specials.iter().position(|s| s.1 == 200018).unwrap();
-        assert_eq!(h.specials[i].0, "<|reserved_200018|>");
-        assert_eq!(h.specials[i + 1].0, "<|endofprompt|>");
+        assert_eq!(h.specials[i].0, "<|endofprompt|>");
+        assert_eq!(h.specials[i + 1].0, "<|reserved_200018|>");
         // No clash with the ranks: o200k_base's ids are 0..199998, and no special's text is
         // an ordinary token.
         let ranks = crate::tiktoken::RankList::from_packed(h.ranks);

@@ -420,8 +420,8 @@ impl CoreTokenizer {
 
     /// Builds a tiktoken-style tokenizer from `{bytes: rank}`, a pattern and the `(str, id)`
     /// items of the special tokens, as tiktoken's `Encoding(name, pat_str=...,
-    /// mergeable_ranks=..., special_tokens=...)`. Of several names of one id, the last given
-    /// is the one the id decodes to.
+    /// mergeable_ranks=..., special_tokens=...)`. Of several names of one id, the id decodes
+    /// to the smallest (see `Tokenizer::from_ranks`).
     #[staticmethod]
     fn from_ranks(
         py: Python<'_>,
@@ -434,7 +434,6 @@ impl CoreTokenizer {
         let mut ranks: Vec<(Vec<u8>, u32)> = ranks.into_iter().collect();
         ranks.sort_by_key(|r| r.1);
         let mut specials = specials;
-        // Stable: names of one id keep their order, and the decoder keeps the last.
         specials.sort_by_key(|s| s.1);
         py.detach(|| Tokenizer::from_ranks(&name, &origin, ranks, &pattern, specials))
             .map(CoreTokenizer::new)
@@ -715,11 +714,11 @@ fn _fairtok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CoreTokenizer>()?;
     m.add_function(wrap_pyfunction!(builtin_names, m)?)?;
     m.add_function(wrap_pyfunction!(encoding_name_for_model, m)?)?;
-    m.add_function(wrap_pyfunction!(parse_tiktoken_bpe, m)?)?;
     m.add_function(wrap_pyfunction!(train::train, m)?)?;
     m.add_function(wrap_pyfunction!(extend::extend, m)?)?;
     m.add_function(wrap_pyfunction!(parity::parity, m)?)?;
     m.add_function(wrap_pyfunction!(parity::default_tokenizers, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_tiktoken_bpe, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
