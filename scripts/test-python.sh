@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The Python package's tests: builds and installs `fairtok` (pip install . -> maturin, release
 # build of crates/fairtok-py) into .venv, then runs pytest against the real tiktoken (and HF
-# tokenizers) on the shared conformance data. Exits non-zero on any failure.
+# tokenizers) on the shared conformance data, then tiktoken's own test suite with
+# `import tiktoken` resolving to fairtok (scripts/test-tiktoken-suite.sh). Exits non-zero on any
+# failure.
 #
 # Usage: scripts/test-python.sh [PYTEST ARGS...]   (from anywhere; FAIRTOK_SHARED as scripts/test.sh;
 #        FAIRTOK_BIN: the built `fairtok` command, else it is built here)
@@ -18,7 +20,7 @@ venv="$root/.venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c 'import tiktoken, tokenizers, pytest' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import tiktoken, tokenizers, pytest, hypothesis, numpy' 2>/dev/null; then
   echo "== installing the test requirements into $venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r tests/python/requirements.txt
 fi
@@ -37,3 +39,5 @@ echo "== pytest tests/python"
 # Run from outside the checkout so that `import fairtok` is the installed package.
 cd "$root/tests/python"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider test_api.py test_train.py test_py_train.py test_py_extend.py test_py_parity.py test_extend.py test_export_specials.py "$@"
+
+"$root/scripts/test-tiktoken-suite.sh"

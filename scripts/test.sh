@@ -16,7 +16,7 @@ fi
 
 # The reference libraries, pinned to the versions that made shared/conformance.
 venv="$root/.venv"
-if ! "$venv/bin/python" -c 'import tiktoken, tokenizers, pytest, transformers' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import tiktoken, tokenizers, pytest, transformers, hypothesis, numpy' 2>/dev/null; then
   echo "== setting up $venv (tiktoken, tokenizers)"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r tests/python/requirements.txt

@@ -48,6 +48,18 @@ Tokenizer files
 brings its own) or a Hugging Face `tokenizer.json` (optionally gzipped), e.g. Llama 3, Qwen3 or
 Gemma 3, and returns the same `Encoding` type.
 
+`fairtok.load_tiktoken_bpe(path, expected_hash=None)` is tiktoken's
+`tiktoken.load.load_tiktoken_bpe`: the `{token bytes: rank}` of a local `.tiktoken` file, for
+`Encoding(name, pat_str=..., mergeable_ranks=..., special_tokens=...)`. It is also reachable as
+`fairtok.load.load_tiktoken_bpe`, the spelling of code written for tiktoken (`tiktoken.load` is a
+module there, `fairtok.load` a function here, so `from fairtok.load import ...` does not work).
+It reads local files only: a URL raises `ValueError`.
+
+gpt-oss
+-------
+`o200k_harmony`, the encoding of gpt-oss (`encoding_for_model("gpt-oss-120b")`), is built in:
+o200k_base's ranks and pattern with 1,091 special tokens (ids 199998-201087).
+
 Measure parity across languages
 -------------------------------
 `fairtok.parity(tokenizers, corpus, langs, pivot="eng_Latn", price=None)` is `fairtok parity`:
@@ -81,8 +93,8 @@ built-in made this way, is `o200k_base` plus Korean tokens (ids from 200019):
 Functions
 ---------
 `get_encoding(name)`, `encoding_for_model(model)`, `encoding_name_for_model(model)`,
-`list_encoding_names()`, `load(path, pattern=None)`, `train(...)`, `extend(...)`, `parity(...)`;
-the class is `Encoding` (see `help(fairtok.Encoding)`).
+`list_encoding_names()`, `load(path, pattern=None)`, `load_tiktoken_bpe(path)`, `train(...)`,
+`extend(...)`, `parity(...)`; the class is `Encoding` (see `help(fairtok.Encoding)`).
 """
 
 from __future__ import annotations
@@ -96,6 +108,7 @@ from fairtok._fairtok import CoreTokenizer
 from fairtok.core import Encoding
 from fairtok.evaluation import parity
 from fairtok.extending import ExtendResult, extend
+from fairtok.rank_files import load_tiktoken_bpe
 from fairtok.training import TrainResult, train
 
 __all__ = [
@@ -108,6 +121,7 @@ __all__ = [
     "get_encoding",
     "list_encoding_names",
     "load",
+    "load_tiktoken_bpe",
     "parity",
     "train",
 ]
@@ -116,7 +130,15 @@ __version__: str = _fairtok.__version__
 """The version of fairtok."""
 
 # tiktoken's `list_encoding_names` order, for the encodings fairtok bundles.
-_TIKTOKEN_ORDER = ["gpt2", "r50k_base", "p50k_base", "p50k_edit", "cl100k_base", "o200k_base"]
+_TIKTOKEN_ORDER = [
+    "gpt2",
+    "r50k_base",
+    "p50k_base",
+    "p50k_edit",
+    "cl100k_base",
+    "o200k_base",
+    "o200k_harmony",
+]
 
 _lock = threading.Lock()
 _encodings: dict[str, Encoding] = {}
@@ -126,8 +148,9 @@ def list_encoding_names() -> list[str]:
     """The names of the built-in encodings, which `get_encoding` accepts: tiktoken's, in its
     order, then fairtok's own (`o200k_ko`: `o200k_base` extended for Korean).
 
-    >>> fairtok.list_encoding_names()
-    ['gpt2', 'r50k_base', 'p50k_base', 'p50k_edit', 'cl100k_base', 'o200k_base', 'o200k_ko']
+    >>> fairtok.list_encoding_names()  # doctest: +NORMALIZE_WHITESPACE
+    ['gpt2', 'r50k_base', 'p50k_base', 'p50k_edit', 'cl100k_base', 'o200k_base',
+     'o200k_harmony', 'o200k_ko']
     """
     names = _fairtok.builtin_names()
     known = [n for n in _TIKTOKEN_ORDER if n in names]
@@ -166,22 +189,20 @@ def get_encoding(encoding_name: str) -> Encoding:
 
 
 def encoding_name_for_model(model_name: str) -> str:
-    """The name of the encoding a model uses, as tiktoken maps it: exact model names first
-    (`"gpt-4"` → `"cl100k_base"`), then prefixes (`"gpt-4o-2024-05-13"` → `"o200k_base"`).
+    """The name of the encoding a model uses, as tiktoken 0.14 maps it: exact model names first
+    (`"gpt-4"` → `"cl100k_base"`), then prefixes (`"gpt-4o-2024-05-13"` → `"o200k_base"`,
+    `"gpt-oss-120b"` → `"o200k_harmony"`).
 
     Raises:
-        KeyError: the model name is not recognised, as in tiktoken.
+        KeyError: the model name is not recognised, with tiktoken's message (word for word,
+            so code that matches it keeps working).
     """
     name = _fairtok.encoding_name_for_model(model_name)
-    if name is None and model_name.startswith("gpt-oss-"):
-        # tiktoken maps these to o200k_harmony, which fairtok does not bundle:
-        # get_encoding says so.
-        name = "o200k_harmony"
     if name is None:
         raise KeyError(
             f"Could not automatically map {model_name} to a tokeniser. "
-            "Please use `fairtok.get_encoding` to explicitly get the tokeniser you expect."
-        )
+            "Please use `tiktoken.get_encoding` to explicitly get the tokeniser you expect."
+        ) from None
     return name
 
 
@@ -223,3 +244,7 @@ def load(path: Union[str, os.PathLike[str]], pattern: Optional[str] = None) -> E
         spec = os.fsdecode(spec)
     core = CoreTokenizer.load(spec, pattern)
     return Encoding._from_core(core, ("file", (spec, pattern)))
+
+
+# `tiktoken.load.load_tiktoken_bpe`, spelled the same under `import fairtok as tiktoken`.
+load.load_tiktoken_bpe = load_tiktoken_bpe  # type: ignore[attr-defined]

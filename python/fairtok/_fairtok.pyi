@@ -5,6 +5,11 @@ from typing import Any, Optional
 
 __version__: str
 
+def parse_tiktoken_bpe(data: bytes) -> Optional[dict[bytes, int]]:
+    """`{token bytes: rank}` of a `.tiktoken` file's bytes, in file order, if every line has the
+    plain form `BASE64 SP DIGITS` (canonical base64; no `\\r`, tab, `\\x0b` or `\\x0c` in the
+    data); else None (use `fairtok.load_tiktoken_bpe`, which then applies tiktoken's rules)."""
+
 def builtin_names() -> list[str]:
     """The names of the built-in encodings."""
 
@@ -151,9 +156,10 @@ class CoreTokenizer:
         """Loads a `.tiktoken` or `tokenizer.json` file (optionally gzipped)."""
     @staticmethod
     def from_ranks(
-        name: str, ranks: dict[bytes, int], pattern: str, specials: dict[str, int]
+        name: str, ranks: dict[bytes, int], pattern: str, specials: list[tuple[str, int]]
     ) -> CoreTokenizer:
-        """Builds a tiktoken-style tokenizer from ranks, a pattern and special tokens."""
+        """Builds a tiktoken-style tokenizer from ranks, a pattern and the (text, id) items of
+        the special tokens (of two names of one id, the id decodes to the smaller)."""
     @property
     def name(self) -> str: ...
     @property
@@ -171,6 +177,8 @@ class CoreTokenizer:
     def encode(self, text: str, allowed: list[str], disallowed: list[str]) -> list[int]:
         """Encodes with `allowed` special tokens recognised; ValueError if any string of
         `disallowed` occurs in `text`."""
+    def encode_to_bytes(self, text: str, allowed: list[str], disallowed: list[str]) -> bytes:
+        """`encode` as the bytes of native-endian uint32 ids (for `numpy.frombuffer`)."""
     def count(self, text: str) -> int: ...
     def encode_batch(
         self, texts: list[str], num_threads: int, allowed: list[str], disallowed: list[str]
@@ -182,5 +190,8 @@ class CoreTokenizer:
     def token_bytes(self, id: int) -> Optional[bytes]: ...
     def decode_tokens_bytes(self, ids: list[int]) -> list[bytes]:
         """KeyError(str(id)) for an id outside the vocabulary."""
-    def encode_single_token(self, piece: bytes) -> Optional[int]: ...
+    def encode_single_token(self, piece: bytes) -> Optional[int]:
+        """The id of the token with exactly these bytes (every name of a special token)."""
     def token_byte_values(self) -> list[bytes]: ...
+    def mergeable_ranks(self) -> dict[bytes, int]:
+        """{token bytes: id} of the ordinary (non-special) tokens, in id order."""

@@ -7,8 +7,10 @@ spread a batch over native threads instead of a Python thread pool.
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import (
+    TYPE_CHECKING,
     AbstractSet,
     Any,
     Callable,
@@ -20,6 +22,10 @@ from typing import (
 )
 
 from fairtok._fairtok import CoreTokenizer
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["Encoding"]
 
@@ -59,6 +65,8 @@ class Encoding:
       token written in the text raises `ValueError`, as in tiktoken.
     * `encode_batch(texts, num_threads=8, ...)`, `encode_ordinary_batch(texts, num_threads=8)`:
       many texts on native threads with the GIL released.
+    * `encode_to_numpy(text, ...)`: `encode` as a `numpy` array of `uint32`, made without a
+      Python int per id.
     * `count(text)`, `count_batch(texts)`: the number of tokens of `encode_ordinary`.
 
     Decoding: `decode(ids, errors="replace")`, `decode_bytes(ids)`, `decode_tokens_bytes(ids)`,
@@ -92,8 +100,11 @@ class Encoding:
         Raises:
             ValueError: the pattern does not compile, or a single byte is missing.
         """
-        core = CoreTokenizer.from_ranks(name, mergeable_ranks, pat_str, special_tokens)
+        core = CoreTokenizer.from_ranks(
+            name, mergeable_ranks, pat_str, list(special_tokens.items())
+        )
         self._setup(core, name, ("ranks", (name, pat_str, mergeable_ranks, special_tokens)))
+        self._mergeable_ranks = mergeable_ranks  # the dict given, as tiktoken keeps it
         if explicit_n_vocab:
             assert len(mergeable_ranks) + len(special_tokens) == explicit_n_vocab
             assert self.max_token_value == explicit_n_vocab - 1
@@ -205,6 +216,30 @@ class Encoding:
             return self._core.encode(text, allowed, disallowed)
         except UnicodeEncodeError:
             return self._core.encode(_fix_surrogates(text), allowed, disallowed)
+
+    def encode_to_numpy(
+        self,
+        text: str,
+        *,
+        allowed_special: AllowedSpecial = set(),  # noqa: B006
+        disallowed_special: DisallowedSpecial = "all",
+    ) -> npt.NDArray[np.uint32]:
+        """Encodes a string into tokens, as a read-only `numpy` array of `uint32` (tiktoken's
+        `encode_to_numpy`; special tokens as in `encode`). The ids cross from Rust as one
+        buffer, without a Python int per id. Needs numpy, imported on the first call.
+
+        >>> fairtok.get_encoding("cl100k_base").encode_to_numpy("hello world")
+        array([15339,  1917], dtype=uint32)
+        """
+        allowed, disallowed = self._resolve(allowed_special, disallowed_special)
+        try:
+            buffer = self._core.encode_to_bytes(text, allowed, disallowed)
+        except UnicodeEncodeError:
+            buffer = self._core.encode_to_bytes(_fix_surrogates(text), allowed, disallowed)
+
+        import numpy as np
+
+        return np.frombuffer(buffer, dtype=np.uint32)
 
     def encode_ordinary_batch(self, text: list[str], *, num_threads: int = 8) -> list[list[int]]:
         """Encodes a list of strings, ignoring special tokens, on up to `num_threads` native
@@ -403,18 +438,13 @@ class Encoding:
         """`"tiktoken"` or `"huggingface"`: whose encoding rule this encoding follows."""
         return self._core.format
 
-    @property
+    @functools.cached_property
     def _mergeable_ranks(self) -> dict[bytes, int]:
-        """`{token bytes: rank}` of the ordinary tokens, as tiktoken's attribute (built on
-        each access; use it to derive a new `Encoding`)."""
-        out = {}
-        for i in range(self.n_vocab):
-            if i in self._special_token_values:
-                continue
-            b = self._core.token_bytes(i)
-            if b is not None:
-                out[b] = i
-        return out
+        """`{token bytes: rank}` of the ordinary tokens, as tiktoken's attribute: the dict
+        given to `Encoding(...)`, or, for a built-in or a loaded file, built (natively) on the
+        first access and then kept, so later accesses are an attribute lookup. Use it to derive
+        a new `Encoding`; do not modify it (as in tiktoken, the encoding would not follow)."""
+        return self._core.mergeable_ranks()
 
 
 def _from_ranks(

@@ -17,8 +17,16 @@ SHARED = Path(os.environ.get("FAIRTOK_SHARED", ROOT.parent / "shared"))
 VOCAB = SHARED / "data" / "vocab"
 CONFORMANCE = SHARED / "conformance" / "public.jsonl"
 
-# The built-ins whose rank files are in shared/data/vocab (gpt2 needs tiktoken's data-gym files).
-TIKTOKEN_NAMES = ["cl100k_base", "o200k_base", "r50k_base", "p50k_base", "p50k_edit"]
+# The built-ins whose rank files are in shared/data/vocab (gpt2 needs tiktoken's data-gym files;
+# o200k_harmony is tiktoken's own definition over o200k_base's file).
+TIKTOKEN_NAMES = [
+    "cl100k_base",
+    "o200k_base",
+    "r50k_base",
+    "p50k_base",
+    "p50k_edit",
+    "o200k_harmony",
+]
 
 
 def _offline_tiktoken():

@@ -139,8 +139,9 @@ def test_token_byte_values_and_ranks(name, pair):
 
 
 def test_list_encoding_names(tiktoken):
-    # tiktoken's list, in its order, less o200k_harmony (not bundled), then fairtok's own.
-    want = [n for n in tiktoken.list_encoding_names() if n != "o200k_harmony"]
+    # tiktoken's list, in its order (o200k_harmony included), then fairtok's own.
+    want = tiktoken.list_encoding_names()
+    assert "o200k_harmony" in want
     assert fairtok.list_encoding_names() == want + ["o200k_ko"]
     for n in want:
         assert fairtok.get_encoding(n).name == n
@@ -173,33 +174,34 @@ def model_names(tiktoken):
 def test_encoding_name_for_model(tiktoken):
     from tiktoken.model import encoding_name_for_model
 
-    for m in model_names(tiktoken):
-        ref = outcome(encoding_name_for_model, m)
-        got = outcome(fairtok.encoding_name_for_model, m)
-        if ref[0] == "ok":
-            assert got == ref, m
-        else:
-            assert got[:2] == ref[:2] == ("raise", "KeyError"), m
-            assert "Could not automatically map" in got[2]
+    for m in model_names(tiktoken) + ["gpt-oss-120b", "gpt-oss-20b", "gpt-oss", "gpt-oss-"]:
+        # The name, or KeyError with tiktoken's message word for word.
+        assert outcome(fairtok.encoding_name_for_model, m) == outcome(encoding_name_for_model, m), m
+    assert fairtok.encoding_name_for_model("gpt-oss-120b") == "o200k_harmony"
+    with pytest.raises(KeyError) as e:
+        fairtok.encoding_name_for_model("llama-3")
+    assert e.value.args == (
+        "Could not automatically map llama-3 to a tokeniser. "
+        "Please use `tiktoken.get_encoding` to explicitly get the tokeniser you expect.",
+    )
+    assert e.value.__cause__ is None and e.value.__suppress_context__
 
 
 def test_encoding_for_model(tiktoken):
     from tiktoken.model import encoding_name_for_model
 
-    for m in model_names(tiktoken):
+    for m in model_names(tiktoken) + ["gpt-oss-120b", "gpt-oss-20b", "gpt-oss"]:
         ref = outcome(encoding_name_for_model, m)
         got = outcome(lambda: fairtok.encoding_for_model(m).name)
-        if ref[0] == "ok" and ref[1] == "o200k_harmony":
-            # Not bundled: fairtok raises get_encoding's ValueError instead of loading it.
-            assert got[:2] == ("raise", "ValueError") and "o200k_harmony" in got[2]
-        else:
-            same_outcome(ref, got, compare_message=False)
+        same_outcome(ref, got)  # every encoding a model maps to is bundled
         if ref[0] == "ok" and ref[1] in TIKTOKEN_NAMES:
             assert tiktoken.encoding_for_model(m).name == got[1]
     assert fairtok.encoding_for_model("gpt-4o") is fairtok.get_encoding("o200k_base")
     assert fairtok.encoding_for_model("gpt-4").name == "cl100k_base"
-    with pytest.raises(KeyError):
-        fairtok.encoding_for_model("llama-3")
+    assert fairtok.encoding_for_model("gpt-oss-120b") is fairtok.get_encoding("o200k_harmony")
+    ref = outcome(tiktoken.encoding_for_model, "llama-3")
+    assert ref[:2] == ("raise", "KeyError")
+    assert outcome(fairtok.encoding_for_model, "llama-3") == ref
 
 
 # ---------------------------------------------------------------- special tokens
@@ -450,7 +452,8 @@ def test_batch_releases_the_gil(texts):
 
 
 def test_docstrings_run():
-    for module in (fairtok, fairtok.core, fairtok.training, fairtok.extending, fairtok.evaluation):
+    modules = (fairtok.training, fairtok.extending, fairtok.evaluation, fairtok.rank_files)
+    for module in (fairtok, fairtok.core) + modules:
         result = doctest.testmod(module, extraglobs={"fairtok": fairtok}, verbose=False)
         assert result.failed == 0 and result.attempted > 0, module.__name__
 
@@ -460,3 +463,265 @@ def test_help_teaches():
     for needle in ("get_encoding", "encoding_for_model", "encode_ordinary", "count", "load", "Encoding"):
         assert needle in text
     assert fairtok.Encoding.encode.__doc__ and fairtok.load.__doc__
+
+
+# ---------------------------------------------------------------- _mergeable_ranks, numpy
+
+
+def test_mergeable_ranks_is_built_once(pair):
+    ref, enc = pair["cl100k_base"]
+    fresh = fairtok.load(VOCAB / "cl100k_base.tiktoken")  # nothing built yet
+    ranks = fresh._mergeable_ranks
+    assert ranks == ref._mergeable_ranks
+    assert list(ranks.items()) == list(ref._mergeable_ranks.items())  # in rank order
+    assert fresh._mergeable_ranks is ranks  # kept
+    import time
+
+    start = time.perf_counter()
+    for _ in range(10_000):
+        fresh._mergeable_ranks  # noqa: B018 - the access is what is timed
+    assert time.perf_counter() - start < 0.05  # an attribute lookup, not a rebuild
+    # An Encoding built from ranks keeps the dict it was given, as tiktoken does.
+    mine = fairtok.Encoding("mine", pat_str=enc._pat_str, mergeable_ranks=ranks, special_tokens={})
+    assert mine._mergeable_ranks is ranks
+    # Pickling is unchanged by the cache (built-ins by name, files by path, ranks by value).
+    assert pickle.loads(pickle.dumps(enc)) is enc
+    assert pickle.loads(pickle.dumps(fresh)).encode("hello world") == [15339, 1917]
+    assert pickle.loads(pickle.dumps(mine)).encode("hello world") == [15339, 1917]
+    h = fairtok.get_encoding("o200k_harmony")
+    assert len(h._mergeable_ranks) == 199998  # the specials are not ranks
+
+
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_harmony", "p50k_edit"])
+def test_encode_to_numpy_equals_tiktoken(name, pair, texts):
+    import numpy as np
+
+    ref, enc = pair[name]
+    for text in texts[:300] + ["", "x" * 100_000]:
+        want = ref.encode_to_numpy(text, disallowed_special=())
+        got = enc.encode_to_numpy(text, disallowed_special=())
+        assert got.dtype == want.dtype == np.uint32
+        assert got.shape == want.shape and np.array_equal(got, want)
+        assert got.flags.writeable == want.flags.writeable
+        assert got.tolist() == enc.encode(text, disallowed_special=())
+    for text in SPECIAL_TEXTS:
+        for kwargs in SPECIAL_ARGS:
+            want = outcome(lambda: ref.encode_to_numpy(text, **kwargs).tolist())
+            got = outcome(lambda: enc.encode_to_numpy(text, **kwargs).tolist())
+            same_outcome(want, got, compare_message=want[1] != "TypeError")
+
+
+def test_encode_to_numpy_arguments(pair):
+    ref, enc = pair["cl100k_base"]
+    with pytest.raises(TypeError):
+        enc.encode_to_numpy("hello", {"<|endoftext|>"})  # keyword-only, as in tiktoken
+    # Surrogates are fixed as in encode (tiktoken's encode_to_numpy raises UnicodeEncodeError).
+    assert enc.encode_to_numpy("\ud83d\udc4d x").tolist() == ref.encode("\ud83d\udc4d x")
+
+
+# ---------------------------------------------------------------- load_tiktoken_bpe
+
+
+@pytest.mark.parametrize(
+    "file", ["cl100k_base", "o200k_base", "r50k_base", "p50k_base", "llama3"]
+)
+def test_load_tiktoken_bpe_equals_tiktoken(file, tiktoken):
+    from tiktoken.load import load_tiktoken_bpe
+
+    path = str(VOCAB / f"{file}.tiktoken")
+    ref = load_tiktoken_bpe(path)
+    got = fairtok.load_tiktoken_bpe(path)
+    assert got == ref and list(got.items()) == list(ref.items())
+    assert fairtok.load.load_tiktoken_bpe is fairtok.load_tiktoken_bpe  # tiktoken's spelling
+    assert fairtok.load.load_tiktoken_bpe(VOCAB / f"{file}.tiktoken") == ref  # PathLike too
+
+
+def test_load_tiktoken_bpe_hash_and_urls(tiktoken, tmp_path, monkeypatch):
+    from tiktoken.load import load_tiktoken_bpe
+
+    # tiktoken checks the hash when it caches (its default; conftest turns caching off).
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "cache"))
+    path = str(VOCAB / "r50k_base.tiktoken")
+    good = "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930"
+    assert fairtok.load_tiktoken_bpe(path, good) == load_tiktoken_bpe(path, good)
+    bad = "0" * 64
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "cache2"))  # (not the good copy)
+    assert outcome(load_tiktoken_bpe, path, bad)[:2] == ("raise", "ValueError")
+    with pytest.raises(ValueError, match="Hash mismatch"):
+        fairtok.load_tiktoken_bpe(path, bad)
+    for url in ("https://example.invalid/r50k_base.tiktoken", "az://x/y.tiktoken"):
+        with pytest.raises(ValueError, match="local"):
+            fairtok.load_tiktoken_bpe(url)
+    with pytest.raises(FileNotFoundError):
+        fairtok.load_tiktoken_bpe(VOCAB / "no-such.tiktoken")
+
+
+# Lines at the edges of the format: each is compared with tiktoken (result or exception and
+# message). The plain ones take fairtok's native path, the others tiktoken's own rules.
+BPE_FILES = {
+    "plain": b"YQ== 0\nYg== 1\nYWI= 2\n",
+    "no final newline": b"YQ== 0\nYg== 1",
+    "blank lines": b"\n\nYQ== 0\n\nYg== 1\n\n",
+    "crlf": b"YQ== 0\r\nYg== 1\r\n",
+    "cr only": b"YQ== 0\rYg== 1\r",
+    "cr inside a line": b"YQ==\r0\n",
+    "tab": b"YQ==\t0\n",
+    "two spaces": b"YQ==  0\n",
+    "leading space": b" YQ== 0\n",
+    "whitespace line": b"YQ== 0\n   \nYg== 1\n",
+    "vertical tab": b"YQ==\x0b0\n",
+    "form feed": b"YQ==\x0c0\n",
+    "one field": b"YQ==\n",
+    "three fields": b"YQ== 0 1\n",
+    "empty file": b"",
+    "duplicate bytes": b"YQ== 0\nYQ== 1\nYg== 2\n",
+    "duplicate ranks": b"YQ== 0\nYg== 0\n",
+    "leading zeros": b"YQ== 007\n",
+    "plus sign": b"YQ== +1\n",
+    "minus sign": b"YQ== -1\n",
+    "underscore": b"YQ== 1_0\n",
+    "huge rank": b"YQ== 123456789012345678901234567890\n",
+    "no padding": b"YQ 0\n",
+    "trailing bits": b"YR== 0\n",
+    "junk in base64": b"Y!Q== 0\n",
+    "empty token": b"== 0\n",
+    "url-safe base64": b"_-8= 0\n",
+    "non-ascii": "YQ== ٣\n".encode(),
+}
+
+
+@pytest.mark.parametrize("case", list(BPE_FILES))
+def test_load_tiktoken_bpe_edge_lines(case, tmp_path, tiktoken):
+    from tiktoken.load import load_tiktoken_bpe
+
+    path = tmp_path / "x.tiktoken"
+    path.write_bytes(BPE_FILES[case])
+    ref = outcome(lambda: list(load_tiktoken_bpe(str(path)).items()))
+    got = outcome(lambda: list(fairtok.load_tiktoken_bpe(str(path)).items()))
+    assert got == ref
+
+
+# ---------------------------------------------------------------- o200k_harmony (gpt-oss)
+
+
+@pytest.fixture(scope="module")
+def harmony_refs(tiktoken):
+    """tiktoken's o200k_harmony two ways, without network: tiktoken's own definition
+    (openai_public, rank file redirected to the shared one) and `tiktoken.Encoding` from the
+    shared special-token table over the shared o200k_base ranks."""
+    import json
+
+    from tiktoken.load import load_tiktoken_bpe
+
+    own = tiktoken.get_encoding("o200k_harmony")
+    specials = json.loads((VOCAB / "o200k_harmony.special_tokens.json").read_text())
+    built = tiktoken.Encoding(
+        "o200k_harmony",
+        pat_str=tiktoken.get_encoding("o200k_base")._pat_str,
+        mergeable_ranks=load_tiktoken_bpe(str(VOCAB / "o200k_base.tiktoken")),
+        special_tokens=specials,
+    )
+    assert own._special_tokens == built._special_tokens == specials
+    assert own._pat_str == built._pat_str
+    return own, built
+
+
+def test_o200k_harmony_equals_tiktoken(harmony_refs, texts):
+    enc = fairtok.get_encoding("o200k_harmony")
+    assert fairtok.encoding_for_model("gpt-oss-120b") is enc
+    assert fairtok.encoding_for_model("gpt-oss-20b") is enc
+    for ref in harmony_refs:
+        assert (enc.name, enc.n_vocab, enc.max_token_value) == ("o200k_harmony", 201088, 201087)
+        assert (ref.n_vocab, ref.max_token_value) == (enc.n_vocab, enc.max_token_value)
+        assert enc._special_tokens == ref._special_tokens and len(enc._special_tokens) == 1091
+        assert enc.special_tokens_set == ref.special_tokens_set
+        assert enc._pat_str == ref._pat_str
+        assert enc.eot_token == ref.eot_token == 199999
+        # Every special: its id by name, in text, and back (200018 has two names).
+        for name, i in ref._special_tokens.items():
+            assert enc.encode_single_token(name) == ref.encode_single_token(name) == i
+            assert enc.encode(name, allowed_special="all") == [i]
+            if "reserved" not in name or i == 200018:  # (each set costs tiktoken a regex)
+                one = {"allowed_special": {name}}
+                assert enc.encode(name, **one) == ref.encode(name, **one) == [i]
+            assert enc.decode_single_token_bytes(i) == ref.decode_single_token_bytes(i)
+            assert enc.is_special_token(i)
+        assert enc.decode_single_token_bytes(200018) == b"<|endofprompt|>"
+        everything = "".join(ref._special_tokens) + " 안녕하세요 <|channel|>final<|message|>hi"
+        assert enc.encode(everything, allowed_special="all") == ref.encode(
+            everything, allowed_special="all"
+        )
+        # Allowed by name, as tiktoken: one of 200018's names allowed, the other plain text.
+        text = "<|reserved_200018|> and <|endofprompt|>"
+        kw = {"allowed_special": {"<|endofprompt|>"}, "disallowed_special": ()}
+        assert enc.encode(text, **kw) == ref.encode(text, **kw)
+        for args in ({}, {"allowed_special": {"<|start|>"}}):
+            same_outcome(outcome(ref.encode, text, **args), outcome(enc.encode, text, **args))
+    # Ordinary text: o200k_base's ids, as tiktoken's.
+    ref = harmony_refs[1]
+    assert enc.encode_ordinary_batch(texts) == ref.encode_ordinary_batch(texts)
+    assert enc._mergeable_ranks == ref._mergeable_ranks
+    assert pickle.loads(pickle.dumps(enc)) is enc
+    # Built from ranks, 200018 decodes to the smaller name whatever the table's order.
+    items = list(ref._special_tokens.items())
+    for specials in (dict(items), dict(reversed(items))):
+        mine = fairtok.Encoding(
+            "h", pat_str=ref._pat_str, mergeable_ranks=ref._mergeable_ranks, special_tokens=specials
+        )
+        assert mine.decode_single_token_bytes(200018) == b"<|endofprompt|>"
+        assert mine.encode_single_token("<|reserved_200018|>") == 200018
+
+
+def test_o200k_harmony_on_the_command_line(fairtok_bin, harmony_refs, tmp_path):
+    import json
+    import subprocess
+
+    ref = harmony_refs[1]
+    text = "<|start|>assistant<|channel|>final<|message|>안녕하세요<|return|><|reserved_200018|>"
+    path = tmp_path / "in.txt"
+    path.write_text(text)
+
+    def run(*args):
+        return subprocess.run([fairtok_bin, *args], check=True, capture_output=True).stdout
+
+    want = ref.encode(text, allowed_special="all")
+    for spec in ("o200k_harmony", "gpt-oss-120b"):
+        out = run("encode", "-t", spec, "--special", "all", str(path))
+        assert [int(x) for x in out.split()] == want
+    assert [int(x) for x in run("encode", "-t", "o200k_harmony", str(path)).split()] == (
+        ref.encode_ordinary(text)
+    )
+    info = json.loads(run("info", "--json", "-t", "gpt-oss-20b"))
+    assert (info["name"], info["n_vocab"]) == ("o200k_harmony", 201088)
+    assert {(s["token"], s["id"]) for s in info["special_tokens"]} == set(
+        ref._special_tokens.items()
+    )
+    # Exported as .tiktoken + sidecar, it loads in tiktoken as tiktoken's own.
+    out = tmp_path / "harmony.tiktoken"
+    run("export", "-t", "o200k_harmony", "--format", "tiktoken", "-o", str(out))
+    from tiktoken import Encoding
+    from tiktoken.load import load_tiktoken_bpe
+
+    sidecar = json.loads((tmp_path / "harmony.tiktoken.json").read_text())
+    again = Encoding(mergeable_ranks=load_tiktoken_bpe(str(out)), **sidecar)
+    assert again._special_tokens == ref._special_tokens
+    assert again.encode(text, allowed_special="all") == want
+    again = fairtok.load(out)  # the sidecar's names come sorted: 200018 still decodes alike
+    assert again.decode_single_token_bytes(200018) == ref.decode_single_token_bytes(200018)
+    # And as tokenizer.json, in Hugging Face tokenizers. It holds one added token per id, so
+    # 200018 keeps only the name it decodes to (a second one would renumber the rest).
+    from tokenizers import Tokenizer
+
+    hf = tmp_path / "harmony.json"
+    run("export", "-t", "o200k_harmony", "--format", "hf", "-o", str(hf))
+    tok = Tokenizer.from_file(str(hf))
+    assert tok.get_vocab_size() == 201088
+    text = text.replace("<|reserved_200018|>", "<|endofprompt|><|reserved_201087|>")
+    want = ref.encode(text, allowed_special="all")
+    assert want[-2:] == [200018, 201087]
+    assert tok.encode(text, add_special_tokens=False).ids == want
+    assert tok.decode([200018], skip_special_tokens=False) == "<|endofprompt|>"
+    for name, i in ref._special_tokens.items():
+        if name != "<|reserved_200018|>":
+            assert tok.token_to_id(name) == i, name
+    assert fairtok.load(hf).encode(text, allowed_special="all") == want

@@ -380,10 +380,12 @@ impl TiktokenModel {
 
     /// tiktoken's `encode` with `allowed_special` = `allowed` and nothing disallowed: an allowed
     /// special token written in the text becomes its id, anything else is ordinary text.
+    /// `allowed` is asked about each special token found, by name and id: as in tiktoken, it
+    /// is the name that is allowed (an id may have two names, as o200k_harmony's 200018).
     pub fn encode_with_special(
         &self,
         text: &str,
-        allowed: &dyn Fn(u32) -> bool,
+        allowed: &dyn Fn(&str, u32) -> bool,
         out: &mut Vec<u32>,
     ) -> Result<()> {
         let mut scratch = Scratch::default();
@@ -398,8 +400,9 @@ impl TiktokenModel {
         while find_from < text.len() {
             let input = aho_corasick::Input::new(text).span(find_from..text.len());
             let Some(m) = matcher.find(input) else { break };
-            let id = self.specials[m.pattern().as_usize()].1;
-            if !allowed(id) {
+            let (name, id) = &self.specials[m.pattern().as_usize()];
+            let id = *id;
+            if !allowed(name, id) {
                 find_from = m.start() + 1;
                 continue;
             }

@@ -120,7 +120,8 @@ impl Tokenizer {
         Tokenizer::from_tokens(b.name, &origin, ranks.iter(), b.pattern, specials)
     }
 
-    /// Builds a tiktoken-style tokenizer from ranks, a pattern and special tokens.
+    /// Builds a tiktoken-style tokenizer from ranks, a pattern and special tokens. An id with
+    /// several special names encodes from each and decodes to the smallest (byte order).
     pub fn from_ranks(
         name: &str,
         origin: &str,
@@ -146,15 +147,21 @@ impl Tokenizer {
             .chain(specials.iter().map(|s| s.1))
             .max()
             .map_or(0, |m| m as usize + 1);
+        // Of several special names of one id, the id decodes to the smallest (byte order),
+        // whatever order they come in: the decoder keeps an id's last bytes, so each id's
+        // names go largest first. (tiktoken keeps whichever its hash map iterates last; for
+        // o200k_harmony's 200018 that is `<|endofprompt|>`, the smaller of its two names.)
+        let mut decoded: Vec<&(String, u32)> = specials.iter().collect();
+        decoded.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
         // The decoder and the model's tables are built at once, on two threads: loading is
         // the part of a short job that nothing else overlaps.
         let (decoder, model) = std::thread::scope(|scope| {
-            let (mine, specials_ref) = (tokens.clone(), &specials);
+            let (mine, decoded) = (tokens.clone(), &decoded);
             let decoder = Task::spawn(scope, move || {
                 Decoder::new(
                     n,
                     mine.map(|(b, r)| (r, b))
-                        .chain(specials_ref.iter().map(|(s, id)| (*id, s.as_bytes()))),
+                        .chain(decoded.iter().map(|(s, id)| (*id, s.as_bytes()))),
                 )
             });
             let model = TiktokenModel::build(tokens.clone(), pattern, specials.clone(), origin);
@@ -315,8 +322,11 @@ impl Tokenizer {
                 }
                 match &opts.specials {
                     Specials::Default | Specials::None => m.encode_ordinary(text, out),
-                    Specials::All => m.encode_with_special(text, &|_| true, out),
-                    Specials::Only(_) => m.encode_with_special(text, &|id| only.contains(&id), out),
+                    Specials::All => m.encode_with_special(text, &|_, _| true, out),
+                    // By name, as tiktoken's `allowed_special` (`only` has checked the names).
+                    Specials::Only(names) => {
+                        m.encode_with_special(text, &|name, _| names.iter().any(|n| n == name), out)
+                    }
                 }
             }
             Engine::Hf(m) => {
@@ -615,6 +625,7 @@ mod tests {
             ("o200k_ko", 200019 + 32768),
             ("r50k_base", 50257),
             ("p50k_base", 50281),
+            ("o200k_harmony", 201088),
         ] {
             let t = Tokenizer::builtin(name).unwrap();
             assert_eq!(t.n_vocab(), n, "{name}");
@@ -660,6 +671,37 @@ mod tests {
             .to_string()
             .starts_with("unknown special token `<|nope|>` for cl100k_base"));
         assert_eq!(t.decode_bytes(&all).unwrap(), text.as_bytes());
+    }
+
+    #[test]
+    fn special_tokens_are_allowed_by_name() {
+        // o200k_harmony's 200018 has two names; tiktoken allows a name, not an id.
+        let t = Tokenizer::builtin("o200k_harmony").unwrap();
+        let text = "<|reserved_200018|><|endofprompt|>";
+        let only = |names: &[&str]| EncodeOptions {
+            specials: Specials::Only(names.iter().map(|n| n.to_string()).collect()),
+            ..Default::default()
+        };
+        let ids = t.encode_with(text, &only(&["<|endofprompt|>"])).unwrap();
+        assert_eq!(ids.last(), Some(&200018));
+        assert!(!ids[..ids.len() - 1].contains(&200018));
+        let ids = t
+            .encode_with(text, &only(&["<|endofprompt|>", "<|reserved_200018|>"]))
+            .unwrap();
+        assert_eq!(ids, [200018, 200018]);
+        assert_eq!(t.token_bytes(200018), Some(&b"<|endofprompt|>"[..]));
+        assert_eq!(t.token_bytes(199998), Some(&b"<|startoftext|>"[..]));
+        assert_eq!(t.special_tokens().len(), 1091);
+        // The smallest name is decoded, in whatever order the names come.
+        let ranks: Vec<(Vec<u8>, u32)> = (0..=255u8).map(|b| (vec![b], b as u32)).collect();
+        for specials in [
+            [("<|b|>", 256), ("<|a|>", 256)],
+            [("<|a|>", 256), ("<|b|>", 256)],
+        ] {
+            let specials = specials.iter().map(|(s, i)| (s.to_string(), *i)).collect();
+            let t = Tokenizer::from_ranks("t", "t", ranks.clone(), ".", specials).unwrap();
+            assert_eq!(t.token_bytes(256), Some(&b"<|a|>"[..]));
+        }
     }
 
     #[test]

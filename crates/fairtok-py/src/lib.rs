@@ -33,7 +33,7 @@ use pyo3::exceptions::{
     PyValueError,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 // `CoreTokenizer` shares one `Tokenizer` between Python threads and the batch workers.
 const _: () = {
@@ -413,20 +413,22 @@ impl CoreTokenizer {
             .map_err(to_py_err)
     }
 
-    /// Builds a tiktoken-style tokenizer from `{bytes: rank}`, a pattern and `{str: id}`, as
-    /// tiktoken's `Encoding(name, pat_str=..., mergeable_ranks=..., special_tokens=...)`.
+    /// Builds a tiktoken-style tokenizer from `{bytes: rank}`, a pattern and the `(str, id)`
+    /// items of the special tokens, as tiktoken's `Encoding(name, pat_str=...,
+    /// mergeable_ranks=..., special_tokens=...)`. Of several names of one id, the id decodes
+    /// to the smallest (see `Tokenizer::from_ranks`).
     #[staticmethod]
     fn from_ranks(
         py: Python<'_>,
         name: String,
         ranks: HashMap<Vec<u8>, u32>,
         pattern: String,
-        specials: HashMap<String, u32>,
+        specials: Vec<(String, u32)>,
     ) -> PyResult<CoreTokenizer> {
         let origin = format!("Encoding({name:?})");
         let mut ranks: Vec<(Vec<u8>, u32)> = ranks.into_iter().collect();
         ranks.sort_by_key(|r| r.1);
-        let mut specials: Vec<(String, u32)> = specials.into_iter().collect();
+        let mut specials = specials;
         specials.sort_by_key(|s| s.1);
         py.detach(|| Tokenizer::from_ranks(&name, &origin, ranks, &pattern, specials))
             .map(CoreTokenizer::new)
@@ -494,6 +496,27 @@ impl CoreTokenizer {
             .run(py, &text, || req.encode(&self.tok, &text))
             .map_err(|e| e.into_py_err(py))?;
         self.list(py, ids)
+    }
+
+    /// `encode`, with the ids as the bytes of native-endian `u32`s (no Python int per id):
+    /// `numpy.frombuffer(b, dtype=numpy.uint32)` is tiktoken's `encode_to_numpy`.
+    fn encode_to_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        text: String,
+        allowed: Vec<String>,
+        disallowed: Vec<String>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let req = self.request(allowed, disallowed)?;
+        let ids = self
+            .run(py, &text, || req.encode(&self.tok, &text))
+            .map_err(|e| e.into_py_err(py))?;
+        PyBytes::new_with(py, ids.len() * 4, |buf| {
+            for (dst, id) in buf.chunks_exact_mut(4).zip(&ids) {
+                dst.copy_from_slice(&id.to_ne_bytes());
+            }
+            Ok(())
+        })
     }
 
     /// The number of tokens of `encode_ordinary(text)`, without building the list.
@@ -579,7 +602,8 @@ impl CoreTokenizer {
             .collect()
     }
 
-    /// The id of the token whose bytes are exactly `piece` (special tokens included), if any.
+    /// The id of the token whose bytes are exactly `piece` (special tokens included, under
+    /// each of their names), if any.
     fn encode_single_token(&self, piece: &[u8]) -> Option<u32> {
         let reverse = self.reverse.get_or_init(|| {
             let mut m = HashMap::with_capacity(self.tok.n_vocab());
@@ -588,6 +612,10 @@ impl CoreTokenizer {
                     m.entry(b.into()).or_insert(id);
                 }
             }
+            // An id with two names (o200k_harmony's 200018) decodes to one of them.
+            for (name, id) in &self.specials {
+                m.entry(name.as_bytes().into()).or_insert(*id);
+            }
             m
         });
         reverse.get(piece).copied()
@@ -595,14 +623,72 @@ impl CoreTokenizer {
 
     /// The bytes of every ordinary (non-special) token, sorted.
     fn token_byte_values<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
-        let special: std::collections::HashSet<u32> = self.specials.iter().map(|s| s.1).collect();
-        let mut all: Vec<&[u8]> = (0..self.tok.n_vocab() as u32)
-            .filter(|id| !special.contains(id))
-            .filter_map(|id| self.tok.token_bytes(id))
-            .collect();
+        let mut all: Vec<&[u8]> = self.ordinary().map(|t| t.1).collect();
         all.sort_unstable();
         all.into_iter().map(|b| PyBytes::new(py, b)).collect()
     }
+
+    /// `{token bytes: id}` of the ordinary (non-special) tokens, in id order: tiktoken's
+    /// `mergeable_ranks`.
+    fn mergeable_ranks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (id, b) in self.ordinary() {
+            d.set_item(PyBytes::new(py, b), id)?;
+        }
+        Ok(d)
+    }
+}
+
+impl CoreTokenizer {
+    /// `(id, bytes)` of every ordinary (non-special) token, in id order.
+    fn ordinary(&self) -> impl Iterator<Item = (u32, &[u8])> {
+        let special: std::collections::HashSet<u32> = self.specials.iter().map(|s| s.1).collect();
+        (0..self.tok.n_vocab() as u32)
+            .filter(move |id| !special.contains(id))
+            .filter_map(|id| Some((id, self.tok.token_bytes(id)?)))
+    }
+}
+
+/// The ranks of a `.tiktoken` file's bytes as tiktoken's `load_tiktoken_bpe` returns them
+/// (`{token bytes: rank}`, in file order, a later duplicate replacing the value), or `None`
+/// if a line is not in the plain form `BASE64 SP DIGITS` with canonical base64 (or the data
+/// holds a `\r`, a tab, `\x0b` or `\x0c`). Only the plain form is read here; `None` sends the
+/// caller to tiktoken's own rules (`fairtok.load_tiktoken_bpe` in Python), which read the
+/// same plain lines the same way.
+#[pyfunction]
+fn parse_tiktoken_bpe<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Option<Bound<'py, PyDict>>> {
+    use base64::Engine as _;
+    if data
+        .iter()
+        .any(|b| matches!(b, b'\r' | b'\t' | 0x0b | 0x0c))
+    {
+        return Ok(None);
+    }
+    let parsed = py.detach(|| -> Option<Vec<(Vec<u8>, u64)>> {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut out = Vec::with_capacity(data.len() / 12);
+        for line in data.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let sp = line.iter().position(|&b| b == b' ')?;
+            let (tok, rank) = (&line[..sp], &line[sp + 1..]);
+            if tok.is_empty() || rank.is_empty() || rank.len() > 19 {
+                return None;
+            }
+            if !rank.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let rank = rank.iter().fold(0u64, |v, &d| v * 10 + u64::from(d - b'0'));
+            out.push((b64.decode(tok).ok()?, rank));
+        }
+        Some(out)
+    });
+    let Some(parsed) = parsed else {
+        return Ok(None);
+    };
+    let d = PyDict::new(py);
+    for (tok, rank) in parsed {
+        d.set_item(PyBytes::new(py, &tok), rank)?;
+    }
+    Ok(Some(d))
 }
 
 /// The names of the built-in encodings, in tiktoken's `list_encoding_names` order.
@@ -632,6 +718,7 @@ fn _fairtok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jobs::extend, m)?)?;
     m.add_function(wrap_pyfunction!(parity::parity, m)?)?;
     m.add_function(wrap_pyfunction!(parity::default_tokenizers, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_tiktoken_bpe, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

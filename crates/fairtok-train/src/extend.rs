@@ -347,11 +347,20 @@ impl Extension {
             Kind::Ranks => {
                 let all = self.all_tokens(base);
                 let merges = self.derived_merges(base, &all)?;
+                // A tokenizer.json holds one added token per id (Hugging Face renumbers a
+                // second one, and every added token after it): of several names of one id
+                // (o200k_harmony's 200018) only the one the id decodes to is written.
+                let specials: Vec<(String, u32)> = base
+                    .specials
+                    .iter()
+                    .filter(|(s, id)| base.tokenizer.token_bytes(*id) == Some(s.as_bytes()))
+                    .cloned()
+                    .collect();
                 let v = fairtok_core::write::Vocab {
                     name,
                     tokens: &all,
                     merges: &merges,
-                    specials: &base.specials,
+                    specials: &specials,
                     pattern: &base.pattern,
                 };
                 Ok(fairtok_core::write::tokenizer_json(&v)?)
