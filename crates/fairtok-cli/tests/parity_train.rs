@@ -205,7 +205,7 @@ fn a_missing_dev_file_is_named() {
     args.extend(["--parity-dev", s(&dev), "--parity-exclude", "zho_Hans"]);
     assert_eq!(
         fails(&args),
-        "fairtok: error: --parity-exclude zho_Hans: no --input of that language"
+        "fairtok: error: --parity-exclude: zho_Hans: no input of that language"
     );
     let mut args = base.to_vec();
     args.extend(["--input", &en, "--parity-dev", s(&dev)]);
