@@ -8,6 +8,10 @@
 //! text only when allowed ([`TiktokenModel::encode_with_special`]), as tiktoken's
 //! `allowed_special` does.
 //!
+//! Ranks (and special token ids) must be below `2 × number of tokens + 1024`: the files have
+//! dense ids, and a rank far beyond the number of lines is an error naming its line (it would
+//! make the id-indexed tables allocate gigabytes).
+//!
 //! # Speed
 //!
 //! * Every "is this a token?" goes to one `RankTable` (`rank_table.rs`).
@@ -189,6 +193,13 @@ pub(crate) fn parse_rank_list(
         lines.push(lineno);
     }
     if check_duplicates {
+        let limit = crate::tokenizer::id_limit(out.ranks.len());
+        if let Some(i) = out.ranks.iter().position(|&r| u64::from(r) >= limit) {
+            return Err(line_err(
+                lines[i],
+                crate::tokenizer::far_id(out.ranks[i], limit),
+            ));
+        }
         let mut by_bytes: FxHashMap<&[u8], usize> = FxHashMap::default();
         for (i, (bytes, _)) in out.iter().enumerate() {
             if let Some(prev) = by_bytes.insert(bytes, i) {

@@ -1,6 +1,9 @@
 //! Reading a `tokenizer.json` document into an [`HfModel`]: every component is checked
 //! field by field, an error names the file and the JSON path of the offending value, and a
 //! component fairtok does not implement is an [`Error::Unsupported`] naming it.
+//!
+//! Vocabulary and added-token ids must be below `2 × (vocab + added tokens) + 1024` (Hugging
+//! Face files have dense ids); a larger id is an error naming its JSON path.
 
 use std::collections::BTreeMap;
 
@@ -90,6 +93,7 @@ impl Loader<'_> {
         }
         let added = self.added_tokens(root.get("added_tokens"))?;
         let model = self.bpe(model_v)?;
+        self.check_ids(&model, &added)?;
         let decoder = match root.get("decoder").filter(|d| !d.is_null()) {
             None => Decoder::default(),
             Some(d) => {
@@ -114,6 +118,21 @@ impl Loader<'_> {
             decoder,
             pattern: first_pattern,
         })
+    }
+
+    /// Refuses ids at or past [`crate::tokenizer::id_limit`] of the vocabulary and added tokens.
+    fn check_ids(&self, model: &BpeModel, added: &[AddedToken]) -> Result<()> {
+        let limit = crate::tokenizer::id_limit(model.vocab.len() + added.len());
+        let far = |id: u32| u64::from(id) >= limit;
+        if let Some((k, &id)) = model.vocab.iter().find(|(_, &id)| far(id)) {
+            let at = format!("$.model.vocab[{k:?}]");
+            return Err(self.err(&at, crate::tokenizer::far_id(id, limit)));
+        }
+        if let Some((i, t)) = added.iter().enumerate().find(|(_, t)| far(t.id)) {
+            let at = format!("$.added_tokens[{i}]");
+            return Err(self.err(&at, crate::tokenizer::far_id(t.id, limit)));
+        }
+        Ok(())
     }
 
     fn normalizer(&self, v: &Value, at: &str) -> Result<Normalizer> {
