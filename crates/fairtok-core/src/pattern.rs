@@ -10,9 +10,36 @@
 //!
 //! The patterns of the well-known tokenizers are constants here, exactly as their owners publish
 //! them.
+//!
+//! Special and added tokens are found with [`literal_matcher`], whose build is linear in the
+//! tokens' total length (a DFA only for sets of at most [`DFA_MAX_BYTES`] bytes).
 
 use crate::error::{Error, Result};
 use crate::split::Splitter;
+
+/// Literal sets of at most this many bytes in all are matched with a DFA; larger ones with a
+/// contiguous NFA. aho-corasick's DFA build is quadratic in the length of a long literal (a
+/// 100 KB added token took 50 s), the NFA's is linear.
+pub const DFA_MAX_BYTES: usize = 4096;
+
+/// A leftmost-longest matcher of the literal strings `pats` (special or added tokens), built
+/// in time linear in their total length.
+pub fn literal_matcher<I, P>(pats: I) -> Result<aho_corasick::AhoCorasick, aho_corasick::BuildError>
+where
+    I: IntoIterator<Item = P> + Clone,
+    P: AsRef<[u8]>,
+{
+    let total: usize = pats.clone().into_iter().map(|p| p.as_ref().len()).sum();
+    let kind = if total <= DFA_MAX_BYTES {
+        aho_corasick::AhoCorasickKind::DFA
+    } else {
+        aho_corasick::AhoCorasickKind::ContiguousNFA
+    };
+    aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .kind(Some(kind))
+        .build(pats)
+}
 
 /// cl100k_base (GPT-4, GPT-3.5), with tiktoken's possessive quantifiers.
 pub const CL100K: &str = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s";

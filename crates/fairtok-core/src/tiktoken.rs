@@ -23,7 +23,7 @@
 //!   whole (`cut_points`) and encodes the parts on one thread each (`in_parts`); the ids are
 //!   those of one thread.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::AhoCorasick;
 use base64::Engine as _;
 use rustc_hash::FxHashMap;
 
@@ -356,9 +356,7 @@ impl TiktokenModel {
             None
         } else {
             Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(specials.iter().map(|(s, _)| s.as_str()))
+                crate::pattern::literal_matcher(specials.iter().map(|(s, _)| s.as_str()))
                     .expect("special tokens form a valid automaton"),
             )
         };

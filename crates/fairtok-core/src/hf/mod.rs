@@ -404,6 +404,30 @@ mod tests {
     }
 
     #[test]
+    fn a_long_added_token_loads_in_linear_time() {
+        // A 1 MB added token: aho-corasick's DFA build was quadratic in its length (100 KB took
+        // 50 s, so this would take hours); the contiguous NFA's build is linear.
+        let long = "b".repeat(1 << 20);
+        let json = TINY.replace(r#""content": "<s>""#, &format!(r#""content": "{long}""#));
+        let start = std::time::Instant::now();
+        let m = load(&json).unwrap();
+        let matcher = m.raw_matcher.as_ref().unwrap();
+        assert_eq!(
+            matcher.automaton.kind(),
+            aho_corasick::AhoCorasickKind::ContiguousNFA
+        );
+        let mut out = vec![];
+        m.encode(&format!("a{long}a"), &|_| true, false, &mut out)
+            .unwrap();
+        assert_eq!(out, vec![0, 6, 0]);
+        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+        // Small sets keep the faster DFA.
+        let m = load(TINY).unwrap();
+        let kind = m.raw_matcher.as_ref().unwrap().automaton.kind();
+        assert_eq!(kind, aho_corasick::AhoCorasickKind::DFA);
+    }
+
+    #[test]
     fn malformed_documents() {
         assert!(load("{not json")
             .unwrap_err()

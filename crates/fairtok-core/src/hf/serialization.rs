@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
@@ -324,9 +323,7 @@ impl Loader<'_> {
             if pats.is_empty() {
                 return Ok(None);
             }
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&pats)
+            pattern::literal_matcher(&pats)
                 .map(|automaton| Some(AddedMatcher { automaton, tokens }))
                 .map_err(|e| self.err("$.added_tokens", e))
         };
