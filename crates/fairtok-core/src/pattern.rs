@@ -101,8 +101,8 @@ pub struct Regex {
 enum Inner {
     /// tiktoken's engine.
     Fancy(fancy_regex::Regex),
-    /// Hugging Face tokenizers' engine.
-    Onig(onig::Regex),
+    /// Hugging Face tokenizers' engine, and the pattern (for error messages).
+    Onig(onig::Regex, String),
     /// A hand-written splitter with exactly the pieces `fancy-regex` finds for a built-in
     /// pattern (see the `split` module).
     Builtin(Splitter),
@@ -125,7 +125,7 @@ impl Regex {
         let inner = match &self.inner {
             Inner::Fancy(re) => Inner::Fancy(re.clone()),
             Inner::Builtin(sp) => Inner::Builtin(sp.clone()),
-            Inner::Onig(_) => return None,
+            Inner::Onig(..) => return None,
         };
         Some(Regex { inner })
     }
@@ -150,7 +150,7 @@ impl Regex {
     pub fn oniguruma(pattern: &str) -> Result<Regex> {
         onig::Regex::new(pattern)
             .map(|re| Regex {
-                inner: Inner::Onig(re),
+                inner: Inner::Onig(re, pattern.to_owned()),
             })
             .map_err(|e| Error::Pattern {
                 pattern: pattern.to_owned(),
@@ -192,14 +192,51 @@ impl Regex {
                     f(m.start(), m.end());
                 }
             }
-            Inner::Onig(re) => {
-                for (s, e) in re.find_iter(text) {
-                    f(s, e);
-                }
-            }
+            Inner::Onig(re, pattern) => onig_matches(re, pattern, text, f)?,
         }
         Ok(())
     }
+}
+
+/// `onig::Regex::find_iter`, which panics when Oniguruma gives up (its retry limit), as a loop
+/// that returns [`Error::Pretokenize`] instead; the matches are the same.
+fn onig_matches(
+    re: &onig::Regex,
+    pattern: &str,
+    text: &str,
+    mut f: impl FnMut(usize, usize),
+) -> Result<()> {
+    let mut region = onig::Region::new();
+    let (mut last_end, mut last_match_end) = (0, None);
+    while last_end <= text.len() {
+        region.clear();
+        let found = re
+            .search_with_param(
+                text,
+                last_end,
+                text.len(),
+                onig::SearchOptions::SEARCH_OPTION_NONE,
+                Some(&mut region),
+                onig::MatchParam::default(),
+            )
+            .map_err(|e| Error::Pretokenize {
+                offset: last_end,
+                reason: format!("regex {pattern:?}: {}", e.description()),
+            })?;
+        if found.is_none() {
+            break;
+        }
+        let (s, e) = region.pos(0).expect("a match has group 0");
+        // An empty match right after the previous match is skipped (no infinite loop).
+        if s == e && last_match_end == Some(e) {
+            last_end += text[last_end..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        }
+        last_end = e;
+        last_match_end = Some(e);
+        f(s, e);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -243,6 +280,21 @@ mod tests {
         assert_eq!(pieces(&re, "HelloWorld"), ["Hello", "World"]);
         let re = Regex::oniguruma(QWEN3).unwrap();
         assert_eq!(pieces(&re, "2024"), ["2", "0", "2", "4"]);
+    }
+
+    #[test]
+    fn oniguruma_giving_up_is_an_error_not_a_panic() {
+        let re = Regex::oniguruma("(a+)+$").unwrap();
+        let text = format!("{}b", "a".repeat(31));
+        let e = re.for_each_match(&text, |_, _| {}).unwrap_err();
+        assert!(matches!(e, Error::Pretokenize { offset: 0, .. }), "{e}");
+        assert!(e.to_string().contains("(a+)+$"), "{e}");
+        // Empty matches advance as in `find_iter`.
+        let re = Regex::oniguruma("x*").unwrap();
+        let mut got = vec![];
+        re.for_each_match("axxb", |s, e| got.push((s, e))).unwrap();
+        let want: Vec<_> = onig::Regex::new("x*").unwrap().find_iter("axxb").collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -428,6 +428,19 @@ mod tests {
     }
 
     #[test]
+    fn a_split_regex_that_oniguruma_gives_up_on_is_an_error() {
+        let json = TINY.replace(
+            r#"{"type": "WhitespaceSplit"}"#,
+            r#"{"type": "Split", "pattern": {"Regex": "(a+)+$"}, "behavior": "Isolated", "invert": false}"#,
+        );
+        let m = load(&json).unwrap();
+        let mut out = vec![];
+        let text = format!("{}b", "a".repeat(31));
+        let e = m.encode(&text, &|_| true, false, &mut out).unwrap_err();
+        assert!(matches!(e, Error::Pretokenize { .. }), "{e}");
+    }
+
+    #[test]
     fn malformed_documents() {
         assert!(load("{not json")
             .unwrap_err()
