@@ -158,6 +158,33 @@ impl Regex {
             })
     }
 
+    /// Refuses a pattern that matches the empty string: an empty piece has no tokens, and BPE
+    /// needs at least one byte. The check runs the pattern over a short probe text of letters,
+    /// digits, punctuation, spaces, newlines and Hangul, and over the empty text; a pattern that
+    /// matches empty there (`''`, `x*`, `a|`, ...) is an [`Error::InvalidOption`] for
+    /// [`Setting::Pattern`](crate::Setting::Pattern).
+    pub fn refuse_empty_matches(&self, pattern: &str) -> Result<()> {
+        const PROBE: &str = "Hello, World! it's 2024.\n\t  ab_c=1;\r\n한국어 テキスト x\u{300} ";
+        for text in ["", PROBE] {
+            let mut empty = None;
+            self.for_each_match(text, |s, e| {
+                if s == e && empty.is_none() {
+                    empty = Some(s);
+                }
+            })?;
+            if let Some(at) = empty {
+                return Err(Error::invalid(
+                    crate::Setting::Pattern,
+                    format!(
+                        "{pattern:?} matches the empty string (at byte {at} of {text:?}); \
+                         a pre-tokenizer pattern must match at least one character"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether this is a hand-written splitter for a built-in pattern.
     pub fn is_builtin_splitter(&self) -> bool {
         matches!(self.inner, Inner::Builtin(_))

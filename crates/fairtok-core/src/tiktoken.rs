@@ -334,6 +334,7 @@ impl TiktokenModel {
         origin: &str,
     ) -> Result<TiktokenModel> {
         let regex = Regex::tiktoken(pattern)?;
+        regex.refuse_empty_matches(pattern)?;
         let mut byte_ids = [u32::MAX; 256];
         for (bytes, rank) in tokens.clone() {
             if let [b] = bytes {

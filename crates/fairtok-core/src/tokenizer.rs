@@ -682,6 +682,34 @@ mod tests {
     }
 
     #[test]
+    fn patterns_that_match_the_empty_string_are_refused() {
+        let invalid_pattern = |e: Error| {
+            assert!(
+                matches!(
+                    e,
+                    Error::InvalidOption {
+                        option: Setting::Pattern,
+                        ..
+                    }
+                ),
+                "{e}"
+            )
+        };
+        let ranks: Vec<(Vec<u8>, u32)> = (0..=255u8).map(|b| (vec![b], b as u32)).collect();
+        for p in ["", "x*", r"\s+|"] {
+            let e = Tokenizer::from_ranks("x", "x", ranks.clone(), p, vec![]).unwrap_err();
+            invalid_pattern(e);
+        }
+        Tokenizer::from_ranks("x", "x", ranks, r"\S+|\s+", vec![]).unwrap();
+        // A `.tiktoken` whose sidecar brings such a pattern.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.tiktoken");
+        std::fs::write(&path, byte_ranks("")).unwrap();
+        std::fs::write(crate::write::sidecar_path(&path), r#"{"pat_str": "x*"}"#).unwrap();
+        invalid_pattern(Tokenizer::from_file(&path, &LoadOptions::default()).unwrap_err());
+    }
+
+    #[test]
     fn stems() {
         assert_eq!(file_stem(Path::new("a/llama3.tokenizer.json")), "llama3");
         assert_eq!(file_stem(Path::new("gemma3.tokenizer.json.gz")), "gemma3");

@@ -254,12 +254,16 @@ fn output_and_name(
 
 /// The pattern of a run over counts files: the one asked, else the first counts file's, else
 /// o200k.
+/// Refuses a pattern that does not compile or matches the empty string (the vocabulary
+/// trained with it could not encode).
 fn pattern_of(pattern: &Option<String>, counts: &[PathBuf]) -> Result<String> {
-    Ok(match (pattern, counts.first()) {
+    let p = match (pattern, counts.first()) {
         (Some(p), _) => fairtok_core::pattern::resolve(p).to_owned(),
         (None, Some(f)) => crate::parquet_io::read_meta(f)?.pattern,
         (None, None) => fairtok_core::pattern::O200K.to_owned(),
-    })
+    };
+    fairtok_core::pattern::Regex::tiktoken(&p)?.refuse_empty_matches(&p)?;
+    Ok(p)
 }
 
 /// The parity options of a training run over `langs`, its dev text read.
@@ -463,5 +467,39 @@ impl ParityReport {
                 })
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(pattern: &str) -> TrainJob {
+        let mut job = TrainJob::new(300);
+        job.pattern = Some(pattern.to_owned());
+        job.inputs = vec![InputSpec {
+            lang: "und".into(),
+            weight: 1.0,
+            source: TextSource::Texts(vec!["hello hello world\n".into()]),
+        }];
+        job
+    }
+
+    #[test]
+    fn a_pattern_that_matches_the_empty_string_is_refused_before_training() {
+        for p in ["", "x*", r"\p{L}+|"] {
+            let e = train_files(&job(p), &crate::NoProgress).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TrainError::Core(fairtok_core::Error::InvalidOption {
+                        option: Setting::Pattern,
+                        ..
+                    })
+                ),
+                "{p:?}: {e}"
+            );
+        }
+        train_files(&job(r"\S+|\s+"), &crate::NoProgress).unwrap();
     }
 }
