@@ -553,9 +553,12 @@ fn train<const LANES: bool>(
     let lanes = par.as_ref().map_or(0, |p| p.lanes);
     w.arena.shrink_to_fit();
     let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
-    let mut merges = Vec::with_capacity(opts.merges);
-    let mut counts = Vec::with_capacity(opts.merges);
     let (mut stats, mut heap) = initial_pairs::<LANES>(&w, lanes, par.as_mut());
+    // Room for the merges asked for, but no more than the data can give at first (a merge
+    // needs a pair; the vectors grow if merges make more pairs than there were).
+    let room = opts.merges.min(heap.len());
+    let mut merges = Vec::with_capacity(room);
+    let mut counts = Vec::with_capacity(room);
     // Pairs too long to merge (`max_token_bytes`): never merged, never pushed again.
     let mut banned: rustc_hash::FxHashSet<u64> = Default::default();
 

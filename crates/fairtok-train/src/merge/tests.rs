@@ -39,6 +39,13 @@ fn hand_computed_merges() {
 }
 
 #[test]
+fn a_huge_number_of_merges_allocates_only_what_the_data_gives() {
+    // 2^31 merges asked for: the merge list once had that capacity up front (16 GB, abort).
+    let m = run(&[("abcd", 3), ("ab", 1)], crate::MAX_VOCAB_SIZE);
+    assert_eq!(names(&m), ["ab", "cd", "abcd"]);
+}
+
+#[test]
 fn overlapping_pairs_merge_left_to_right() {
     // "aaaa" ×1: (a,a) occurs 3 times → aa; the word is [aa, aa]; then (aa,aa) ×1.
     let m = run(&[("aaaa", 1)], 5);
