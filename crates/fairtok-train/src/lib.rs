@@ -290,9 +290,7 @@ impl Trained {
 pub fn train(counts: PieceCounts, opts: &TrainOptions, progress: &dyn Progress) -> Result<Trained> {
     let merges = opts.merges_wanted()?;
     if counts.is_empty() {
-        return Err(TrainError::EmptyCorpus(
-            "no text was read (all inputs empty, or every line skipped)".into(),
-        ));
+        return Err(crate::count::no_pieces(&counts.stats));
     }
     let pattern = counts.pattern.clone();
     let (n, bytes) = counts

@@ -408,9 +408,7 @@ pub fn count_pretokens(job: &CountJob, progress: &dyn Progress) -> Result<PieceC
     crate::check_writable(&job.output)?;
     let counts = count_inputs(&job.inputs, &job.counts, &opts, progress)?;
     if counts.is_empty() {
-        return Err(TrainError::EmptyCorpus(
-            "no text was read (all inputs empty, or every line skipped)".into(),
-        ));
+        return Err(crate::count::no_pieces(&counts.stats));
     }
     let langs: Vec<&str> = counts
         .stats
@@ -501,5 +499,27 @@ mod tests {
             );
         }
         train_files(&job(r"\S+|\s+"), &crate::NoProgress).unwrap();
+    }
+
+    #[test]
+    fn pieces_all_pruned_by_the_cap_are_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.txt");
+        std::fs::write(&file, "hello hello world\n").unwrap();
+        let mut j = job(r"\S+|\s+");
+        j.inputs[0].source = TextSource::Files(vec![file]);
+        j.reading.max_pieces = 1;
+        let e = train_files(&j, &crate::NoProgress).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                TrainError::InvalidOption {
+                    option: Setting::MaxPieces,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("pruned every piece"), "{e}");
     }
 }

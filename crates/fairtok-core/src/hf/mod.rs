@@ -441,6 +441,29 @@ mod tests {
     }
 
     #[test]
+    fn unknown_post_processors_are_refused() {
+        for post in [
+            r#"{"type": "Nope"}"#,
+            r#"{"type": "Sequence", "processors": [{"type": "ByteLevel"}, {"type": "Nope"}]}"#,
+        ] {
+            let json = TINY.replace(
+                r#""decoder": null"#,
+                &format!(r#""decoder": null, "post_processor": {post}"#),
+            );
+            let e = load(&json).unwrap_err();
+            assert!(
+                matches!(&e, Error::Unsupported { component: "post_processor", kind, .. } if kind == "Nope"),
+                "{e}"
+            );
+        }
+        let json = TINY.replace(
+            r#""decoder": null"#,
+            r#""decoder": null, "post_processor": {"type": "ByteLevel"}"#,
+        );
+        load(&json).unwrap();
+    }
+
+    #[test]
     fn malformed_documents() {
         assert!(load("{not json")
             .unwrap_err()

@@ -101,10 +101,11 @@ impl Loader<'_> {
                 dec
             }
         };
-        let post = root
-            .get("post_processor")
-            .filter(|p| !p.is_null())
-            .map(|p| self.post_processor(p, &model, &added));
+        let post_v = root.get("post_processor").filter(|p| !p.is_null());
+        if let Some(p) = post_v {
+            self.post_processor_kinds(p)?;
+        }
+        let post = post_v.map(|p| self.post_processor(p, &model, &added));
         let (raw_matcher, normalized_matcher) = self.matchers(&added, normalizer.as_ref())?;
         Ok(HfModel {
             normalizer,
@@ -499,6 +500,25 @@ impl Loader<'_> {
     }
 
     /// The post-processor, or why it cannot be applied (reported only if `--add-special` asks).
+    /// Refuses a post-processor (or one inside a `Sequence`) of a type fairtok does not
+    /// implement, as Hugging Face refuses a type it does not know. (Errors inside a known type
+    /// are reported when the post-processor is used: see [`HfModel::encode`].)
+    fn post_processor_kinds(&self, v: &Value) -> Result<()> {
+        const SUPPORTED: &str =
+            "ByteLevel, TemplateProcessing, RobertaProcessing, BertProcessing, Sequence";
+        let kind = v.get("type").and_then(Value::as_str).unwrap_or("?");
+        match kind {
+            "ByteLevel" | "TemplateProcessing" | "RobertaProcessing" | "BertProcessing" => Ok(()),
+            "Sequence" => v
+                .get("processors")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .try_for_each(|p| self.post_processor_kinds(p)),
+            other => Err(self.unsupported("post_processor", other, SUPPORTED)),
+        }
+    }
+
     fn post_processor(
         &self,
         v: &Value,
