@@ -134,17 +134,16 @@ pub(crate) struct EncArgs {
     /// Replace invalid UTF-8 in the input with U+FFFD instead of failing.
     #[arg(long)]
     pub lossy: bool,
-    /// Threads for large inputs (default: all cores). The ids are the same for any number.
+    /// Threads for large inputs (default and maximum: all cores). The ids are the same for any
+    /// number.
     #[arg(long)]
     pub threads: Option<usize>,
 }
 
 impl EncArgs {
-    /// The number of threads to use.
+    /// The number of threads to use (capped at the cores: [`fairtok_core::threads_cap`]).
     pub(crate) fn threads(&self) -> usize {
-        self.threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1)
+        fairtok_core::threads_cap(self.threads.unwrap_or(usize::MAX))
     }
 
     /// Whether the default encoding rule applies (so the parallel and counting paths may be used).

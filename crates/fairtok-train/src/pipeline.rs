@@ -50,12 +50,13 @@ impl Default for Reading {
 }
 
 impl Reading {
-    /// The number of threads: the one asked, or one per core.
+    /// The number of threads: the one asked, or one per core, capped at the cores by
+    /// [`fairtok_core::threads_cap`] (more never help).
     pub fn threads(&self) -> Result<usize> {
         match self.threads {
             Some(0) => Err(TrainError::invalid(Setting::Threads, "must be at least 1")),
-            Some(n) => Ok(n),
-            None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+            Some(n) => Ok(fairtok_core::threads_cap(n)),
+            None => Ok(fairtok_core::threads_cap(usize::MAX)),
         }
     }
 
@@ -499,6 +500,16 @@ mod tests {
             );
         }
         train_files(&job(r"\S+|\s+"), &crate::NoProgress).unwrap();
+    }
+
+    #[test]
+    fn threads_are_capped_at_the_cores() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let reading = Reading {
+            threads: Some(3000),
+            ..Reading::default()
+        };
+        assert_eq!(reading.threads().unwrap(), cores);
     }
 
     #[test]
