@@ -138,17 +138,16 @@ pub(crate) struct EncArgs {
     /// Replace invalid UTF-8 in the input with U+FFFD instead of failing.
     #[arg(long)]
     pub lossy: bool,
-    /// Threads for large inputs (default: all cores). The ids are the same for any number.
+    /// Threads for large inputs (default and maximum: all cores). The ids are the same for any
+    /// number.
     #[arg(long)]
     pub threads: Option<usize>,
 }
 
 impl EncArgs {
-    /// The number of threads to use.
+    /// The number of threads to use (capped at the cores: [`fairtok_core::threads_cap`]).
     pub(crate) fn threads(&self) -> usize {
-        self.threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1)
+        fairtok_core::threads_cap(self.threads.unwrap_or(usize::MAX))
     }
 
     /// Whether the default encoding rule applies (so the parallel and counting paths may be used).
@@ -230,6 +229,13 @@ pub(crate) type CliResult<T = ()> = Result<T, Failure>;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Rust's standard output ignores writes to a closed descriptor (EBADF), so `fairtok ...
+    // >&-` would exit 0 with its output lost: every command writes its result or summary
+    // there, so a closed standard output is an error before anything runs.
+    if !stdout_is_open() {
+        eprintln!("fairtok: error: standard output is closed: the output would be lost");
+        return ExitCode::FAILURE;
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(msg)) if msg == BROKEN_PIPE => ExitCode::SUCCESS,
@@ -237,6 +243,34 @@ fn main() -> ExitCode {
             eprintln!("fairtok: error: {msg}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Whether standard output is open. Rust's runtime reopens a closed descriptor 1 on
+/// `/dev/null` (read-write) before `main`, so writes would succeed and be lost: a standard
+/// output that is `/dev/null` opened read-write is taken as closed (a shell's `>/dev/null`
+/// opens it write-only).
+fn stdout_is_open() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let on_null = std::fs::read_link("/proc/self/fd/1")
+            .is_ok_and(|p| p == std::path::Path::new("/dev/null"));
+        if !on_null {
+            return true;
+        }
+        let flags = std::fs::read_to_string("/proc/self/fdinfo/1")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|l| l.strip_prefix("flags:"))
+                    .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+            });
+        // O_ACCMODE is 3, O_RDWR 2.
+        !matches!(flags, Some(f) if f & 3 == 2)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
     }
 }
 

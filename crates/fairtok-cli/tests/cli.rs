@@ -448,3 +448,20 @@ fn large_files_give_the_same_output_on_any_number_of_threads() {
     );
     assert!(lossy.contains("\"tokens\""));
 }
+
+#[test]
+fn a_closed_standard_output_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = write(dir.path(), "t.txt", "hello world\n");
+    let bin = env!("CARGO_BIN_EXE_fairtok");
+    for cmd in ["encode", "count"] {
+        let script = format!("exec >&-; '{bin}' {cmd} -t o200k_base '{}'", text.display());
+        let out = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{cmd}: exit 0 with stdout closed");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("standard output is closed"), "{cmd}: {err}");
+    }
+}

@@ -10,9 +10,36 @@
 //!
 //! The patterns of the well-known tokenizers are constants here, exactly as their owners publish
 //! them.
+//!
+//! Special and added tokens are found with [`literal_matcher`], whose build is linear in the
+//! tokens' total length (a DFA only for sets of at most [`DFA_MAX_BYTES`] bytes).
 
 use crate::error::{Error, Result};
 use crate::split::Splitter;
+
+/// Literal sets of at most this many bytes in all are matched with a DFA; larger ones with a
+/// contiguous NFA. aho-corasick's DFA build is quadratic in the length of a long literal (a
+/// 100 KB added token took 50 s), the NFA's is linear.
+pub const DFA_MAX_BYTES: usize = 4096;
+
+/// A leftmost-longest matcher of the literal strings `pats` (special or added tokens), built
+/// in time linear in their total length.
+pub fn literal_matcher<I, P>(pats: I) -> Result<aho_corasick::AhoCorasick, aho_corasick::BuildError>
+where
+    I: IntoIterator<Item = P> + Clone,
+    P: AsRef<[u8]>,
+{
+    let total: usize = pats.clone().into_iter().map(|p| p.as_ref().len()).sum();
+    let kind = if total <= DFA_MAX_BYTES {
+        aho_corasick::AhoCorasickKind::DFA
+    } else {
+        aho_corasick::AhoCorasickKind::ContiguousNFA
+    };
+    aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .kind(Some(kind))
+        .build(pats)
+}
 
 /// cl100k_base (GPT-4, GPT-3.5), with tiktoken's possessive quantifiers.
 pub const CL100K: &str = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s";
@@ -74,8 +101,8 @@ pub struct Regex {
 enum Inner {
     /// tiktoken's engine.
     Fancy(fancy_regex::Regex),
-    /// Hugging Face tokenizers' engine.
-    Onig(onig::Regex),
+    /// Hugging Face tokenizers' engine, and the pattern (for error messages).
+    Onig(onig::Regex, String),
     /// A hand-written splitter with exactly the pieces `fancy-regex` finds for a built-in
     /// pattern (see the `split` module).
     Builtin(Splitter),
@@ -98,7 +125,7 @@ impl Regex {
         let inner = match &self.inner {
             Inner::Fancy(re) => Inner::Fancy(re.clone()),
             Inner::Builtin(sp) => Inner::Builtin(sp.clone()),
-            Inner::Onig(_) => return None,
+            Inner::Onig(..) => return None,
         };
         Some(Regex { inner })
     }
@@ -123,12 +150,39 @@ impl Regex {
     pub fn oniguruma(pattern: &str) -> Result<Regex> {
         onig::Regex::new(pattern)
             .map(|re| Regex {
-                inner: Inner::Onig(re),
+                inner: Inner::Onig(re, pattern.to_owned()),
             })
             .map_err(|e| Error::Pattern {
                 pattern: pattern.to_owned(),
                 reason: e.description().to_owned(),
             })
+    }
+
+    /// Refuses a pattern that matches the empty string: an empty piece has no tokens, and BPE
+    /// needs at least one byte. The check runs the pattern over a short probe text of letters,
+    /// digits, punctuation, spaces, newlines and Hangul, and over the empty text; a pattern that
+    /// matches empty there (`''`, `x*`, `a|`, ...) is an [`Error::InvalidOption`] for
+    /// [`Setting::Pattern`](crate::Setting::Pattern).
+    pub fn refuse_empty_matches(&self, pattern: &str) -> Result<()> {
+        const PROBE: &str = "Hello, World! it's 2024.\n\t  ab_c=1;\r\n한국어 テキスト x\u{300} ";
+        for text in ["", PROBE] {
+            let mut empty = None;
+            self.for_each_match(text, |s, e| {
+                if s == e && empty.is_none() {
+                    empty = Some(s);
+                }
+            })?;
+            if let Some(at) = empty {
+                return Err(Error::invalid(
+                    crate::Setting::Pattern,
+                    format!(
+                        "{pattern:?} matches the empty string (at byte {at} of {text:?}); \
+                         a pre-tokenizer pattern must match at least one character"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Whether this is a hand-written splitter for a built-in pattern.
@@ -165,14 +219,51 @@ impl Regex {
                     f(m.start(), m.end());
                 }
             }
-            Inner::Onig(re) => {
-                for (s, e) in re.find_iter(text) {
-                    f(s, e);
-                }
-            }
+            Inner::Onig(re, pattern) => onig_matches(re, pattern, text, f)?,
         }
         Ok(())
     }
+}
+
+/// `onig::Regex::find_iter`, which panics when Oniguruma gives up (its retry limit), as a loop
+/// that returns [`Error::Pretokenize`] instead; the matches are the same.
+fn onig_matches(
+    re: &onig::Regex,
+    pattern: &str,
+    text: &str,
+    mut f: impl FnMut(usize, usize),
+) -> Result<()> {
+    let mut region = onig::Region::new();
+    let (mut last_end, mut last_match_end) = (0, None);
+    while last_end <= text.len() {
+        region.clear();
+        let found = re
+            .search_with_param(
+                text,
+                last_end,
+                text.len(),
+                onig::SearchOptions::SEARCH_OPTION_NONE,
+                Some(&mut region),
+                onig::MatchParam::default(),
+            )
+            .map_err(|e| Error::Pretokenize {
+                offset: last_end,
+                reason: format!("regex {pattern:?}: {}", e.description()),
+            })?;
+        if found.is_none() {
+            break;
+        }
+        let (s, e) = region.pos(0).expect("a match has group 0");
+        // An empty match right after the previous match is skipped (no infinite loop).
+        if s == e && last_match_end == Some(e) {
+            last_end += text[last_end..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        }
+        last_end = e;
+        last_match_end = Some(e);
+        f(s, e);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -216,6 +307,21 @@ mod tests {
         assert_eq!(pieces(&re, "HelloWorld"), ["Hello", "World"]);
         let re = Regex::oniguruma(QWEN3).unwrap();
         assert_eq!(pieces(&re, "2024"), ["2", "0", "2", "4"]);
+    }
+
+    #[test]
+    fn oniguruma_giving_up_is_an_error_not_a_panic() {
+        let re = Regex::oniguruma("(a+)+$").unwrap();
+        let text = format!("{}b", "a".repeat(31));
+        let e = re.for_each_match(&text, |_, _| {}).unwrap_err();
+        assert!(matches!(e, Error::Pretokenize { offset: 0, .. }), "{e}");
+        assert!(e.to_string().contains("(a+)+$"), "{e}");
+        // Empty matches advance as in `find_iter`.
+        let re = Regex::oniguruma("x*").unwrap();
+        let mut got = vec![];
+        re.for_each_match("axxb", |s, e| got.push((s, e))).unwrap();
+        let want: Vec<_> = onig::Regex::new("x*").unwrap().find_iter("axxb").collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //! text only when allowed ([`TiktokenModel::encode_with_special`]), as tiktoken's
 //! `allowed_special` does.
 //!
+//! Ranks (and special token ids) must be below `2 × number of tokens + 1024`: the files have
+//! dense ids, and a rank far beyond the number of lines is an error naming its line (it would
+//! make the id-indexed tables allocate gigabytes).
+//!
 //! # Speed
 //!
 //! * Every "is this a token?" goes to one `RankTable` (`rank_table.rs`).
@@ -19,7 +23,7 @@
 //!   whole (`cut_points`) and encodes the parts on one thread each (`in_parts`); the ids are
 //!   those of one thread.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::AhoCorasick;
 use base64::Engine as _;
 use rustc_hash::FxHashMap;
 
@@ -189,6 +193,13 @@ pub(crate) fn parse_rank_list(
         lines.push(lineno);
     }
     if check_duplicates {
+        let limit = crate::tokenizer::id_limit(out.ranks.len());
+        if let Some(i) = out.ranks.iter().position(|&r| u64::from(r) >= limit) {
+            return Err(line_err(
+                lines[i],
+                crate::tokenizer::far_id(out.ranks[i], limit),
+            ));
+        }
         let mut by_bytes: FxHashMap<&[u8], usize> = FxHashMap::default();
         for (i, (bytes, _)) in out.iter().enumerate() {
             if let Some(prev) = by_bytes.insert(bytes, i) {
@@ -323,6 +334,7 @@ impl TiktokenModel {
         origin: &str,
     ) -> Result<TiktokenModel> {
         let regex = Regex::tiktoken(pattern)?;
+        regex.refuse_empty_matches(pattern)?;
         let mut byte_ids = [u32::MAX; 256];
         for (bytes, rank) in tokens.clone() {
             if let [b] = bytes {
@@ -345,9 +357,7 @@ impl TiktokenModel {
             None
         } else {
             Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(specials.iter().map(|(s, _)| s.as_str()))
+                crate::pattern::literal_matcher(specials.iter().map(|(s, _)| s.as_str()))
                     .expect("special tokens form a valid automaton"),
             )
         };

@@ -121,7 +121,8 @@ impl Tokenizer {
     }
 
     /// Builds a tiktoken-style tokenizer from ranks, a pattern and special tokens. An id with
-    /// several special names encodes from each and decodes to the smallest (byte order).
+    /// several special names encodes from each and decodes to the smallest (byte order). Ranks
+    /// and special ids must be below `2 × (ranks + specials) + 1024` (see [`Error::Vocab`]).
     pub fn from_ranks(
         name: &str,
         origin: &str,
@@ -130,6 +131,22 @@ impl Tokenizer {
         specials: Vec<(String, u32)>,
     ) -> Result<Tokenizer> {
         let tokens = ranks.iter().map(|(b, r)| (&b[..], *r));
+        let limit = id_limit(tokens.len() + specials.len());
+        let far = tokens
+            .clone()
+            .map(|(b, id)| (String::from_utf8_lossy(b).into_owned(), id, "token"))
+            .chain(
+                specials
+                    .iter()
+                    .map(|(s, id)| (s.clone(), *id, "special token")),
+            )
+            .find(|t| u64::from(t.1) >= limit);
+        if let Some((text, id, what)) = far {
+            return Err(Error::Vocab {
+                path: origin.to_owned(),
+                reason: format!("{what} {text:?} has {}", far_id(id, limit)),
+            });
+        }
         Tokenizer::from_tokens(name, origin, tokens, pattern, specials)
     }
 
@@ -205,7 +222,16 @@ impl Tokenizer {
             (None, None) if name == "llama3" => (pattern::LLAMA3.to_owned(), known_specials(&name)),
             // A sidecar `FILE.json` (written by `fairtok train`) brings pattern and specials.
             (None, None) if crate::write::sidecar_path(path).is_file() => {
-                crate::write::read_sidecar(&crate::write::sidecar_path(path))?
+                let sidecar = crate::write::sidecar_path(path);
+                let (pat, specials) = crate::write::read_sidecar(&sidecar)?;
+                let limit = id_limit(ranks.iter().len() + specials.len());
+                if let Some((s, id)) = specials.iter().find(|s| u64::from(s.1) >= limit) {
+                    return Err(Error::TokenizerJson {
+                        path: sidecar.display().to_string(),
+                        reason: format!("$.special_tokens[{s:?}]: {}", far_id(*id, limit)),
+                    });
+                }
+                (pat, specials)
             }
             (None, None) => {
                 return Err(Error::invalid(
@@ -482,6 +508,23 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// The bound on token ids: a vocabulary of `entries` tokens (special tokens included) has ids
+/// below `2 × entries + 1024`. tiktoken and Hugging Face files have dense ids (`0..entries`,
+/// with at most a few holes); fairtok keeps its tables indexed by id, so an id far beyond the
+/// number of tokens (say 2^31 in a file of 100 lines) would make it allocate gigabytes. Such an
+/// id is an error naming the file and the line or JSON path.
+pub(crate) fn id_limit(entries: usize) -> u64 {
+    2 * entries as u64 + 1024
+}
+
+/// The message for an id at or past [`id_limit`].
+pub(crate) fn far_id(id: u32, limit: u64) -> String {
+    format!(
+        "id {id} is far beyond the number of tokens: ids must be below {limit} \
+         (2 × the number of tokens + 1024; tokenizer ids are dense)"
+    )
+}
+
 /// Token bytes by id, in one buffer (two allocations for the whole vocabulary, not one per token).
 #[derive(Clone, Debug)]
 struct Decoder {
@@ -586,6 +629,94 @@ mod tests {
         let (t, bytes) = Tokenizer::load_with_bytes(spec, &LoadOptions::default()).unwrap();
         assert_eq!(bytes.as_deref(), Some(text.as_bytes()));
         assert_eq!(t.encode("ab").unwrap(), vec![97, 98]);
+    }
+
+    /// A `.tiktoken` of the 256 bytes, then `extra` lines.
+    fn byte_ranks(extra: &str) -> String {
+        use base64::Engine as _;
+        let mut t: String = (0..=255u8)
+            .map(|b| {
+                let b64 = base64::engine::general_purpose::STANDARD.encode([b]);
+                format!("{b64} {b}\n")
+            })
+            .collect();
+        t.push_str(extra);
+        t
+    }
+
+    #[test]
+    fn ids_far_beyond_the_number_of_tokens_are_located_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = LoadOptions {
+            pattern: Some("o200k".into()),
+        };
+        // A rank of 2^31 on line 257 of a 2.6 KB file.
+        let path = dir.path().join("far.tiktoken");
+        std::fs::write(&path, byte_ranks("YWI= 2147483648\n")).unwrap();
+        let e = Tokenizer::from_file(&path, &opts).unwrap_err();
+        assert!(matches!(e, Error::TiktokenLine { line: 257, .. }), "{e}");
+        // Ids up to the bound load.
+        std::fs::write(&path, byte_ranks("YWI= 1537\n")).unwrap();
+        Tokenizer::from_file(&path, &opts).unwrap();
+        // The sidecar's special ids.
+        let path = dir.path().join("side.tiktoken");
+        std::fs::write(&path, byte_ranks("")).unwrap();
+        let side = r#"{"pat_str": "\\S+|\\s+", "special_tokens": {"<|x|>": 4000000000}}"#;
+        std::fs::write(crate::write::sidecar_path(&path), side).unwrap();
+        let e = Tokenizer::from_file(&path, &LoadOptions::default()).unwrap_err();
+        assert!(
+            e.to_string().contains(r#"$.special_tokens["<|x|>"]"#),
+            "{e}"
+        );
+        // from_ranks: ranks and specials.
+        let ranks = vec![(b"a".to_vec(), 0), (b"b".to_vec(), 3_000_000_000)];
+        let e = Tokenizer::from_ranks("x", "x", ranks, r"\S+", vec![]).unwrap_err();
+        assert!(matches!(e, Error::Vocab { .. }), "{e}");
+        let ranks = vec![(b"a".to_vec(), 0)];
+        let specials = vec![("<|s|>".to_owned(), u32::MAX - 1)];
+        let e = Tokenizer::from_ranks("x", "x", ranks, r"\S+", specials).unwrap_err();
+        assert!(e.to_string().contains("<|s|>"), "{e}");
+        // tokenizer.json: the vocab and the added tokens.
+        let json = |vocab_id: u64, added_id: u64| {
+            format!(
+                r#"{{"added_tokens": [{{"id": {added_id}, "content": "<s>", "special": true}}],
+                    "model": {{"type": "BPE", "vocab": {{"a": 0, "b": {vocab_id}}}, "merges": []}}}}"#
+            )
+        };
+        let load = |j: String| Tokenizer::from_tokenizer_json(j.as_bytes(), "t", "t.json");
+        let e = load(json(2_147_483_648, 2)).unwrap_err();
+        assert!(e.to_string().contains(r#"$.model.vocab["b"]"#), "{e}");
+        let e = load(json(1, 4_000_000_000)).unwrap_err();
+        assert!(e.to_string().contains("$.added_tokens[0]"), "{e}");
+        load(json(1, 2)).unwrap();
+    }
+
+    #[test]
+    fn patterns_that_match_the_empty_string_are_refused() {
+        let invalid_pattern = |e: Error| {
+            assert!(
+                matches!(
+                    e,
+                    Error::InvalidOption {
+                        option: Setting::Pattern,
+                        ..
+                    }
+                ),
+                "{e}"
+            )
+        };
+        let ranks: Vec<(Vec<u8>, u32)> = (0..=255u8).map(|b| (vec![b], b as u32)).collect();
+        for p in ["", "x*", r"\s+|"] {
+            let e = Tokenizer::from_ranks("x", "x", ranks.clone(), p, vec![]).unwrap_err();
+            invalid_pattern(e);
+        }
+        Tokenizer::from_ranks("x", "x", ranks, r"\S+|\s+", vec![]).unwrap();
+        // A `.tiktoken` whose sidecar brings such a pattern.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.tiktoken");
+        std::fs::write(&path, byte_ranks("")).unwrap();
+        std::fs::write(crate::write::sidecar_path(&path), r#"{"pat_str": "x*"}"#).unwrap();
+        invalid_pattern(Tokenizer::from_file(&path, &LoadOptions::default()).unwrap_err());
     }
 
     #[test]

@@ -68,6 +68,15 @@ pub enum Error {
         /// The second file.
         second: PathBuf,
     },
+    /// The pivot language has no token under a tokenizer (its lines are empty): every premium
+    /// (tokens / pivot tokens) would be undefined.
+    #[error("pivot `{pivot}` has 0 tokens under {tokenizer}: premiums relative to it are undefined; choose a pivot whose text is not empty")]
+    EmptyPivot {
+        /// The pivot language.
+        pivot: String,
+        /// The tokenizer.
+        tokenizer: String,
+    },
     /// Encoding failed.
     #[error("{tokenizer}: {lang} line {line}: {source}")]
     Encode {

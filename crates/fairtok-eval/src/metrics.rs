@@ -5,7 +5,8 @@
 //! (tiktoken's `encode_ordinary`, or Hugging Face's `encode(add_special_tokens=False)`). Then,
 //! per tokenizer and language:
 //!
-//! * **premium** = tokens(lang) / tokens(pivot), over the whole corpus;
+//! * **premium** = tokens(lang) / tokens(pivot), over the whole corpus (a pivot with 0 tokens
+//!   is an [`Error::EmptyPivot`](crate::Error::EmptyPivot));
 //! * **mean line premium** = the mean over lines of tokens_i(lang) / tokens_i(pivot), over the
 //!   lines whose pivot has at least one token;
 //! * **bytes / token**, **characters / token** (Unicode scalar values), **tokens / word**
@@ -181,6 +182,12 @@ pub fn measure<T: Borrow<Tokenizer> + Sync>(
             .collect::<Result<_>>()?;
         let pivot_counts = &counts[pivot_idx];
         let pivot_total: u64 = pivot_counts.iter().sum();
+        if pivot_total == 0 {
+            return Err(Error::EmptyPivot {
+                pivot: pivot.to_owned(),
+                tokenizer: tok.name().to_owned(),
+            });
+        }
         let price = prices.get(ti).copied();
         let mut languages = vec![];
         for (lang, lc) in corpus.languages.iter().zip(&counts) {
@@ -248,6 +255,25 @@ mod tests {
         // Pairwise definition, by hand: |1-3| * 2 / (2 * 4 * 2) = 0.25
         assert!((gini(&[1.0, 3.0]) - 0.25).abs() < 1e-12);
         assert_eq!(gini(&[7.0]), 0.0);
+    }
+
+    #[test]
+    fn a_pivot_without_tokens_is_an_error_naming_it() {
+        let corpus = ParallelCorpus::from_texts(
+            "t",
+            [
+                ("eng".to_string(), "\n\n".to_string()),
+                ("kor".to_string(), "안녕하세요\n안녕\n".to_string()),
+            ],
+        )
+        .unwrap();
+        let tok = Tokenizer::builtin("cl100k_base").unwrap();
+        let e = measure(std::slice::from_ref(&tok), &corpus, "eng", &[], &|_| {}).unwrap_err();
+        assert!(
+            matches!(&e, Error::EmptyPivot { pivot, .. } if pivot == "eng"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("pivot `eng` has 0 tokens"), "{e}");
     }
 
     #[test]

@@ -26,7 +26,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::AhoCorasick;
 use fairtok_core::{builtin, EncodeOptions, Error, Format, LoadOptions, Specials, Tokenizer};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyKeyError, PyOSError, PyPermissionError,
@@ -239,9 +239,7 @@ impl CoreTokenizer {
         if let Some(m) = cache.get(&strings) {
             return Ok(m.clone());
         }
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&strings)
+        let automaton = fairtok_core::pattern::literal_matcher(&strings)
             .map_err(|e| PyValueError::new_err(format!("disallowed_special: {e}")))?;
         let m = Arc::new(Matcher {
             automaton,

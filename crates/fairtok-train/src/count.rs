@@ -104,6 +104,25 @@ pub struct CountStats {
     pub prune_threshold: u64,
 }
 
+/// The error for counts with no piece: every piece pruned by the cap on distinct pieces
+/// ([`CountOptions::max_pieces`], an [`TrainError::InvalidOption`] for
+/// [`Setting::MaxPieces`](crate::Setting::MaxPieces)), or no text read at all.
+pub(crate) fn no_pieces(stats: &CountStats) -> crate::TrainError {
+    if stats.pruned_pieces > 0 {
+        return crate::TrainError::invalid(
+            crate::Setting::MaxPieces,
+            format!(
+                "the cap on distinct pieces pruned every piece ({} distinct pieces, {} occurrences, \
+                 counts up to {}): raise it",
+                stats.pruned_pieces, stats.pruned_occurrences, stats.prune_threshold
+            ),
+        );
+    }
+    crate::TrainError::EmptyCorpus(
+        "no text was read (all inputs empty, or every line skipped)".into(),
+    )
+}
+
 /// The most language tags a per-language table holds (the language index is one byte).
 pub const MAX_LANGUAGES: usize = 255;
 

@@ -49,6 +49,8 @@
 //!   stale entries outnumber live pairs).
 //!
 //! So memory depends on the number and length of **distinct** pieces, never on the corpus size.
+//! Nothing is allocated in proportion to the vocabulary size asked for: the merge list grows
+//! with the merges made. The vocabulary size is at most [`MAX_VOCAB_SIZE`] (ids are `u32`).
 //! Measured on the 62.5 MB Korean NSMC corpus with the r50k pattern (985,990 distinct pieces,
 //! 16.0 MB of them): 92 MB peak after counting, 287 MB peak for the whole run at vocabulary
 //! 32,000 (`BENCHMARKS.md`).
@@ -187,10 +189,24 @@ impl Default for TrainOptions {
     }
 }
 
+/// The largest vocabulary size (and base + added tokens of an extension) accepted: 2^31
+/// tokens. Ids are `u32`, and `tokenizer.json` and `.tiktoken` readers of other libraries take
+/// ids as signed 32-bit integers in places. Real vocabularies stay below 2^21.
+pub const MAX_VOCAB_SIZE: usize = 1 << 31;
+
 impl TrainOptions {
     /// Checks the options; returns the number of merges wanted.
     pub fn merges_wanted(&self) -> Result<usize> {
         let floor = 256 + self.specials.len();
+        if self.vocab_size > MAX_VOCAB_SIZE {
+            return Err(TrainError::invalid(
+                Setting::VocabSize,
+                format!(
+                    "{} is above the largest vocabulary size, {MAX_VOCAB_SIZE} (2^31)",
+                    self.vocab_size
+                ),
+            ));
+        }
         if self.vocab_size < floor {
             return Err(TrainError::invalid(
                 Setting::VocabSize,
@@ -274,9 +290,7 @@ impl Trained {
 pub fn train(counts: PieceCounts, opts: &TrainOptions, progress: &dyn Progress) -> Result<Trained> {
     let merges = opts.merges_wanted()?;
     if counts.is_empty() {
-        return Err(TrainError::EmptyCorpus(
-            "no text was read (all inputs empty, or every line skipped)".into(),
-        ));
+        return Err(crate::count::no_pieces(&counts.stats));
     }
     let pattern = counts.pattern.clone();
     let (n, bytes) = counts
@@ -553,4 +567,35 @@ pub fn check_writable(path: &std::path::Path) -> Result<()> {
     std::fs::File::create(&probe).map_err(|e| TrainError::io(path, e))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_sizes_past_the_maximum_are_refused() {
+        for vocab_size in [usize::MAX, 4_000_000_000, MAX_VOCAB_SIZE + 1] {
+            let opts = TrainOptions {
+                vocab_size,
+                ..Default::default()
+            };
+            let e = opts.merges_wanted().unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TrainError::InvalidOption {
+                        option: Setting::VocabSize,
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+        }
+        let opts = TrainOptions {
+            vocab_size: MAX_VOCAB_SIZE,
+            ..Default::default()
+        };
+        assert_eq!(opts.merges_wanted().unwrap(), MAX_VOCAB_SIZE - 256);
+    }
 }

@@ -553,9 +553,12 @@ fn train<const LANES: bool>(
     let lanes = par.as_ref().map_or(0, |p| p.lanes);
     w.arena.shrink_to_fit();
     let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
-    let mut merges = Vec::with_capacity(opts.merges);
-    let mut counts = Vec::with_capacity(opts.merges);
     let (mut stats, mut heap) = initial_pairs::<LANES>(&w, lanes, par.as_mut());
+    // Room for the merges asked for, but no more than the data can give at first (a merge
+    // needs a pair; the vectors grow if merges make more pairs than there were).
+    let room = opts.merges.min(heap.len());
+    let mut merges = Vec::with_capacity(room);
+    let mut counts = Vec::with_capacity(room);
     // Pairs too long to merge (`max_token_bytes`): never merged, never pushed again.
     let mut banned: rustc_hash::FxHashSet<u64> = Default::default();
 
@@ -628,9 +631,10 @@ fn initial_pairs<const LANES: bool>(
         let (c, lane) = word_count::<LANES>(&w.arena, o);
         for p in s.windows(2) {
             let k = (p[0] << 8 | p[1]) as usize;
-            dense_count[k] += c;
+            dense_count[k] = dense_count[k].saturating_add(c);
             if LANES && lane != NO_LANE {
-                dense_lane[k * lanes + lane] += c;
+                let x = &mut dense_lane[k * lanes + lane];
+                *x = x.saturating_add(c);
             }
             if last[k] != o as u32 {
                 last[k] = o as u32;
@@ -717,7 +721,7 @@ fn gain_new_pairs(
             let words = &side.words[t as usize];
             let slot = stats.entry_slot(k);
             let st = &mut stats.slab[slot];
-            st.count += c;
+            st.count = st.count.saturating_add(c);
             if st.words.is_empty() {
                 // A copy at the exact size; the side keeps its buffer for the next merge.
                 st.words = words.clone();
@@ -733,7 +737,7 @@ fn gain_new_pairs(
                 let have = &mut stats.lang[slot * lanes..][..lanes];
                 for l in 0..lanes {
                     if gained[l] > 0 {
-                        have[l] += gained[l];
+                        have[l] = have[l].saturating_add(gained[l]);
                         ps.heaps[l].push(Entry {
                             count: have[l],
                             pair: k,

@@ -50,12 +50,13 @@ impl Default for Reading {
 }
 
 impl Reading {
-    /// The number of threads: the one asked, or one per core.
+    /// The number of threads: the one asked, or one per core, capped at the cores by
+    /// [`fairtok_core::threads_cap`] (more never help).
     pub fn threads(&self) -> Result<usize> {
         match self.threads {
             Some(0) => Err(TrainError::invalid(Setting::Threads, "must be at least 1")),
-            Some(n) => Ok(n),
-            None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+            Some(n) => Ok(fairtok_core::threads_cap(n)),
+            None => Ok(fairtok_core::threads_cap(usize::MAX)),
         }
     }
 
@@ -254,12 +255,16 @@ fn output_and_name(
 
 /// The pattern of a run over counts files: the one asked, else the first counts file's, else
 /// o200k.
+/// Refuses a pattern that does not compile or matches the empty string (the vocabulary
+/// trained with it could not encode).
 fn pattern_of(pattern: &Option<String>, counts: &[PathBuf]) -> Result<String> {
-    Ok(match (pattern, counts.first()) {
+    let p = match (pattern, counts.first()) {
         (Some(p), _) => fairtok_core::pattern::resolve(p).to_owned(),
         (None, Some(f)) => crate::parquet_io::read_meta(f)?.pattern,
         (None, None) => fairtok_core::pattern::O200K.to_owned(),
-    })
+    };
+    fairtok_core::pattern::Regex::tiktoken(&p)?.refuse_empty_matches(&p)?;
+    Ok(p)
 }
 
 /// The parity options of a training run over `langs`, its dev text read.
@@ -404,9 +409,7 @@ pub fn count_pretokens(job: &CountJob, progress: &dyn Progress) -> Result<PieceC
     crate::check_writable(&job.output)?;
     let counts = count_inputs(&job.inputs, &job.counts, &opts, progress)?;
     if counts.is_empty() {
-        return Err(TrainError::EmptyCorpus(
-            "no text was read (all inputs empty, or every line skipped)".into(),
-        ));
+        return Err(crate::count::no_pieces(&counts.stats));
     }
     let langs: Vec<&str> = counts
         .stats
@@ -463,5 +466,71 @@ impl ParityReport {
                 })
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(pattern: &str) -> TrainJob {
+        let mut job = TrainJob::new(300);
+        job.pattern = Some(pattern.to_owned());
+        job.inputs = vec![InputSpec {
+            lang: "und".into(),
+            weight: 1.0,
+            source: TextSource::Texts(vec!["hello hello world\n".into()]),
+        }];
+        job
+    }
+
+    #[test]
+    fn a_pattern_that_matches_the_empty_string_is_refused_before_training() {
+        for p in ["", "x*", r"\p{L}+|"] {
+            let e = train_files(&job(p), &crate::NoProgress).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TrainError::Core(fairtok_core::Error::InvalidOption {
+                        option: Setting::Pattern,
+                        ..
+                    })
+                ),
+                "{p:?}: {e}"
+            );
+        }
+        train_files(&job(r"\S+|\s+"), &crate::NoProgress).unwrap();
+    }
+
+    #[test]
+    fn threads_are_capped_at_the_cores() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let reading = Reading {
+            threads: Some(3000),
+            ..Reading::default()
+        };
+        assert_eq!(reading.threads().unwrap(), cores);
+    }
+
+    #[test]
+    fn pieces_all_pruned_by_the_cap_are_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.txt");
+        std::fs::write(&file, "hello hello world\n").unwrap();
+        let mut j = job(r"\S+|\s+");
+        j.inputs[0].source = TextSource::Files(vec![file]);
+        j.reading.max_pieces = 1;
+        let e = train_files(&j, &crate::NoProgress).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                TrainError::InvalidOption {
+                    option: Setting::MaxPieces,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("pruned every piece"), "{e}");
     }
 }

@@ -50,7 +50,7 @@ impl Shard {
     pub fn add(&mut self, piece: &[u8], h: u64, count: u64) -> bool {
         let bytes = &self.bytes;
         if let Some(s) = self.table.find_mut(h, |s| Self::key(bytes, s) == piece) {
-            s.count += count;
+            s.count = s.count.saturating_add(count);
             return false;
         }
         let off = self.bytes.len();

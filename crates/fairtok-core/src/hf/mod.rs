@@ -404,6 +404,66 @@ mod tests {
     }
 
     #[test]
+    fn a_long_added_token_loads_in_linear_time() {
+        // A 1 MB added token: aho-corasick's DFA build was quadratic in its length (100 KB took
+        // 50 s, so this would take hours); the contiguous NFA's build is linear.
+        let long = "b".repeat(1 << 20);
+        let json = TINY.replace(r#""content": "<s>""#, &format!(r#""content": "{long}""#));
+        let start = std::time::Instant::now();
+        let m = load(&json).unwrap();
+        let matcher = m.raw_matcher.as_ref().unwrap();
+        assert_eq!(
+            matcher.automaton.kind(),
+            aho_corasick::AhoCorasickKind::ContiguousNFA
+        );
+        let mut out = vec![];
+        m.encode(&format!("a{long}a"), &|_| true, false, &mut out)
+            .unwrap();
+        assert_eq!(out, vec![0, 6, 0]);
+        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+        // Small sets keep the faster DFA.
+        let m = load(TINY).unwrap();
+        let kind = m.raw_matcher.as_ref().unwrap().automaton.kind();
+        assert_eq!(kind, aho_corasick::AhoCorasickKind::DFA);
+    }
+
+    #[test]
+    fn a_split_regex_that_oniguruma_gives_up_on_is_an_error() {
+        let json = TINY.replace(
+            r#"{"type": "WhitespaceSplit"}"#,
+            r#"{"type": "Split", "pattern": {"Regex": "(a+)+$"}, "behavior": "Isolated", "invert": false}"#,
+        );
+        let m = load(&json).unwrap();
+        let mut out = vec![];
+        let text = format!("{}b", "a".repeat(31));
+        let e = m.encode(&text, &|_| true, false, &mut out).unwrap_err();
+        assert!(matches!(e, Error::Pretokenize { .. }), "{e}");
+    }
+
+    #[test]
+    fn unknown_post_processors_are_refused() {
+        for post in [
+            r#"{"type": "Nope"}"#,
+            r#"{"type": "Sequence", "processors": [{"type": "ByteLevel"}, {"type": "Nope"}]}"#,
+        ] {
+            let json = TINY.replace(
+                r#""decoder": null"#,
+                &format!(r#""decoder": null, "post_processor": {post}"#),
+            );
+            let e = load(&json).unwrap_err();
+            assert!(
+                matches!(&e, Error::Unsupported { component: "post_processor", kind, .. } if kind == "Nope"),
+                "{e}"
+            );
+        }
+        let json = TINY.replace(
+            r#""decoder": null"#,
+            r#""decoder": null, "post_processor": {"type": "ByteLevel"}"#,
+        );
+        load(&json).unwrap();
+    }
+
+    #[test]
     fn malformed_documents() {
         assert!(load("{not json")
             .unwrap_err()

@@ -1,10 +1,12 @@
 //! Reading a `tokenizer.json` document into an [`HfModel`]: every component is checked
 //! field by field, an error names the file and the JSON path of the offending value, and a
 //! component fairtok does not implement is an [`Error::Unsupported`] naming it.
+//!
+//! Vocabulary and added-token ids must be below `2 × (vocab + added tokens) + 1024` (Hugging
+//! Face files have dense ids); a larger id is an error naming its JSON path.
 
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
@@ -90,6 +92,7 @@ impl Loader<'_> {
         }
         let added = self.added_tokens(root.get("added_tokens"))?;
         let model = self.bpe(model_v)?;
+        self.check_ids(&model, &added)?;
         let decoder = match root.get("decoder").filter(|d| !d.is_null()) {
             None => Decoder::default(),
             Some(d) => {
@@ -98,10 +101,11 @@ impl Loader<'_> {
                 dec
             }
         };
-        let post = root
-            .get("post_processor")
-            .filter(|p| !p.is_null())
-            .map(|p| self.post_processor(p, &model, &added));
+        let post_v = root.get("post_processor").filter(|p| !p.is_null());
+        if let Some(p) = post_v {
+            self.post_processor_kinds(p)?;
+        }
+        let post = post_v.map(|p| self.post_processor(p, &model, &added));
         let (raw_matcher, normalized_matcher) = self.matchers(&added, normalizer.as_ref())?;
         Ok(HfModel {
             normalizer,
@@ -114,6 +118,21 @@ impl Loader<'_> {
             decoder,
             pattern: first_pattern,
         })
+    }
+
+    /// Refuses ids at or past [`crate::tokenizer::id_limit`] of the vocabulary and added tokens.
+    fn check_ids(&self, model: &BpeModel, added: &[AddedToken]) -> Result<()> {
+        let limit = crate::tokenizer::id_limit(model.vocab.len() + added.len());
+        let far = |id: u32| u64::from(id) >= limit;
+        if let Some((k, &id)) = model.vocab.iter().find(|(_, &id)| far(id)) {
+            let at = format!("$.model.vocab[{k:?}]");
+            return Err(self.err(&at, crate::tokenizer::far_id(id, limit)));
+        }
+        if let Some((i, t)) = added.iter().enumerate().find(|(_, t)| far(t.id)) {
+            let at = format!("$.added_tokens[{i}]");
+            return Err(self.err(&at, crate::tokenizer::far_id(t.id, limit)));
+        }
+        Ok(())
     }
 
     fn normalizer(&self, v: &Value, at: &str) -> Result<Normalizer> {
@@ -305,9 +324,7 @@ impl Loader<'_> {
             if pats.is_empty() {
                 return Ok(None);
             }
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&pats)
+            pattern::literal_matcher(&pats)
                 .map(|automaton| Some(AddedMatcher { automaton, tokens }))
                 .map_err(|e| self.err("$.added_tokens", e))
         };
@@ -483,6 +500,25 @@ impl Loader<'_> {
     }
 
     /// The post-processor, or why it cannot be applied (reported only if `--add-special` asks).
+    /// Refuses a post-processor (or one inside a `Sequence`) of a type fairtok does not
+    /// implement, as Hugging Face refuses a type it does not know. (Errors inside a known type
+    /// are reported when the post-processor is used: see [`HfModel::encode`].)
+    fn post_processor_kinds(&self, v: &Value) -> Result<()> {
+        const SUPPORTED: &str =
+            "ByteLevel, TemplateProcessing, RobertaProcessing, BertProcessing, Sequence";
+        let kind = v.get("type").and_then(Value::as_str).unwrap_or("?");
+        match kind {
+            "ByteLevel" | "TemplateProcessing" | "RobertaProcessing" | "BertProcessing" => Ok(()),
+            "Sequence" => v
+                .get("processors")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .try_for_each(|p| self.post_processor_kinds(p)),
+            other => Err(self.unsupported("post_processor", other, SUPPORTED)),
+        }
+    }
+
     fn post_processor(
         &self,
         v: &Value,

@@ -151,10 +151,11 @@ impl Side {
             if self.sum[ti] == 0 {
                 self.touched.push(t);
             }
-            self.sum[ti] += o.sum[ti];
+            self.sum[ti] = self.sum[ti].saturating_add(o.sum[ti]);
             self.words[ti].extend_from_slice(&o.words[ti]);
             for l in 0..self.lanes {
-                self.lane[ti * self.lanes + l] += o.lane[ti * self.lanes + l];
+                let x = &mut self.lane[ti * self.lanes + l];
+                *x = x.saturating_add(o.lane[ti * self.lanes + l]);
             }
         }
     }
@@ -165,9 +166,10 @@ impl Side {
         if self.sum[ti] == 0 {
             self.touched.push(t);
         }
-        self.sum[ti] += c;
+        self.sum[ti] = self.sum[ti].saturating_add(c);
         if LANES && lane != NO_LANE {
-            self.lane[ti * self.lanes + lane] += c;
+            let x = &mut self.lane[ti * self.lanes + lane];
+            *x = x.saturating_add(c);
         }
         let l = &mut self.words[ti];
         if l.last() != Some(&wid) {

@@ -39,6 +39,38 @@ fn hand_computed_merges() {
 }
 
 #[test]
+fn a_huge_number_of_merges_allocates_only_what_the_data_gives() {
+    // 2^31 merges asked for: the merge list once had that capacity up front (16 GB, abort).
+    let m = run(&[("abcd", 3), ("ab", 1)], crate::MAX_VOCAB_SIZE);
+    assert_eq!(names(&m), ["ab", "cd", "abcd"]);
+}
+
+#[test]
+fn pair_counts_saturate_instead_of_wrapping() {
+    // `ab` is in both pieces: u64::MAX - 1 + 5 wrapped to 3, and `bc` (5) was merged first.
+    let m = run(&[("ab", u64::MAX - 1), ("abc", 5)], 1);
+    assert_eq!(names(&m), ["ab"]);
+    assert_eq!(m.counts, [u64::MAX]);
+    // The same piece from two counts files adds up without wrapping, too.
+    let mut b = Builder::new();
+    b.add(b"xy", u64::MAX);
+    b.add(b"yz", 10);
+    b.add(b"xy", 9);
+    let m = b
+        .train(
+            &MergeOptions {
+                merges: 1,
+                min_frequency: 0,
+                max_token_bytes: None,
+                threads: 1,
+            },
+            &NoProgress,
+        )
+        .unwrap();
+    assert_eq!(names(&m), ["xy"]);
+}
+
+#[test]
 fn overlapping_pairs_merge_left_to_right() {
     // "aaaa" ×1: (a,a) occurs 3 times → aa; the word is [aa, aa]; then (aa,aa) ×1.
     let m = run(&[("aaaa", 1)], 5);

@@ -181,6 +181,16 @@ fn extend_options(job: &ExtendJob, script: Script) -> Result<ExtendOptions> {
     if job.add == 0 {
         return Err(TrainError::invalid(Setting::Add, "must be at least 1"));
     }
+    if job.add > crate::MAX_VOCAB_SIZE {
+        return Err(TrainError::invalid(
+            Setting::Add,
+            format!(
+                "{} is above the largest vocabulary size, {} (2^31)",
+                job.add,
+                crate::MAX_VOCAB_SIZE
+            ),
+        ));
+    }
     let piece_bias = match job.piece_bias {
         Some(_) if !job.whole_pieces => {
             return Err(TrainError::invalid(
@@ -320,4 +330,28 @@ pub fn extend_files(job: &ExtendJob, progress: &dyn Progress) -> Result<ExtendOu
         format,
         script: opts.script,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn additions_past_the_maximum_vocabulary_are_refused() {
+        let hangul = || Script::named("Hang").unwrap();
+        for add in [usize::MAX, crate::MAX_VOCAB_SIZE + 1] {
+            let e = extend_options(&ExtendJob::new("o200k_base", add), hangul()).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TrainError::InvalidOption {
+                        option: Setting::Add,
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+        }
+        extend_options(&ExtendJob::new("o200k_base", 1000), hangul()).unwrap();
+    }
 }
