@@ -212,6 +212,6 @@ fn a_missing_dev_file_is_named() {
     args.extend(["--parity-exclude", "kor_Hang", "--pivot", "kor_Hang"]);
     assert_eq!(
         fails(&args),
-        "fairtok: error: --pivot kor_Hang: not an --input language with dev text"
+        "fairtok: error: --pivot: kor_Hang: not an input language with dev text"
     );
 }
