@@ -45,6 +45,17 @@ impl Builtin {
     pub fn added_ranks(&self) -> &'static [u8] {
         self.added
     }
+
+    /// The tokens an extension adds to [`Builtin::extends`], `(bytes, id)` in file order, from
+    /// the packed bundle (checked against [`Builtin::added_ranks`] by the tests; its ids
+    /// continue the base's, so they are not bounded by its own length as a loaded file's are).
+    pub fn added_tokens(&self) -> Vec<(Vec<u8>, u32)> {
+        if self.added_packed.is_empty() {
+            return vec![];
+        }
+        let list = crate::tiktoken::RankList::from_packed(self.added_packed);
+        list.iter().map(|(b, r)| (b.to_vec(), r)).collect()
+    }
 }
 
 /// The rank files as `build.rs` packs them: no base64 to decode when a built-in loads.

@@ -499,7 +499,7 @@ impl Extension {
             return Ok(None);
         };
         let base = Base::load(base_name)?;
-        let mut added = fairtok_core::tiktoken::parse_ranks(b.added_ranks(), name)?;
+        let mut added = b.added_tokens();
         added.sort_by_key(|a| a.1);
         let first_id = base.first_new_id;
         if added
