@@ -70,29 +70,30 @@ impl InputSpec {
 
     /// Files of one language; `head` is `LANG[@WEIGHT]`.
     pub fn files(head: &str, paths: Vec<PathBuf>) -> Result<InputSpec> {
-        let (lang, weight) = parse_head(head)
-            .map_err(|why| TrainError::invalid(Setting::Inputs, format!("{head:?}: {why}")))?;
-        if paths.is_empty() {
+        let empty = paths.is_empty();
+        let spec = InputSpec::with_head(head, TextSource::Files(paths))?;
+        if empty {
             return Err(TrainError::invalid(
                 Setting::Inputs,
                 format!("{head:?}: no path for the language"),
             ));
         }
-        Ok(InputSpec {
-            lang,
-            weight,
-            source: TextSource::Files(paths),
-        })
+        Ok(spec)
     }
 
     /// Texts in memory of one language; `head` is `LANG[@WEIGHT]`.
     pub fn texts(head: &str, texts: Vec<String>) -> Result<InputSpec> {
+        InputSpec::with_head(head, TextSource::Texts(texts))
+    }
+
+    /// `source` under the tag and weight of `head` (`LANG[@WEIGHT]`).
+    fn with_head(head: &str, source: TextSource) -> Result<InputSpec> {
         let (lang, weight) = parse_head(head)
             .map_err(|why| TrainError::invalid(Setting::Inputs, format!("{head:?}: {why}")))?;
         Ok(InputSpec {
             lang,
             weight,
-            source: TextSource::Texts(texts),
+            source,
         })
     }
 }

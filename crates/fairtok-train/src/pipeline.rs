@@ -149,9 +149,9 @@ impl ParitySpec {
         Ok(options)
     }
 
-    /// The dev lines of every one of `langs` (in that order) that is not excluded.
+    /// The dev lines of every one of `langs` (in that order) that is not excluded (the
+    /// caller has run [`DevText::check`]).
     fn dev_lines(&self, langs: &[String], unless: &str) -> Result<Vec<(String, Vec<String>)>> {
-        self.dev.check()?;
         langs
             .iter()
             .filter(|l| !self.exclude.contains(l))
@@ -283,6 +283,7 @@ fn training_parity(spec: &ParitySpec, langs: &[String]) -> Result<(ParityTrainin
             ));
         }
     }
+    spec.dev.check()?;
     let dev = spec.dev_lines(langs, " (give it, or exclude the language)")?;
     if dev.is_empty() {
         return Err(TrainError::invalid(
