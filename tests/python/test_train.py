@@ -97,5 +97,45 @@ class TrainedTokenizers(unittest.TestCase):
             self.assertEqual(tok.decode(want, skip_special_tokens=False), text)
 
 
+class SpecialTokenAlsoInText(unittest.TestCase):
+    """A special token whose text is frequent in the training text (`###` in Markdown) is never
+    learned as an ordinary token: in the .tiktoken output it has one id, the one tiktoken and
+    fairtok give; a tokenizer.json cannot hold it apart from the piece `###` that the
+    pre-tokenizer makes, so that format is refused with the reason."""
+
+    def test_one_id_or_refused(self):
+        if not os.path.exists(FAIRTOK):
+            self.skipTest(f"{FAIRTOK} not built (cargo build --release, or set FAIRTOK_BIN)")
+        import tiktoken
+        from tiktoken.load import load_tiktoken_bpe
+        with tempfile.TemporaryDirectory() as d:
+            corpus = os.path.join(d, "notes.md")
+            with open(corpus, "w", encoding="utf-8") as f:
+                for i in range(3000):
+                    f.write(f"### Title {i % 37}\n\nSome text about item {i}.\n\n")
+            train = [FAIRTOK, "train", "--input", "en=" + corpus, "--vocab-size", "400",
+                     "--special", "###", "--quiet", "-o"]
+            out = os.path.join(d, "t.tiktoken")
+            subprocess.run([*train, out, "--format", "tiktoken"], check=True)
+            ranks = load_tiktoken_bpe(out)
+            self.assertNotIn(b"###", ranks)
+            self.assertIn(b"##", ranks)  # it was frequent enough to be learned
+            with open(out + ".json", encoding="utf-8") as f:
+                meta = json.load(f)
+            tt = tiktoken.Encoding(mergeable_ranks=ranks, **meta)
+            text = "### T\n#### deeper ###"
+            for special, kw in [("all", {"allowed_special": "all"}), ("none", {})]:
+                want = tt.encode(text, **kw) if kw else tt.encode_ordinary(text)
+                got = subprocess.run([FAIRTOK, "encode", "-t", out, "--special", special],
+                                     input=text, capture_output=True, text=True,
+                                     check=True).stdout
+                self.assertEqual([int(x) for x in got.split()], want, special)
+            self.assertEqual(tt.encode("###", allowed_special="all"), [399])
+            hf = os.path.join(d, "t.json")
+            r = subprocess.run([*train, hf, "--format", "hf"], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn('special token "###" (id 399) cannot be written', r.stderr)
+            self.assertFalse(os.path.exists(hf))
+
 if __name__ == "__main__":
     unittest.main()

@@ -159,6 +159,9 @@ fn kind_of(path: &Path) -> RecordKind {
 pub(crate) struct Batch {
     /// Index of the source.
     pub source: usize,
+    /// Position of the batch in the whole read (0, 1, 2, ... across sources): the order in
+    /// which its counts are added to the table, whatever thread counted it.
+    pub seq: u64,
     /// 1-based line number of the first record.
     pub first_line: u64,
     /// The records, back to back.

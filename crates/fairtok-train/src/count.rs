@@ -17,6 +17,15 @@
 //! early that comes back later starts again from zero, so its count is a lower bound (the
 //! classical lossy-counting trade-off).
 //!
+//! # Determinism
+//!
+//! Workers pre-tokenize batches in parallel, but add their counts to the table in the order the
+//! batches were read ([`Batch::seq`]): a worker whose batch is not next waits for its turn. The
+//! table therefore goes through the same states whatever the number of threads, so pruning
+//! (which depends on when the cap is crossed) drops the same pieces and the counts, and the
+//! vocabulary trained from them, are identical for 1 or 64 threads. Adding a batch's local map
+//! is cheap next to pre-tokenizing it, so the wait costs little.
+//!
 //! # Per-language counts
 //!
 //! With [`CountOptions::per_language`] (parity-aware training needs it), a piece is counted
@@ -28,7 +37,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 use fairtok_core::pattern::Regex;
 use rustc_hash::FxHashMap;
@@ -372,9 +381,51 @@ struct Table {
     max_pieces: usize,
     prune: Mutex<(u64, u64, u64)>,
     per_language: bool,
+    /// The next batch to add and whether counting was abandoned (see the module docs).
+    turn: Mutex<(u64, bool)>,
+    turn_changed: Condvar,
 }
 
 impl Table {
+    fn new(max_pieces: usize, per_language: bool) -> Table {
+        Table {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            distinct: AtomicUsize::new(0),
+            max_pieces: max_pieces.max(1),
+            prune: Mutex::new((0, 0, 0)),
+            per_language,
+            turn: Mutex::new((0, false)),
+            turn_changed: Condvar::new(),
+        }
+    }
+
+    /// Wakes the workers waiting for their turn: counting failed and will not go on.
+    fn abandon(&self) {
+        self.turn.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        self.turn_changed.notify_all();
+    }
+
+    /// Adds the counts of batch `seq` once every earlier batch is added; `lang` is the batch's
+    /// language index (used per language only). Returns false, adding nothing, when counting
+    /// was abandoned meanwhile.
+    fn add_in_turn(&self, seq: u64, local: &FxHashMap<&[u8], u64>, lang: usize) -> bool {
+        let mut turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
+        while turn.0 != seq && !turn.1 {
+            turn = self
+                .turn_changed
+                .wait(turn)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        if turn.1 {
+            return false;
+        }
+        drop(turn);
+        self.add_local(local, lang);
+        self.turn.lock().unwrap_or_else(|e| e.into_inner()).0 += 1;
+        self.turn_changed.notify_all();
+        true
+    }
+
     /// Adds a batch's counts; `lang` is the batch's language index (used per language only).
     fn add_local(&self, local: &FxHashMap<&[u8], u64>, lang: usize) {
         let mut added = 0usize;
@@ -414,6 +465,8 @@ impl Table {
         }
     }
 
+    /// Drops the rarest pieces until at most half the cap remain. Called only inside a batch's
+    /// turn ([`Table::add_in_turn`]), so no add runs meanwhile and `distinct` is exact.
     fn prune(&self) {
         let mut stats = self.prune.lock().unwrap_or_else(|e| e.into_inner());
         let mut t = stats.2.max(1);
@@ -425,7 +478,10 @@ impl Table {
                 stats.1 += occ;
             }
             stats.2 = stats.2.max(t);
-            t *= 2;
+            if t == u64::MAX {
+                break;
+            }
+            t = t.saturating_mul(2);
         }
     }
 }
@@ -444,13 +500,7 @@ pub fn count_sources(
         check_languages(langs.len())?;
     }
     let threads = opts.threads.max(1);
-    let table = Table {
-        shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-        distinct: AtomicUsize::new(0),
-        max_pieces: opts.max_pieces.max(1),
-        prune: Mutex::new((0, 0, 0)),
-        per_language: opts.per_language,
-    };
+    let table = Table::new(opts.max_pieces, opts.per_language);
     let total: u64 = sources.iter().map(|s| s.size).sum();
     progress.stage("counting", Some(total));
     let read = Arc::new(AtomicU64::new(0));
@@ -477,45 +527,38 @@ pub fn count_sources(
                 (&rx, &table, &failed, &per_lang, &skipped);
             workers.push(scope.spawn(move || -> Result<()> {
                 let re = Regex::tiktoken(&opts.pattern)?;
+                // After a failure (here or in another worker) batches are only drained, so
+                // that the reader never blocks on a full channel.
+                let mut error = None;
                 loop {
                     let batch = {
                         let rx = rx.lock().unwrap_or_else(|e| e.into_inner());
                         rx.recv()
                     };
-                    let Ok(batch) = batch else { return Ok(()) };
-                    let src = &sources[batch.source];
-                    let r = count_batch(&batch, src, opts, &re, table);
-                    match r {
-                        Ok((bytes, records, pieces, bad, first_bad)) => {
-                            let mut l =
-                                per_lang[src.lang].lock().unwrap_or_else(|e| e.into_inner());
-                            l.bytes += bytes;
-                            l.records += records;
-                            l.pieces += pieces;
-                            drop(l);
-                            if bad > 0 {
-                                let mut s = skipped.lock().unwrap_or_else(|e| e.into_inner());
-                                s.0 += bad;
-                                let cand = (src.path.clone(), first_bad);
-                                if s.1.as_ref().map_or(true, |cur| {
-                                    (sources_index(sources, &cur.0), cur.1)
-                                        > (batch.source, first_bad)
-                                }) {
-                                    s.1 = Some(cand);
-                                }
+                    let Ok(batch) = batch else { break };
+                    if error.is_none() && !failed.load(Ordering::Relaxed) {
+                        let src = &sources[batch.source];
+                        match count_batch(&batch, src, opts, &re, table) {
+                            // Another worker failed: it reports why.
+                            Ok(None) => {}
+                            Ok(Some(counts)) => {
+                                record_batch(&per_lang[src.lang], skipped, sources, &batch, counts)
                             }
-                        }
-                        Err(e) => {
-                            failed.store(true, Ordering::Relaxed);
-                            return Err(e);
+                            Err(e) => {
+                                failed.store(true, Ordering::Relaxed);
+                                table.abandon();
+                                error = Some(e);
+                            }
                         }
                     }
                     let _ = back_tx.send(batch);
                 }
+                error.map_or(Ok(()), Err)
             }));
         }
         drop(back_tx);
         let mut reader_result = Ok(());
+        let mut seq = 0u64;
         'sources: for (i, src) in sources.iter().enumerate() {
             let r = corpus::read_batches(
                 src,
@@ -523,7 +566,9 @@ pub fn count_sources(
                 read.clone(),
                 &opts.text_field,
                 || back_rx.try_recv().unwrap_or_default(),
-                |b| {
+                |mut b| {
+                    b.seq = seq;
+                    seq += 1;
                     if failed.load(Ordering::Relaxed) {
                         return Err(TrainError::Usage("worker failed".into()));
                     }
@@ -580,20 +625,46 @@ pub fn count_sources(
     })
 }
 
+/// Adds a counted batch's statistics to its language's and to the skipped lines'.
+fn record_batch(
+    lang: &Mutex<LangStats>,
+    skipped: &Mutex<(u64, Option<(PathBuf, u64)>)>,
+    sources: &[Source],
+    batch: &Batch,
+    (bytes, records, pieces, bad, first_bad): BatchCounts,
+) {
+    let mut l = lang.lock().unwrap_or_else(|e| e.into_inner());
+    l.bytes += bytes;
+    l.records += records;
+    l.pieces += pieces;
+    drop(l);
+    if bad > 0 {
+        let mut s = skipped.lock().unwrap_or_else(|e| e.into_inner());
+        s.0 += bad;
+        let src = &sources[batch.source];
+        if s.1.as_ref().map_or(true, |cur| {
+            (sources_index(sources, &cur.0), cur.1) > (batch.source, first_bad)
+        }) {
+            s.1 = Some((src.path.clone(), first_bad));
+        }
+    }
+}
+
 fn sources_index(sources: &[Source], path: &std::path::Path) -> usize {
     sources.iter().position(|s| s.path == path).unwrap_or(0)
 }
 
 type BatchCounts = (u64, u64, u64, u64, u64);
 
-/// Counts one batch into `table`. Returns (bytes, records, pieces, skipped, first skipped line).
+/// Counts one batch into `table`. Returns (bytes, records, pieces, skipped, first skipped line),
+/// or `None` when counting was abandoned by another worker.
 fn count_batch(
     batch: &Batch,
     src: &Source,
     opts: &CountOptions,
     re: &Regex,
     table: &Table,
-) -> Result<BatchCounts> {
+) -> Result<Option<BatchCounts>> {
     let mut bad = 0u64;
     let mut first_bad = 0u64;
     let mut bytes = 0u64;
@@ -637,7 +708,9 @@ fn count_batch(
                 records += 1;
                 pretokenize(re, text, &mut local, &mut pieces, src, line)?;
             }
-            table.add_local(&local, src.lang);
+            if !table.add_in_turn(batch.seq, &local, src.lang) {
+                return Ok(None);
+            }
         }
         RecordKind::Jsonl => {
             let mut texts: Vec<String> = Vec::with_capacity(batch.ends.len());
@@ -689,10 +762,12 @@ fn count_batch(
                 records += 1;
                 pretokenize(re, text, &mut local, &mut pieces, src, line)?;
             }
-            table.add_local(&local, src.lang);
+            if !table.add_in_turn(batch.seq, &local, src.lang) {
+                return Ok(None);
+            }
         }
     }
-    Ok((bytes, records, pieces, bad, first_bad))
+    Ok(Some((bytes, records, pieces, bad, first_bad)))
 }
 
 fn pretokenize<'t>(
@@ -716,134 +791,4 @@ fn pretokenize<'t>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::corpus::{expand, Input};
-    use crate::NoProgress;
-
-    fn count_text(text: &[u8], opts: &CountOptions) -> Result<PieceCounts> {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.txt");
-        std::fs::write(&p, text).unwrap();
-        let (langs, srcs) = expand(&[Input {
-            lang: "en".into(),
-            paths: vec![p],
-        }])?;
-        count_sources(&langs, &srcs, opts, &NoProgress)
-    }
-
-    #[test]
-    fn counts_pieces_with_line_endings() {
-        let c = count_text(b"hello world\nhello\n", &CountOptions::default()).unwrap();
-        assert_eq!(c.get(b"hello"), 2);
-        assert_eq!(c.get(b" world"), 1);
-        assert_eq!(c.get(b"\n"), 2);
-        assert_eq!(c.total(), 5);
-        assert_eq!(c.stats.languages[0].records, 2);
-        assert_eq!(c.stats.languages[0].bytes, 18);
-    }
-
-    #[test]
-    fn gzip_and_zstd_count_like_plain_text() {
-        use std::io::Write;
-        let text = "첫 줄 first line\nsecond line 둘째\n".repeat(50);
-        let plain = count_text(text.as_bytes(), &CountOptions::default()).unwrap();
-        let mut gz = flate2::write::GzEncoder::new(vec![], flate2::Compression::default());
-        gz.write_all(text.as_bytes()).unwrap();
-        let gz = gz.finish().unwrap();
-        let zst = zstd::stream::encode_all(text.as_bytes(), 3).unwrap();
-        for data in [gz, zst] {
-            let c = count_text(&data, &CountOptions::default()).unwrap();
-            assert_eq!(c.sorted(), plain.sorted());
-            assert_eq!(c.stats.languages[0].bytes, text.len() as u64);
-        }
-    }
-
-    #[test]
-    fn non_utf8_lines_skipped_or_fatal() {
-        let text = b"ok\nbad \xff line\nok\n";
-        let c = count_text(text, &CountOptions::default()).unwrap();
-        assert_eq!(c.stats.skipped_utf8, 1);
-        assert_eq!(c.stats.first_skipped.as_ref().unwrap().1, 2);
-        assert_eq!(c.get(b"ok"), 2);
-        let e = count_text(
-            text,
-            &CountOptions {
-                strict: true,
-                ..Default::default()
-            },
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.ends_with("c.txt:2: invalid UTF-8 at byte 4 of the line (reading is strict; otherwise such lines are skipped)"), "{e}");
-    }
-
-    #[test]
-    fn pruning_keeps_the_frequent_and_reports() {
-        let mut text = String::new();
-        for i in 0..2000 {
-            text.push_str(&format!("common w{i}\n"));
-        }
-        let c = count_text(
-            text.as_bytes(),
-            &CountOptions {
-                max_pieces: 100,
-                threads: 1,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        assert!(c.len() <= 100);
-        assert_eq!(c.get(b"common"), 2000);
-        assert!(c.stats.pruned_pieces > 0 && c.stats.prune_threshold >= 1);
-    }
-
-    #[test]
-    fn per_language_counts_split_what_pooled_counts_add_up() {
-        let dir = tempfile::tempdir().unwrap();
-        let (ko, en) = (dir.path().join("ko.txt"), dir.path().join("en.txt"));
-        std::fs::write(&ko, "한국 word\n한국\n").unwrap();
-        std::fs::write(&en, "word word\n").unwrap();
-        let inputs = [
-            Input {
-                lang: "ko".into(),
-                paths: vec![ko],
-            },
-            Input {
-                lang: "en".into(),
-                paths: vec![en],
-            },
-        ];
-        let (langs, srcs) = expand(&inputs).unwrap();
-        let pooled = count_sources(&langs, &srcs, &CountOptions::default(), &NoProgress).unwrap();
-        let per_language = CountOptions {
-            per_language: true,
-            ..Default::default()
-        };
-        let per = count_sources(&langs, &srcs, &per_language, &NoProgress).unwrap();
-        assert!(per.is_per_language() && !pooled.is_per_language());
-        assert_eq!(per.get_in(b"word", 1), 1); // "word" at the start of the English line
-        assert_eq!(per.get_in(b" word", 0), 1);
-        assert_eq!(per.get_in(b" word", 1), 1);
-        assert_eq!(per.get_in("한국".as_bytes(), 0), 2);
-        assert_eq!(per.get_in("한국".as_bytes(), 1), 0);
-        assert_eq!(per.get(b" word"), pooled.get(b" word"));
-        assert_eq!(per.total(), pooled.total());
-        assert_eq!(per.len(), pooled.len() + 2); // " word" and "\n" are in both languages
-        let mut split: Vec<(Vec<u8>, usize, u64)> = per
-            .iter_languages()
-            .map(|(p, l, c)| (p.to_vec(), l, c))
-            .collect();
-        split.sort();
-        let mut drained = vec![];
-        per.drain_languages(|p, l, c| drained.push((p.to_vec(), l, c)));
-        drained.sort();
-        assert_eq!(split, drained);
-        // Merged into a pooled table, the languages add up again.
-        let mut back = PieceCounts::new(&pooled.pattern);
-        let mut again = count_sources(&langs, &srcs, &per_language, &NoProgress).unwrap();
-        again.stats = Default::default();
-        back.merge(again);
-        assert_eq!(back.sorted(), pooled.sorted());
-    }
-}
+mod tests;

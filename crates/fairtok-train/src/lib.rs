@@ -224,6 +224,12 @@ impl TrainOptions {
                     "empty special token",
                 ));
             }
+            if s.len() == 1 {
+                return Err(TrainError::invalid(
+                    Setting::Specials,
+                    format!("{s:?} is one byte, which is always an ordinary token"),
+                ));
+            }
             if self.specials[..i].contains(s) {
                 return Err(TrainError::invalid(
                     Setting::Specials,
@@ -301,6 +307,7 @@ pub fn train(counts: PieceCounts, opts: &TrainOptions, progress: &dyn Progress) 
         merges,
         min_frequency: opts.min_frequency,
         max_token_bytes: opts.max_token_bytes,
+        forbidden: opts.specials.iter().map(|s| s.as_bytes().to_vec()).collect(),
         threads: opts.threads,
     };
     let (m, parity) = match &opts.parity {

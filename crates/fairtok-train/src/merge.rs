@@ -81,6 +81,10 @@ pub struct MergeOptions {
     pub min_frequency: u64,
     /// No token longer than this many bytes is made.
     pub max_token_bytes: Option<usize>,
+    /// Tokens never made, whatever their count: the texts of the special tokens, so that a
+    /// special token's text has one id in every format (Hugging Face gives an added token
+    /// the id of an equal vocabulary entry; tiktoken gives it its own).
+    pub forbidden: Vec<Vec<u8>>,
     /// Threads that rewrite the words of one merge (merges touching few words use one).
     pub threads: usize,
 }
@@ -476,7 +480,7 @@ fn pop_global(
         if count < opts.min_frequency.max(1) {
             return None;
         }
-        if too_long(pair, tokens, opts) {
+        if refused(pair, tokens, opts) {
             st.words = vec![];
             banned.insert(pair);
             continue;
@@ -515,7 +519,7 @@ fn pop_lane(
         if count < opts.min_frequency.max(1) {
             return None;
         }
-        if too_long(pair, tokens, opts) {
+        if refused(pair, tokens, opts) {
             stats.slab[slot].words = vec![];
             banned.insert(pair);
             continue;
@@ -524,10 +528,16 @@ fn pop_lane(
     }
 }
 
-fn too_long(pair: u64, tokens: &[Vec<u8>], opts: &MergeOptions) -> bool {
-    let (a, b) = ((pair >> 32) as usize, pair as u32 as usize);
-    opts.max_token_bytes
-        .is_some_and(|m| tokens[a].len() + tokens[b].len() > m)
+/// Whether the token `pair` would make is one training must not make: longer than
+/// `max_token_bytes`, or one of the `forbidden` texts.
+fn refused(pair: u64, tokens: &[Vec<u8>], opts: &MergeOptions) -> bool {
+    let (a, b) = (&tokens[(pair >> 32) as usize], &tokens[pair as u32 as usize]);
+    let len = a.len() + b.len();
+    opts.max_token_bytes.is_some_and(|m| len > m)
+        || opts
+            .forbidden
+            .iter()
+            .any(|f| f.len() == len && f.starts_with(a) && f.ends_with(b))
 }
 
 /// The merge loop. `LANES`: parity-aware (`par` is `Some`), words carry their lane and every
@@ -559,7 +569,7 @@ fn train<const LANES: bool>(
     let room = opts.merges.min(heap.len());
     let mut merges = Vec::with_capacity(room);
     let mut counts = Vec::with_capacity(room);
-    // Pairs too long to merge (`max_token_bytes`): never merged, never pushed again.
+    // Pairs refused (too long, or forbidden): never merged, never pushed again.
     let mut banned: rustc_hash::FxHashSet<u64> = Default::default();
 
     progress.stage("merging", Some(opts.merges as u64));
