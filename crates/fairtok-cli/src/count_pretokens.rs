@@ -17,7 +17,7 @@ pub(crate) struct CountArgs {
     #[arg(long, value_delimiter = ',', value_name = "FILE[,FILE...]")]
     pub counts: Vec<PathBuf>,
     /// The output counts file (Parquet: columns piece, count; language and pattern in the
-    /// metadata).
+    /// metadata; `-`: standard output).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
     /// No progress bar and no summary.

@@ -28,7 +28,8 @@ pub(crate) struct ExtendArgs {
     /// How many tokens to add.
     #[arg(long)]
     pub add: usize,
-    /// The output file (a directory gets tokenizer.json or vocab.tiktoken inside).
+    /// The output file (a directory gets tokenizer.json or vocab.tiktoken inside; `-`: a
+    /// tokenizer.json on standard output).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
     /// The output format. Default: the base's (tiktoken for built-ins and .tiktoken files).
@@ -141,7 +142,7 @@ pub(crate) struct ExportArgs {
     /// The output format.
     #[arg(long, value_enum)]
     pub format: Format,
-    /// The output file.
+    /// The output file (`-`: a tokenizer.json on standard output).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
 }

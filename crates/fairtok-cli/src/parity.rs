@@ -36,13 +36,13 @@ pub(crate) struct ParityArgs {
     /// Price in USD per million tokens: one for all tokenizers, or one per tokenizer.
     #[arg(long, value_delimiter = ',')]
     price: Vec<f64>,
-    /// Write the report as JSON to this file.
+    /// Write the report as JSON to this file (`-`: standard output, instead of the table).
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Write the report as a self-contained HTML page (SVG charts) to this file.
+    /// Write the report as a self-contained HTML page (SVG charts) to this file (`-`: stdout).
     #[arg(long)]
     html: Option<PathBuf>,
-    /// Write the tables as Markdown to this file.
+    /// Write the tables as Markdown to this file (`-`: standard output).
     #[arg(long)]
     markdown: Option<PathBuf>,
     /// No progress bar and no table on the terminal (files are still written).
@@ -96,15 +96,14 @@ pub(crate) fn run(args: ParityArgs) -> CliResult {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    render::write_reports(
-        &report,
-        &render::ReportFiles {
-            json: args.json.clone(),
-            html: args.html.clone(),
-            markdown: args.markdown.clone(),
-        },
-    )?;
-    if !args.quiet {
+    let files = render::ReportFiles {
+        json: args.json.clone(),
+        html: args.html.clone(),
+        markdown: args.markdown.clone(),
+    };
+    render::write_reports(&report, &files)?;
+    // A report written to standard output is the output: no table after it.
+    if !args.quiet && !files.to_stdout() {
         let stdout = io::stdout();
         let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let mut w = stdout.lock();

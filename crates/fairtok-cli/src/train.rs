@@ -96,7 +96,8 @@ pub(crate) struct TrainArgs {
     /// special tokens.
     #[arg(long)]
     pub vocab_size: usize,
-    /// The output file (a directory gets tokenizer.json or vocab.tiktoken inside).
+    /// The output file (a directory gets tokenizer.json or vocab.tiktoken inside; `-`: a
+    /// tokenizer.json on standard output).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
     /// The output format.

@@ -20,6 +20,15 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// A path cannot be an output: a directory, FIFO, device or socket, a link to nothing, or
+    /// standard output for a two-file format (see [`crate::output`]).
+    #[error("{path}: {reason}")]
+    Output {
+        /// The path asked for.
+        path: PathBuf,
+        /// Why it cannot be written.
+        reason: String,
+    },
     /// A line of a `.tiktoken` rank file is malformed (not `base64 rank`, a duplicate, ...).
     #[error("{path}:{line}: {reason}")]
     TiktokenLine {

@@ -20,6 +20,8 @@
 //! * [`hf`]: `tokenizer.json` and Hugging Face tokenizers' pipeline.
 //! * [`builtin`]: the bundled encodings and tiktoken's model-name aliases.
 //! * [`Tokenizer`]: one type over all of them.
+//! * [`write`]: vocabularies as `.tiktoken` and `tokenizer.json` files; [`output`]: how every
+//!   output is written (atomically, through links, never over a device; `-` for stdout).
 
 #![warn(missing_docs)]
 
@@ -27,6 +29,7 @@ mod bpe;
 pub mod builtin;
 mod error;
 pub mod hf;
+pub mod output;
 pub mod pattern;
 mod rank_table;
 mod split;

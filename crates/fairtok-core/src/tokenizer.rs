@@ -197,6 +197,12 @@ impl Tokenizer {
     /// Loads a file: gzip is detected by its magic bytes, `tokenizer.json` by a leading `{`,
     /// anything else is read as a `.tiktoken` rank file.
     pub fn from_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
+        // A rank file and its sidecar are read under the lock their writer takes, so both come
+        // from one writer (see `crate::output`). Without the lock (a directory that cannot be
+        // opened) the sidecar's `explicit_n_vocab` check still catches most mixed pairs.
+        let _pair = crate::write::sidecar_path(path)
+            .is_file()
+            .then(|| crate::output::PairLock::shared(path).ok());
         Tokenizer::from_bytes(path, &read_file(path)?, opts)
     }
 
@@ -223,7 +229,10 @@ impl Tokenizer {
             // A sidecar `FILE.json` (written by `fairtok train`) brings pattern and specials.
             (None, None) if crate::write::sidecar_path(path).is_file() => {
                 let sidecar = crate::write::sidecar_path(path);
-                let (pat, specials) = crate::write::read_sidecar(&sidecar)?;
+                let side = crate::write::read_sidecar(&sidecar)?;
+                let max_rank = ranks.iter().map(|r| r.1).max();
+                side.check_n_vocab(&sidecar, ranks.iter().len(), max_rank)?;
+                let (pat, specials) = (side.pattern, side.specials);
                 let limit = id_limit(ranks.iter().len() + specials.len());
                 if let Some((s, id)) = specials.iter().find(|s| u64::from(s.1) >= limit) {
                     return Err(Error::TokenizerJson {
@@ -642,6 +651,29 @@ mod tests {
             .collect();
         t.push_str(extra);
         t
+    }
+
+    #[test]
+    fn a_sidecar_of_another_rank_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.tiktoken");
+        std::fs::write(&path, byte_ranks("YWI= 256\n")).unwrap();
+        let side = |n: &str| {
+            let doc = format!(
+                r#"{{"pat_str": "\\S+|\\s+", "special_tokens": {{"<|e|>": 257}}, "explicit_n_vocab": {n}}}"#
+            );
+            std::fs::write(crate::write::sidecar_path(&path), doc).unwrap();
+            Tokenizer::from_file(&path, &LoadOptions::default())
+        };
+        // 257 ranks and one special: 258 tokens, ids 0..=257, as tiktoken checks.
+        side("258").unwrap();
+        side("null").unwrap();
+        for n in ["300", "257"] {
+            let e = side(n).unwrap_err();
+            assert!(e.to_string().contains("$.explicit_n_vocab"), "{e}");
+        }
+        let e = side("\"x\"").unwrap_err();
+        assert!(e.to_string().contains("expected a count"), "{e}");
     }
 
     #[test]

@@ -38,7 +38,6 @@
 //! `.tiktoken` format holds it).
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -65,42 +64,7 @@ pub struct Vocab<'a> {
     pub pattern: &'a str,
 }
 
-/// Writes `data` to `path` atomically: a temporary file in the same directory, flushed and
-/// synced, then renamed over `path`. On any error the temporary file is removed and `path` is
-/// left as it was.
-pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let io_err = |source| Error::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| {
-            io_err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a file path",
-            ))
-        })?
-        .to_string_lossy()
-        .into_owned();
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io_err(e));
-    }
-    Ok(())
-}
+pub use crate::output::write_atomic;
 
 /// The text of a `.tiktoken` rank file: `base64(bytes) rank` per line, by rank (empty
 /// entries, holes, are skipped).
@@ -154,8 +118,49 @@ pub fn sidecar_path(tiktoken: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Reads a sidecar written by [`tiktoken_sidecar`]: the pattern and the special tokens.
-pub fn read_sidecar(path: &Path) -> Result<(String, Vec<(String, u32)>)> {
+/// What a sidecar says (the keywords of `tiktoken.Encoding` that matter to encoding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sidecar {
+    /// `pat_str`: the pre-tokenizer pattern.
+    pub pattern: String,
+    /// `special_tokens`, by id.
+    pub specials: Vec<(String, u32)>,
+    /// `explicit_n_vocab`, when given: the number of ranks plus special tokens, which tiktoken
+    /// checks (and so does [`Sidecar::check_n_vocab`]).
+    pub explicit_n_vocab: Option<u64>,
+}
+
+impl Sidecar {
+    /// tiktoken's check of `explicit_n_vocab` against the ranks: `ranks + specials` tokens
+    /// and the largest id `explicit_n_vocab - 1`. A sidecar that fails it belongs to another
+    /// rank file (say, one half of a pair two writers replaced at once).
+    pub fn check_n_vocab(&self, path: &Path, ranks: usize, max_rank: Option<u32>) -> Result<()> {
+        let Some(n) = self.explicit_n_vocab else {
+            return Ok(());
+        };
+        let max_id = self
+            .specials
+            .iter()
+            .map(|s| s.1)
+            .chain(max_rank)
+            .max()
+            .map_or(0, |m| u64::from(m) + 1);
+        let count = (ranks + self.specials.len()) as u64;
+        if count != n || max_id != n {
+            return Err(Error::TokenizerJson {
+                path: path.display().to_string(),
+                reason: format!(
+                    "$.explicit_n_vocab: {n}, but the rank file and the special tokens make {count} tokens with ids up to {} (is this the sidecar of another rank file?)",
+                    max_id.saturating_sub(1)
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Reads a sidecar written by [`tiktoken_sidecar`].
+pub fn read_sidecar(path: &Path) -> Result<Sidecar> {
     let origin = path.display().to_string();
     let data = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_owned(),
@@ -186,7 +191,18 @@ pub fn read_sidecar(path: &Path) -> Result<(String, Vec<(String, u32)>)> {
         }
     }
     specials.sort_by_key(|s| s.1);
-    Ok((pat, specials))
+    let explicit_n_vocab = match v.get("explicit_n_vocab") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(n) => Some(
+            n.as_u64()
+                .ok_or_else(|| bad("$.explicit_n_vocab: expected a count or null".into()))?,
+        ),
+    };
+    Ok(Sidecar {
+        pattern: pat,
+        specials,
+        explicit_n_vocab,
+    })
 }
 
 /// GPT-2's byte-to-character map used by Hugging Face's `ByteLevel`: printable Latin-1 bytes
@@ -461,10 +477,13 @@ fn check_specials(v: &Vocab, strs: &[String], pattern: &str) -> Result<()> {
     Ok(())
 }
 
-/// Writes `OUT.tiktoken` and its sidecar `OUT.tiktoken.json` (both atomically).
+/// Writes `OUT.tiktoken` and its sidecar `OUT.tiktoken.json`, atomically and as a pair
+/// ([`crate::output::write_pair`]: a reader never sees one without the other).
 pub fn write_tiktoken(path: &Path, v: &Vocab) -> Result<()> {
-    write_atomic(path, tiktoken_ranks(v.tokens).as_bytes())?;
-    write_atomic(&sidecar_path(path), tiktoken_sidecar(v).as_bytes())
+    crate::output::write_pair(
+        (path, tiktoken_ranks(v.tokens).as_bytes()),
+        (&sidecar_path(path), tiktoken_sidecar(v).as_bytes()),
+    )
 }
 
 /// Writes a `tokenizer.json` (atomically).

@@ -17,6 +17,14 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// A path cannot be an output (see [`fairtok_core::output`]).
+    #[error("{path}: {reason}")]
+    Output {
+        /// The path asked for.
+        path: PathBuf,
+        /// Why it cannot be written.
+        reason: String,
+    },
     /// A corpus file is not UTF-8.
     #[error("{path}:{line}: invalid UTF-8 at byte offset {offset}")]
     InvalidUtf8 {

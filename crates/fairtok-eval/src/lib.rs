@@ -37,6 +37,7 @@ pub use error::{Error, Result};
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     fairtok_core::write::write_atomic(path, bytes).map_err(|e| match e {
         fairtok_core::Error::Io { path, source } => Error::Io { path, source },
+        fairtok_core::Error::Output { path, reason } => Error::Output { path, reason },
         other => Error::Io {
             path: path.to_owned(),
             source: std::io::Error::other(other.to_string()),

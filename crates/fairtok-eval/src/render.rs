@@ -35,9 +35,28 @@ pub struct ReportFiles {
     pub markdown: Option<std::path::PathBuf>,
 }
 
-/// Writes `r` to each file of `files` that is given, atomically; returns the JSON report
-/// (what `fairtok parity --json` writes).
+impl ReportFiles {
+    /// Whether one of the reports goes to standard output (the path `-`).
+    pub fn to_stdout(&self) -> bool {
+        self.paths().any(|p| p.as_os_str() == "-")
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &std::path::PathBuf> {
+        [&self.json, &self.html, &self.markdown]
+            .into_iter()
+            .flatten()
+    }
+}
+
+/// Writes `r` to each file of `files` that is given, atomically (`-`: standard output, for one
+/// of them at most); returns the JSON report (what `fairtok parity --json` writes).
 pub fn write_reports(r: &Report, files: &ReportFiles) -> crate::Result<String> {
+    if files.paths().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(crate::Error::Output {
+            path: "-".into(),
+            reason: "only one report can go to standard output".into(),
+        });
+    }
     let doc = json(r);
     if let Some(p) = &files.json {
         crate::write_atomic(p, doc.as_bytes())?;

@@ -307,7 +307,11 @@ pub fn train(counts: PieceCounts, opts: &TrainOptions, progress: &dyn Progress) 
         merges,
         min_frequency: opts.min_frequency,
         max_token_bytes: opts.max_token_bytes,
-        forbidden: opts.specials.iter().map(|s| s.as_bytes().to_vec()).collect(),
+        forbidden: opts
+            .specials
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect(),
         threads: opts.threads,
     };
     let (m, parity) = match &opts.parity {
@@ -552,27 +556,22 @@ pub fn output_file(path: &std::path::Path, format: OutputFormat) -> Result<std::
     };
     check_writable(&out)?;
     if format == OutputFormat::Tiktoken {
+        if out.as_os_str() == "-" {
+            return Err(TrainError::invalid(
+                Setting::Output,
+                "the .tiktoken format is two files (ranks and sidecar); standard output (-) takes one: write a tokenizer.json, or name a file",
+            ));
+        }
         check_writable(&fairtok_core::write::sidecar_path(&out))?;
     }
     Ok(out)
 }
 
-/// Checks that `path` can be written (its directory exists and accepts a new file) before
-/// hours of work go into it. Nothing is left behind.
+/// Checks that `path` can be written before hours of work go into it: it can be an output
+/// (not a directory, FIFO or device; `-` is standard output, see [`fairtok_core::output`]) and
+/// its directory accepts a new file. Nothing is left behind.
 pub fn check_writable(path: &std::path::Path) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => std::path::PathBuf::from("."),
-    };
-    if path.is_dir() {
-        return Err(TrainError::io(
-            path,
-            std::io::Error::other("is a directory"),
-        ));
-    }
-    let probe = dir.join(format!(".fairtok-write-probe-{}", std::process::id()));
-    std::fs::File::create(&probe).map_err(|e| TrainError::io(path, e))?;
-    let _ = std::fs::remove_file(&probe);
+    fairtok_core::output::Destination::check(path)?;
     Ok(())
 }
 

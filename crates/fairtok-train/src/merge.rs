@@ -531,7 +531,10 @@ fn pop_lane(
 /// Whether the token `pair` would make is one training must not make: longer than
 /// `max_token_bytes`, or one of the `forbidden` texts.
 fn refused(pair: u64, tokens: &[Vec<u8>], opts: &MergeOptions) -> bool {
-    let (a, b) = (&tokens[(pair >> 32) as usize], &tokens[pair as u32 as usize]);
+    let (a, b) = (
+        &tokens[(pair >> 32) as usize],
+        &tokens[pair as u32 as usize],
+    );
     let len = a.len() + b.len();
     opts.max_token_bytes.is_some_and(|m| len > m)
         || opts

@@ -55,7 +55,8 @@ fn file_err(path: &Path, reason: impl std::fmt::Display) -> TrainError {
 }
 
 /// Writes `counts` (tagged `language`) to `path` as a counts file, atomically (a temporary file
-/// in the same directory, renamed when complete).
+/// in the same directory, renamed when complete; see [`fairtok_core::output`], `-` for
+/// standard output).
 pub fn write_counts(path: &Path, counts: &PieceCounts, language: &str) -> Result<()> {
     if counts.is_per_language() {
         return Err(TrainError::Usage(
@@ -76,38 +77,22 @@ pub fn write_counts(path: &Path, counts: &PieceCounts, language: &str) -> Result
         .set_key_value_metadata(Some(meta))
         .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
         .build();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| file_err(path, "not a file path"))?
-        .to_string_lossy()
-        .into_owned();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| -> Result<()> {
-        let file = File::create(&tmp).map_err(|e| TrainError::io(path, e))?;
-        let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props))
-            .map_err(|e| file_err(path, e))?;
+    fairtok_core::output::write_atomic_with(path, |out| {
+        let mut w = ArrowWriter::try_new(out, schema.clone(), Some(props))
+            .map_err(std::io::Error::other)?;
         let sorted = counts.sorted();
         for chunk in sorted.chunks(1 << 16) {
             let pieces = LargeBinaryArray::from_iter_values(chunk.iter().map(|x| x.0));
             let n =
                 Int64Array::from_iter_values(chunk.iter().map(|x| x.1.min(i64::MAX as u64) as i64));
             let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(pieces), Arc::new(n)])
-                .map_err(|e| file_err(path, e))?;
-            w.write(&batch).map_err(|e| file_err(path, e))?;
+                .map_err(std::io::Error::other)?;
+            w.write(&batch).map_err(std::io::Error::other)?;
         }
-        let file = w.into_inner().map_err(|e| file_err(path, e))?;
-        file.sync_all().map_err(|e| TrainError::io(path, e))?;
-        drop(file);
-        std::fs::rename(&tmp, path).map_err(|e| TrainError::io(path, e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+        w.close().map_err(std::io::Error::other)?;
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// What a counts file says about itself.

@@ -134,7 +134,9 @@ fn per_language_counts_split_what_pooled_counts_add_up() {
 fn zipf_text(lines: usize, seed: u64) -> String {
     let mut x = seed;
     let mut next = move || {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (x >> 33) as u32
     };
     let mut text = String::new();
@@ -164,14 +166,20 @@ fn pruned_counts_do_not_depend_on_threads() {
         )
         .unwrap();
         assert!(c.stats.pruned_pieces > 0, "the test must prune");
-        let sorted: Vec<(Vec<u8>, u64)> =
-            c.sorted().into_iter().map(|(p, n)| (p.to_vec(), n)).collect();
+        let sorted: Vec<(Vec<u8>, u64)> = c
+            .sorted()
+            .into_iter()
+            .map(|(p, n)| (p.to_vec(), n))
+            .collect();
         (sorted, c.stats.pruned_pieces, c.stats.pruned_occurrences)
     };
     let one = run(1);
     for threads in [2, 3, 4] {
         for _ in 0..2 {
-            assert!(run(threads) == one, "{threads} threads counted otherwise than 1");
+            assert!(
+                run(threads) == one,
+                "{threads} threads counted otherwise than 1"
+            );
         }
     }
 }
