@@ -682,7 +682,7 @@ mod tests {
             let mut i = 0u64;
             while text.len() < 6 << 20 {
                 let w = i.wrapping_mul(0x9e3779b97f4a7c15) >> 40;
-                let long = if i % 50 == 0 {
+                let long = if i.is_multiple_of(50) {
                     (i / 50 % 150) as usize
                 } else {
                     0

@@ -642,9 +642,10 @@ fn record_batch(
         let mut s = skipped.lock().unwrap_or_else(|e| e.into_inner());
         s.0 += bad;
         let src = &sources[batch.source];
-        if s.1.as_ref().map_or(true, |cur| {
-            (sources_index(sources, &cur.0), cur.1) > (batch.source, first_bad)
-        }) {
+        if s.1
+            .as_ref()
+            .is_none_or(|cur| (sources_index(sources, &cur.0), cur.1) > (batch.source, first_bad))
+        {
             s.1 = Some((src.path.clone(), first_bad));
         }
     }
