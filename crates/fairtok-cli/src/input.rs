@@ -1,34 +1,27 @@
-//! Reading an input file as text: mapped (large files) or read, and checked as UTF-8 on several
-//! threads, with its character count from the same pass.
+//! Reading an input file as text, checked as UTF-8 on several threads, with its character
+//! count from the same pass.
+//!
+//! Files are read, never memory-mapped: a mapped file that another process truncates ends the
+//! process with SIGBUS, and one rewritten in place would be encoded without its bytes being
+//! checked again. Reading costs one copy (a few GB/s from the page cache), little next to
+//! encoding, and the text that is encoded is exactly the text that was checked.
 
 use std::path::Path;
 
 use crate::*;
 
-/// Files from this size on are mapped instead of read (no copy; the checking threads fault in
-/// their own parts).
-const MAP_FROM: u64 = 1 << 20;
+/// Inputs from this size on are checked on several threads.
+const PARALLEL_FROM: usize = 1 << 20;
 
 /// A checked input text.
 pub(crate) struct Text {
-    storage: Storage,
+    text: String,
     chars: usize,
-}
-
-enum Storage {
-    Owned(String),
-    /// A mapped file that was checked to be UTF-8.
-    Mapped(memmap2::Mmap),
 }
 
 impl Text {
     pub(crate) fn as_str(&self) -> &str {
-        match &self.storage {
-            Storage::Owned(s) => s,
-            // SAFETY: `read_text` builds `Mapped` only after checking every byte is UTF-8
-            // (`check_utf8`); the map is read-only and private to this process.
-            Storage::Mapped(m) => unsafe { std::str::from_utf8_unchecked(m) },
-        }
+        &self.text
     }
 
     /// The number of characters (Unicode scalar values).
@@ -41,32 +34,10 @@ impl Text {
 /// invalid UTF-8 the error names the first bad byte offset, or with `lossy` the bad bytes are
 /// replaced by U+FFFD, exactly as [`text_of`] does.
 pub(crate) fn read_text(path: &Path, name: &str, lossy: bool, threads: usize) -> CliResult<Text> {
-    if path.as_os_str() != "-" {
-        let io = |e: std::io::Error| Failure(format!("{}: {e}", path.display()));
-        let file = std::fs::File::open(path).map_err(io)?;
-        let meta = file.metadata().map_err(io)?;
-        if meta.is_file() && meta.len() >= MAP_FROM {
-            // SAFETY: the map is only read. As with any tool that maps its input, a file that
-            // another process truncates or rewrites while fairtok runs may read as garbage or
-            // end the process with SIGBUS; its bytes are checked as UTF-8 once, here.
-            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-            if let Some(chars) = check_utf8(&map, threads) {
-                return Ok(Text {
-                    storage: Storage::Mapped(map),
-                    chars,
-                });
-            }
-            let owned = text_of(map.to_vec(), name, lossy)?;
-            return Ok(owned_text(owned, threads));
-        }
-    }
     let bytes = read_input(path)?;
     if let Some(chars) = check_utf8(&bytes, threads) {
-        let s = String::from_utf8(bytes).expect("checked as UTF-8");
-        return Ok(Text {
-            storage: Storage::Owned(s),
-            chars,
-        });
+        let text = String::from_utf8(bytes).expect("checked as UTF-8");
+        return Ok(Text { text, chars });
     }
     Ok(owned_text(text_of(bytes, name, lossy)?, threads))
 }
@@ -77,18 +48,15 @@ impl From<String> for Text {
     }
 }
 
-fn owned_text(s: String, threads: usize) -> Text {
-    let chars = check_utf8(s.as_bytes(), threads).expect("a String is UTF-8");
-    Text {
-        storage: Storage::Owned(s),
-        chars,
-    }
+fn owned_text(text: String, threads: usize) -> Text {
+    let chars = check_utf8(text.as_bytes(), threads).expect("a String is UTF-8");
+    Text { text, chars }
 }
 
 /// Whether `bytes` is UTF-8, checked in up to `threads` parts at once (cut before a byte that
 /// starts a character); if it is, the number of characters.
 pub(crate) fn check_utf8(bytes: &[u8], threads: usize) -> Option<usize> {
-    let parts = if bytes.len() < MAP_FROM as usize {
+    let parts = if bytes.len() < PARALLEL_FROM {
         1
     } else {
         threads.max(1)
@@ -145,7 +113,7 @@ mod tests {
     #[test]
     fn parallel_check_agrees_with_std() {
         let mut text = String::new();
-        while text.len() < (MAP_FROM as usize) * 3 {
+        while text.len() < PARALLEL_FROM * 3 {
             text.push_str("abc 가나다 😀 é\n");
         }
         let n = text.chars().count();

@@ -327,16 +327,41 @@ pub(crate) fn display(path: &std::path::Path) -> String {
 }
 
 pub(crate) fn read_input(path: &std::path::Path) -> CliResult<Vec<u8>> {
-    let mut buf = vec![];
-    if path.as_os_str() == "-" {
-        io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|e| Failure(format!("<stdin>: {e}")))?;
+    let (name, mut reader, size): (String, Box<dyn Read>, u64) = if path.as_os_str() == "-" {
+        ("<stdin>".into(), Box::new(io::stdin().lock()), 0)
     } else {
-        buf = std::fs::read(path).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+        let name = path.display().to_string();
+        let f = std::fs::File::open(path).map_err(|e| Failure(format!("{name}: {e}")))?;
+        let size = f.metadata().map_or(0, |m| m.len());
+        (name, Box::new(f), size)
+    };
+    // Memory that cannot be had is an error naming the input, not an abort.
+    let too_big = |len: usize| {
+        Failure(format!(
+            "{name}: {len} bytes of input do not fit in memory (split the input into lines or files)"
+        ))
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    let want = usize::try_from(size).unwrap_or(usize::MAX);
+    buf.try_reserve_exact(want.saturating_add(1))
+        .map_err(|_| too_big(want))?;
+    loop {
+        let spare = buf.capacity() - buf.len();
+        if spare == 0 {
+            let more = buf.capacity().max(1 << 16);
+            buf.try_reserve(more)
+                .map_err(|_| too_big(buf.len().saturating_add(more)))?;
+            continue;
+        }
+        // Reads into the reserved room only: `read_to_end` never grows `buf` past it.
+        let n = (&mut reader)
+            .take(spare as u64)
+            .read_to_end(&mut buf)
+            .map_err(|e| Failure(format!("{name}: {e}")))?;
+        if n < spare {
+            return Ok(buf);
+        }
     }
-    Ok(buf)
 }
 
 /// Checks UTF-8, naming the first bad byte offset; with `lossy`, replaces bad bytes instead.

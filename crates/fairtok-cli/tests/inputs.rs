@@ -1,0 +1,48 @@
+//! Input files that change while fairtok reads them (issue 13, item 15): the command ends with
+//! a result or an error, never killed by a signal (a mapped file that shrinks gives SIGBUS),
+//! and the bytes it encodes are the bytes it checked.
+
+mod common;
+use common::*;
+
+#[cfg(unix)]
+#[test]
+fn an_input_truncated_or_rewritten_meanwhile_never_kills_the_process() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "The same content in Korean costs more. 같은 내용의 한국어는 더 비싸다.\n".repeat(400_000);
+    let path = write(dir.path(), "big.txt", &text);
+    let mut bad = text.clone().into_bytes();
+    let mid = bad.len() / 2;
+    bad[mid] = 0xFF;
+    for (i, delay_ms) in [0u64, 1, 3, 10, 30, 100, 300].into_iter().enumerate() {
+        std::fs::write(&path, &text).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_fairtok"))
+            .args(["count", "-t", "o200k_base", "--json", s(&path)])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        if i % 2 == 0 {
+            // Shrink the file in place.
+            let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            f.set_len(1000).unwrap();
+        } else {
+            // Rewrite it in place with a byte that is not UTF-8.
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            f.write_all(&bad).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.signal(), None, "killed after {delay_ms} ms");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            // What was counted was checked: a whole, valid text of some length.
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert!(v.to_string().contains("tokens"), "{v}");
+        } else {
+            assert!(stderr.contains("invalid UTF-8 at byte offset"), "{stderr}");
+        }
+    }
+}
