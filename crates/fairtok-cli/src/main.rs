@@ -240,7 +240,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(msg)) if msg == BROKEN_PIPE => ExitCode::SUCCESS,
         Err(Failure(msg)) => {
-            eprintln!("fairtok: error: {msg}");
+            // The library bounds what its errors quote; the command's own messages too.
+            eprintln!("fairtok: error: {}", fairtok_core::bounded(&msg));
             ExitCode::FAILURE
         }
     }

@@ -10,7 +10,8 @@ use common::*;
 fn an_input_truncated_or_rewritten_meanwhile_never_kills_the_process() {
     use std::os::unix::process::ExitStatusExt;
     let dir = tempfile::tempdir().unwrap();
-    let text = "The same content in Korean costs more. 같은 내용의 한국어는 더 비싸다.\n".repeat(400_000);
+    let text =
+        "The same content in Korean costs more. 같은 내용의 한국어는 더 비싸다.\n".repeat(400_000);
     let path = write(dir.path(), "big.txt", &text);
     let mut bad = text.clone().into_bytes();
     let mid = bad.len() / 2;
@@ -44,5 +45,48 @@ fn an_input_truncated_or_rewritten_meanwhile_never_kills_the_process() {
         } else {
             assert!(stderr.contains("invalid UTF-8 at byte offset"), "{stderr}");
         }
+    }
+}
+
+/// Errors quote a bounded excerpt of what was wrong (issue 13, item 6), however long it is.
+#[test]
+fn errors_quote_a_bounded_excerpt() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = "x".repeat(5_000_000);
+    let rank = write(dir.path(), "rank.tiktoken", format!("YQ== {big}\n"));
+    let kind = write(
+        dir.path(),
+        "kind.json",
+        format!(r#"{{"model":{{"type":"{big}"}}}}"#),
+    );
+    let regex = write(
+        dir.path(),
+        "regex.json",
+        format!(
+            r#"{{"model":{{"type":"BPE","vocab":{{"a":0}},"merges":[]}},"pre_tokenizer":{{"type":"Split","pattern":{{"Regex":"({big}"}},"behavior":"Isolated","invert":false}}}}"#
+        ),
+    );
+    let jsonl = write(dir.path(), "bad.jsonl", format!("{{\"text\": 5{big}}}\n"));
+    let out = dir.path().join("o.json");
+    for args in [
+        vec!["encode", "-t", s(&rank), "--pattern", "o200k"],
+        vec!["encode", "-t", s(&kind)],
+        vec!["encode", "-t", s(&regex)],
+        vec![
+            "train",
+            "--input",
+            &format!("en={}", s(&jsonl)),
+            "--vocab-size",
+            "300",
+            "-o",
+            s(&out),
+        ],
+    ] {
+        let e = fails_with(&args, b"hi");
+        assert!(e.len() < 2000, "{args:?}: {} bytes of error", e.len());
+        assert!(
+            e.contains("bytes left out") || args[0] == "train",
+            "{args:?}: {e}"
+        );
     }
 }

@@ -5,6 +5,33 @@
 
 use std::path::PathBuf;
 
+/// `s` as it goes into an error message: whole when short, otherwise its first 300 and last
+/// 100 characters around a note of how much was left out. Errors quote what was wrong with an
+/// input, and an input can be a 50 MB line: a message stays readable and small (at most about
+/// 450 bytes of quoted text) whatever it quotes.
+pub fn bounded(s: &str) -> std::borrow::Cow<'_, str> {
+    const HEAD: usize = 300;
+    const TAIL: usize = 100;
+    let n = s.chars().count();
+    if n <= HEAD + TAIL + 50 {
+        return s.into();
+    }
+    let head_end = s.char_indices().nth(HEAD).map_or(s.len(), |c| c.0);
+    let tail_start = s.char_indices().nth(n - TAIL).map_or(s.len(), |c| c.0);
+    format!(
+        "{} [... {} bytes left out ...] {}",
+        &s[..head_end],
+        tail_start - head_end,
+        &s[tail_start..]
+    )
+    .into()
+}
+
+/// [`bounded`] of `s` quoted as Rust's `{:?}` quotes it.
+pub fn quoted(s: &str) -> String {
+    bounded(&format!("{s:?}")).into_owned()
+}
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -22,7 +49,7 @@ pub enum Error {
     },
     /// A path cannot be an output: a directory, FIFO, device or socket, a link to nothing, or
     /// standard output for a two-file format (see [`crate::output`]).
-    #[error("{path}: {reason}")]
+    #[error("{path}: {}", bounded(.reason))]
     Output {
         /// The path asked for.
         path: PathBuf,
@@ -30,7 +57,7 @@ pub enum Error {
         reason: String,
     },
     /// A line of a `.tiktoken` rank file is malformed (not `base64 rank`, a duplicate, ...).
-    #[error("{path}:{line}: {reason}")]
+    #[error("{path}:{line}: {}", bounded(.reason))]
     TiktokenLine {
         /// The file (or `<builtin NAME>`).
         path: String,
@@ -40,7 +67,7 @@ pub enum Error {
         reason: String,
     },
     /// A `.tiktoken` file as a whole is unusable (empty, lacks a single-byte token, ...).
-    #[error("{path}: {reason}")]
+    #[error("{path}: {}", bounded(.reason))]
     Vocab {
         /// The file.
         path: String,
@@ -48,7 +75,7 @@ pub enum Error {
         reason: String,
     },
     /// A `tokenizer.json` file is not JSON or does not have the expected shape.
-    #[error("{path}: {reason}")]
+    #[error("{path}: {}", bounded(.reason))]
     TokenizerJson {
         /// The file.
         path: String,
@@ -57,7 +84,7 @@ pub enum Error {
     },
     /// A `tokenizer.json` uses a component that fairtok does not implement. fairtok refuses it
     /// rather than encode with part of the pipeline missing.
-    #[error("{path}: unsupported {component} `{kind}` (fairtok supports: {supported})")]
+    #[error("{path}: unsupported {component} `{}` (fairtok supports: {supported})", bounded(.kind))]
     Unsupported {
         /// The file.
         path: String,
@@ -69,7 +96,7 @@ pub enum Error {
         supported: &'static str,
     },
     /// A pre-tokenizer regular expression does not compile.
-    #[error("invalid pre-tokenizer pattern {pattern:?}: {reason}")]
+    #[error("invalid pre-tokenizer pattern {}: {}", quoted(.pattern), bounded(.reason))]
     Pattern {
         /// The pattern.
         pattern: String,
@@ -77,7 +104,7 @@ pub enum Error {
         reason: String,
     },
     /// The regex engine gave up on an input (backtracking limit); the input is named by offset.
-    #[error("pre-tokenizer failed at byte offset {offset}: {reason}")]
+    #[error("pre-tokenizer failed at byte offset {offset}: {}", bounded(.reason))]
     Pretokenize {
         /// Byte offset in the text being encoded where the failing search started.
         offset: usize,
@@ -85,10 +112,10 @@ pub enum Error {
         reason: String,
     },
     /// A tokenizer name is neither a built-in, an alias nor an existing file.
-    #[error("unknown tokenizer `{0}`: not a built-in name ({builtins}), a model alias, or an existing file", builtins = crate::builtin::NAMES.join(", "))]
+    #[error("unknown tokenizer `{}`: not a built-in name ({builtins}), a model alias, or an existing file", bounded(.0), builtins = crate::builtin::NAMES.join(", "))]
     UnknownTokenizer(String),
     /// A special token was requested that the tokenizer does not have.
-    #[error("unknown special token `{token}` for {tokenizer} (it has: {available})")]
+    #[error("unknown special token `{}` for {tokenizer} (it has: {})", bounded(.token), bounded(.available))]
     UnknownSpecial {
         /// The requested token text.
         token: String,
@@ -112,7 +139,7 @@ pub enum Error {
     /// A special token cannot be written to a `tokenizer.json` under its id (see
     /// [`crate::write::tokenizer_json`]): Hugging Face would read it, or another token, under
     /// another id.
-    #[error("special token {special:?} (id {id}) cannot be written to a tokenizer.json: {reason}")]
+    #[error("special token {} (id {id}) cannot be written to a tokenizer.json: {}", quoted(.special), bounded(.reason))]
     SpecialToken {
         /// The special token's text.
         special: String,
@@ -123,7 +150,7 @@ pub enum Error {
     },
     /// An option of the call is invalid or does not apply. Front ends name the option their
     /// own way: see [`Error::message_with`].
-    #[error("{option}: {reason}")]
+    #[error("{option}: {}", bounded(.reason))]
     InvalidOption {
         /// The option.
         option: Setting,
@@ -131,7 +158,7 @@ pub enum Error {
         reason: String,
     },
     /// The call cannot be carried out as asked (an inconsistency that no single option names).
-    #[error("{0}")]
+    #[error("{}", bounded(.0))]
     Usage(String),
 }
 
@@ -252,5 +279,28 @@ impl Setting {
 impl std::fmt::Display for Setting {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_quotes_are_bounded() {
+        assert_eq!(bounded("short"), "short");
+        let long = "가".repeat(10_000_000);
+        let b = bounded(&long);
+        assert!(b.len() < 1400, "{}", b.len());
+        assert!(
+            b.contains("[... 29,") || b.contains("bytes left out"),
+            "{b}"
+        );
+        assert!(b.starts_with("가가") && b.ends_with("가가"));
+        let e = Error::Pattern {
+            pattern: "(".repeat(5_000_000),
+            reason: "x".repeat(5_000_000),
+        };
+        assert!(e.to_string().len() < 2000);
     }
 }

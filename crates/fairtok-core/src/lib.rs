@@ -38,7 +38,7 @@ pub mod tiktoken;
 mod tokenizer;
 pub mod write;
 
-pub use error::{Error, Result, Setting};
+pub use error::{bounded, quoted, Error, Result, Setting};
 
 /// The number of threads to use when `asked` are asked for: at least 1 and at most the
 /// machine's available parallelism (`std::thread::available_parallelism`). More threads than

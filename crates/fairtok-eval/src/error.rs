@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use fairtok_core::bounded;
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -18,7 +20,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A path cannot be an output (see [`fairtok_core::output`]).
-    #[error("{path}: {reason}")]
+    #[error("{path}: {}", bounded(.reason))]
     Output {
         /// The path asked for.
         path: PathBuf,
@@ -57,7 +59,7 @@ pub enum Error {
     #[error("no languages to compare")]
     NoLanguages,
     /// A language (or the pivot) is not in the corpus.
-    #[error("unknown language `{lang}`: not in {place} (available: {})", available.join(", "))]
+    #[error("unknown language `{}`: not in {place} (available: {})", bounded(.lang), bounded(&available.join(", ")))]
     UnknownLanguage {
         /// The requested code.
         lang: String,
@@ -67,7 +69,7 @@ pub enum Error {
         available: Vec<String>,
     },
     /// Two files give the same language code.
-    #[error("language `{lang}` given twice: {} and {}", first.display(), second.display())]
+    #[error("language `{}` given twice: {} and {}", bounded(.lang), first.display(), second.display())]
     DuplicateLanguage {
         /// The code.
         lang: String,
@@ -78,7 +80,7 @@ pub enum Error {
     },
     /// The pivot language has no token under a tokenizer (its lines are empty): every premium
     /// (tokens / pivot tokens) would be undefined.
-    #[error("pivot `{pivot}` has 0 tokens under {tokenizer}: premiums relative to it are undefined; choose a pivot whose text is not empty")]
+    #[error("pivot `{}` has 0 tokens under {tokenizer}: premiums relative to it are undefined; choose a pivot whose text is not empty", bounded(.pivot))]
     EmptyPivot {
         /// The pivot language.
         pivot: String,
@@ -98,6 +100,6 @@ pub enum Error {
         source: Box<fairtok_core::Error>,
     },
     /// The prices do not match the tokenizers.
-    #[error("{0}")]
+    #[error("{}", bounded(.0))]
     Price(String),
 }

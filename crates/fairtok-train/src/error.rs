@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use fairtok_core::bounded;
+
 pub use fairtok_core::Setting;
 
 /// The result type of this crate.
@@ -21,7 +23,7 @@ pub enum TrainError {
     },
     /// A record of an input is malformed: not UTF-8 under `--strict`, a JSONL line that is not
     /// JSON or lacks the text field, ...
-    #[error("{path}:{line}: {reason}")]
+    #[error("{path}:{line}: {}", bounded(.reason))]
     Record {
         /// The file.
         path: PathBuf,
@@ -32,7 +34,7 @@ pub enum TrainError {
     },
     /// A file as a whole cannot be used (a Parquet file without the text column, a counts file
     /// made with another pattern, ...).
-    #[error("{path}: {reason}")]
+    #[error("{path}: {}", bounded(.reason))]
     File {
         /// The file.
         path: PathBuf,
@@ -41,7 +43,7 @@ pub enum TrainError {
     },
     /// An option of the call is invalid or does not apply. Front ends name the option their
     /// own way: see [`TrainError::message_with`].
-    #[error("{option}: {reason}")]
+    #[error("{option}: {}", bounded(.reason))]
     InvalidOption {
         /// The option.
         option: Setting,
@@ -50,10 +52,10 @@ pub enum TrainError {
     },
     /// The call cannot be carried out as asked (an inconsistency of the arguments of a library
     /// call that no single option names).
-    #[error("{0}")]
+    #[error("{}", bounded(.0))]
     Usage(String),
     /// There is nothing to train on.
-    #[error("empty corpus: {0}")]
+    #[error("empty corpus: {}", bounded(.0))]
     EmptyCorpus(String),
     /// The pre-tokenizer pattern does not compile or failed on an input.
     #[error(transparent)]
