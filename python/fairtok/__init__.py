@@ -243,7 +243,10 @@ def load(path: Union[str, os.PathLike[str]], pattern: Optional[str] = None) -> E
     if not isinstance(spec, str):
         spec = os.fsdecode(spec)
     core = CoreTokenizer.load(spec, pattern)
-    return Encoding._from_core(core, ("file", (spec, pattern)))
+    # A file pickles by its absolute path: a relative one would name another file (or none)
+    # after a `chdir` or in another process.
+    source = os.path.abspath(spec) if os.path.exists(spec) else spec
+    return Encoding._from_core(core, ("file", (source, pattern)))
 
 
 # `tiktoken.load.load_tiktoken_bpe`, spelled the same under `import fairtok as tiktoken`.

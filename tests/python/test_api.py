@@ -395,6 +395,22 @@ def test_load_tiktoken_file(tmp_path, texts):
         fairtok.load(gz)
 
 
+def test_pickle_of_a_relative_path_survives_chdir(tmp_path, monkeypatch):
+    # Issue 13, item 18: the pickle names the file, not a path relative to the old directory.
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "v.tiktoken").write_bytes((VOCAB / "r50k_base.tiktoken").read_bytes())
+    (b / "v.tiktoken").write_bytes((VOCAB / "cl100k_base.tiktoken").read_bytes())
+    monkeypatch.chdir(a)
+    enc = fairtok.load("v.tiktoken", pattern="r50k")
+    data = pickle.dumps(enc)
+    monkeypatch.chdir(b)
+    back = pickle.loads(data)
+    assert back.n_vocab == enc.n_vocab == 50256  # r50k, not cl100k (the file in b)
+    assert back.encode_ordinary("hello world") == enc.encode_ordinary("hello world")
+
+
 def test_load_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="no-such.tiktoken"):
         fairtok.load(tmp_path / "no-such.tiktoken", pattern="cl100k")

@@ -11,13 +11,14 @@
 use std::path::PathBuf;
 
 use fairtok_train::{
-    CountStats, DevText, ExtendJob, ExtendOutcome, InputSpec, LangStats, NoProgress, OutputFormat,
+    CountStats, DevText, ExtendJob, ExtendOutcome, InputSpec, LangStats, OutputFormat,
     ParitySpec, Reading, Setting, TrainError, TrainJob, TrainOutcome,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
+use crate::interrupt::interruptible;
 use crate::{io_err, to_py_err, CoreTokenizer};
 
 /// Maps a library error to a Python exception: a file that cannot be read or written is an
@@ -282,13 +283,13 @@ pub(crate) fn train(
         name,
         ..TrainJob::new(vocab_size)
     };
-    let (outcome, tok) = py
-        .detach(|| {
-            let outcome = fairtok_train::train_files(&job, &NoProgress)?;
-            let tok = outcome.tokenizer()?;
-            Ok((outcome, tok))
-        })
-        .map_err(train_err)?;
+    // Ctrl-C stops the work within a batch or a few merges (`crate::interrupt`).
+    let (outcome, tok) = interruptible(py, |cancel| {
+        let outcome = fairtok_train::train_files(&job, cancel)?;
+        let tok = outcome.tokenizer()?;
+        Ok((outcome, tok))
+    })?
+    .map_err(train_err)?;
     Ok(TrainOutput {
         outcome,
         core: Py::new(py, CoreTokenizer::new(tok))?,
@@ -440,13 +441,13 @@ pub(crate) fn extend(
         name,
         ..ExtendJob::new(&base, add)
     };
-    let (outcome, tok) = py
-        .detach(|| {
-            let outcome = fairtok_train::extend_files(&job, &NoProgress)?;
-            let tok = outcome.tokenizer()?;
-            Ok((outcome, tok))
-        })
-        .map_err(train_err)?;
+    // Ctrl-C stops the work within a batch or a few merges (`crate::interrupt`).
+    let (outcome, tok) = interruptible(py, |cancel| {
+        let outcome = fairtok_train::extend_files(&job, cancel)?;
+        let tok = outcome.tokenizer()?;
+        Ok((outcome, tok))
+    })?
+    .map_err(train_err)?;
     Ok(ExtendOutput {
         outcome,
         core: Py::new(py, CoreTokenizer::new(tok))?,

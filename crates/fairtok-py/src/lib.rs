@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+mod interrupt;
 mod jobs;
 mod parity;
 
@@ -287,10 +288,24 @@ impl CoreTokenizer {
             texts.iter().map(|t| req.encode(tok, t)).collect()
         };
         if threads <= 1 {
-            let all = py
-                .detach(|| serial(&texts))
-                .map_err(|e| e.into_py_err(py))?;
-            return Ok(all.into_iter().map(take).collect());
+            // In chunks, with a look for Ctrl-C between them (`interrupt`).
+            let mut out = Vec::with_capacity(n);
+            let mut start = 0;
+            while start < n {
+                let mut end = start + 1;
+                let mut bytes = texts[start].len();
+                while end < n && bytes < CHUNK_BYTES {
+                    bytes += texts[end].len();
+                    end += 1;
+                }
+                let part = py
+                    .detach(|| serial(&texts[start..end]))
+                    .map_err(|e| e.into_py_err(py))?;
+                out.extend(part.into_iter().map(&mut take));
+                py.check_signals()?;
+                start = end;
+            }
+            return Ok(out);
         }
         let bytes: usize = texts.iter().map(String::len).sum();
         let copy = bytes / threads >= COPY_FROM;
@@ -300,6 +315,7 @@ impl CoreTokenizer {
         let next = AtomicUsize::new(0);
         let mut out = Vec::with_capacity(n);
         let mut failed = None;
+        let mut signal = None;
         std::thread::scope(|s| {
             let (tx, mut rx) = std::sync::mpsc::channel::<Vec<(usize, Result<Vec<u32>, _>)>>();
             let (texts, next) = (&texts, &next);
@@ -349,9 +365,10 @@ impl CoreTokenizer {
                     }
                     continue;
                 }
-                // Wait without the GIL (the receiver moves in and out: it is not `Sync`).
+                // Wait without the GIL (the receiver moves in and out: it is not `Sync`),
+                // looking for Ctrl-C now and then (`interrupt`).
                 let (back, got) = py.detach(move || {
-                    let got = rx.recv();
+                    let got = rx.recv_timeout(interrupt::POLL);
                     (rx, got)
                 });
                 rx = back;
@@ -361,10 +378,22 @@ impl CoreTokenizer {
                             ready[i] = Some(r);
                         }
                     }
-                    Err(_) => unreachable!("the workers send every text before they stop"),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if let Err(e) = py.check_signals() {
+                            signal = Some(e);
+                            next.store(n, Ordering::Relaxed); // the workers stop
+                            break;
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                        unreachable!("the workers send every text before they stop")
+                    }
                 }
             }
         });
+        if let Some(e) = signal {
+            return Err(e);
+        }
         match failed {
             Some(e) => Err(e.into_py_err(py)),
             None => Ok(out),

@@ -536,6 +536,11 @@ pub fn count_sources(
                         rx.recv()
                     };
                     let Ok(batch) = batch else { break };
+                    if error.is_none() && !failed.load(Ordering::Relaxed) && progress.cancelled() {
+                        failed.store(true, Ordering::Relaxed);
+                        table.abandon();
+                        error = Some(TrainError::Cancelled);
+                    }
                     if error.is_none() && !failed.load(Ordering::Relaxed) {
                         let src = &sources[batch.source];
                         match count_batch(&batch, src, opts, &re, table) {
@@ -571,6 +576,9 @@ pub fn count_sources(
                     seq += 1;
                     if failed.load(Ordering::Relaxed) {
                         return Err(TrainError::Usage("worker failed".into()));
+                    }
+                    if progress.cancelled() {
+                        return Err(TrainError::Cancelled);
                     }
                     progress.set(read.load(Ordering::Relaxed));
                     tx.send(b)

@@ -54,6 +54,9 @@ pub enum TrainError {
     /// call that no single option names).
     #[error("{}", bounded(.0))]
     Usage(String),
+    /// The caller stopped the work ([`crate::Progress::cancelled`]); nothing was written.
+    #[error("cancelled")]
+    Cancelled,
     /// There is nothing to train on.
     #[error("empty corpus: {}", bounded(.0))]
     EmptyCorpus(String),

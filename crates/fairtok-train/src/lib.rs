@@ -127,6 +127,12 @@ pub trait Progress: Sync {
     fn set(&self, _pos: u64) {}
     /// The stage is over.
     fn finish(&self) {}
+    /// Whether the caller wants the work stopped (Ctrl-C in the Python package). Checked
+    /// between batches while counting and every few merges while training or extending; the
+    /// work then ends with [`TrainError::Cancelled`] and writes nothing.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// A [`Progress`] that ignores everything.

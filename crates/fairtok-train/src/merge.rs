@@ -614,6 +614,9 @@ fn train<const LANES: bool>(
         drop_stale_entries(&mut heap, &stats, &banned, par.as_mut());
         if merges.len() % 64 == 0 {
             progress.set(merges.len() as u64);
+            if progress.cancelled() {
+                return Err(TrainError::Cancelled);
+            }
         }
     }
     progress.set(merges.len() as u64);

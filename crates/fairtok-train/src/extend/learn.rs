@@ -347,6 +347,9 @@ pub fn extend_counts(
                 .push((0..langs.len()).map(|l| premium(&st, l)).collect());
         }
         progress.set(ext.tokens.len() as u64);
+        if progress.cancelled() {
+            return Err(TrainError::Cancelled);
+        }
     }
     progress.finish();
     Ok(ext)
