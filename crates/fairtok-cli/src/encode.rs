@@ -20,12 +20,20 @@ pub(crate) fn run(tok: &TokArgs, enc: &EncArgs, jsonl: bool, file: &Path) -> Cli
             (t, text)
         });
         let (text, t) = (text?, t?);
-        let ids = if enc.is_default() {
-            t.encode_parallel(text.as_str(), threads)?
+        if enc.is_default() {
+            // Span by span: the ids of a long text are written as they are made, never all
+            // held (`Tokenizer::encode_parallel_each`).
+            let mut first = true;
+            t.encode_parallel_each(text.as_str(), threads, |ids| -> CliResult {
+                write_ids_parallel(&mut w, ids, first, threads).map_err(out_err)?;
+                first &= ids.is_empty();
+                Ok(())
+            })?;
         } else {
-            t.encode_with(text.as_str(), &opts)?
-        };
-        write_ids_parallel(&mut w, &ids, threads).map_err(out_err)?;
+            let ids = t.encode_with(text.as_str(), &opts)?;
+            write_ids_parallel(&mut w, &ids, true, threads).map_err(out_err)?;
+        }
+        w.write_all(b"\n").map_err(out_err)?;
         w.flush().map_err(out_err)?;
         // The OS takes the memory back at exit, faster than freeing the vocabulary.
         std::mem::forget(t);

@@ -392,11 +392,13 @@ fn push_decimal(out: &mut Vec<u8>, mut id: u32) {
     out.extend_from_slice(&digits[k..]);
 }
 
-/// The ids separated by spaces, then a newline; large outputs are formatted on up to `threads`
-/// threads (the bytes are the same for any number).
+/// The ids separated by spaces (with a space first unless they are the `first` of the line);
+/// large outputs are formatted on up to `threads` threads (the bytes are the same for any
+/// number).
 pub(crate) fn write_ids_parallel(
     w: &mut impl Write,
     ids: &[u32],
+    first: bool,
     threads: usize,
 ) -> io::Result<()> {
     let format = |part: &[u32], first: bool| {
@@ -419,7 +421,7 @@ pub(crate) fn write_ids_parallel(
         let handles: Vec<_> = ids
             .chunks(chunk)
             .enumerate()
-            .map(|(k, part)| s.spawn(move || format(part, k == 0)))
+            .map(|(k, part)| s.spawn(move || format(part, first && k == 0)))
             .collect();
         handles
             .into_iter()
@@ -429,7 +431,7 @@ pub(crate) fn write_ids_parallel(
     for b in &bufs {
         w.write_all(b)?;
     }
-    w.write_all(b"\n")
+    Ok(())
 }
 
 /// Calls `f(line_number, line_bytes)` for each line (without its `\n` or `\r\n`).

@@ -90,3 +90,31 @@ fn errors_quote_a_bounded_excerpt() {
         );
     }
 }
+
+/// An input larger than the memory the process may have is an error naming it, not an abort
+/// (issue 13, item 5). The file is sparse: 3 GB on disk cost nothing.
+#[cfg(unix)]
+#[test]
+fn an_input_that_does_not_fit_in_memory_is_an_error() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.txt");
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let script = format!(
+        "ulimit -v 1000000 && exec {} count -t o200k_base {}",
+        env!("CARGO_BIN_EXE_fairtok"),
+        s(&path)
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.signal(), None, "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("do not fit in memory"), "{stderr}");
+    assert!(stderr.contains("huge.txt"), "{stderr}");
+}

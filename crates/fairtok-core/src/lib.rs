@@ -51,7 +51,7 @@ pub fn threads_cap(asked: usize) -> usize {
     asked.clamp(1, cores.max(1))
 }
 
-pub use tokenizer::{EncodeOptions, Format, LoadOptions, Specials, Tokenizer};
+pub use tokenizer::{EncodeOptions, Format, LoadOptions, Specials, Tokenizer, STREAM_SPAN};
 
 #[cfg(test)]
 mod threads_tests {

@@ -467,6 +467,17 @@ impl TiktokenModel {
         } else {
             vec![0, text.len()]
         };
+        self.in_spans(text, &cuts, f)
+    }
+
+    /// Runs `f` on the spans of `text` between consecutive `cuts` (from
+    /// [`TiktokenModel::cut_points`]), one thread each, and returns the results in order.
+    pub(crate) fn in_spans<T: Send>(
+        &self,
+        text: &str,
+        cuts: &[usize],
+        f: impl Fn(&TiktokenModel, &str) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
         if cuts.len() <= 2 {
             return Ok(vec![f(self, text)?]);
         }

@@ -11,6 +11,9 @@ use crate::pattern;
 use crate::task::Task;
 use crate::tiktoken::{self, TiktokenModel};
 
+/// The span of text [`Tokenizer::encode_parallel_each`] encodes at a time on each thread.
+pub const STREAM_SPAN: usize = 16 << 20;
+
 /// Which reference library a tokenizer follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -410,6 +413,55 @@ impl Tokenizer {
             }
         });
         Ok(out)
+    }
+
+    /// [`Tokenizer::encode_parallel`] without holding every id: the text is cut (at the same
+    /// safe points) into spans of about [`STREAM_SPAN`] bytes, `threads` spans are encoded at a
+    /// time, and `sink` gets their ids in order. The ids held at once are those of `threads`
+    /// spans, so encoding a text costs its own size plus a bounded amount, whatever its
+    /// length. A pre-tokenizer that gives no safe cut, and a `tokenizer.json`, make one span.
+    pub fn encode_parallel_each<E: From<Error>>(
+        &self,
+        text: &str,
+        threads: usize,
+        sink: impl FnMut(&[u32]) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.encode_in_spans(text, threads, STREAM_SPAN, sink)
+    }
+
+    /// [`Tokenizer::encode_parallel_each`] with spans of about `span` bytes.
+    fn encode_in_spans<E: From<Error>>(
+        &self,
+        text: &str,
+        threads: usize,
+        span: usize,
+        mut sink: impl FnMut(&[u32]) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let Engine::Tiktoken(m) = &self.engine else {
+            return sink(&self.encode(text)?);
+        };
+        let threads = threads.max(1);
+        let spans = (text.len() / span.max(1)).max(1).div_ceil(threads) * threads;
+        let cuts = if spans > 1 && text.len() >= 1 << 20 {
+            m.cut_points(text, spans)
+        } else {
+            vec![0, text.len()]
+        };
+        for group in cuts.windows(2).collect::<Vec<_>>().chunks(threads) {
+            let (start, end) = (group[0][0], group[group.len() - 1][1]);
+            let local: Vec<usize> = std::iter::once(0)
+                .chain(group.iter().map(|w| w[1] - start))
+                .collect();
+            let parts = m.in_spans(&text[start..end], &local, |m, t| {
+                let mut out = Vec::with_capacity(t.len() / 3);
+                m.encode_ordinary(t, &mut out)?;
+                Ok(out)
+            })?;
+            for part in parts {
+                sink(&part)?;
+            }
+        }
+        Ok(())
     }
 
     /// A copy of this tokenizer, with its own lookup tables, for another thread; `None` for a
@@ -902,6 +954,20 @@ mod tests {
         assert_eq!(t.encode_parallel(&text, 2).unwrap(), seq);
         assert_eq!(t.encode_parallel(&text, 7).unwrap(), seq);
         assert_eq!(t.count_parallel(&text, 3).unwrap(), seq.len());
+        // In spans of about 1 MB, two or three at a time: the same ids, never all held.
+        for threads in [1, 2, 3] {
+            let mut streamed = vec![];
+            let mut calls = 0;
+            t.encode_in_spans(&text, threads, 1 << 20, |ids| -> Result<()> {
+                assert!(ids.len() < 1 << 19, "a span's ids: {}", ids.len());
+                streamed.extend_from_slice(ids);
+                calls += 1;
+                Ok(())
+            })
+            .unwrap();
+            assert!(calls >= 8, "{calls} spans");
+            assert!(streamed == seq, "{threads} threads");
+        }
         assert_eq!(t.count(&text).unwrap(), seq.len());
         let copy = t.try_clone().unwrap();
         assert_eq!(copy.encode(&text).unwrap(), seq);

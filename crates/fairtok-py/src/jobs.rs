@@ -11,8 +11,8 @@
 use std::path::PathBuf;
 
 use fairtok_train::{
-    CountStats, DevText, ExtendJob, ExtendOutcome, InputSpec, LangStats, OutputFormat,
-    ParitySpec, Reading, Setting, TrainError, TrainJob, TrainOutcome,
+    CountStats, DevText, ExtendJob, ExtendOutcome, InputSpec, LangStats, OutputFormat, ParitySpec,
+    Reading, Setting, TrainError, TrainJob, TrainOutcome,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

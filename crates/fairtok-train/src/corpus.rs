@@ -14,7 +14,10 @@
 //!   file is called.
 //!
 //! Records are read in batches of about [`BATCH_BYTES`] and handed to the counting workers, so
-//! a reader holds at most a few batches in memory, never the corpus.
+//! a reader holds at most a few batches in memory, never the corpus. A record is held whole
+//! while it is counted (its pre-tokens may span it), so a record longer than
+//! [`MAX_RECORD_BYTES`] is refused with an error naming its file and line, before more of it
+//! is read: one batch is then at most `BATCH_BYTES + MAX_RECORD_BYTES`.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -26,6 +29,21 @@ use crate::error::{Result, TrainError};
 
 /// The size of a batch of records handed to a counting worker.
 pub const BATCH_BYTES: usize = 1 << 20;
+
+/// The longest record (line, JSON text field or Parquet value) that is counted: 64 MiB. Longer
+/// ones are an error (see the module docs); split them into lines.
+pub const MAX_RECORD_BYTES: usize = 64 << 20;
+
+fn too_long(path: &Path, line: u64) -> TrainError {
+    TrainError::Record {
+        path: path.to_owned(),
+        line,
+        reason: format!(
+            "record longer than {} MiB: a record is held whole while it is counted; split it into lines",
+            MAX_RECORD_BYTES >> 20
+        ),
+    }
+}
 
 /// One input of files: a language tag and its files or directories.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,14 +262,10 @@ pub(crate) fn read_batches(
                 emit(full)?;
                 reset(&mut batch, row);
             }
-            batch.buf.extend_from_slice(text.as_bytes());
-            if batch.buf.len() > u32::MAX as usize {
-                return Err(TrainError::Record {
-                    path: src.path.clone(),
-                    line: row,
-                    reason: "text longer than 4 GiB".into(),
-                });
+            if text.len() > MAX_RECORD_BYTES {
+                return Err(too_long(&src.path, row));
             }
+            batch.buf.extend_from_slice(text.as_bytes());
             batch.ends.push(batch.buf.len() as u32);
             if batch.buf.len() >= BATCH_BYTES {
                 let full = std::mem::replace(&mut batch, recycle());
@@ -278,8 +292,9 @@ pub(crate) fn read_batches(
     };
     let mut batch = new_batch(&mut recycle, line);
     loop {
-        let before = batch.buf.len();
-        let n = reader
+        // Reads one more byte than a record may have, never the rest of an overlong line.
+        let n = (&mut reader)
+            .take(MAX_RECORD_BYTES as u64 + 1)
             .read_until(b'\n', &mut batch.buf)
             .map_err(|e| TrainError::Record {
                 path: src.path.clone(),
@@ -289,14 +304,9 @@ pub(crate) fn read_batches(
         if n == 0 {
             break;
         }
-        if batch.buf.len() > u32::MAX as usize {
-            return Err(TrainError::Record {
-                path: src.path.clone(),
-                line,
-                reason: "line longer than 4 GiB".into(),
-            });
+        if n > MAX_RECORD_BYTES {
+            return Err(too_long(&src.path, line));
         }
-        let _ = before;
         batch.ends.push(batch.buf.len() as u32);
         line += 1;
         if batch.buf.len() >= BATCH_BYTES {
@@ -313,6 +323,55 @@ pub(crate) fn read_batches(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlong_records_are_refused_without_reading_them_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("long.txt");
+        let mut text = b"short line\n".to_vec();
+        text.resize(text.len() + MAX_RECORD_BYTES + 10, b'x');
+        text.extend_from_slice(b"\nafter\n");
+        std::fs::write(&p, &text).unwrap();
+        let (_, sources) = expand(&[Input {
+            lang: "en".into(),
+            paths: vec![p.clone()],
+        }])
+        .unwrap();
+        let mut largest = 0;
+        let e = read_batches(
+            &sources[0],
+            0,
+            Arc::new(AtomicU64::new(0)),
+            "text",
+            Batch::default,
+            |b| {
+                largest = largest.max(b.buf.capacity());
+                Ok(())
+            },
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, TrainError::Record { line: 2, reason, .. } if reason.contains("64 MiB")),
+            "{e}"
+        );
+        // A line of exactly the limit is counted.
+        text.truncate(11 + MAX_RECORD_BYTES);
+        std::fs::write(&p, &text).unwrap();
+        let mut records = 0;
+        read_batches(
+            &sources[0],
+            0,
+            Arc::new(AtomicU64::new(0)),
+            "text",
+            Batch::default,
+            |b| {
+                records += b.ends.len();
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(records, 2);
+    }
 
     #[test]
     fn parse_inputs() {

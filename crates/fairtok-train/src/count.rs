@@ -8,7 +8,8 @@
 //!
 //! # Memory bound
 //!
-//! At most `2 × threads + 2` batches of [`crate::corpus::BATCH_BYTES`] are alive, plus the table
+//! At most `2 × threads + 2` batches of [`crate::corpus::BATCH_BYTES`] are alive (a batch
+//! that ends with a long record holds up to [`crate::corpus::MAX_RECORD_BYTES`] more), plus the table
 //! of distinct pieces: about `piece bytes + 20` bytes per distinct piece (an arena of bytes and a
 //! 16-byte slot per piece in each shard). When the table holds
 //! more than `max_pieces` distinct pieces, the rarest are pruned: every piece seen at most `t`
