@@ -500,7 +500,7 @@ pub fn count_sources(
     if opts.per_language {
         check_languages(langs.len())?;
     }
-    let threads = opts.threads.max(1);
+    let threads = fairtok_core::threads_cap(opts.threads);
     let table = Table::new(opts.max_pieces, opts.per_language);
     let total: u64 = sources.iter().map(|s| s.size).sum();
     progress.stage("counting", Some(total));

@@ -576,7 +576,7 @@ fn train<const LANES: bool>(
     let mut banned: rustc_hash::FxHashSet<u64> = Default::default();
 
     progress.stage("merging", Some(opts.merges as u64));
-    let mut sides = Sides::new(lanes, opts.threads.max(1))?;
+    let mut sides = Sides::new(lanes, fairtok_core::threads_cap(opts.threads))?;
     while merges.len() < opts.merges {
         let Some((pair, choice)) = pick(
             &mut heap,

@@ -23,7 +23,8 @@ pub fn count_texts(
     let pattern = counts.pattern.clone();
     let per_language = counts.is_per_language();
     Regex::tiktoken(&pattern)?;
-    let chunk = texts.len().div_ceil(threads.max(1)).max(1);
+    let threads = fairtok_core::threads_cap(threads);
+    let chunk = texts.len().div_ceil(threads).max(1);
     let count_part = |part: &[String]| -> Result<(PieceCounts, u64)> {
         let re = Regex::tiktoken(&pattern)?;
         let mut local = if per_language {
@@ -43,7 +44,7 @@ pub fn count_texts(
     };
     // A pool of `threads`; where the system refuses one, the calling thread does the work.
     let parts: Vec<Result<(PieceCounts, u64)>> = match rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
+        .num_threads(threads)
         .build()
     {
         Ok(pool) => pool.install(|| texts.par_chunks(chunk).map(count_part).collect()),
