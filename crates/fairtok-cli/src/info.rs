@@ -12,6 +12,7 @@ pub(crate) fn run(tok: &TokArgs, json: bool) -> CliResult {
     let format = match t.format() {
         Format::Tiktoken => "tiktoken",
         Format::HuggingFace => "tokenizer.json",
+        Format::Tekken => "tekken",
     };
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());

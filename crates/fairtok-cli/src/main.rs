@@ -132,7 +132,7 @@ pub(crate) struct EncArgs {
     /// for tiktoken tokenizers (encode_ordinary), all added tokens for tokenizer.json (as HF).
     #[arg(long)]
     pub special: Option<String>,
-    /// Add the post-processor's special tokens (BOS/EOS) of a tokenizer.json.
+    /// Add the post-processor's special tokens (BOS/EOS) of a tokenizer.json (a tekken file: BOS).
     #[arg(long)]
     pub add_special: bool,
     /// Replace invalid UTF-8 in the input with U+FFFD instead of failing.

@@ -9,6 +9,7 @@ use crate::error::{Error, Result, Setting};
 use crate::hf::HfModel;
 use crate::pattern;
 use crate::task::Task;
+use crate::tekken;
 use crate::tiktoken::{self, TiktokenModel};
 
 /// Which reference library a tokenizer follows.
@@ -16,8 +17,12 @@ use crate::tiktoken::{self, TiktokenModel};
 pub enum Format {
     /// A `.tiktoken` rank file (or a built-in): tiktoken's rules.
     Tiktoken,
-    /// A Hugging Face `tokenizer.json`: Hugging Face tokenizers' rules.
+    /// A Hugging Face `tokenizer.json`, or a WordPiece `vocab.txt` (read as tokenizers'
+    /// `BertWordPieceTokenizer`): Hugging Face tokenizers' rules.
     HuggingFace,
+    /// A Mistral `tekken.json` (version v3 and later): mistral-common's `Tekkenizer`, which is
+    /// tiktoken with ids shifted past the special tokens (see [`crate::tekken`]).
+    Tekken,
 }
 
 /// Which special tokens written in the text are recognised as such.
@@ -67,6 +72,7 @@ pub struct Tokenizer {
     name: String,
     origin: String,
     engine: Engine,
+    format: Format,
     /// id → bytes (empty for ids the vocabulary does not use).
     decoder: Decoder,
     pattern: Option<String>,
@@ -189,6 +195,7 @@ impl Tokenizer {
             name: name.to_owned(),
             origin: origin.to_owned(),
             engine: Engine::Tiktoken(model),
+            format: Format::Tiktoken,
             decoder,
             pattern: Some(pattern.to_owned()),
         })
@@ -250,9 +257,18 @@ impl Tokenizer {
         Tokenizer::from_tokens(&name, &origin, ranks.iter(), &pat, specials)
     }
 
-    /// Loads a `tokenizer.json` document.
+    /// Loads a JSON tokenizer document: a Hugging Face `tokenizer.json`, or a Mistral
+    /// `tekken.json` (recognised by its `config` and `vocab` list, without `model`).
     pub fn from_tokenizer_json(data: &[u8], name: &str, origin: &str) -> Result<Tokenizer> {
-        let model = HfModel::from_json(data, origin)?;
+        let root: serde_json::Value =
+            serde_json::from_slice(data).map_err(|e| Error::TokenizerJson {
+                path: origin.to_owned(),
+                reason: format!("not valid JSON: {e}"),
+            })?;
+        if tekken::looks_like(&root) {
+            return Tokenizer::from_tekken(&root, name, origin);
+        }
+        let model = HfModel::from_value(&root, origin)?;
         let id_bytes = model.id_bytes();
         let n = id_bytes.iter().map(|x| x.0 as usize + 1).max().unwrap_or(0);
         let decoder = Decoder::new(n, id_bytes.iter().map(|(id, b)| (*id, b.as_slice())));
@@ -261,8 +277,20 @@ impl Tokenizer {
             origin: origin.to_owned(),
             pattern: model.pattern().map(str::to_owned),
             engine: Engine::Hf(model),
+            format: Format::HuggingFace,
             decoder,
         })
+    }
+
+    /// A Mistral tekken document, already parsed (see [`crate::tekken`]).
+    fn from_tekken(root: &serde_json::Value, name: &str, origin: &str) -> Result<Tokenizer> {
+        let file = tekken::parse(root, origin)?;
+        let origin = format!("{origin} (Mistral tekken {})", file.version);
+        let tokens = file.ranks.iter().map(|(b, r)| (&b[..], *r));
+        let mut tokenizer =
+            Tokenizer::from_tokens(name, &origin, tokens, &file.pattern, file.specials)?;
+        tokenizer.format = Format::Tekken;
+        Ok(tokenizer)
     }
 
     /// The tokenizer's name (built-in name, or the file's stem).
@@ -277,10 +305,7 @@ impl Tokenizer {
 
     /// Which reference library it follows.
     pub fn format(&self) -> Format {
-        match self.engine {
-            Engine::Tiktoken(_) => Format::Tiktoken,
-            Engine::Hf(_) => Format::HuggingFace,
-        }
+        self.format
     }
 
     /// One past the largest token id (tiktoken's `n_vocab`).
@@ -337,7 +362,11 @@ impl Tokenizer {
         };
         match &self.engine {
             Engine::Tiktoken(m) => {
-                if opts.add_special {
+                if opts.add_special && self.format == Format::Tekken {
+                    // mistral-common's `encode(text, bos=True, eos=False)`.
+                    let bos = self.special_ids(&[tekken::BOS.to_owned()])?;
+                    out.extend(bos);
+                } else if opts.add_special {
                     return Err(Error::invalid(
                         Setting::AddSpecial,
                         format!(
@@ -418,6 +447,7 @@ impl Tokenizer {
             name: self.name.clone(),
             origin: self.origin.clone(),
             engine: Engine::Tiktoken(m.replica()?),
+            format: self.format,
             decoder: self.decoder.clone(),
             pattern: self.pattern.clone(),
         })

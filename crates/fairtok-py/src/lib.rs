@@ -445,12 +445,13 @@ impl CoreTokenizer {
         self.tok.origin()
     }
 
-    /// `"tiktoken"` or `"huggingface"`: whose encoding rule it follows.
+    /// `"tiktoken"`, `"huggingface"` or `"tekken"` (Mistral): whose encoding rule it follows.
     #[getter]
     fn format(&self) -> &'static str {
         match self.tok.format() {
             Format::Tiktoken => "tiktoken",
             Format::HuggingFace => "huggingface",
+            Format::Tekken => "tekken",
         }
     }
 

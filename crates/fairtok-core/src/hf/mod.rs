@@ -103,7 +103,12 @@ impl HfModel {
             path: origin.to_owned(),
             reason: format!("not valid JSON: {e}"),
         })?;
-        serialization::Loader { origin }.load(&root)
+        HfModel::from_value(&root, origin)
+    }
+
+    /// [`HfModel::from_json`] on a parsed document.
+    pub fn from_value(root: &Value, origin: &str) -> Result<HfModel> {
+        serialization::Loader { origin }.load(root)
     }
 
     /// The added tokens, in file order.
