@@ -221,6 +221,8 @@ pub enum Setting {
     Base,
     /// A price per million tokens.
     Price,
+    /// Lower-casing a WordPiece `vocab.txt`.
+    Lowercase,
 }
 
 impl Setting {
@@ -253,6 +255,7 @@ impl Setting {
             Setting::MinFrequency => "min_frequency",
             Setting::Base => "base",
             Setting::Price => "price",
+            Setting::Lowercase => "lowercase",
         }
     }
 }

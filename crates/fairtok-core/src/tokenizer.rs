@@ -55,6 +55,10 @@ pub struct EncodeOptions {
 pub struct LoadOptions {
     /// The pre-tokenizer pattern of a `.tiktoken` file: a name from [`pattern::NAMED`] or a regex.
     pub pattern: Option<String>,
+    /// Lower-case (and strip accents from) the text before a WordPiece `vocab.txt` encodes
+    /// it, as `BertWordPieceTokenizer(vocab, lowercase=True)` (BERT uncased). Off by default:
+    /// the cased vocabularies need it off. Only for `vocab.txt` files.
+    pub lowercase: bool,
 }
 
 #[derive(Debug)]
@@ -75,6 +79,8 @@ pub struct Tokenizer {
     format: Format,
     /// id → bytes (empty for ids the vocabulary does not use).
     decoder: Decoder,
+    /// id → bytes in the first position, where that differs (WordPiece's decoder).
+    first_decoder: Option<Decoder>,
     pattern: Option<String>,
 }
 
@@ -88,6 +94,11 @@ impl Tokenizer {
     /// [`Tokenizer::load`], also giving the bytes of the file (decompressed) when `spec` is
     /// a file, so that a caller that needs the document itself reads it once.
     pub fn load_with_bytes(spec: &str, opts: &LoadOptions) -> Result<(Tokenizer, Option<Vec<u8>>)> {
+        let is_builtin = builtin::find(spec).is_some()
+            || builtin::encoding_name_for_model(spec).is_some_and(|n| builtin::find(n).is_some());
+        if is_builtin && opts.lowercase {
+            return Err(lowercase_misplaced(spec));
+        }
         if let Some(b) = builtin::find(spec) {
             return Ok((Tokenizer::builtin_from(b)?, None));
         }
@@ -197,12 +208,14 @@ impl Tokenizer {
             engine: Engine::Tiktoken(model),
             format: Format::Tiktoken,
             decoder,
+            first_decoder: None,
             pattern: Some(pattern.to_owned()),
         })
     }
 
-    /// Loads a file: gzip is detected by its magic bytes, `tokenizer.json` by a leading `{`,
-    /// anything else is read as a `.tiktoken` rank file.
+    /// Loads a file: gzip is detected by its magic bytes, a JSON document (`tokenizer.json`,
+    /// Mistral `tekken.json`) by a leading `{`, a WordPiece `vocab.txt` by its `.txt` name or
+    /// a first line without a space; anything else is read as a `.tiktoken` rank file.
     pub fn from_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
         Tokenizer::from_bytes(path, &read_file(path)?, opts)
     }
@@ -218,7 +231,23 @@ impl Tokenizer {
                     format!("applies to .tiktoken files; {origin} is a tokenizer.json, which carries its own pre-tokenizer"),
                 ));
             }
+            if opts.lowercase {
+                return Err(lowercase_misplaced(&origin));
+            }
             return Tokenizer::from_tokenizer_json(data, &name, &origin);
+        }
+        if is_vocab_txt(path, data) {
+            if opts.pattern.is_some() {
+                return Err(Error::invalid(
+                    Setting::Pattern,
+                    format!("applies to .tiktoken files; {origin} is a WordPiece vocab.txt, which splits words as BERT does"),
+                ));
+            }
+            let model = crate::hf::from_vocab_txt(data, &origin, opts.lowercase)?;
+            return Ok(Tokenizer::from_hf_model(model, &name, &origin));
+        }
+        if opts.lowercase {
+            return Err(lowercase_misplaced(&origin));
         }
         let ranks = tiktoken::parse_rank_list(data, &origin, true)?;
         // A file named like a known encoding brings that encoding's pattern and specials.
@@ -269,17 +298,25 @@ impl Tokenizer {
             return Tokenizer::from_tekken(&root, name, origin);
         }
         let model = HfModel::from_value(&root, origin)?;
+        Ok(Tokenizer::from_hf_model(model, name, origin))
+    }
+
+    fn from_hf_model(model: HfModel, name: &str, origin: &str) -> Tokenizer {
         let id_bytes = model.id_bytes();
         let n = id_bytes.iter().map(|x| x.0 as usize + 1).max().unwrap_or(0);
         let decoder = Decoder::new(n, id_bytes.iter().map(|(id, b)| (*id, b.as_slice())));
-        Ok(Tokenizer {
+        let first_decoder = model
+            .first_id_bytes()
+            .map(|f| Decoder::new(n, f.iter().map(|(id, b)| (*id, b.as_slice()))));
+        Tokenizer {
             name: name.to_owned(),
             origin: origin.to_owned(),
             pattern: model.pattern().map(str::to_owned),
             engine: Engine::Hf(model),
             format: Format::HuggingFace,
             decoder,
-        })
+            first_decoder,
+        }
     }
 
     /// A Mistral tekken document, already parsed (see [`crate::tekken`]).
@@ -306,6 +343,15 @@ impl Tokenizer {
     /// Which reference library it follows.
     pub fn format(&self) -> Format {
         self.format
+    }
+
+    /// The kind of model: `"BPE"` (tiktoken, tekken and BPE `tokenizer.json` files) or
+    /// `"WordPiece"` (WordPiece `tokenizer.json` and `vocab.txt` files).
+    pub fn model_type(&self) -> &'static str {
+        match &self.engine {
+            Engine::Tiktoken(_) => "BPE",
+            Engine::Hf(m) => m.model_type(),
+        }
     }
 
     /// One past the largest token id (tiktoken's `n_vocab`).
@@ -448,6 +494,7 @@ impl Tokenizer {
             origin: self.origin.clone(),
             engine: Engine::Tiktoken(m.replica()?),
             format: self.format,
+            first_decoder: self.first_decoder.clone(),
             decoder: self.decoder.clone(),
             pattern: self.pattern.clone(),
         })
@@ -496,16 +543,17 @@ impl Tokenizer {
     pub fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(ids.len() * 4);
         for (position, &id) in ids.iter().enumerate() {
-            match self.token_bytes(id) {
-                Some(b) => out.extend_from_slice(b),
-                None => {
-                    return Err(Error::UnknownId {
-                        id: id as u64,
-                        position,
-                        tokenizer: self.name.clone(),
-                        n_vocab: self.n_vocab(),
-                    })
-                }
+            let Some(bytes) = self.token_bytes(id) else {
+                return Err(Error::UnknownId {
+                    id: id as u64,
+                    position,
+                    tokenizer: self.name.clone(),
+                    n_vocab: self.n_vocab(),
+                });
+            };
+            match (&self.first_decoder, position) {
+                (Some(first), 0) => out.extend_from_slice(first.get(id).unwrap_or_default()),
+                _ => out.extend_from_slice(bytes),
             }
         }
         Ok(match &self.engine {
@@ -519,6 +567,26 @@ impl Tokenizer {
             }
         })
     }
+}
+
+/// The error for `lowercase` on a file that is not a `vocab.txt`.
+fn lowercase_misplaced(origin: &str) -> Error {
+    Error::invalid(
+        Setting::Lowercase,
+        format!("applies to WordPiece vocab.txt files; {origin} carries its own normalizer"),
+    )
+}
+
+/// Whether a (non-JSON) file is a WordPiece `vocab.txt`: named `*.txt` (`*.txt.gz`), or its
+/// first line has no space (every line of a `.tiktoken` file is `base64 rank`).
+fn is_vocab_txt(path: &Path, data: &[u8]) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let first = data.split(|&b| b == b'\n').next().unwrap_or_default();
+    name.ends_with(".txt") || (!first.is_empty() && !first.contains(&b' '))
 }
 
 /// The bytes of a tokenizer file, decompressed if they are gzip (detected by the magic bytes).
@@ -608,7 +676,7 @@ fn file_stem(path: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    for ext in [".gz", ".json", ".tiktoken", ".tokenizer"] {
+    for ext in [".gz", ".json", ".tiktoken", ".tokenizer", ".txt", ".vocab"] {
         // Strip the usual suffixes in order: x.tokenizer.json.gz -> x
         if let Some(s) = name.strip_suffix(ext) {
             return file_stem(Path::new(s));
@@ -679,6 +747,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let opts = LoadOptions {
             pattern: Some("o200k".into()),
+            ..Default::default()
         };
         // A rank of 2^31 on line 257 of a 2.6 KB file.
         let path = dir.path().join("far.tiktoken");
