@@ -96,8 +96,9 @@ impl BertNormalizer {
     }
 }
 
-/// BERT's punctuation: ASCII punctuation or a Unicode punctuation category.
-fn is_bert_punc(c: char) -> bool {
+/// BERT's punctuation: ASCII punctuation or a Unicode punctuation category (also the
+/// `Punctuation` pre-tokenizer's).
+pub(crate) fn is_bert_punc(c: char) -> bool {
     c.is_ascii_punctuation() || c.is_punctuation()
 }
 

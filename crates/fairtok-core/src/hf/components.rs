@@ -143,6 +143,10 @@ pub(crate) enum PreStep {
     WhitespaceSplit,
     /// BERT's: whitespace removed, punctuation isolated.
     Bert,
+    /// Every punctuation character (BERT's definition) is a delimiter, kept by `behavior`.
+    Punctuation {
+        behavior: Behavior,
+    },
 }
 
 /// A pre-token being split further: its text and whether it starts the original input.
@@ -233,6 +237,14 @@ impl PreStep {
                     push_splits(&s, first, &m, b, false, &mut out);
                 }
                 PreStep::Bert => super::bert::pre_tokenize(&s, first, &mut out),
+                PreStep::Punctuation { behavior } => {
+                    let m: Vec<(usize, usize)> = s
+                        .char_indices()
+                        .filter(|&(_, c)| super::bert::is_bert_punc(c))
+                        .map(|(i, c)| (i, i + c.len_utf8()))
+                        .collect();
+                    push_splits(&s, first, &m, *behavior, false, &mut out);
+                }
                 PreStep::WhitespaceSplit => {
                     let mut m: Vec<(usize, usize)> = vec![];
                     for (i, c) in s.char_indices() {

@@ -303,7 +303,12 @@ impl HfModel {
         first: bool,
         emit: &mut dyn FnMut(Span<'a>),
     ) {
-        let Some(matcher) = matcher.filter(|_| !text.is_empty()) else {
+        // tokenizers drops empty splits: an empty text (before or after normalization) is no
+        // pre-token at all (a Metaspace would otherwise make it `▁`).
+        if text.is_empty() {
+            return;
+        }
+        let Some(matcher) = matcher else {
             emit(Span::Text(text.into(), first));
             return;
         };
@@ -509,6 +514,43 @@ mod tests {
             "cafes! 中".as_bytes()
         );
         assert_eq!(t.decode_bytes(&[5, 4]).unwrap(), b"##s cafe");
+    }
+
+    #[test]
+    fn added_tokens_get_the_ids_tokenizers_gives_them() {
+        // `zz` says 1 but is new: the next id after the vocabulary's six entries; `ab` says 99
+        // but is in the vocabulary (3); a repeated text keeps its first id.
+        let json = TINY.replace(
+            r#"[{"id": 6, "content": "<s>", "special": true, "normalized": false}]"#,
+            r#"[{"id": 1, "content": "zz", "special": true, "normalized": false},
+                {"id": 99, "content": "ab", "special": true, "normalized": false},
+                {"id": 5, "content": "", "special": true, "normalized": false},
+                {"id": 7, "content": "<s>", "special": true, "normalized": false},
+                {"id": 8, "content": "zz", "special": false, "normalized": false}]"#,
+        );
+        let m = load(&json).unwrap();
+        let ids: Vec<(&str, u32)> = m.added.iter().map(|t| (t.content.as_str(), t.id)).collect();
+        assert_eq!(ids, [("zz", 6), ("ab", 3), ("<s>", 7)]);
+        assert!(!m.added[0].special);
+    }
+
+    #[test]
+    fn empty_texts_and_punctuation() {
+        let json = TINY.replace(
+            r#"{"type": "WhitespaceSplit"}"#,
+            r#"{"type": "Sequence", "pretokenizers": [
+                  {"type": "Punctuation", "behavior": "Contiguous"},
+                  {"type": "Metaspace", "replacement": "a", "add_prefix_space": true}]}"#,
+        );
+        let m = load(&json).unwrap();
+        let mut out = vec![];
+        // No pre-token at all for an empty text (Metaspace would make it "a").
+        m.encode("", &|_| true, false, &mut out).unwrap();
+        assert_eq!(out, Vec::<u32>::new());
+        // "b!?c" → "b", "!?", "c" (Contiguous), then Metaspace prepends "a" to each: "ab" is
+        // merged; of "a!?" only "a" is a token (the rest is dropped); "ac" has no merge.
+        m.encode("b!?c", &|_| true, false, &mut out).unwrap();
+        assert_eq!(out, vec![3, 0, 0, 2]);
     }
 
     #[test]

@@ -17,6 +17,40 @@ use super::{AddedMatcher, AddedToken, BpeModel, HfModel, Model};
 use crate::error::{Error, Result};
 use crate::pattern::{self, Regex};
 
+/// The ids tokenizers gives the added tokens of a document, which are **not** their `id`
+/// fields: loading a `tokenizer.json` calls `AddedVocabulary::add_tokens` on them in file
+/// order, and that gives a token the id of an added token with the same text, else its id in
+/// the model's vocabulary, else the next new id, counted from the vocabulary's size (its
+/// number of entries). A file whose `id` fields disagree (KoGPT2's: `ㅠㅠ` says 214, which is
+/// `▁문` in the vocabulary) is encoded with the ids tokenizers gives. Empty tokens are dropped;
+/// a repeated text keeps its first id and takes the later properties.
+fn assign_added_ids(tokens: Vec<AddedToken>, model: &Model) -> Vec<AddedToken> {
+    let vocab = model.vocab();
+    let mut next = vocab.len() as u32;
+    let mut seen: FxHashMap<String, usize> = FxHashMap::default();
+    let mut out: Vec<AddedToken> = Vec::with_capacity(tokens.len());
+    for mut t in tokens {
+        if t.content.is_empty() {
+            continue;
+        }
+        if let Some(&i) = seen.get(&t.content) {
+            t.id = out[i].id;
+            out[i] = t;
+            continue;
+        }
+        t.id = match vocab.get(&t.content) {
+            Some(&id) => id,
+            None => {
+                next += 1;
+                next - 1
+            }
+        };
+        seen.insert(t.content.clone(), out.len());
+        out.push(t);
+    }
+    out
+}
+
 /// Reads the JSON document into an [`HfModel`], naming `origin` in every error.
 pub(super) struct Loader<'a> {
     pub(super) origin: &'a str,
@@ -103,7 +137,8 @@ impl Loader<'_> {
         } else {
             Model::WordPiece(self.wordpiece(model_v)?)
         };
-        self.check_ids(&model, &added)?;
+        self.check_ids(&model)?;
+        let added = assign_added_ids(added, &model);
         let decoder = match root.get("decoder").filter(|d| !d.is_null()) {
             None => Decoder::default(),
             Some(d) => {
@@ -132,16 +167,14 @@ impl Loader<'_> {
     }
 
     /// Refuses ids at or past [`crate::tokenizer::id_limit`] of the vocabulary and added tokens.
-    fn check_ids(&self, model: &Model, added: &[AddedToken]) -> Result<()> {
-        let limit = crate::tokenizer::id_limit(model.vocab().len() + added.len());
+    /// Refuses vocabulary ids at or past [`crate::tokenizer::id_limit`]. (Added tokens get
+    /// their ids from [`assign_added_ids`], never far.)
+    fn check_ids(&self, model: &Model) -> Result<()> {
+        let limit = crate::tokenizer::id_limit(model.vocab().len());
         let far = |id: u32| u64::from(id) >= limit;
         if let Some((k, &id)) = model.vocab().iter().find(|(_, &id)| far(id)) {
             let at = format!("$.model.vocab[{k:?}]");
             return Err(self.err(&at, crate::tokenizer::far_id(id, limit)));
-        }
-        if let Some((i, t)) = added.iter().enumerate().find(|(_, t)| far(t.id)) {
-            let at = format!("$.added_tokens[{i}]");
-            return Err(self.err(&at, crate::tokenizer::far_id(t.id, limit)));
         }
         Ok(())
     }
@@ -199,7 +232,7 @@ impl Loader<'_> {
         first_pattern: &mut Option<String>,
     ) -> Result<()> {
         const SUPPORTED: &str =
-            "Split, ByteLevel, Metaspace, Digits, WhitespaceSplit, BertPreTokenizer, Sequence";
+            "Split, ByteLevel, Metaspace, Digits, WhitespaceSplit, BertPreTokenizer, Punctuation, Sequence";
         match self.kind(v, at)? {
             "Sequence" => {
                 let items = v
@@ -218,14 +251,7 @@ impl Loader<'_> {
                         *first_pattern = Some(r.to_owned());
                     }
                 }
-                let behavior = match self.str_field(v, "behavior", at)? {
-                    "Removed" => Behavior::Removed,
-                    "Isolated" => Behavior::Isolated,
-                    "MergedWithPrevious" => Behavior::MergedWithPrevious,
-                    "MergedWithNext" => Behavior::MergedWithNext,
-                    "Contiguous" => Behavior::Contiguous,
-                    other => return Err(self.err(at, format!("unknown split behavior `{other}`"))),
-                };
+                let behavior = self.behavior(self.str_field(v, "behavior", at)?, at)?;
                 out.push(PreStep::Split {
                     pattern,
                     behavior,
@@ -278,9 +304,27 @@ impl Loader<'_> {
             }),
             "WhitespaceSplit" => out.push(PreStep::WhitespaceSplit),
             "BertPreTokenizer" => out.push(PreStep::Bert),
+            // tokenizers' default behavior: Isolated.
+            "Punctuation" => out.push(PreStep::Punctuation {
+                behavior: match v.get("behavior").and_then(Value::as_str) {
+                    Some(b) => self.behavior(b, at)?,
+                    None => Behavior::Isolated,
+                },
+            }),
             other => return Err(self.unsupported("pre_tokenizer", other, SUPPORTED)),
         }
         Ok(())
+    }
+
+    fn behavior(&self, name: &str, at: &str) -> Result<Behavior> {
+        Ok(match name {
+            "Removed" => Behavior::Removed,
+            "Isolated" => Behavior::Isolated,
+            "MergedWithPrevious" => Behavior::MergedWithPrevious,
+            "MergedWithNext" => Behavior::MergedWithNext,
+            "Contiguous" => Behavior::Contiguous,
+            other => return Err(self.err(at, format!("unknown split behavior `{other}`"))),
+        })
     }
 
     fn added_tokens(&self, v: Option<&Value>) -> Result<Vec<AddedToken>> {
