@@ -495,6 +495,15 @@ impl Decoder {
 
 /// tokenizers' `decoders::wordpiece::cleanup`, on one token.
 fn wordpiece_cleanup(s: &str) -> String {
+    // Every pattern is a space and one of these: most tokens have none (and loading a
+    // vocabulary runs this twice per token).
+    let may_match = s
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b' ' && matches!(w[1], b'.' | b'?' | b'!' | b',' | b'\'' | b'n' | b'd'));
+    if !may_match {
+        return s.to_owned();
+    }
     s.replace(" .", ".")
         .replace(" ?", "?")
         .replace(" !", "!")
