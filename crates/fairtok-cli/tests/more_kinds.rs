@@ -81,6 +81,7 @@ fn wordpiece_vocab_txt_in_every_command() {
     let info = ok(&["info", "-t", b]);
     assert!(info.contains("model:           WordPiece"), "{info}");
     assert!(info.contains("n_vocab:         28996"), "{info}");
+    assert!(info.contains("(WordPiece vocab.txt)"), "{info}");
     let koelectra = v.join("koelectra-v1.vocab.txt");
     let (_dir, path) = temp_file("t.txt", "안녕하세요".as_bytes());
     let count = ok(&["count", "-t", s(&koelectra), "--json", &path]);

@@ -71,6 +71,12 @@ impl Tokenizer {
                 ));
             }
             let model = crate::hf::from_vocab_txt(data, &origin, opts.lowercase)?;
+            let kind = if opts.lowercase {
+                "WordPiece vocab.txt, lower-cased"
+            } else {
+                "WordPiece vocab.txt"
+            };
+            let origin = format!("{origin} ({kind})");
             return Ok(Tokenizer::from_hf_model(model, &name, &origin));
         }
         if opts.lowercase {
