@@ -218,21 +218,30 @@ def encoding_for_model(model_name: str) -> Encoding:
     return get_encoding(encoding_name_for_model(model_name))
 
 
-def load(path: Union[str, os.PathLike[str]], pattern: Optional[str] = None) -> Encoding:
+def load(
+    path: Union[str, os.PathLike[str]], pattern: Optional[str] = None, lowercase: bool = False
+) -> Encoding:
     """Loads a tokenizer file as an `Encoding`.
 
     Args:
-        path: a `.tiktoken` rank file (`base64 rank` per line) or a Hugging Face
-            `tokenizer.json`; either may be gzipped. (A built-in or model name that is not an
-            existing path loads that built-in.)
+        path: a `.tiktoken` rank file (`base64 rank` per line), a Hugging Face
+            `tokenizer.json` (BPE or WordPiece), a Mistral `tekken.json` or a WordPiece
+            `vocab.txt`; any may be gzipped. (A built-in or model name that is not an existing
+            path loads that built-in.)
         pattern: the pre-tokenizer of a `.tiktoken` file: `"cl100k"`, `"o200k"`, `"r50k"`,
             `"p50k"`, `"llama3"`, `"qwen3"` or a regex. Not needed for a file named like a
             built-in (`o200k_base.tiktoken`) or `llama3.tiktoken`, which bring their own pattern
             and special tokens; not allowed for `tokenizer.json`.
+        lowercase: for a WordPiece `vocab.txt` only: lower-case the text and strip its
+            accents first, as `tokenizers.BertWordPieceTokenizer(vocab, lowercase=True)` (BERT
+            uncased). Off by default, as the cased vocabularies (BERT cased, KoELECTRA) need.
 
     A `tokenizer.json` is encoded as Hugging Face tokenizers' `encode(text,
     add_special_tokens=False)` does; its `special_tokens_set` holds the added tokens marked
-    special.
+    special. A `vocab.txt` is encoded as `BertWordPieceTokenizer(vocab, lowercase=lowercase)`
+    does, and a `tekken.json` as mistral-common's `Tekkenizer.from_file(path).encode(text,
+    bos=False, eos=False)` (ids are ranks + 1000; its 1000 special tokens are never matched
+    in the text by `encode_ordinary`).
 
     Raises:
         FileNotFoundError, PermissionError, OSError: the file cannot be read.
@@ -242,11 +251,12 @@ def load(path: Union[str, os.PathLike[str]], pattern: Optional[str] = None) -> E
     spec = os.fspath(path)
     if not isinstance(spec, str):
         spec = os.fsdecode(spec)
-    core = CoreTokenizer.load(spec, pattern)
+    core = CoreTokenizer.load(spec, pattern, lowercase)
     # A file pickles by its absolute path: a relative one would name another file (or none)
     # after a `chdir` or in another process.
     source = os.path.abspath(spec) if os.path.exists(spec) else spec
-    return Encoding._from_core(core, ("file", (source, pattern)))
+    args = (source, pattern, True) if lowercase else (source, pattern)
+    return Encoding._from_core(core, ("file", args))
 
 
 # `tiktoken.load.load_tiktoken_bpe`, spelled the same under `import fairtok as tiktoken`.

@@ -152,8 +152,9 @@ class CoreTokenizer:
     def builtin(name: str) -> CoreTokenizer:
         """Loads a built-in encoding; ValueError for an unknown name."""
     @staticmethod
-    def load(path: str, pattern: Optional[str] = None) -> CoreTokenizer:
-        """Loads a `.tiktoken` or `tokenizer.json` file (optionally gzipped)."""
+    def load(path: str, pattern: Optional[str] = None, lowercase: bool = False) -> CoreTokenizer:
+        """Loads a `.tiktoken`, `tokenizer.json`, `tekken.json` or WordPiece `vocab.txt` file
+        (optionally gzipped)."""
     @staticmethod
     def from_ranks(
         name: str, ranks: dict[bytes, int], pattern: str, specials: list[tuple[str, int]]

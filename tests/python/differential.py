@@ -2,9 +2,10 @@
 """Randomized differential test: fairtok against the reference libraries.
 
 Generates random strings from tricky Unicode classes with a fixed seed, encodes them with
-tiktoken (built-ins, from the shared .tiktoken files) and Hugging Face tokenizers (Llama 3, Qwen3,
-Gemma 3 tokenizer.json), and with `fairtok encode --jsonl`, and requires identical ids for every
-string and tokenizer. Exits non-zero on any difference and prints the first ones.
+tiktoken (built-ins, from the shared .tiktoken files), Hugging Face tokenizers (every
+tokenizer.json of shared/data/vocab but T5's Unigram, and the WordPiece vocab.txt files as
+BertWordPieceTokenizer, cased and lower-cased) and mistral-common (Mistral tekken), and with
+`fairtok encode --jsonl`, and requires identical ids for every string and tokenizer. Exits non-zero on any difference and prints the first ones.
 
 usage: differential.py --fairtok PATH --shared DIR [--seed N] [--count N] [--only NAME,...]
 """
@@ -130,9 +131,25 @@ def main():
         "r50k_base": ("r50k_base", tt(f"{vocab}/r50k_base.tiktoken", R50K, "r50k").encode_ordinary),
         "p50k_base": ("p50k_base", tt(f"{vocab}/p50k_base.tiktoken", R50K, "p50k").encode_ordinary),
     }
-    for name, fn in [("llama3", "llama3.tokenizer.json"), ("qwen3", "qwen3.tokenizer.json"), ("gemma3", "gemma3.tokenizer.json.gz")]:
+    hf_files = [("llama3", "llama3.tokenizer.json"), ("qwen3", "qwen3.tokenizer.json"), ("gemma3", "gemma3.tokenizer.json.gz")]
+    # Issue 14's kinds and the other tokenizer.json files (claude-legacy: Anthropic's legacy
+    # tokenizer, not Claude 3's).
+    hf_files += [(n, f"{n}.tokenizer.json.gz") for n in ["deepseek-v3", "falcon", "phi3", "claude-legacy", "kogpt2", "mistral-v0.1"]]
+    for name, fn in hf_files:
         tok = hf(f"{vocab}/{fn}")
         refs[name] = (f"{vocab}/{fn}", (lambda tok: lambda s: tok.encode(s, add_special_tokens=False).ids)(tok))
+    for name, fn, lower in [("bert-base-cased", "bert-base-cased.vocab.txt", False),
+                            ("bert-base-cased-lowercase", "bert-base-cased.vocab.txt", True),
+                            ("koelectra-v1", "koelectra-v1.vocab.txt", False)]:
+        tok = tokenizers.BertWordPieceTokenizer(f"{vocab}/{fn}", lowercase=lower)
+        spec = [f"{vocab}/{fn}"] + (["--lowercase"] if lower else [])
+        refs[name] = (spec, (lambda tok: lambda s: tok.encode(s, add_special_tokens=False).ids)(tok))
+    try:
+        from mistral_common.tokens.tokenizers.tekken import Tekkenizer
+        tek = Tekkenizer.from_file(f"{vocab}/mistral-tekken-240911.json")
+        refs["mistral-tekken-240911"] = (f"{vocab}/mistral-tekken-240911.json", lambda s: tek.encode(s, bos=False, eos=False))
+    except ImportError:
+        print("skipped mistral-tekken-240911: mistral-common is not installed")
     if args.only:
         refs = {k: v for k, v in refs.items() if k in args.only.split(",")}
 
@@ -145,7 +162,8 @@ def main():
     passed = failed = 0
     try:
         for name, (spec, ref) in refs.items():
-            out = subprocess.run([args.fairtok, "encode", "-t", spec, "--jsonl", path], capture_output=True)
+            spec = [spec] if isinstance(spec, str) else spec
+            out = subprocess.run([args.fairtok, "encode", "-t", *spec, "--jsonl", path], capture_output=True)
             if out.returncode != 0:
                 print(f"{name}: fairtok failed: {out.stderr.decode(errors='replace')}")
                 failed += 1

@@ -16,6 +16,9 @@ pub(crate) struct CountArgs {
     /// Pre-tokenizer pattern for .tiktoken files: cl100k, o200k, r50k, p50k, llama3, qwen3 or a regex.
     #[arg(long)]
     pattern: Option<String>,
+    /// Lower-case (and strip accents from) the text for a WordPiece vocab.txt (BERT uncased).
+    #[arg(long)]
+    lowercase: bool,
     #[command(flatten)]
     enc: EncArgs,
     /// Price in USD per million tokens: one for all tokenizers, or one per tokenizer
@@ -63,11 +66,11 @@ pub(crate) fn run(args: CountArgs) -> CliResult {
     // before a bad tokenizer.
     std::thread::scope(|scope| -> CliResult {
         let (tx, rx) = std::sync::mpsc::channel();
-        let pattern = &args.pattern;
+        let (pattern, lowercase) = (&args.pattern, args.lowercase);
         let specs = &specs;
         scope.spawn(move || {
             for spec in specs {
-                if tx.send(load(spec, pattern)).is_err() {
+                if tx.send(load(spec, pattern, lowercase)).is_err() {
                     break; // the counting side stopped
                 }
             }

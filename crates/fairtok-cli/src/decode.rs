@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::*;
 
 pub(crate) fn run(tok: &TokArgs, jsonl: bool, lossy: bool, file: &Path) -> CliResult {
-    let t = load(&tok.tokenizer, &tok.pattern)?;
+    let t = load(&tok.tokenizer, &tok.pattern, tok.lowercase)?;
     let name = display(file);
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());

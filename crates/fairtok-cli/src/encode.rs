@@ -14,7 +14,7 @@ pub(crate) fn run(tok: &TokArgs, enc: &EncArgs, jsonl: bool, file: &Path) -> Cli
         let threads = enc.threads();
         // Load the tokenizer while the input is read and checked.
         let (t, text) = std::thread::scope(|s| {
-            let loading = s.spawn(|| load(&tok.tokenizer, &tok.pattern));
+            let loading = s.spawn(|| load(&tok.tokenizer, &tok.pattern, tok.lowercase));
             let text = input::read_text(file, &name, enc.lossy, threads);
             let t = loading.join().expect("the loading thread panicked");
             (t, text)
@@ -39,7 +39,7 @@ pub(crate) fn run(tok: &TokArgs, enc: &EncArgs, jsonl: bool, file: &Path) -> Cli
         std::mem::forget(t);
         return Ok(());
     }
-    let t = load(&tok.tokenizer, &tok.pattern)?;
+    let t = load(&tok.tokenizer, &tok.pattern, tok.lowercase)?;
     for_each_line(file, |lineno, line| {
         let line = text_of(line, &format!("{name}:{lineno}"), enc.lossy)?;
         let v: serde_json::Value = serde_json::from_str(&line)

@@ -7,11 +7,12 @@ use fairtok_core::Format;
 use crate::*;
 
 pub(crate) fn run(tok: &TokArgs, json: bool) -> CliResult {
-    let t = load(&tok.tokenizer, &tok.pattern)?;
+    let t = load(&tok.tokenizer, &tok.pattern, tok.lowercase)?;
     let specials = t.special_tokens();
     let format = match t.format() {
         Format::Tiktoken => "tiktoken",
         Format::HuggingFace => "tokenizer.json",
+        Format::Tekken => "tekken",
     };
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
@@ -19,6 +20,7 @@ pub(crate) fn run(tok: &TokArgs, json: bool) -> CliResult {
         let v = serde_json::json!({
             "name": t.name(),
             "format": format,
+            "model": t.model_type(),
             "origin": t.origin(),
             "n_vocab": t.n_vocab(),
             "special_tokens": specials.iter().map(|(s, i)| serde_json::json!({"token": s, "id": i})).collect::<Vec<_>>(),
@@ -31,6 +33,7 @@ pub(crate) fn run(tok: &TokArgs, json: bool) -> CliResult {
         let mut s = String::new();
         s.push_str(&format!("name:            {}\n", t.name()));
         s.push_str(&format!("format:          {format}\n"));
+        s.push_str(&format!("model:           {}\n", t.model_type()));
         s.push_str(&format!("origin:          {}\n", t.origin()));
         s.push_str(&format!(
             "n_vocab:         {} (ids 0..{})\n",

@@ -124,6 +124,9 @@ pub(crate) struct TokArgs {
     /// Pre-tokenizer pattern for .tiktoken files: cl100k, o200k, r50k, p50k, llama3, qwen3 or a regex.
     #[arg(long)]
     pub pattern: Option<String>,
+    /// Lower-case (and strip accents from) the text for a WordPiece vocab.txt (BERT uncased).
+    #[arg(long)]
+    pub lowercase: bool,
 }
 
 #[derive(Args)]
@@ -132,7 +135,7 @@ pub(crate) struct EncArgs {
     /// for tiktoken tokenizers (encode_ordinary), all added tokens for tokenizer.json (as HF).
     #[arg(long)]
     pub special: Option<String>,
-    /// Add the post-processor's special tokens (BOS/EOS) of a tokenizer.json.
+    /// Add the post-processor's special tokens (BOS/EOS) of a tokenizer.json (a tekken file: BOS).
     #[arg(long)]
     pub add_special: bool,
     /// Replace invalid UTF-8 in the input with U+FFFD instead of failing.
@@ -221,6 +224,7 @@ pub(crate) fn flag(s: fairtok_core::Setting) -> &'static str {
         S::MinFrequency => "--min-frequency",
         S::Base => "--tokenizer",
         S::Price => "--price",
+        S::Lowercase => "--lowercase",
         _ => s.name(),
     }
 }
@@ -310,11 +314,12 @@ fn run(cli: Cli) -> CliResult {
     }
 }
 
-pub(crate) fn load(spec: &str, pattern: &Option<String>) -> CliResult<Tokenizer> {
+pub(crate) fn load(spec: &str, pattern: &Option<String>, lowercase: bool) -> CliResult<Tokenizer> {
     Ok(Tokenizer::load(
         spec,
         &LoadOptions {
             pattern: pattern.clone(),
+            lowercase,
         },
     )?)
 }

@@ -20,6 +20,9 @@ pub(crate) struct ParityArgs {
     /// Pre-tokenizer pattern for .tiktoken files: cl100k, o200k, r50k, p50k, llama3, qwen3 or a regex.
     #[arg(long)]
     pattern: Option<String>,
+    /// Lower-case (and strip accents from) the text for a WordPiece vocab.txt (BERT uncased).
+    #[arg(long)]
+    lowercase: bool,
     /// A directory of aligned files named <lang>.<anything> (FLORES naming: kor_Hang.dev).
     /// Default: the bundled FLORES-200 dev sample of eight languages.
     #[arg(long, conflicts_with = "pair")]
@@ -69,7 +72,7 @@ pub(crate) fn run(args: ParityArgs) -> CliResult {
     let corpus = ParallelCorpus::open(source, langs, &args.pivot)?;
     let tokenizers = specs
         .iter()
-        .map(|s| load(s, &args.pattern))
+        .map(|s| load(s, &args.pattern, args.lowercase))
         .collect::<CliResult<Vec<_>>>()?;
 
     let total = (tokenizers.len() * corpus.languages.len() * corpus.lines()) as u64;

@@ -82,6 +82,23 @@ pub enum Error {
         /// What is wrong, with the JSON path of the offending value.
         reason: String,
     },
+    /// A Mistral `tekken.json` file does not have the shape mistral-common reads (see
+    /// [`crate::Format::Tekken`]).
+    #[error("{path}: {reason}")]
+    Tekken {
+        /// The file.
+        path: String,
+        /// What is wrong, with the JSON path of the offending value.
+        reason: String,
+    },
+    /// A WordPiece `vocab.txt` file is unusable (not UTF-8, lacks `[UNK]`, ...).
+    #[error("{path}: {reason}")]
+    WordPieceVocab {
+        /// The file.
+        path: String,
+        /// What is wrong with it (with the line, where there is one).
+        reason: String,
+    },
     /// A `tokenizer.json` uses a component that fairtok does not implement. fairtok refuses it
     /// rather than encode with part of the pipeline missing.
     #[error("{path}: unsupported {component} `{}` (fairtok supports: {supported})", bounded(.kind))]
@@ -240,6 +257,8 @@ pub enum Setting {
     Base,
     /// A price per million tokens.
     Price,
+    /// Lower-casing a WordPiece `vocab.txt`.
+    Lowercase,
 }
 
 impl Setting {
@@ -272,6 +291,7 @@ impl Setting {
             Setting::MinFrequency => "min_frequency",
             Setting::Base => "base",
             Setting::Price => "price",
+            Setting::Lowercase => "lowercase",
         }
     }
 }

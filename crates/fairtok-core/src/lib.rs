@@ -18,6 +18,7 @@
 //! * `bpe` (private): the merge loop, `O(n log n)` per piece, shared by all formats.
 //! * [`tiktoken`]: `.tiktoken` rank files and tiktoken's encoding rule.
 //! * [`hf`]: `tokenizer.json` and Hugging Face tokenizers' pipeline.
+//! * [`tekken`]: Mistral's `tekken.json`, on the tiktoken engine with shifted ids.
 //! * [`builtin`]: the bundled encodings and tiktoken's model-name aliases.
 //! * [`Tokenizer`]: one type over all of them.
 //! * [`write`]: vocabularies as `.tiktoken` and `tokenizer.json` files; [`output`]: how every
@@ -34,6 +35,7 @@ pub mod pattern;
 mod rank_table;
 mod split;
 mod task;
+pub mod tekken;
 pub mod tiktoken;
 mod tokenizer;
 pub mod write;

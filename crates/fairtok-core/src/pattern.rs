@@ -55,6 +55,18 @@ pub const O200K: &str = concat!(
     r"|\s+",
 );
 
+/// Mistral tekken (`config.pattern` of `tekken_240911.json`): o200k's without the contractions
+/// and with one digit per piece.
+pub const TEKKEN: &str = concat!(
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+",
+    r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*",
+    r"|\p{N}",
+    r"| ?[^\s\p{L}\p{N}]+[\r\n/]*",
+    r"|\s*[\r\n]+",
+    r"|\s+(?!\S)",
+    r"|\s+",
+);
+
 /// r50k_base and p50k_base (GPT-2, GPT-3, Codex).
 pub const R50K: &str =
     r"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s";
@@ -110,6 +122,7 @@ enum Inner {
 
 impl Regex {
     /// Compiles `pattern` as tiktoken does. The built-in patterns ([`CL100K`], [`O200K`],
+    /// [`TEKKEN`],
     /// [`R50K`]) get a hand-written splitter that finds exactly the same pieces, in linear time.
     pub fn tiktoken(pattern: &str) -> Result<Regex> {
         if let Some(sp) = Splitter::for_pattern(pattern) {

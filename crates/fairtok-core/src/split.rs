@@ -1,4 +1,5 @@
-//! Hand-written pre-tokenizers for the built-in patterns (cl100k, o200k, r50k/p50k).
+//! Hand-written pre-tokenizers for the built-in patterns (cl100k, o200k, r50k/p50k) and Mistral
+//! tekken's (o200k's without contractions, one digit per piece).
 //!
 //! tiktoken spends most of its time in the regex engine. These splitters do the same job in one
 //! left-to-right pass, with **exactly** the pieces `fancy-regex` finds for the pattern:
@@ -130,6 +131,7 @@ pub(crate) enum Kind {
     Cl100k,
     O200k,
     R50k,
+    Tekken,
 }
 
 /// A pre-tokenizer for one of the built-in patterns.
@@ -163,6 +165,8 @@ impl Splitter {
             Kind::O200k
         } else if pattern == pattern::R50K {
             Kind::R50k
+        } else if pattern == pattern::TEKKEN {
+            Kind::Tekken
         } else {
             return None;
         };
@@ -324,8 +328,9 @@ impl Splitter {
     fn next_end(&self, s: &[u8], i: usize) -> usize {
         match self.kind {
             Kind::Cl100k => self.next_cl100k(s, i),
-            Kind::O200k => self.next_o200k(s, i),
+            Kind::O200k => self.next_o200k(s, i, false),
             Kind::R50k => self.next_r50k(s, i),
+            Kind::Tekken => self.next_o200k(s, i, true),
         }
     }
 
@@ -387,30 +392,43 @@ impl Splitter {
     /// o200k: `X?U*W+C?|X?U+W*C?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
     /// with X = `[^\r\n\p{L}\p{N}]`, U = `[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`,
     /// W = `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`, C = `(?i:'s|'t|'re|'ve|'m|'ll|'d)`.
-    fn next_o200k(&self, s: &[u8], i: usize) -> usize {
+    /// `tekken`: Mistral tekken's `X?U*W+|X?U+W*|\p{N}|...` (the rest the same), without C and
+    /// with one number per piece.
+    fn next_o200k(&self, s: &[u8], i: usize, tekken: bool) -> usize {
         let c = self.at(s, i);
         let prefix = Self::is_prefix(c);
+        let c_opt = |e: usize| {
+            if tekken {
+                e
+            } else {
+                self.contraction(s, e, true).unwrap_or(e)
+            }
+        };
         // Alternative 1, with the prefix (greedy `?` tries it first), then without.
         if prefix {
             if let Some(e) = self.upper_star_lower_plus(s, i + c.len) {
-                return self.contraction(s, e, true).unwrap_or(e);
+                return c_opt(e);
             }
         }
         if let Some(e) = self.upper_star_lower_plus(s, i) {
-            return self.contraction(s, e, true).unwrap_or(e);
+            return c_opt(e);
         }
         // Alternative 2.
         if prefix {
             if let Some(e) = self.upper_plus_lower_star(s, i + c.len) {
-                return self.contraction(s, e, true).unwrap_or(e);
+                return c_opt(e);
             }
         }
         if let Some(e) = self.upper_plus_lower_star(s, i) {
-            return self.contraction(s, e, true).unwrap_or(e);
+            return c_opt(e);
         }
-        // `\p{N}{1,3}`
+        // `\p{N}{1,3}` (tekken: `\p{N}`)
         if c.flags & N != 0 {
-            return self.up_to_three_numbers(s, i);
+            return if tekken {
+                i + c.len
+            } else {
+                self.up_to_three_numbers(s, i)
+            };
         }
         // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
         if let Some(e) = self.space_other_run(s, i, c, b"\r\n/") {
@@ -629,9 +647,19 @@ mod tests {
     }
 
     #[test]
+    fn tekken_matches_fancy_regex() {
+        check(pattern::TEKKEN, 4);
+    }
+
+    #[test]
     fn every_code_point_alone_and_in_context() {
         // Each code point, alone and between a space and a letter / before a newline.
-        for p in [pattern::CL100K, pattern::O200K, pattern::R50K] {
+        for p in [
+            pattern::CL100K,
+            pattern::O200K,
+            pattern::R50K,
+            pattern::TEKKEN,
+        ] {
             let (sp, re) = (
                 Splitter::for_pattern(p).unwrap(),
                 fancy_regex::Regex::new(p).unwrap(),

@@ -1,26 +1,32 @@
 //! [`Tokenizer`]: one type for every supported format, with the encoding rule of each format's
 //! reference library.
 
-use std::io::Read;
-use std::path::Path;
-
 use crate::builtin;
 use crate::error::{Error, Result, Setting};
 use crate::hf::HfModel;
 use crate::pattern;
 use crate::task::Task;
+use crate::tekken;
 use crate::tiktoken::{self, TiktokenModel};
 
+<<<<<<< HEAD
 /// The span of text [`Tokenizer::encode_parallel_each`] encodes at a time on each thread.
 pub const STREAM_SPAN: usize = 16 << 20;
+=======
+mod files;
+>>>>>>> fmt
 
 /// Which reference library a tokenizer follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// A `.tiktoken` rank file (or a built-in): tiktoken's rules.
     Tiktoken,
-    /// A Hugging Face `tokenizer.json`: Hugging Face tokenizers' rules.
+    /// A Hugging Face `tokenizer.json`, or a WordPiece `vocab.txt` (read as tokenizers'
+    /// `BertWordPieceTokenizer`): Hugging Face tokenizers' rules.
     HuggingFace,
+    /// A Mistral `tekken.json` (version v3 and later): mistral-common's `Tekkenizer`, which is
+    /// tiktoken with ids shifted past the special tokens (see [`crate::tekken`]).
+    Tekken,
 }
 
 /// Which special tokens written in the text are recognised as such.
@@ -53,6 +59,10 @@ pub struct EncodeOptions {
 pub struct LoadOptions {
     /// The pre-tokenizer pattern of a `.tiktoken` file: a name from [`pattern::NAMED`] or a regex.
     pub pattern: Option<String>,
+    /// Lower-case (and strip accents from) the text before a WordPiece `vocab.txt` encodes
+    /// it, as `BertWordPieceTokenizer(vocab, lowercase=True)` (BERT uncased). Off by default:
+    /// the cased vocabularies need it off. Only for `vocab.txt` files.
+    pub lowercase: bool,
 }
 
 #[derive(Debug)]
@@ -70,38 +80,15 @@ pub struct Tokenizer {
     name: String,
     origin: String,
     engine: Engine,
+    format: Format,
     /// id → bytes (empty for ids the vocabulary does not use).
     decoder: Decoder,
+    /// id → bytes in the first position, where that differs (WordPiece's decoder).
+    first_decoder: Option<Decoder>,
     pattern: Option<String>,
 }
 
 impl Tokenizer {
-    /// Loads `spec`: a built-in name (`cl100k_base`, ...), a model name (`gpt-4o`, ...), or the
-    /// path of a `.tiktoken` or `tokenizer.json` (optionally gzipped) file.
-    pub fn load(spec: &str, opts: &LoadOptions) -> Result<Tokenizer> {
-        Ok(Tokenizer::load_with_bytes(spec, opts)?.0)
-    }
-
-    /// [`Tokenizer::load`], also giving the bytes of the file (decompressed) when `spec` is
-    /// a file, so that a caller that needs the document itself reads it once.
-    pub fn load_with_bytes(spec: &str, opts: &LoadOptions) -> Result<(Tokenizer, Option<Vec<u8>>)> {
-        if let Some(b) = builtin::find(spec) {
-            return Ok((Tokenizer::builtin_from(b)?, None));
-        }
-        if let Some(name) = builtin::encoding_name_for_model(spec) {
-            if let Some(b) = builtin::find(name) {
-                return Ok((Tokenizer::builtin_from(b)?, None));
-            }
-        }
-        let path = Path::new(spec);
-        if path.exists() {
-            let data = read_file(path)?;
-            let tokenizer = Tokenizer::from_bytes(path, &data, opts)?;
-            return Ok((tokenizer, Some(data)));
-        }
-        Err(Error::UnknownTokenizer(spec.to_owned()))
-    }
-
     /// Loads a built-in encoding by name (see [`builtin::BUILTINS`]).
     pub fn builtin(name: &str) -> Result<Tokenizer> {
         builtin::find(name)
@@ -192,11 +179,14 @@ impl Tokenizer {
             name: name.to_owned(),
             origin: origin.to_owned(),
             engine: Engine::Tiktoken(model),
+            format: Format::Tiktoken,
             decoder,
+            first_decoder: None,
             pattern: Some(pattern.to_owned()),
         })
     }
 
+<<<<<<< HEAD
     /// Loads a file: gzip is detected by its magic bytes, `tokenizer.json` by a leading `{`,
     /// anything else is read as a `.tiktoken` rank file.
     pub fn from_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
@@ -277,6 +267,8 @@ impl Tokenizer {
         })
     }
 
+=======
+>>>>>>> fmt
     /// The tokenizer's name (built-in name, or the file's stem).
     pub fn name(&self) -> &str {
         &self.name
@@ -289,9 +281,15 @@ impl Tokenizer {
 
     /// Which reference library it follows.
     pub fn format(&self) -> Format {
-        match self.engine {
-            Engine::Tiktoken(_) => Format::Tiktoken,
-            Engine::Hf(_) => Format::HuggingFace,
+        self.format
+    }
+
+    /// The kind of model: `"BPE"` (tiktoken, tekken and BPE `tokenizer.json` files) or
+    /// `"WordPiece"` (WordPiece `tokenizer.json` and `vocab.txt` files).
+    pub fn model_type(&self) -> &'static str {
+        match &self.engine {
+            Engine::Tiktoken(_) => "BPE",
+            Engine::Hf(m) => m.model_type(),
         }
     }
 
@@ -349,7 +347,11 @@ impl Tokenizer {
         };
         match &self.engine {
             Engine::Tiktoken(m) => {
-                if opts.add_special {
+                if opts.add_special && self.format == Format::Tekken {
+                    // mistral-common's `encode(text, bos=True, eos=False)`.
+                    let bos = self.special_ids(&[tekken::BOS.to_owned()])?;
+                    out.extend(bos);
+                } else if opts.add_special {
                     return Err(Error::invalid(
                         Setting::AddSpecial,
                         format!(
@@ -479,6 +481,8 @@ impl Tokenizer {
             name: self.name.clone(),
             origin: self.origin.clone(),
             engine: Engine::Tiktoken(m.replica()?),
+            format: self.format,
+            first_decoder: self.first_decoder.clone(),
             decoder: self.decoder.clone(),
             pattern: self.pattern.clone(),
         })
@@ -527,16 +531,17 @@ impl Tokenizer {
     pub fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(ids.len() * 4);
         for (position, &id) in ids.iter().enumerate() {
-            match self.token_bytes(id) {
-                Some(b) => out.extend_from_slice(b),
-                None => {
-                    return Err(Error::UnknownId {
-                        id: id as u64,
-                        position,
-                        tokenizer: self.name.clone(),
-                        n_vocab: self.n_vocab(),
-                    })
-                }
+            let Some(bytes) = self.token_bytes(id) else {
+                return Err(Error::UnknownId {
+                    id: id as u64,
+                    position,
+                    tokenizer: self.name.clone(),
+                    n_vocab: self.n_vocab(),
+                });
+            };
+            match (&self.first_decoder, position) {
+                (Some(first), 0) => out.extend_from_slice(first.get(id).unwrap_or_default()),
+                _ => out.extend_from_slice(bytes),
             }
         }
         Ok(match &self.engine {
@@ -550,23 +555,6 @@ impl Tokenizer {
             }
         })
     }
-}
-
-/// The bytes of a tokenizer file, decompressed if they are gzip (detected by the magic bytes).
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let io_err = |source| Error::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let raw = std::fs::read(path).map_err(io_err)?;
-    if !raw.starts_with(&[0x1f, 0x8b]) {
-        return Ok(raw);
-    }
-    let mut out = Vec::with_capacity(raw.len() * 6);
-    flate2::read::MultiGzDecoder::new(&raw[..])
-        .read_to_end(&mut out)
-        .map_err(io_err)?;
-    Ok(out)
 }
 
 /// The bound on token ids: a vocabulary of `entries` tokens (special tokens included) has ids
@@ -634,37 +622,10 @@ impl Decoder {
     }
 }
 
-fn file_stem(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    for ext in [".gz", ".json", ".tiktoken", ".tokenizer"] {
-        // Strip the usual suffixes in order: x.tokenizer.json.gz -> x
-        if let Some(s) = name.strip_suffix(ext) {
-            return file_stem(Path::new(s));
-        }
-    }
-    name
-}
-
-fn known_specials(stem: &str) -> Vec<(String, u32)> {
-    if stem == "llama3" {
-        return builtin::llama3_specials();
-    }
-    builtin::find(stem)
-        .map(|b| {
-            b.specials
-                .iter()
-                .map(|(s, i)| (s.to_string(), *i))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn load_with_bytes_gives_the_file_decompressed() {
@@ -733,6 +694,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let opts = LoadOptions {
             pattern: Some("o200k".into()),
+            ..Default::default()
         };
         // A rank of 2^31 on line 257 of a 2.6 KB file.
         let path = dir.path().join("far.tiktoken");
@@ -770,8 +732,10 @@ mod tests {
         let load = |j: String| Tokenizer::from_tokenizer_json(j.as_bytes(), "t", "t.json");
         let e = load(json(2_147_483_648, 2)).unwrap_err();
         assert!(e.to_string().contains(r#"$.model.vocab["b"]"#), "{e}");
-        let e = load(json(1, 4_000_000_000)).unwrap_err();
-        assert!(e.to_string().contains("$.added_tokens[0]"), "{e}");
+        // Added tokens get their ids as tokenizers gives them (the next after the vocabulary's
+        // two entries), whatever their `id` says.
+        let t = load(json(1, 4_000_000_000)).unwrap();
+        assert_eq!(t.encode("<s>").unwrap(), vec![2]);
         load(json(1, 2)).unwrap();
     }
 
@@ -801,14 +765,6 @@ mod tests {
         std::fs::write(&path, byte_ranks("")).unwrap();
         std::fs::write(crate::write::sidecar_path(&path), r#"{"pat_str": "x*"}"#).unwrap();
         invalid_pattern(Tokenizer::from_file(&path, &LoadOptions::default()).unwrap_err());
-    }
-
-    #[test]
-    fn stems() {
-        assert_eq!(file_stem(Path::new("a/llama3.tokenizer.json")), "llama3");
-        assert_eq!(file_stem(Path::new("gemma3.tokenizer.json.gz")), "gemma3");
-        assert_eq!(file_stem(Path::new("x/o200k_base.tiktoken")), "o200k_base");
-        assert_eq!(file_stem(Path::new("tokenizer.json")), "tokenizer");
     }
 
     #[test]

@@ -414,13 +414,19 @@ impl CoreTokenizer {
             .map_err(to_py_err)
     }
 
-    /// Loads a `.tiktoken` rank file or a Hugging Face `tokenizer.json` (optionally gzipped).
-    /// `pattern` is the pre-tokenizer of a `.tiktoken` file: `cl100k`, `o200k`, `r50k`, `p50k`,
-    /// `llama3`, `qwen3` or a regex. A built-in or model name that is not an existing path loads
-    /// that built-in.
+    /// Loads a `.tiktoken` rank file, a Hugging Face `tokenizer.json`, a Mistral `tekken.json`
+    /// or a WordPiece `vocab.txt` (optionally gzipped). `pattern` is the pre-tokenizer of a
+    /// `.tiktoken` file: `cl100k`, `o200k`, `r50k`, `p50k`, `llama3`, `qwen3` or a regex;
+    /// `lowercase` lower-cases the text for a `vocab.txt` (BERT uncased). A built-in or model
+    /// name that is not an existing path loads that built-in.
     #[staticmethod]
-    #[pyo3(signature = (path, pattern = None))]
-    fn load(py: Python<'_>, path: String, pattern: Option<String>) -> PyResult<CoreTokenizer> {
+    #[pyo3(signature = (path, pattern = None, lowercase = false))]
+    fn load(
+        py: Python<'_>,
+        path: String,
+        pattern: Option<String>,
+        lowercase: bool,
+    ) -> PyResult<CoreTokenizer> {
         let p = Path::new(&path);
         let is_name =
             builtin::find(&path).is_some() || builtin::encoding_name_for_model(&path).is_some();
@@ -430,12 +436,17 @@ impl CoreTokenizer {
                     "{path}: pattern applies to .tiktoken files; a built-in brings its own"
                 )));
             }
+            if lowercase {
+                return Err(PyValueError::new_err(format!(
+                    "{path}: lowercase applies to WordPiece vocab.txt files; a built-in brings its own rules"
+                )));
+            }
             return py
                 .detach(|| Tokenizer::load(&path, &LoadOptions::default()))
                 .map(CoreTokenizer::new)
                 .map_err(to_py_err);
         }
-        py.detach(|| Tokenizer::from_file(p, &LoadOptions { pattern }))
+        py.detach(|| Tokenizer::from_file(p, &LoadOptions { pattern, lowercase }))
             .map(CoreTokenizer::new)
             .map_err(to_py_err)
     }
@@ -474,12 +485,13 @@ impl CoreTokenizer {
         self.tok.origin()
     }
 
-    /// `"tiktoken"` or `"huggingface"`: whose encoding rule it follows.
+    /// `"tiktoken"`, `"huggingface"` or `"tekken"` (Mistral): whose encoding rule it follows.
     #[getter]
     fn format(&self) -> &'static str {
         match self.tok.format() {
             Format::Tiktoken => "tiktoken",
             Format::HuggingFace => "huggingface",
+            Format::Tekken => "tekken",
         }
     }
 

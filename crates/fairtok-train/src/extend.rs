@@ -109,6 +109,11 @@ impl Base {
             .to_owned();
         let specials = tokenizer.special_tokens();
         let (kind, tokens) = match tokenizer.format() {
+            Format::Tekken => {
+                return Err(TrainError::Usage(format!(
+                    "{spec}: a Mistral tekken file cannot be an extension base yet (its ids are ranks shifted past the special tokens, which the written vocabularies cannot express)"
+                )))
+            }
             Format::Tiktoken => {
                 let special_ids: FxHashSet<u32> = specials.iter().map(|s| s.1).collect();
                 let tokens = (0..tokenizer.n_vocab() as u32)

@@ -43,6 +43,7 @@ pub(crate) enum Normalizer {
     Replace(Pattern, String),
     Prepend(String),
     Strip { left: bool, right: bool },
+    Bert(super::bert::BertNormalizer),
     Sequence(Vec<Normalizer>),
 }
 
@@ -73,6 +74,7 @@ impl Normalizer {
                 }
                 t.to_owned()
             }
+            Normalizer::Bert(b) => b.normalize(&s),
             Normalizer::Sequence(steps) => {
                 let mut s = s;
                 for step in steps {
@@ -139,6 +141,12 @@ pub(crate) enum PreStep {
         individual: bool,
     },
     WhitespaceSplit,
+    /// BERT's: whitespace removed, punctuation isolated.
+    Bert,
+    /// Every punctuation character (BERT's definition) is a delimiter, kept by `behavior`.
+    Punctuation {
+        behavior: Behavior,
+    },
 }
 
 /// A pre-token being split further: its text and whether it starts the original input.
@@ -227,6 +235,15 @@ impl PreStep {
                         Behavior::Contiguous
                     };
                     push_splits(&s, first, &m, b, false, &mut out);
+                }
+                PreStep::Bert => super::bert::pre_tokenize(&s, first, &mut out),
+                PreStep::Punctuation { behavior } => {
+                    let m: Vec<(usize, usize)> = s
+                        .char_indices()
+                        .filter(|&(_, c)| super::bert::is_bert_punc(c))
+                        .map(|(i, c)| (i, i + c.len_utf8()))
+                        .collect();
+                    push_splits(&s, first, &m, *behavior, false, &mut out);
                 }
                 PreStep::WhitespaceSplit => {
                     let mut m: Vec<(usize, usize)> = vec![];
@@ -379,6 +396,12 @@ pub(crate) enum TokenDecode {
     ByteFallback,
     /// Metaspace: the replacement character becomes a space.
     Metaspace(char),
+    /// WordPiece: a token after the first loses its `prefix` (`##`) or gets a space before it;
+    /// `cleanup` then removes the space before `.`, `?`, `!`, `,` and some contractions.
+    WordPiece {
+        prefix: String,
+        cleanup: bool,
+    },
 }
 
 /// The decoder of a `tokenizer.json`, reduced to bytes: per-token steps, then steps on the
@@ -393,8 +416,16 @@ pub(crate) struct Decoder {
 }
 
 impl Decoder {
-    /// The bytes of one token (`content` is its vocabulary string).
-    pub fn token_bytes(&self, content: &str) -> Vec<u8> {
+    /// Whether a token decodes differently in the first position (WordPiece).
+    pub fn first_differs(&self) -> bool {
+        self.per_token
+            .iter()
+            .any(|s| matches!(s, TokenDecode::WordPiece { .. }))
+    }
+
+    /// The bytes of one token (`content` is its vocabulary string), in the first position of
+    /// the output (`first`) or after it.
+    pub fn token_bytes_at(&self, content: &str, first: bool) -> Vec<u8> {
         let mut bytes = content.as_bytes().to_vec();
         for step in &self.per_token {
             bytes = match step {
@@ -414,6 +445,21 @@ impl Decoder {
                 },
                 TokenDecode::Metaspace(r) => match std::str::from_utf8(&bytes) {
                     Ok(s) => s.replace(*r, " ").into_bytes(),
+                    _ => bytes,
+                },
+                TokenDecode::WordPiece { prefix, cleanup } => match std::str::from_utf8(&bytes) {
+                    Ok(s) => {
+                        let s = match s.strip_prefix(prefix.as_str()) {
+                            _ if first => s.to_owned(),
+                            Some(rest) => rest.to_owned(),
+                            None => format!(" {s}"),
+                        };
+                        if *cleanup {
+                            wordpiece_cleanup(&s).into_bytes()
+                        } else {
+                            s.into_bytes()
+                        }
+                    }
                     _ => bytes,
                 },
             };
@@ -445,6 +491,30 @@ impl Decoder {
         }
         out
     }
+}
+
+/// tokenizers' `decoders::wordpiece::cleanup`, on one token.
+fn wordpiece_cleanup(s: &str) -> String {
+    // Every pattern is a space and one of these: most tokens have none (and loading a
+    // vocabulary runs this twice per token).
+    let may_match = s
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b' ' && matches!(w[1], b'.' | b'?' | b'!' | b',' | b'\'' | b'n' | b'd'));
+    if !may_match {
+        return s.to_owned();
+    }
+    s.replace(" .", ".")
+        .replace(" ?", "?")
+        .replace(" !", "!")
+        .replace(" ,", ",")
+        .replace(" ' ", "'")
+        .replace(" n't", "n't")
+        .replace(" 'm", "'m")
+        .replace(" do not", " don't")
+        .replace(" 's", "'s")
+        .replace(" 've", "'ve")
+        .replace(" 're", "'re")
 }
 
 /// `<0xAB>` → `0xAB`.

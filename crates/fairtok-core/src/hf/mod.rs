@@ -28,8 +28,10 @@
 //! component's fields checked, named by their JSON path in errors) and from the components
 //! themselves (`components`: normalizers, pre-tokenizers, decoders, post-processors).
 
+mod bert;
 mod components;
 mod serialization;
+mod wordpiece;
 
 use aho_corasick::AhoCorasick;
 use rustc_hash::FxHashMap;
@@ -38,6 +40,8 @@ use serde_json::Value;
 use crate::bpe::{self, Scratch, Symbol};
 use crate::error::{Error, Result};
 use components::*;
+pub(crate) use wordpiece::from_vocab_txt;
+use wordpiece::WordPieceModel;
 
 /// An added token of a `tokenizer.json`.
 #[derive(Debug, Clone)]
@@ -52,6 +56,57 @@ pub struct AddedToken {
     lstrip: bool,
     rstrip: bool,
     normalized: bool,
+}
+
+impl AddedToken {
+    /// A special token as tokenizers' `add_special_tokens([content])` makes it: matched whole,
+    /// in the text before normalization.
+    fn special(id: u32, content: &str) -> AddedToken {
+        AddedToken {
+            id,
+            content: content.to_owned(),
+            special: true,
+            single_word: false,
+            lstrip: false,
+            rstrip: false,
+            normalized: false,
+        }
+    }
+}
+
+/// The model of a `tokenizer.json`.
+#[derive(Debug)]
+// One model per loaded tokenizer: the size difference of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Model {
+    Bpe(BpeModel),
+    WordPiece(WordPieceModel),
+}
+
+impl Model {
+    fn vocab(&self) -> &FxHashMap<String, u32> {
+        match self {
+            Model::Bpe(m) => &m.vocab,
+            Model::WordPiece(m) => &m.vocab,
+        }
+    }
+
+    /// Tokenizes one pre-token; `buf` is WordPiece's buffer for `##`-prefixed lookups.
+    fn tokenize(
+        &self,
+        word: &str,
+        out: &mut Vec<u32>,
+        scratch: &mut Scratch,
+        buf: &mut String,
+    ) -> Result<()> {
+        match self {
+            Model::Bpe(m) => {
+                m.tokenize(word, out, scratch);
+                Ok(())
+            }
+            Model::WordPiece(m) => m.tokenize(word, out, buf),
+        }
+    }
 }
 
 /// The BPE model of a `tokenizer.json`.
@@ -80,7 +135,7 @@ struct AddedMatcher {
 pub struct HfModel {
     normalizer: Option<Normalizer>,
     pre: Vec<PreStep>,
-    model: BpeModel,
+    model: Model,
     added: Vec<AddedToken>,
     raw_matcher: Option<AddedMatcher>,
     normalized_matcher: Option<AddedMatcher>,
@@ -103,7 +158,20 @@ impl HfModel {
             path: origin.to_owned(),
             reason: format!("not valid JSON: {e}"),
         })?;
-        serialization::Loader { origin }.load(&root)
+        HfModel::from_value(&root, origin)
+    }
+
+    /// [`HfModel::from_json`] on a parsed document.
+    pub fn from_value(root: &Value, origin: &str) -> Result<HfModel> {
+        serialization::Loader { origin }.load(root)
+    }
+
+    /// `"BPE"` or `"WordPiece"`.
+    pub fn model_type(&self) -> &'static str {
+        match self.model {
+            Model::Bpe(_) => "BPE",
+            Model::WordPiece(_) => "WordPiece",
+        }
     }
 
     /// The added tokens, in file order.
@@ -118,19 +186,31 @@ impl HfModel {
 
     /// Size of the model vocabulary (without added tokens outside it).
     pub fn model_vocab(&self) -> impl Iterator<Item = (&str, u32)> {
-        self.model.vocab.iter().map(|(s, &i)| (s.as_str(), i))
+        self.model.vocab().iter().map(|(s, &i)| (s.as_str(), i))
     }
 
     /// The bytes each id decodes to, as `(id, bytes)`, for vocabulary and added tokens.
     pub(crate) fn id_bytes(&self) -> Vec<(u32, Vec<u8>)> {
+        self.id_bytes_at(false)
+    }
+
+    /// The bytes each id decodes to in the first position, where that differs from
+    /// [`HfModel::id_bytes`] (the WordPiece decoder puts no space before the first token);
+    /// `None` if it never does.
+    pub(crate) fn first_id_bytes(&self) -> Option<Vec<(u32, Vec<u8>)>> {
+        self.decoder.first_differs().then(|| self.id_bytes_at(true))
+    }
+
+    fn id_bytes_at(&self, first: bool) -> Vec<(u32, Vec<u8>)> {
         let mut out: Vec<(u32, Vec<u8>)> = self
             .model
-            .vocab
+            .vocab()
             .iter()
-            .map(|(s, &id)| (id, self.decoder.token_bytes(s)))
+            .map(|(s, &id)| (id, self.decoder.token_bytes_at(s, first)))
             .collect();
+        // As in tokenizers, an added token's text wins over the model's for the same id.
         for t in &self.added {
-            out.push((t.id, self.decoder.token_bytes(&t.content)));
+            out.push((t.id, self.decoder.token_bytes_at(&t.content, first)));
         }
         out
     }
@@ -207,8 +287,9 @@ impl HfModel {
         for step in &self.pre {
             pieces = step.apply(pieces)?;
         }
+        let mut buf = String::new();
         for (word, _) in pieces {
-            self.model.tokenize(&word, out, scratch);
+            self.model.tokenize(&word, out, scratch, &mut buf)?;
         }
         Ok(())
     }
@@ -222,7 +303,12 @@ impl HfModel {
         first: bool,
         emit: &mut dyn FnMut(Span<'a>),
     ) {
-        let Some(matcher) = matcher.filter(|_| !text.is_empty()) else {
+        // tokenizers drops empty splits: an empty text (before or after normalization) is no
+        // pre-token at all (a Metaspace would otherwise make it `▁`).
+        if text.is_empty() {
+            return;
+        }
+        let Some(matcher) = matcher else {
             emit(Span::Text(text.into(), first));
             return;
         };
@@ -372,15 +458,18 @@ mod tests {
 
     #[test]
     fn unsupported_components_are_named() {
-        let e = load(r#"{"model": {"type": "WordPiece", "vocab": {}}}"#).unwrap_err();
+        let e = load(r#"{"model": {"type": "Unigram", "vocab": []}}"#).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "t.json: unsupported model `WordPiece` (fairtok supports: BPE)"
+            "t.json: unsupported model `Unigram` (fairtok supports: BPE, WordPiece)"
         );
-        let e = load(&TINY.replace("WhitespaceSplit", "BertPreTokenizer")).unwrap_err();
+        // The older schema without `type`: a Unigram vocab is a list.
+        let e = load(r#"{"model": {"vocab": [["a", -1.0]], "unk_id": 0}}"#).unwrap_err();
+        assert!(e.to_string().contains("unsupported model `Unigram`"), "{e}");
+        let e = load(&TINY.replace("WhitespaceSplit", "Whitespace")).unwrap_err();
         assert!(
             e.to_string()
-                .contains("unsupported pre_tokenizer `BertPreTokenizer`"),
+                .contains("unsupported pre_tokenizer `Whitespace`"),
             "{e}"
         );
         let e = load(&TINY.replace(
@@ -393,14 +482,75 @@ mod tests {
                 .contains("unsupported normalizer `Precompiled`"),
             "{e}"
         );
-        let e = load(&TINY.replace(r#""decoder": null"#, r#""decoder": {"type": "WordPiece"}"#))
-            .unwrap_err();
-        assert!(
-            e.to_string().contains("unsupported decoder `WordPiece`"),
-            "{e}"
+        let e =
+            load(&TINY.replace(r#""decoder": null"#, r#""decoder": {"type": "CTC"}"#)).unwrap_err();
+        assert!(e.to_string().contains("unsupported decoder `CTC`"), "{e}");
+    }
+
+    #[test]
+    fn wordpiece_tokenizer_json() {
+        // The older schema (no `type`), BertNormalizer lower-casing, BertProcessing's own ids.
+        let json = r###"{
+            "normalizer": {"type": "BertNormalizer", "clean_text": true,
+                           "handle_chinese_chars": true, "strip_accents": null, "lowercase": true},
+            "pre_tokenizer": {"type": "BertPreTokenizer"},
+            "added_tokens": [{"id": 1, "content": "[UNK]", "special": true, "normalized": false}],
+            "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]},
+            "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": true},
+            "model": {"unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                      "max_input_chars_per_word": 100,
+                      "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "cafe": 4,
+                                "##s": 5, "!": 6, "中": 7}}
+        }"###;
+        let m = load(json).unwrap();
+        let mut out = vec![];
+        m.encode("Cafés! 中x", &|_| true, true, &mut out).unwrap();
+        assert_eq!(out, vec![2, 4, 5, 6, 7, 1, 3]);
+        let t = crate::Tokenizer::from_tokenizer_json(json.as_bytes(), "t", "t.json").unwrap();
+        assert_eq!(t.model_type(), "WordPiece");
+        // The first token gets no space; `##` pieces join; cleanup removes " !".
+        assert_eq!(
+            t.decode_bytes(&[4, 5, 6, 7]).unwrap(),
+            "cafes! 中".as_bytes()
         );
-        let e = load(r#"{"model": {"type": "Unigram", "vocab": []}}"#).unwrap_err();
-        assert!(e.to_string().contains("unsupported model `Unigram`"), "{e}");
+        assert_eq!(t.decode_bytes(&[5, 4]).unwrap(), b"##s cafe");
+    }
+
+    #[test]
+    fn added_tokens_get_the_ids_tokenizers_gives_them() {
+        // `zz` says 1 but is new: the next id after the vocabulary's six entries; `ab` says 99
+        // but is in the vocabulary (3); a repeated text keeps its first id.
+        let json = TINY.replace(
+            r#"[{"id": 6, "content": "<s>", "special": true, "normalized": false}]"#,
+            r#"[{"id": 1, "content": "zz", "special": true, "normalized": false},
+                {"id": 99, "content": "ab", "special": true, "normalized": false},
+                {"id": 5, "content": "", "special": true, "normalized": false},
+                {"id": 7, "content": "<s>", "special": true, "normalized": false},
+                {"id": 8, "content": "zz", "special": false, "normalized": false}]"#,
+        );
+        let m = load(&json).unwrap();
+        let ids: Vec<(&str, u32)> = m.added.iter().map(|t| (t.content.as_str(), t.id)).collect();
+        assert_eq!(ids, [("zz", 6), ("ab", 3), ("<s>", 7)]);
+        assert!(!m.added[0].special);
+    }
+
+    #[test]
+    fn empty_texts_and_punctuation() {
+        let json = TINY.replace(
+            r#"{"type": "WhitespaceSplit"}"#,
+            r#"{"type": "Sequence", "pretokenizers": [
+                  {"type": "Punctuation", "behavior": "Contiguous"},
+                  {"type": "Metaspace", "replacement": "a", "add_prefix_space": true}]}"#,
+        );
+        let m = load(&json).unwrap();
+        let mut out = vec![];
+        // No pre-token at all for an empty text (Metaspace would make it "a").
+        m.encode("", &|_| true, false, &mut out).unwrap();
+        assert_eq!(out, Vec::<u32>::new());
+        // "b!?c" → "b", "!?", "c" (Contiguous), then Metaspace prepends "a" to each: "ab" is
+        // merged; of "a!?" only "a" is a token (the rest is dropped); "ac" has no merge.
+        m.encode("b!?c", &|_| true, false, &mut out).unwrap();
+        assert_eq!(out, vec![3, 0, 0, 2]);
     }
 
     #[test]

@@ -10,10 +10,46 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
+use super::bert::BertNormalizer;
 use super::components::*;
-use super::{AddedMatcher, AddedToken, BpeModel, HfModel};
+use super::wordpiece::WordPieceModel;
+use super::{AddedMatcher, AddedToken, BpeModel, HfModel, Model};
 use crate::error::{Error, Result};
 use crate::pattern::{self, Regex};
+
+/// The ids tokenizers gives the added tokens of a document, which are **not** their `id`
+/// fields: loading a `tokenizer.json` calls `AddedVocabulary::add_tokens` on them in file
+/// order, and that gives a token the id of an added token with the same text, else its id in
+/// the model's vocabulary, else the next new id, counted from the vocabulary's size (its
+/// number of entries). A file whose `id` fields disagree (KoGPT2's: `ㅠㅠ` says 214, which is
+/// `▁문` in the vocabulary) is encoded with the ids tokenizers gives. Empty tokens are dropped;
+/// a repeated text keeps its first id and takes the later properties.
+fn assign_added_ids(tokens: Vec<AddedToken>, model: &Model) -> Vec<AddedToken> {
+    let vocab = model.vocab();
+    let mut next = vocab.len() as u32;
+    let mut seen: FxHashMap<String, usize> = FxHashMap::default();
+    let mut out: Vec<AddedToken> = Vec::with_capacity(tokens.len());
+    for mut t in tokens {
+        if t.content.is_empty() {
+            continue;
+        }
+        if let Some(&i) = seen.get(&t.content) {
+            t.id = out[i].id;
+            out[i] = t;
+            continue;
+        }
+        t.id = match vocab.get(&t.content) {
+            Some(&id) => id,
+            None => {
+                next += 1;
+                next - 1
+            }
+        };
+        seen.insert(t.content.clone(), out.len());
+        out.push(t);
+    }
+    out
+}
 
 /// Reads the JSON document into an [`HfModel`], naming `origin` in every error.
 pub(super) struct Loader<'a> {
@@ -71,15 +107,20 @@ impl Loader<'_> {
             .get("model")
             .filter(|m| m.is_object())
             .ok_or_else(|| self.err("$", "missing object `model`"))?;
+        // Older files have no `type`: tokenizers tells the models apart by their fields.
         let model_kind = model_v.get("type").and_then(Value::as_str).unwrap_or(
             if model_v.get("merges").is_some() {
                 "BPE"
+            } else if model_v.get("max_input_chars_per_word").is_some() {
+                "WordPiece"
+            } else if model_v.get("vocab").is_some_and(Value::is_array) {
+                "Unigram"
             } else {
                 "?"
             },
         );
-        if model_kind != "BPE" {
-            return Err(self.unsupported("model", model_kind, "BPE"));
+        if model_kind != "BPE" && model_kind != "WordPiece" {
+            return Err(self.unsupported("model", model_kind, "BPE, WordPiece"));
         }
         let normalizer = match root.get("normalizer") {
             None | Some(Value::Null) => None,
@@ -91,8 +132,13 @@ impl Loader<'_> {
             self.pre_tokenizer(p, "$.pre_tokenizer", &mut pre, &mut first_pattern)?;
         }
         let added = self.added_tokens(root.get("added_tokens"))?;
-        let model = self.bpe(model_v)?;
-        self.check_ids(&model, &added)?;
+        let model = if model_kind == "BPE" {
+            Model::Bpe(self.bpe(model_v)?)
+        } else {
+            Model::WordPiece(self.wordpiece(model_v)?)
+        };
+        self.check_ids(&model)?;
+        let added = assign_added_ids(added, &model);
         let decoder = match root.get("decoder").filter(|d| !d.is_null()) {
             None => Decoder::default(),
             Some(d) => {
@@ -121,23 +167,21 @@ impl Loader<'_> {
     }
 
     /// Refuses ids at or past [`crate::tokenizer::id_limit`] of the vocabulary and added tokens.
-    fn check_ids(&self, model: &BpeModel, added: &[AddedToken]) -> Result<()> {
-        let limit = crate::tokenizer::id_limit(model.vocab.len() + added.len());
+    /// Refuses vocabulary ids at or past [`crate::tokenizer::id_limit`]. (Added tokens get
+    /// their ids from [`assign_added_ids`], never far.)
+    fn check_ids(&self, model: &Model) -> Result<()> {
+        let limit = crate::tokenizer::id_limit(model.vocab().len());
         let far = |id: u32| u64::from(id) >= limit;
-        if let Some((k, &id)) = model.vocab.iter().find(|(_, &id)| far(id)) {
+        if let Some((k, &id)) = model.vocab().iter().find(|(_, &id)| far(id)) {
             let at = format!("$.model.vocab[{k:?}]");
             return Err(self.err(&at, crate::tokenizer::far_id(id, limit)));
-        }
-        if let Some((i, t)) = added.iter().enumerate().find(|(_, t)| far(t.id)) {
-            let at = format!("$.added_tokens[{i}]");
-            return Err(self.err(&at, crate::tokenizer::far_id(t.id, limit)));
         }
         Ok(())
     }
 
     fn normalizer(&self, v: &Value, at: &str) -> Result<Normalizer> {
         const SUPPORTED: &str =
-            "NFC, NFD, NFKC, NFKD, Lowercase, Replace, Prepend, Strip, Sequence";
+            "NFC, NFD, NFKC, NFKD, Lowercase, Replace, Prepend, Strip, BertNormalizer, Sequence";
         Ok(match self.kind(v, at)? {
             "NFC" => Normalizer::Nfc,
             "NFD" => Normalizer::Nfd,
@@ -152,6 +196,13 @@ impl Loader<'_> {
                 self.str_field(v, "content", at)?.to_owned(),
             ),
             "Prepend" => Normalizer::Prepend(self.str_field(v, "prepend", at)?.to_owned()),
+            // tokenizers' defaults for missing fields: BertNormalizer::default().
+            "BertNormalizer" => Normalizer::Bert(BertNormalizer {
+                clean_text: self.bool_field(v, "clean_text", true),
+                handle_chinese_chars: self.bool_field(v, "handle_chinese_chars", true),
+                strip_accents: v.get("strip_accents").and_then(Value::as_bool),
+                lowercase: self.bool_field(v, "lowercase", true),
+            }),
             "Strip" => Normalizer::Strip {
                 left: self.bool_field(v, "strip_left", false),
                 right: self.bool_field(v, "strip_right", false),
@@ -180,7 +231,8 @@ impl Loader<'_> {
         out: &mut Vec<PreStep>,
         first_pattern: &mut Option<String>,
     ) -> Result<()> {
-        const SUPPORTED: &str = "Split, ByteLevel, Metaspace, Digits, WhitespaceSplit, Sequence";
+        const SUPPORTED: &str =
+            "Split, ByteLevel, Metaspace, Digits, WhitespaceSplit, BertPreTokenizer, Punctuation, Sequence";
         match self.kind(v, at)? {
             "Sequence" => {
                 let items = v
@@ -199,14 +251,7 @@ impl Loader<'_> {
                         *first_pattern = Some(r.to_owned());
                     }
                 }
-                let behavior = match self.str_field(v, "behavior", at)? {
-                    "Removed" => Behavior::Removed,
-                    "Isolated" => Behavior::Isolated,
-                    "MergedWithPrevious" => Behavior::MergedWithPrevious,
-                    "MergedWithNext" => Behavior::MergedWithNext,
-                    "Contiguous" => Behavior::Contiguous,
-                    other => return Err(self.err(at, format!("unknown split behavior `{other}`"))),
-                };
+                let behavior = self.behavior(self.str_field(v, "behavior", at)?, at)?;
                 out.push(PreStep::Split {
                     pattern,
                     behavior,
@@ -258,9 +303,28 @@ impl Loader<'_> {
                 individual: self.bool_field(v, "individual_digits", false),
             }),
             "WhitespaceSplit" => out.push(PreStep::WhitespaceSplit),
+            "BertPreTokenizer" => out.push(PreStep::Bert),
+            // tokenizers' default behavior: Isolated.
+            "Punctuation" => out.push(PreStep::Punctuation {
+                behavior: match v.get("behavior").and_then(Value::as_str) {
+                    Some(b) => self.behavior(b, at)?,
+                    None => Behavior::Isolated,
+                },
+            }),
             other => return Err(self.unsupported("pre_tokenizer", other, SUPPORTED)),
         }
         Ok(())
+    }
+
+    fn behavior(&self, name: &str, at: &str) -> Result<Behavior> {
+        Ok(match name {
+            "Removed" => Behavior::Removed,
+            "Isolated" => Behavior::Isolated,
+            "MergedWithPrevious" => Behavior::MergedWithPrevious,
+            "MergedWithNext" => Behavior::MergedWithNext,
+            "Contiguous" => Behavior::Contiguous,
+            other => return Err(self.err(at, format!("unknown split behavior `{other}`"))),
+        })
     }
 
     fn added_tokens(&self, v: Option<&Value>) -> Result<Vec<AddedToken>> {
@@ -297,7 +361,7 @@ impl Loader<'_> {
             .collect()
     }
 
-    fn matchers(
+    pub(super) fn matchers(
         &self,
         added: &[AddedToken],
         normalizer: Option<&Normalizer>,
@@ -439,9 +503,48 @@ impl Loader<'_> {
         })
     }
 
+    fn wordpiece(&self, m: &Value) -> Result<WordPieceModel> {
+        let at = "$.model";
+        let vocab_v = m
+            .get("vocab")
+            .and_then(Value::as_object)
+            .ok_or_else(|| self.err(at, "missing object `vocab`"))?;
+        let mut vocab = FxHashMap::with_capacity_and_hasher(vocab_v.len(), Default::default());
+        for (k, v) in vocab_v {
+            let id = v
+                .as_u64()
+                .filter(|&id| id < u32::MAX as u64)
+                .ok_or_else(|| {
+                    self.err(
+                        &format!("{at}.vocab[{k:?}]"),
+                        "id is not an integer in 0..2^32",
+                    )
+                })?;
+            vocab.insert(k.clone(), id as u32);
+        }
+        let str_or = |k: &str, default: &str| {
+            m.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or(default)
+                .to_owned()
+        };
+        let max_chars = m
+            .get("max_input_chars_per_word")
+            .and_then(Value::as_u64)
+            .unwrap_or(100)
+            .min(usize::MAX as u64) as usize;
+        Ok(WordPieceModel::new(
+            vocab,
+            str_or("unk_token", "[UNK]"),
+            str_or("continuing_subword_prefix", "##"),
+            max_chars,
+            self.origin,
+        ))
+    }
+
     fn decoder(&self, v: &Value, at: &str, dec: &mut Decoder) -> Result<()> {
         const SUPPORTED: &str =
-            "ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, Sequence";
+            "ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, WordPiece, Sequence";
         match self.kind(v, at)? {
             "Sequence" => {
                 let items = v
@@ -454,6 +557,14 @@ impl Loader<'_> {
             }
             "ByteLevel" => dec.per_token.push(TokenDecode::ByteLevel),
             "ByteFallback" => dec.per_token.push(TokenDecode::ByteFallback),
+            "WordPiece" => dec.per_token.push(TokenDecode::WordPiece {
+                prefix: v
+                    .get("prefix")
+                    .and_then(Value::as_str)
+                    .unwrap_or("##")
+                    .to_owned(),
+                cleanup: self.bool_field(v, "cleanup", true),
+            }),
             "Fuse" => {}
             "Replace" => {
                 let from = v
@@ -522,7 +633,7 @@ impl Loader<'_> {
     fn post_processor(
         &self,
         v: &Value,
-        model: &BpeModel,
+        model: &Model,
         added: &[AddedToken],
     ) -> std::result::Result<PostProcessor, String> {
         let id_of = |tok: &str| -> std::result::Result<u32, String> {
@@ -530,7 +641,7 @@ impl Loader<'_> {
                 .iter()
                 .find(|t| t.content == tok)
                 .map(|t| t.id)
-                .or_else(|| model.vocab.get(tok).copied())
+                .or_else(|| model.vocab().get(tok).copied())
                 .ok_or_else(|| format!("{}: post-processor token {tok:?} is unknown", self.origin))
         };
         let kind = v.get("type").and_then(Value::as_str).unwrap_or("?");
@@ -575,10 +686,17 @@ impl Loader<'_> {
                 Ok(PostProcessor { template })
             }
             "RobertaProcessing" | "BertProcessing" => {
+                // `[token, id]`: tokenizers adds the id as written.
                 let tok = |k: &str| {
-                    v.get(k)
-                        .and_then(Value::as_array)
-                        .and_then(|a| a.first())
+                    let pair = v.get(k).and_then(Value::as_array);
+                    if let Some(id) = pair
+                        .and_then(|a| a.get(1))
+                        .and_then(Value::as_u64)
+                        .filter(|&id| id < u32::MAX as u64)
+                    {
+                        return Ok(id as u32);
+                    }
+                    pair.and_then(|a| a.first())
                         .and_then(Value::as_str)
                         .ok_or_else(|| format!("{}: {kind} without `{k}`", self.origin))
                         .and_then(id_of)

@@ -1,0 +1,135 @@
+//! `fairtok encode/decode/count/info/parity -t FILE` with the kinds of issue 14: a Mistral
+//! tekken file and WordPiece `vocab.txt` files (with `--lowercase`). The ids themselves are
+//! checked against the reference libraries in `fairtok-core`'s `more_kinds` test; here, that
+//! every command takes these files and `--lowercase` is refused where it does not apply.
+
+mod common;
+use common::*;
+
+/// The shared vocabulary folder, or `None` (after one line saying so) without shared data.
+fn vocab() -> Option<std::path::PathBuf> {
+    let v = shared().join("data/vocab");
+    if v.join("mistral-tekken-240911.json").is_file() {
+        Some(v)
+    } else {
+        eprintln!(
+            "skipped: shared data not found at {} (set FAIRTOK_SHARED)",
+            v.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn tekken_in_every_command() {
+    let Some(v) = vocab() else { return };
+    let tekken = v.join("mistral-tekken-240911.json");
+    let t = s(&tekken);
+    // mistral-common: Tekkenizer.from_file(t).encode("안녕하세요, world!", bos=False, eos=False)
+    let ids = ok_with(&["encode", "-t", t], "안녕하세요, world!".as_bytes());
+    assert_eq!(ids.trim(), "9805 118463 2106 37843 1044 4304 1033");
+    // Special tokens written in the text are text (mistral-common), unless asked for.
+    let ids = ok_with(&["encode", "-t", t], b"<s>");
+    assert_ne!(ids.trim(), "1");
+    let ids = ok_with(&["encode", "-t", t, "--special", "all"], b"<s>");
+    assert_eq!(ids.trim(), "1");
+    let ids = ok_with(&["encode", "-t", t, "--add-special"], b"hi");
+    assert!(ids.starts_with("1 "), "{ids}");
+    let back = ok_with(
+        &["decode", "-t", t],
+        b"9805 118463 2106 37843 1044 4304 1033",
+    );
+    assert_eq!(back, "안녕하세요, world!");
+    let info = ok(&["info", "-t", t]);
+    assert!(info.contains("format:          tekken"), "{info}");
+    assert!(info.contains("n_vocab:         131072"), "{info}");
+    assert!(info.contains("Mistral tekken v3"), "{info}");
+    let (_dir, text) = temp_file("t.txt", "안녕하세요, world!".as_bytes());
+    let count = ok(&["count", "-t", t, "--json", &text]);
+    assert!(count.contains("\"tokens\": 7"), "{count}");
+    let parity = ok(&["parity", "-t", t]);
+    assert!(parity.contains("mistral-tekken-240911"), "{parity}");
+    assert!(parity.contains("kor_Hang"), "{parity}");
+}
+
+#[test]
+fn wordpiece_vocab_txt_in_every_command() {
+    let Some(v) = vocab() else { return };
+    let bert = v.join("bert-base-cased.vocab.txt");
+    let b = s(&bert);
+    // tokenizers: BertWordPieceTokenizer(b, lowercase=False / True).encode(text, add_special_tokens=False)
+    let text = "Naïve Café! unaffable".as_bytes();
+    assert_eq!(
+        ok_with(&["encode", "-t", b], text).trim(),
+        "100 100 106 8362 9823 8057 2165"
+    );
+    assert_eq!(
+        ok_with(&["encode", "-t", b, "--lowercase"], text).trim(),
+        "22607 17287 106 8362 9823 8057 2165"
+    );
+    assert_eq!(
+        ok_with(
+            &["encode", "-t", b, "--add-special", "--lowercase"],
+            b"cafe"
+        )
+        .trim(),
+        "101 17287 102"
+    );
+    // The WordPiece decoder: pieces joined with spaces, `##` joined to the previous one.
+    let back = ok_with(&["decode", "-t", b], b"22607 17287 106 8362 9823 8057 2165");
+    assert_eq!(back, "naive cafe! unaffable");
+    let info = ok(&["info", "-t", b]);
+    assert!(info.contains("model:           WordPiece"), "{info}");
+    assert!(info.contains("n_vocab:         28996"), "{info}");
+    assert!(info.contains("(WordPiece vocab.txt)"), "{info}");
+    let koelectra = v.join("koelectra-v1.vocab.txt");
+    let (_dir, path) = temp_file("t.txt", "안녕하세요".as_bytes());
+    let count = ok(&["count", "-t", s(&koelectra), "--json", &path]);
+    assert!(count.contains("\"tokens\": "), "{count}");
+    let parity = ok(&[
+        "parity",
+        "-t",
+        &format!("{},{}", s(&koelectra), b),
+        "--lowercase",
+    ]);
+    assert!(
+        parity.contains("koelectra-v1") && parity.contains("bert-base-cased"),
+        "{parity}"
+    );
+}
+
+#[test]
+fn lowercase_only_for_vocab_txt() {
+    let e = fails_with(&["encode", "-t", "cl100k_base", "--lowercase"], b"x");
+    assert_eq!(
+        e,
+        "--lowercase: applies to WordPiece vocab.txt files; cl100k_base carries its own normalizer"
+    );
+    let Some(v) = vocab() else { return };
+    let tekken = v.join("mistral-tekken-240911.json");
+    let e = fails_with(&["encode", "-t", s(&tekken), "--lowercase"], b"x");
+    assert!(
+        e.starts_with("--lowercase: applies to WordPiece vocab.txt files"),
+        "{e}"
+    );
+    let e = fails_with(
+        &[
+            "encode",
+            "-t",
+            s(&v.join("bert-base-cased.vocab.txt")),
+            "--pattern",
+            "o200k",
+        ],
+        b"x",
+    );
+    assert!(
+        e.starts_with("--pattern: applies to .tiktoken files"),
+        "{e}"
+    );
+    // T5's Unigram model is refused by name, not approximated.
+    let e = fails_with(&["encode", "-t", s(&v.join("t5.tokenizer.json.gz"))], b"x");
+    assert!(
+        e.contains("unsupported model `Unigram` (fairtok supports: BPE, WordPiece)"),
+        "{e}"
+    );
+}

@@ -1,0 +1,243 @@
+//! Loading a [`Tokenizer`] by name or from a file: built-ins and model names, gzip, and the
+//! file kinds told apart by their content (`tokenizer.json` and `tekken.json` by a leading `{`
+//! and their fields, WordPiece `vocab.txt` by its name or lines, `.tiktoken` otherwise).
+
+use std::io::Read;
+use std::path::Path;
+
+use super::*;
+
+impl Tokenizer {
+    /// Loads `spec`: a built-in name (`cl100k_base`, ...), a model name (`gpt-4o`, ...), or the
+    /// path of a `.tiktoken`, `tokenizer.json`, Mistral `tekken.json` or WordPiece `vocab.txt`
+    /// file (optionally gzipped).
+    pub fn load(spec: &str, opts: &LoadOptions) -> Result<Tokenizer> {
+        Ok(Tokenizer::load_with_bytes(spec, opts)?.0)
+    }
+
+    /// [`Tokenizer::load`], also giving the bytes of the file (decompressed) when `spec` is
+    /// a file, so that a caller that needs the document itself reads it once.
+    pub fn load_with_bytes(spec: &str, opts: &LoadOptions) -> Result<(Tokenizer, Option<Vec<u8>>)> {
+        let is_builtin = builtin::find(spec).is_some()
+            || builtin::encoding_name_for_model(spec).is_some_and(|n| builtin::find(n).is_some());
+        if is_builtin && opts.lowercase {
+            return Err(lowercase_misplaced(spec));
+        }
+        if let Some(b) = builtin::find(spec) {
+            return Ok((Tokenizer::builtin_from(b)?, None));
+        }
+        if let Some(name) = builtin::encoding_name_for_model(spec) {
+            if let Some(b) = builtin::find(name) {
+                return Ok((Tokenizer::builtin_from(b)?, None));
+            }
+        }
+        let path = Path::new(spec);
+        if path.exists() {
+            let data = read_file(path)?;
+            let tokenizer = Tokenizer::from_bytes(path, &data, opts)?;
+            return Ok((tokenizer, Some(data)));
+        }
+        Err(Error::UnknownTokenizer(spec.to_owned()))
+    }
+
+    /// Loads a file: gzip is detected by its magic bytes, a JSON document (`tokenizer.json`,
+    /// Mistral `tekken.json`) by a leading `{`, a WordPiece `vocab.txt` by its `.txt` name or
+    /// a first line without a space; anything else is read as a `.tiktoken` rank file.
+    pub fn from_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
+        Tokenizer::from_bytes(path, &read_file(path)?, opts)
+    }
+
+    /// [`Tokenizer::from_file`] on the file's bytes, already read (and decompressed).
+    fn from_bytes(path: &Path, data: &[u8], opts: &LoadOptions) -> Result<Tokenizer> {
+        let origin = path.display().to_string();
+        let name = file_stem(path);
+        if data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+            if opts.pattern.is_some() {
+                return Err(Error::invalid(
+                    Setting::Pattern,
+                    format!("applies to .tiktoken files; {origin} is a tokenizer.json, which carries its own pre-tokenizer"),
+                ));
+            }
+            if opts.lowercase {
+                return Err(lowercase_misplaced(&origin));
+            }
+            return Tokenizer::from_tokenizer_json(data, &name, &origin);
+        }
+        if is_vocab_txt(path, data) {
+            if opts.pattern.is_some() {
+                return Err(Error::invalid(
+                    Setting::Pattern,
+                    format!("applies to .tiktoken files; {origin} is a WordPiece vocab.txt, which splits words as BERT does"),
+                ));
+            }
+            let model = crate::hf::from_vocab_txt(data, &origin, opts.lowercase)?;
+            let kind = if opts.lowercase {
+                "WordPiece vocab.txt, lower-cased"
+            } else {
+                "WordPiece vocab.txt"
+            };
+            let origin = format!("{origin} ({kind})");
+            return Ok(Tokenizer::from_hf_model(model, &name, &origin));
+        }
+        if opts.lowercase {
+            return Err(lowercase_misplaced(&origin));
+        }
+        let ranks = tiktoken::parse_rank_list(data, &origin, true)?;
+        // A file named like a known encoding brings that encoding's pattern and specials.
+        let known = builtin::find(&name);
+        let (pat, specials): (String, Vec<(String, u32)>) = match (&opts.pattern, known) {
+            (Some(p), _) => (pattern::resolve(p).to_owned(), known_specials(&name)),
+            (None, Some(b)) => (b.pattern.to_owned(), known_specials(&name)),
+            (None, None) if name == "llama3" => (pattern::LLAMA3.to_owned(), known_specials(&name)),
+            // A sidecar `FILE.json` (written by `fairtok train`) brings pattern and specials.
+            (None, None) if crate::write::sidecar_path(path).is_file() => {
+                let sidecar = crate::write::sidecar_path(path);
+                let (pat, specials) = crate::write::read_sidecar(&sidecar)?;
+                let limit = id_limit(ranks.iter().len() + specials.len());
+                if let Some((s, id)) = specials.iter().find(|s| u64::from(s.1) >= limit) {
+                    return Err(Error::TokenizerJson {
+                        path: sidecar.display().to_string(),
+                        reason: format!("$.special_tokens[{s:?}]: {}", far_id(*id, limit)),
+                    });
+                }
+                (pat, specials)
+            }
+            (None, None) => {
+                return Err(Error::invalid(
+                    Setting::Pattern,
+                    format!(
+                    "{origin} is a .tiktoken file without a sidecar, so it needs a pattern (one of {} or a regex)",
+                    pattern::NAMED
+                        .iter()
+                        .map(|p| p.0)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                    ),
+                ))
+            }
+        };
+        Tokenizer::from_tokens(&name, &origin, ranks.iter(), &pat, specials)
+    }
+
+    /// Loads a JSON tokenizer document: a Hugging Face `tokenizer.json`, or a Mistral
+    /// `tekken.json` (recognised by its `config` and `vocab` list, without `model`).
+    pub fn from_tokenizer_json(data: &[u8], name: &str, origin: &str) -> Result<Tokenizer> {
+        let root: serde_json::Value =
+            serde_json::from_slice(data).map_err(|e| Error::TokenizerJson {
+                path: origin.to_owned(),
+                reason: format!("not valid JSON: {e}"),
+            })?;
+        if tekken::looks_like(&root) {
+            return Tokenizer::from_tekken(&root, name, origin);
+        }
+        let model = HfModel::from_value(&root, origin)?;
+        Ok(Tokenizer::from_hf_model(model, name, origin))
+    }
+
+    fn from_hf_model(model: HfModel, name: &str, origin: &str) -> Tokenizer {
+        let id_bytes = model.id_bytes();
+        let n = id_bytes.iter().map(|x| x.0 as usize + 1).max().unwrap_or(0);
+        let decoder = Decoder::new(n, id_bytes.iter().map(|(id, b)| (*id, b.as_slice())));
+        let first_decoder = model
+            .first_id_bytes()
+            .map(|f| Decoder::new(n, f.iter().map(|(id, b)| (*id, b.as_slice()))));
+        Tokenizer {
+            name: name.to_owned(),
+            origin: origin.to_owned(),
+            pattern: model.pattern().map(str::to_owned),
+            engine: Engine::Hf(model),
+            format: Format::HuggingFace,
+            decoder,
+            first_decoder,
+        }
+    }
+
+    /// A Mistral tekken document, already parsed (see [`crate::tekken`]).
+    fn from_tekken(root: &serde_json::Value, name: &str, origin: &str) -> Result<Tokenizer> {
+        let file = tekken::parse(root, origin)?;
+        let origin = format!("{origin} (Mistral tekken {})", file.version);
+        let tokens = file.ranks.iter().map(|(b, r)| (&b[..], *r));
+        let mut tokenizer =
+            Tokenizer::from_tokens(name, &origin, tokens, &file.pattern, file.specials)?;
+        tokenizer.format = Format::Tekken;
+        Ok(tokenizer)
+    }
+}
+
+/// The error for `lowercase` on a file that is not a `vocab.txt`.
+fn lowercase_misplaced(origin: &str) -> Error {
+    Error::invalid(
+        Setting::Lowercase,
+        format!("applies to WordPiece vocab.txt files; {origin} carries its own normalizer"),
+    )
+}
+
+/// Whether a (non-JSON) file is a WordPiece `vocab.txt`: named `*.txt` (`*.txt.gz`), or its
+/// first line has no space (every line of a `.tiktoken` file is `base64 rank`).
+fn is_vocab_txt(path: &Path, data: &[u8]) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let first = data.split(|&b| b == b'\n').next().unwrap_or_default();
+    name.ends_with(".txt") || (!first.is_empty() && !first.contains(&b' '))
+}
+
+/// The bytes of a tokenizer file, decompressed if they are gzip (detected by the magic bytes).
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let io_err = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let raw = std::fs::read(path).map_err(io_err)?;
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return Ok(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len() * 6);
+    flate2::read::MultiGzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .map_err(io_err)?;
+    Ok(out)
+}
+
+fn file_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for ext in [".gz", ".json", ".tiktoken", ".tokenizer", ".txt", ".vocab"] {
+        // Strip the usual suffixes in order: x.tokenizer.json.gz -> x
+        if let Some(s) = name.strip_suffix(ext) {
+            return file_stem(Path::new(s));
+        }
+    }
+    name
+}
+
+fn known_specials(stem: &str) -> Vec<(String, u32)> {
+    if stem == "llama3" {
+        return builtin::llama3_specials();
+    }
+    builtin::find(stem)
+        .map(|b| {
+            b.specials
+                .iter()
+                .map(|(s, i)| (s.to_string(), *i))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems() {
+        assert_eq!(file_stem(Path::new("a/llama3.tokenizer.json")), "llama3");
+        assert_eq!(file_stem(Path::new("gemma3.tokenizer.json.gz")), "gemma3");
+        assert_eq!(file_stem(Path::new("x/o200k_base.tiktoken")), "o200k_base");
+        assert_eq!(file_stem(Path::new("tokenizer.json")), "tokenizer");
+    }
+}

@@ -1,0 +1,240 @@
+//! Exactness of the tokenizer kinds of issue 14 (Mistral Tekken, WordPiece `vocab.txt` and
+//! `tokenizer.json`) and of the other `tokenizer.json` files of `shared/data/vocab` (DeepSeek V3,
+//! Falcon, Phi-3, Anthropic's legacy tokenizer, KoGPT2, Mistral v0.1), each against its own
+//! reference library:
+//!
+//! * every text of `shared/conformance/public.jsonl`: the ids and their decoding (a CRC-32 of
+//!   both per text, `tests/data/more-kinds-conformance.tsv`);
+//! * all of FLORES-200 dev (204 languages, every line encoded on its own): per language the
+//!   total of ids and a CRC-32 of all of them (`tests/data/more-kinds-flores200-dev.tsv`).
+//!
+//! The reference data was made by `tests/python/reference_more_kinds.py` with mistral-common
+//! 1.13.1 and Hugging Face tokenizers 0.23.3 (its docs give the exact calls). Without the shared
+//! data folder, each test says so on one line and passes.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use fairtok_core::{LoadOptions, Tokenizer};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The shared data folder beside the checkout (override with `FAIRTOK_SHARED`).
+fn shared() -> Option<PathBuf> {
+    let dir = std::env::var_os("FAIRTOK_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"));
+    if dir.join("conformance/public.jsonl").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipped: shared data not found at {} (set FAIRTOK_SHARED)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// The tokenizer of a reference column.
+fn load(shared: &std::path::Path, key: &str) -> Tokenizer {
+    let vocab = shared.join("data/vocab");
+    let (file, lowercase) = match key {
+        "mistral-tekken-240911" => ("mistral-tekken-240911.json".to_owned(), false),
+        "bert-base-cased" => ("bert-base-cased.vocab.txt".to_owned(), false),
+        "bert-base-cased-lowercase" => ("bert-base-cased.vocab.txt".to_owned(), true),
+        "koelectra-v1" => ("koelectra-v1.vocab.txt".to_owned(), false),
+        "bert-base-cased.tokenizer.json" => return wordpiece_json(&vocab),
+        name => (format!("{name}.tokenizer.json.gz"), false),
+    };
+    let opts = LoadOptions {
+        lowercase,
+        ..Default::default()
+    };
+    Tokenizer::load(vocab.join(file).to_str().unwrap(), &opts).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The `tokenizer.json` Hugging Face tokenizers writes for BERT cased (the committed template,
+/// its vocab filled from `bert-base-cased.vocab.txt`, one id per line).
+fn wordpiece_json(vocab: &std::path::Path) -> Tokenizer {
+    let template = root().join("tests/data/wordpiece-tokenizer-json-template.json");
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(template).unwrap()).unwrap();
+    let text = std::fs::read_to_string(vocab.join("bert-base-cased.vocab.txt")).unwrap();
+    let map = &mut doc["model"]["vocab"];
+    for (i, line) in text.lines().enumerate() {
+        map[line.trim_end()] = i.into();
+    }
+    let json = serde_json::to_vec(&doc).unwrap();
+    Tokenizer::from_tokenizer_json(&json, "bert-base-cased", "bert-base-cased.tokenizer.json")
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn ids_bytes(ids: &[u32]) -> Vec<u8> {
+    ids.iter().flat_map(|i| i.to_le_bytes()).collect()
+}
+
+fn conformance(shared: &std::path::Path, key: &str, tok: &Tokenizer) -> usize {
+    let table =
+        std::fs::read_to_string(root().join("tests/data/more-kinds-conformance.tsv")).unwrap();
+    let mut rows = table.lines();
+    let header: Vec<&str> = rows.next().unwrap().split('\t').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == key)
+        .unwrap_or_else(|| panic!("no column {key}"));
+    let data = std::fs::read_to_string(shared.join("conformance/public.jsonl")).unwrap();
+    let texts: Vec<String> = data
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let mut failures = vec![];
+    let mut n = 0;
+    for row in rows {
+        let f: Vec<&str> = row.split('\t').collect();
+        let text = &texts[f[0].parse::<usize>().unwrap()];
+        let ids = tok.encode(text).unwrap_or_else(|e| panic!("{key}: {e}"));
+        let back = tok.decode_bytes(&ids).unwrap();
+        let mut h = crc32fast::Hasher::new();
+        h.update(&ids_bytes(&ids));
+        // The reference decodes to a Python `str`: invalid UTF-8 is replaced.
+        h.update(String::from_utf8_lossy(&back).as_bytes());
+        if format!("{:08x}", h.finalize()) != f[col] {
+            failures.push(format!(
+                "text {}: {:?}\n  got {:?}\n  decoded {:?}",
+                f[0],
+                text.chars().take(60).collect::<String>(),
+                &ids[..ids.len().min(30)],
+                String::from_utf8_lossy(&back)
+                    .chars()
+                    .take(60)
+                    .collect::<String>()
+            ));
+        }
+        n += 1;
+    }
+    assert_eq!(n, texts.len());
+    assert!(
+        failures.is_empty(),
+        "{key}: {} of {n} conformance texts differ from the reference (ids or decoding):\n{}",
+        failures.len(),
+        failures[..failures.len().min(8)].join("\n")
+    );
+    n
+}
+
+fn flores(shared: &std::path::Path, key: &str, tok: &Tokenizer) -> usize {
+    let table =
+        std::fs::read_to_string(root().join("tests/data/more-kinds-flores200-dev.tsv")).unwrap();
+    let want: BTreeMap<&str, (usize, usize, &str)> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|f| f[1] == key)
+        .map(|f| (f[0], (f[2].parse().unwrap(), f[3].parse().unwrap(), f[4])))
+        .collect();
+    assert_eq!(
+        want.len(),
+        204,
+        "{key}: the reference has {} languages",
+        want.len()
+    );
+    let mut failures = vec![];
+    for (lang, (lines, tokens, crc)) in &want {
+        let path = shared.join(format!("data/parallel/flores200-dev/{lang}.dev"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let body = text.strip_suffix('\n').unwrap_or(&text);
+        let mut h = crc32fast::Hasher::new();
+        let (mut n_lines, mut n_tokens) = (0, 0);
+        for line in body.split('\n') {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let ids = tok
+                .encode(line)
+                .unwrap_or_else(|e| panic!("{key} {lang}: {e}"));
+            h.update(&ids_bytes(&ids));
+            n_lines += 1;
+            n_tokens += ids.len();
+        }
+        let got = format!("{:08x}", h.finalize());
+        if (n_lines, n_tokens, got.as_str()) != (*lines, *tokens, *crc) {
+            failures.push(format!(
+                "{lang}: {n_lines} lines, {n_tokens} tokens, ids {got}; reference {lines}, {tokens}, {crc}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{key}: {} of 204 FLORES-200 dev languages differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    want.len()
+}
+
+fn check(key: &str, with_flores: bool) {
+    let Some(shared) = shared() else { return };
+    let tok = load(&shared, key);
+    if key == "mistral-tekken-240911" {
+        // The file's pattern is the one fairtok has a hand-written splitter for.
+        assert_eq!(tok.pattern(), Some(fairtok_core::pattern::TEKKEN));
+    }
+    let texts = conformance(&shared, key, &tok);
+    let langs = if with_flores {
+        flores(&shared, key, &tok)
+    } else {
+        0
+    };
+    eprintln!("{key}: {texts} conformance texts and {langs} FLORES-200 dev languages agree");
+}
+
+#[test]
+fn mistral_tekken() {
+    check("mistral-tekken-240911", true);
+}
+#[test]
+fn bert_base_cased_vocab_txt() {
+    check("bert-base-cased", true);
+}
+#[test]
+fn bert_base_cased_vocab_txt_lowercase() {
+    check("bert-base-cased-lowercase", true);
+}
+#[test]
+fn koelectra_vocab_txt() {
+    check("koelectra-v1", true);
+}
+#[test]
+fn wordpiece_tokenizer_json() {
+    check("bert-base-cased.tokenizer.json", false);
+}
+#[test]
+fn deepseek_v3() {
+    check("deepseek-v3", true);
+}
+#[test]
+fn falcon() {
+    check("falcon", true);
+}
+#[test]
+fn phi3() {
+    check("phi3", true);
+}
+/// Anthropic's legacy (Claude 1/2) tokenizer, not Claude 3's, which is not public.
+#[test]
+fn anthropic_legacy() {
+    check("claude-legacy", true);
+}
+#[test]
+fn kogpt2() {
+    check("kogpt2", true);
+}
+#[test]
+fn mistral_v01() {
+    check("mistral-v0.1", true);
+}
