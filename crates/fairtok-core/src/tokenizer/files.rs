@@ -7,6 +7,17 @@ use std::path::Path;
 
 use super::*;
 
+/// A rank file and its sidecar are read under the lock their writer takes, so both come from
+/// one writer (see `crate::output`). Without the lock (a directory that cannot be opened) the
+/// sidecar's `explicit_n_vocab` check still catches most mixed pairs.
+fn pair_lock(path: &Path) -> Option<crate::output::PairLock> {
+    if crate::write::sidecar_path(path).is_file() {
+        crate::output::PairLock::shared(path).ok()
+    } else {
+        None
+    }
+}
+
 impl Tokenizer {
     /// Loads `spec`: a built-in name (`cl100k_base`, ...), a model name (`gpt-4o`, ...), or the
     /// path of a `.tiktoken`, `tokenizer.json`, Mistral `tekken.json` or WordPiece `vocab.txt`
@@ -33,6 +44,7 @@ impl Tokenizer {
         }
         let path = Path::new(spec);
         if path.exists() {
+            let _pair = pair_lock(path);
             let data = read_file(path)?;
             let tokenizer = Tokenizer::from_bytes(path, &data, opts)?;
             return Ok((tokenizer, Some(data)));
@@ -44,6 +56,7 @@ impl Tokenizer {
     /// Mistral `tekken.json`) by a leading `{`, a WordPiece `vocab.txt` by its `.txt` name or
     /// a first line without a space; anything else is read as a `.tiktoken` rank file.
     pub fn from_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
+        let _pair = pair_lock(path);
         Tokenizer::from_bytes(path, &read_file(path)?, opts)
     }
 
@@ -92,7 +105,10 @@ impl Tokenizer {
             // A sidecar `FILE.json` (written by `fairtok train`) brings pattern and specials.
             (None, None) if crate::write::sidecar_path(path).is_file() => {
                 let sidecar = crate::write::sidecar_path(path);
-                let (pat, specials) = crate::write::read_sidecar(&sidecar)?;
+                let side = crate::write::read_sidecar(&sidecar)?;
+                let max_rank = ranks.iter().map(|r| r.1).max();
+                side.check_n_vocab(&sidecar, ranks.iter().len(), max_rank)?;
+                let (pat, specials) = (side.pattern, side.specials);
                 let limit = id_limit(ranks.iter().len() + specials.len());
                 if let Some((s, id)) = specials.iter().find(|s| u64::from(s.1) >= limit) {
                     return Err(Error::TokenizerJson {
