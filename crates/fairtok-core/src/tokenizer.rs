@@ -250,6 +250,35 @@ impl Tokenizer {
         Tokenizer::from_tokens(&name, &origin, ranks.iter(), &pat, specials)
     }
 
+    /// Loads a `.tiktoken` rank file from its bytes (not gzipped), with the checks of
+    /// [`Tokenizer::from_file`]: every line parsed as [`tiktoken::parse_ranks`] does, ranks
+    /// and special ids below the bound of [`Tokenizer::from_ranks`]. `pattern` is a name from
+    /// [`pattern::NAMED`] or a regex; `name` and `origin` name the tokenizer and the document
+    /// in errors. This is the loader over bytes that the fuzz targets drive: no file needed.
+    pub fn from_tiktoken(
+        data: &[u8],
+        name: &str,
+        origin: &str,
+        pattern: &str,
+        specials: Vec<(String, u32)>,
+    ) -> Result<Tokenizer> {
+        let ranks = tiktoken::parse_rank_list(data, origin, true)?;
+        let limit = id_limit(ranks.iter().len() + specials.len());
+        if let Some((s, id)) = specials.iter().find(|s| u64::from(s.1) >= limit) {
+            return Err(Error::Vocab {
+                path: origin.to_owned(),
+                reason: format!("special token {s:?} has {}", far_id(*id, limit)),
+            });
+        }
+        Tokenizer::from_tokens(
+            name,
+            origin,
+            ranks.iter(),
+            pattern::resolve(pattern),
+            specials,
+        )
+    }
+
     /// Loads a `tokenizer.json` document.
     pub fn from_tokenizer_json(data: &[u8], name: &str, origin: &str) -> Result<Tokenizer> {
         let model = HfModel::from_json(data, origin)?;
@@ -604,6 +633,29 @@ fn known_specials(stem: &str) -> Vec<(String, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_tiktoken_loads_bytes_as_a_file_and_checks_them() {
+        use base64::Engine as _;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let mut text: String = (0..=255u8)
+            .map(|b| format!("{} {b}\n", b64(&[b])))
+            .collect();
+        text.push_str(&format!("{} 256\n", b64(b"ab")));
+        let specials = vec![("<|end|>".to_owned(), 257)];
+        let t = Tokenizer::from_tiktoken(text.as_bytes(), "t", "mem", "r50k", specials).unwrap();
+        assert_eq!(t.pattern(), Some(crate::pattern::R50K));
+        assert_eq!(t.encode("abc").unwrap(), [256, 99]);
+        assert_eq!(t.special_tokens(), [("<|end|>".to_owned(), 257)]);
+        let far = vec![("<|end|>".to_owned(), 1 << 31)];
+        let e = Tokenizer::from_tiktoken(text.as_bytes(), "t", "mem", "r50k", far).unwrap_err();
+        assert!(
+            e.to_string().contains("far beyond the number of tokens"),
+            "{e}"
+        );
+        let e = Tokenizer::from_tiktoken(b"YQ== x\n", "t", "mem", "r50k", vec![]).unwrap_err();
+        assert!(e.to_string().contains("mem"), "{e}");
+    }
 
     #[test]
     fn load_with_bytes_gives_the_file_decompressed() {

@@ -30,6 +30,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::file::reader::ChunkReader;
 
 use crate::count::PieceCounts;
 use crate::error::{Result, TrainError};
@@ -128,9 +129,9 @@ fn open(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
 
 /// The counts-file metadata of an opened file, and its `fairtok.pattern_hash` if it has one.
 /// A file without `fairtok.pattern` is not a counts file; the language defaults to `und`.
-fn counts_meta(
+fn counts_meta<T: ChunkReader + 'static>(
     path: &Path,
-    builder: &ParquetRecordBatchReaderBuilder<File>,
+    builder: &ParquetRecordBatchReaderBuilder<T>,
 ) -> Result<(CountsMeta, Option<String>)> {
     let kv = builder.metadata().file_metadata().key_value_metadata();
     let get = |k: &str| {
@@ -157,7 +158,27 @@ pub fn read_meta(path: &Path) -> Result<CountsMeta> {
 
 /// Reads a counts file and adds its pieces to `into` (whose pattern must be the file's).
 pub fn read_counts(path: &Path, into: &mut PieceCounts) -> Result<CountsMeta> {
-    let builder = open(path)?;
+    read_counts_from(path, open(path)?, into)
+}
+
+/// [`read_counts`] over the bytes of a counts file already in memory; `origin` names the
+/// document in errors. The same checks apply: this is the reader the fuzz target drives.
+pub fn read_counts_bytes(
+    data: Vec<u8>,
+    origin: &Path,
+    into: &mut PieceCounts,
+) -> Result<CountsMeta> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(data))
+        .map_err(|e| file_err(origin, format!("not a Parquet file: {e}")))?;
+    read_counts_from(origin, builder, into)
+}
+
+/// [`read_counts`] from an opened reader; `path` names the document in errors.
+fn read_counts_from<T: ChunkReader + 'static>(
+    path: &Path,
+    builder: ParquetRecordBatchReaderBuilder<T>,
+    into: &mut PieceCounts,
+) -> Result<CountsMeta> {
     let (meta, hash) = counts_meta(path, &builder)?;
     let CountsMeta { language, pattern } = meta;
     if let Some(h) = hash {
@@ -312,6 +333,25 @@ mod tests {
             e.contains("a.parquet: counted with the pattern \"p\", not \"q\""),
             "{e}"
         );
+    }
+
+    #[test]
+    fn counts_from_bytes_read_as_the_file_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = PieceCounts::new("p");
+        a.add(b"x", 3);
+        a.add(b" y\xff", 5);
+        let pa = dir.path().join("a.parquet");
+        write_counts(&pa, &a, "ko").unwrap();
+        let data = std::fs::read(&pa).unwrap();
+        let mut b = PieceCounts::new("p");
+        let meta = read_counts_bytes(data.clone(), Path::new("mem"), &mut b).unwrap();
+        assert_eq!((meta.language.as_str(), b.sorted()), ("ko", a.sorted()));
+        // A truncated document is an error naming the origin, not a panic.
+        let e = read_counts_bytes(data[..data.len() - 9].to_vec(), Path::new("mem"), &mut b)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mem: not a Parquet file"), "{e}");
     }
 
     #[test]
