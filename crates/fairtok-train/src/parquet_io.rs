@@ -122,9 +122,143 @@ pub struct CountsMeta {
 
 /// Opens a Parquet file for reading; a file that is not Parquet is an error naming it.
 fn open(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
-    let file = File::open(path).map_err(|e| TrainError::io(path, e))?;
+    let mut file = File::open(path).map_err(|e| TrainError::io(path, e))?;
+    check_file_footer(path, &mut file)?;
     ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| file_err(path, format!("not a Parquet file: {e}")))
+}
+
+/// [`check_footer`] on a file: reads its footer (at most the file's own size).
+fn check_file_footer(path: &Path, file: &mut File) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |e| TrainError::io(path, e);
+    let len = file.metadata().map_err(io)?.len();
+    if len < 8 {
+        return Ok(()); // parquet refuses it with its own message
+    }
+    let mut tail = [0u8; 8];
+    file.seek(SeekFrom::End(-8)).map_err(io)?;
+    file.read_exact(&mut tail).map_err(io)?;
+    let meta_len = u64::from(u32::from_le_bytes(tail[..4].try_into().expect("4 bytes")));
+    if &tail[4..] != b"PAR1" || meta_len + 8 > len {
+        return Ok(());
+    }
+    let mut meta = vec![0u8; meta_len as usize];
+    file.seek(SeekFrom::End(-8 - meta_len as i64)).map_err(io)?;
+    file.read_exact(&mut meta).map_err(io)?;
+    file.rewind().map_err(io)?;
+    thrift_sizes_fit(&meta).map_err(|e| file_err(path, format!("malformed Parquet metadata: {e}")))
+}
+
+/// Checks the footer of a Parquet document in memory (see [`thrift_sizes_fit`]).
+fn check_footer(path: &Path, data: &[u8]) -> Result<()> {
+    let Some(tail) = data.len().checked_sub(8).map(|at| &data[at..]) else {
+        return Ok(());
+    };
+    let meta_len = u32::from_le_bytes(tail[..4].try_into().expect("4 bytes")) as usize;
+    if &tail[4..] != b"PAR1" || meta_len + 8 > data.len() {
+        return Ok(());
+    }
+    let meta = &data[data.len() - 8 - meta_len..data.len() - 8];
+    thrift_sizes_fit(meta).map_err(|e| file_err(path, format!("malformed Parquet metadata: {e}")))
+}
+
+/// Walks the Thrift compact encoding of a Parquet footer (one struct) and checks that every
+/// list, set, map and binary declares at most as many elements (bytes) as remain in it: each
+/// element takes at least one byte, so a larger count is malformed. The parquet crate
+/// allocates what a list declares before reading it, so a counts file of 1 KB could ask for
+/// 4 GB (found by fuzzing the counts reader); with this check its metadata costs at most a
+/// small multiple of the footer's size. Nesting deeper than 64 is refused as well.
+fn thrift_sizes_fit(meta: &[u8]) -> std::result::Result<(), String> {
+    struct Walk<'a> {
+        b: &'a [u8],
+        at: usize,
+    }
+    impl Walk<'_> {
+        fn byte(&mut self) -> std::result::Result<u8, String> {
+            let v = *self.b.get(self.at).ok_or("truncated")?;
+            self.at += 1;
+            Ok(v)
+        }
+        fn varint(&mut self) -> std::result::Result<u64, String> {
+            let mut v = 0u64;
+            for shift in (0..64).step_by(7) {
+                let b = self.byte()?;
+                v |= u64::from(b & 0x7f) << shift;
+                if b & 0x80 == 0 {
+                    return Ok(v);
+                }
+            }
+            Err("varint too long".into())
+        }
+        fn count(&mut self, n: u64, per: u64, what: &str) -> std::result::Result<(), String> {
+            let left = (self.b.len() - self.at) as u64;
+            if n.saturating_mul(per) > left {
+                return Err(format!("a {what} of {n} entries in {left} bytes"));
+            }
+            Ok(())
+        }
+        fn skip(&mut self, ty: u8, depth: usize) -> std::result::Result<(), String> {
+            if depth > 64 {
+                return Err("nested deeper than 64".into());
+            }
+            match ty {
+                1 | 2 => Ok(()), // a boolean field: its value is the type
+                3 => self.byte().map(drop),
+                4..=6 => self.varint().map(drop),
+                7 => {
+                    self.count(8, 1, "double")?;
+                    self.at += 8;
+                    Ok(())
+                }
+                8 => {
+                    let n = self.varint()?;
+                    self.count(n, 1, "binary")?;
+                    self.at += n as usize;
+                    Ok(())
+                }
+                9 | 10 => {
+                    let h = self.byte()?;
+                    let n = match h >> 4 {
+                        15 => self.varint()?,
+                        n => u64::from(n),
+                    };
+                    self.count(n, 1, "list")?;
+                    // In a list a boolean is one byte.
+                    let elem = match h & 0x0f {
+                        1 | 2 => 3,
+                        t => t,
+                    };
+                    (0..n).try_for_each(|_| self.skip(elem, depth + 1))
+                }
+                11 => {
+                    let n = self.varint()?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    let kv = self.byte()?;
+                    self.count(n, 2, "map")?;
+                    let fix = |t: u8| if t == 1 || t == 2 { 3 } else { t };
+                    (0..n).try_for_each(|_| {
+                        self.skip(fix(kv >> 4), depth + 1)?;
+                        self.skip(fix(kv & 0x0f), depth + 1)
+                    })
+                }
+                12 => loop {
+                    let h = self.byte()?;
+                    if h == 0 {
+                        return Ok(());
+                    }
+                    if h >> 4 == 0 {
+                        self.varint()?; // the field id, in full
+                    }
+                    self.skip(h & 0x0f, depth + 1)?;
+                },
+                t => Err(format!("unknown Thrift type {t}")),
+            }
+        }
+    }
+    Walk { b: meta, at: 0 }.skip(12, 0)
 }
 
 /// The counts-file metadata of an opened file, and its `fairtok.pattern_hash` if it has one.
@@ -168,6 +302,7 @@ pub fn read_counts_bytes(
     origin: &Path,
     into: &mut PieceCounts,
 ) -> Result<CountsMeta> {
+    check_footer(origin, &data)?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(data))
         .map_err(|e| file_err(origin, format!("not a Parquet file: {e}")))?;
     read_counts_from(origin, builder, into)
@@ -352,6 +487,50 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("mem: not a Parquet file"), "{e}");
+    }
+
+    #[test]
+    fn a_footer_list_longer_than_the_footer_is_refused() {
+        // Found by fuzzing: a counts file of 884 bytes whose footer declares a list of
+        // 89 million key-value entries; the parquet crate reserved 4 GB for them before
+        // reading one. Here the schema list's header is made to declare 2^32 - 1 entries.
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = PieceCounts::new("p");
+        a.add(b"x", 3);
+        let pa = dir.path().join("a.parquet");
+        write_counts(&pa, &a, "ko").unwrap();
+        let good = std::fs::read(&pa).unwrap();
+        let n = good.len();
+        let meta_len = u32::from_le_bytes(good[n - 8..n - 4].try_into().unwrap()) as usize;
+        let meta = &good[n - 8 - meta_len..n - 8];
+        // FileMetaData starts with its version (field 1, 0x15, one varint byte) and its
+        // schema (field 2, 0x19): a list of structs whose header is byte 3.
+        assert_eq!((meta[0], meta[2], meta[3] & 0x0f), (0x15, 0x19, 0x0c));
+        let at = 3;
+        let mut bad = good[..n - 8 - meta_len].to_vec();
+        bad.extend_from_slice(&meta[..at]);
+        // Long form (15) of a list of structs (12), then 2^32 - 1 as a varint.
+        bad.extend_from_slice(&[0xfc, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+        bad.extend_from_slice(&meta[at + 1..]);
+        bad.extend_from_slice(&((meta_len + 5) as u32).to_le_bytes());
+        bad.extend_from_slice(b"PAR1");
+        let mut into = PieceCounts::new("p");
+        let e = read_counts_bytes(bad.clone(), Path::new("mem"), &mut into)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("mem: malformed Parquet metadata: a list of 4294967295 entries in"),
+            "{e}"
+        );
+        let pb = dir.path().join("b.parquet");
+        std::fs::write(&pb, &bad).unwrap();
+        let e = read_counts(&pb, &mut into).unwrap_err().to_string();
+        assert!(
+            e.contains("b.parquet: malformed Parquet metadata: a list of"),
+            "{e}"
+        );
+        // The files the library writes pass the check.
+        thrift_sizes_fit(meta).unwrap();
     }
 
     #[test]
