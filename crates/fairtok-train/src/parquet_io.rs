@@ -291,8 +291,27 @@ pub fn read_meta(path: &Path) -> Result<CountsMeta> {
 }
 
 /// Reads a counts file and adds its pieces to `into` (whose pattern must be the file's).
+/// A malformed file is an error; `into` may then hold part of its counts.
 pub fn read_counts(path: &Path, into: &mut PieceCounts) -> Result<CountsMeta> {
-    read_counts_from(path, open(path)?, into)
+    without_panic(path, || read_counts_from(path, open(path)?, into))
+}
+
+/// Runs `read`, turning a panic into an error naming `path`. The parquet crate panics on some
+/// malformed data (found by fuzzing the counts reader: a dictionary index past the end of the
+/// dictionary, `parquet` 54's `rle.rs`); a counts file is untrusted input, so that is an error
+/// like any other malformed file, not the end of the process.
+fn without_panic<R>(path: &Path, read: impl FnOnce() -> Result<R>) -> Result<R> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|p| {
+        let why = p
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| p.downcast_ref::<&str>().copied())
+            .unwrap_or("a panic");
+        Err(file_err(
+            path,
+            format!("malformed Parquet data: the reader failed ({why})"),
+        ))
+    })
 }
 
 /// [`read_counts`] over the bytes of a counts file already in memory; `origin` names the
@@ -303,9 +322,11 @@ pub fn read_counts_bytes(
     into: &mut PieceCounts,
 ) -> Result<CountsMeta> {
     check_footer(origin, &data)?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(data))
-        .map_err(|e| file_err(origin, format!("not a Parquet file: {e}")))?;
-    read_counts_from(origin, builder, into)
+    without_panic(origin, || {
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(data))
+            .map_err(|e| file_err(origin, format!("not a Parquet file: {e}")))?;
+        read_counts_from(origin, builder, into)
+    })
 }
 
 /// [`read_counts`] from an opened reader; `path` names the document in errors.
@@ -531,6 +552,34 @@ mod tests {
         );
         // The files the library writes pass the check.
         thrift_sizes_fit(meta).unwrap();
+    }
+
+    #[test]
+    fn fuzz_findings_are_errors() {
+        // Inputs the counts-reader fuzz target found (fuzz/, docs/FUZZING.md): a footer list
+        // that made the parquet crate reserve 4 GB, and a dictionary index past the end of
+        // the dictionary that made it panic.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        for (file, want) in [
+            (
+                "fuzz-footer-list.parquet",
+                "malformed Parquet metadata: a map of",
+            ),
+            (
+                "fuzz-dict-index.parquet",
+                "malformed Parquet data: the reader failed (index out of bounds",
+            ),
+        ] {
+            let path = dir.join(file);
+            let mut into = PieceCounts::new(fairtok_core::pattern::R50K);
+            let e = read_counts(&path, &mut into).unwrap_err().to_string();
+            assert!(e.contains(want), "{file}: {e}");
+            let data = std::fs::read(&path).unwrap();
+            let e = read_counts_bytes(data, Path::new(file), &mut into)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(file) && e.contains(want), "{file}: {e}");
+        }
     }
 
     #[test]
