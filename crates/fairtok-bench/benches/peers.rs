@@ -371,7 +371,7 @@ fn write_hf_json(enc: &str, dir: &Path) {
             for i in 0..parts.len() - 1 {
                 let joined = [parts[i], parts[i + 1]].concat();
                 if let Some(&r) = rank.get(joined.as_slice()) {
-                    if r < id as u32 && best.map_or(true, |(br, _)| r < br) {
+                    if r < id as u32 && best.is_none_or(|(br, _)| r < br) {
                         best = Some((r, i));
                     }
                 }

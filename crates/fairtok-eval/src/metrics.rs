@@ -6,7 +6,7 @@
 //! per tokenizer and language:
 //!
 //! * **premium** = tokens(lang) / tokens(pivot), over the whole corpus (a pivot with 0 tokens
-//!   is an [`Error::EmptyPivot`](crate::Error::EmptyPivot));
+//!   is an [`Error::EmptyPivot`]);
 //! * **mean line premium** = the mean over lines of tokens_i(lang) / tokens_i(pivot), over the
 //!   lines whose pivot has at least one token;
 //! * **bytes / token**, **characters / token** (Unicode scalar values), **tokens / word**

@@ -497,7 +497,7 @@ pub fn count_sources(
                                 let mut s = skipped.lock().unwrap_or_else(|e| e.into_inner());
                                 s.0 += bad;
                                 let cand = (src.path.clone(), first_bad);
-                                if s.1.as_ref().map_or(true, |cur| {
+                                if s.1.as_ref().is_none_or(|cur| {
                                     (sources_index(sources, &cur.0), cur.1)
                                         > (batch.source, first_bad)
                                 }) {

@@ -138,7 +138,7 @@ impl Base {
                 let merges = model["merges"]
                     .as_array()
                     .ok_or_else(|| bad("model.merges is not a list"))?;
-                let string_merges = merges.first().map_or(true, |m| m.is_string());
+                let string_merges = merges.first().is_none_or(|m| m.is_string());
                 let vocab = model["vocab"]
                     .as_object()
                     .ok_or_else(|| bad("model.vocab is not an object"))?;

@@ -230,7 +230,7 @@ impl Selector {
                         || self
                             .opts
                             .window
-                            .map_or(true, |w| self.in_window[l] < w.max_per_language)
+                            .is_none_or(|w| self.in_window[l] < w.max_per_language)
                 })
                 // The longest; on a tie the smaller index (max_by keeps the last maximum, so
                 // compare the index reversed).
