@@ -168,7 +168,10 @@ fn check_footer(path: &Path, data: &[u8]) -> Result<()> {
 /// element takes at least one byte, so a larger count is malformed. The parquet crate
 /// allocates what a list declares before reading it, so a counts file of 1 KB could ask for
 /// 4 GB (found by fuzzing the counts reader); with this check its metadata costs at most a
-/// small multiple of the footer's size. Nesting deeper than 64 is refused as well.
+/// small multiple of the footer's size. Nesting deeper than 64 is refused as well, and so is
+/// a footer whose struct does not end exactly at its end. This is a check of the encoding, not
+/// of Parquet's schema: a field whose header gives another type than Parquet's schema says
+/// can still slip through (see docs/FUZZING.md).
 fn thrift_sizes_fit(meta: &[u8]) -> std::result::Result<(), String> {
     struct Walk<'a> {
         b: &'a [u8],
@@ -258,7 +261,19 @@ fn thrift_sizes_fit(meta: &[u8]) -> std::result::Result<(), String> {
             }
         }
     }
-    Walk { b: meta, at: 0 }.skip(12, 0)
+    let mut walk = Walk { b: meta, at: 0 };
+    walk.skip(12, 0)?;
+    // The parquet crate reads each field by its id, whatever type the field header says, so
+    // a mistyped field walks differently here and there; a footer that does not end where its
+    // length says is malformed (the fuzzer's second footer finding was such a one).
+    if walk.at != meta.len() {
+        return Err(format!(
+            "its Thrift ends at byte {} of {}",
+            walk.at,
+            meta.len()
+        ));
+    }
+    Ok(())
 }
 
 /// The counts-file metadata of an opened file, and its `fairtok.pattern_hash` if it has one.
@@ -557,13 +572,19 @@ mod tests {
     #[test]
     fn fuzz_findings_are_errors() {
         // Inputs the counts-reader fuzz target found (fuzz/, docs/FUZZING.md): a footer list
-        // that made the parquet crate reserve 4 GB, and a dictionary index past the end of
-        // the dictionary that made it panic.
+        // that made the parquet crate reserve 4 GB, a mistyped footer field that made it
+        // reserve 10 GB, and a dictionary index past the end of the dictionary that made it
+        // panic (its data pages as found, its footer the one written, so the footer check
+        // passes and the panic is reached).
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
         for (file, want) in [
             (
                 "fuzz-footer-list.parquet",
                 "malformed Parquet metadata: a map of",
+            ),
+            (
+                "fuzz-footer-mistyped.parquet",
+                "malformed Parquet metadata: its Thrift ends at byte 16 of 723",
             ),
             (
                 "fuzz-dict-index.parquet",
