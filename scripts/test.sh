@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, Rust unit and integration tests (conformance on the
-# shared data), the randomized differential test against the Python reference libraries, and
-# the Python package's tests.
+# shared data), the API docs under -D warnings, a bounded run of every fuzz target, the
+# randomized differential test against the Python reference libraries, and the Python
+# package's tests.
 #
 # Usage: scripts/test.sh            (from anywhere; needs ../shared beside the checkout,
 #                                    or FAIRTOK_SHARED pointing at it)
@@ -31,6 +32,14 @@ cargo build --release --workspace --quiet
 echo "== cargo test"
 cargo test --workspace --quiet 2>&1 | tee /tmp/fairtok-cargo-test.log | grep -v '^$'
 grep -q "test result: FAILED" /tmp/fairtok-cargo-test.log && exit 1
+echo "== cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+echo "== fuzz targets (${FAIRTOK_FUZZ_SECONDS:-60} s each, docs/FUZZING.md)"
+if cargo +nightly --version >/dev/null 2>&1 && cargo fuzz --version >/dev/null 2>&1; then
+  scripts/fuzz.sh "${FAIRTOK_FUZZ_SECONDS:-60}"
+else
+  echo "skipped: fuzzing needs the nightly toolchain and cargo-fuzz (cargo install cargo-fuzz)"
+fi
 echo "== differential test against tiktoken and HF tokenizers (random strings, fixed seed)"
 "$venv/bin/python" tests/python/differential.py --fairtok "${CARGO_TARGET_DIR:-target}/release/fairtok" \
   --shared "$FAIRTOK_SHARED" --count "${FAIRTOK_DIFF_COUNT:-3000}"

@@ -152,6 +152,27 @@ impl Tokenizer {
             .chain(specials.iter().map(|s| s.1))
             .max()
             .map_or(0, |m| m as usize + 1);
+        // A special id that is also a rank would encode from two texts and decode as the
+        // special token (tiktoken decodes the rank's bytes): such a vocabulary is broken
+        // (found by fuzzing the `.tiktoken` loader), so it is refused, naming both.
+        if !specials.is_empty() {
+            let mut rank_at = vec![None; n];
+            for (b, r) in tokens.clone() {
+                rank_at[r as usize] = Some(b);
+            }
+            if let Some((s, id, b)) = specials
+                .iter()
+                .find_map(|(s, id)| rank_at[*id as usize].map(|b| (s, id, b)))
+            {
+                return Err(Error::Vocab {
+                    path: origin.to_owned(),
+                    reason: format!(
+                        "special token {s:?} has id {id}, which is the rank of the token {:?}",
+                        String::from_utf8_lossy(b)
+                    ),
+                });
+            }
+        }
         // Of several special names of one id, the id decodes to the smallest (byte order),
         // whatever order they come in: the decoder keeps an id's last bytes, so each id's
         // names go largest first. (tiktoken keeps whichever its hash map iterates last; for
@@ -541,6 +562,37 @@ impl Decoder {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn from_tiktoken_loads_bytes_as_a_file_and_checks_them() {
+        use base64::Engine as _;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let mut text: String = (0..=255u8)
+            .map(|b| format!("{} {b}\n", b64(&[b])))
+            .collect();
+        text.push_str(&format!("{} 256\n", b64(b"ab")));
+        let specials = vec![("<|end|>".to_owned(), 257)];
+        let t = Tokenizer::from_tiktoken(text.as_bytes(), "t", "mem", "r50k", specials).unwrap();
+        assert_eq!(t.pattern(), Some(pattern::R50K));
+        assert_eq!(t.encode("abc").unwrap(), [256, 99]);
+        assert_eq!(t.special_tokens(), [("<|end|>".to_owned(), 257)]);
+        let far = vec![("<|end|>".to_owned(), 1 << 31)];
+        let e = Tokenizer::from_tiktoken(text.as_bytes(), "t", "mem", "r50k", far).unwrap_err();
+        assert!(
+            e.to_string().contains("far beyond the number of tokens"),
+            "{e}"
+        );
+        // Fuzzing found a special id that is also a rank: "a" encoded to 97 and decoded to
+        // "<|end|>". It is refused, naming both.
+        let clash = vec![("<|end|>".to_owned(), 97)];
+        let e = Tokenizer::from_tiktoken(text.as_bytes(), "t", "mem", "r50k", clash).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "mem: special token \"<|end|>\" has id 97, which is the rank of the token \"a\""
+        );
+        let e = Tokenizer::from_tiktoken(b"YQ== x\n", "t", "mem", "r50k", vec![]).unwrap_err();
+        assert!(e.to_string().contains("mem"), "{e}");
+    }
 
     #[test]
     fn load_with_bytes_gives_the_file_decompressed() {

@@ -135,6 +135,35 @@ impl Tokenizer {
         Tokenizer::from_tokens(&name, &origin, ranks.iter(), &pat, specials)
     }
 
+    /// Loads a `.tiktoken` rank file from its bytes (not gzipped), with the checks of
+    /// [`Tokenizer::from_file`]: every line parsed as [`tiktoken::parse_ranks`] does, ranks
+    /// and special ids below the bound of [`Tokenizer::from_ranks`]. `pattern` is a name from
+    /// [`pattern::NAMED`] or a regex; `name` and `origin` name the tokenizer and the document
+    /// in errors. This is the loader over bytes that the fuzz targets drive: no file needed.
+    pub fn from_tiktoken(
+        data: &[u8],
+        name: &str,
+        origin: &str,
+        pattern: &str,
+        specials: Vec<(String, u32)>,
+    ) -> Result<Tokenizer> {
+        let ranks = tiktoken::parse_rank_list(data, origin, true)?;
+        let limit = id_limit(ranks.iter().len() + specials.len());
+        if let Some((s, id)) = specials.iter().find(|s| u64::from(s.1) >= limit) {
+            return Err(Error::Vocab {
+                path: origin.to_owned(),
+                reason: format!("special token {s:?} has {}", far_id(*id, limit)),
+            });
+        }
+        Tokenizer::from_tokens(
+            name,
+            origin,
+            ranks.iter(),
+            pattern::resolve(pattern),
+            specials,
+        )
+    }
+
     /// Loads a JSON tokenizer document: a Hugging Face `tokenizer.json`, or a Mistral
     /// `tekken.json` (recognised by its `config` and `vocab` list, without `model`).
     pub fn from_tokenizer_json(data: &[u8], name: &str, origin: &str) -> Result<Tokenizer> {

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds and runs every fuzz target of fuzz/ for a bounded time each, starting from the seed
+# corpus in fuzz/corpus/<target>/ (the run works on a copy of it: nothing in the repository
+# changes). Fails on the first crash, leak, timeout or out-of-memory; libFuzzer leaves the
+# input that did it in fuzz/artifacts/<target>/ and prints how to reproduce it.
+#
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (default 60 s each, every target)
+# Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`); see docs/FUZZING.md.
+# FAIRTOK_FUZZ_SANITIZER: `none` by default (the targets are safe Rust, and CI's time is
+# bounded: AddressSanitizer doubles the build); `address` for the longer runs by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+shift || true
+if ! cargo +nightly --version >/dev/null 2>&1; then
+  echo "scripts/fuzz.sh: no nightly toolchain (rustup toolchain install nightly)" >&2
+  exit 2
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "scripts/fuzz.sh: cargo-fuzz is not installed (cargo install cargo-fuzz)" >&2
+  exit 2
+fi
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(cargo fuzz list)
+fi
+sanitizer="${FAIRTOK_FUZZ_SANITIZER:-none}"
+flags=(--release --debug-assertions --sanitizer "$sanitizer")
+echo "== building the fuzz targets (nightly, release, debug assertions, sanitizer $sanitizer)"
+cargo +nightly fuzz build "${flags[@]}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for t in "${targets[@]}"; do
+  mkdir -p "$work/$t"
+  cp -r "fuzz/corpus/$t/." "$work/$t/"
+  echo "== fuzz $t (${seconds}s)"
+  # -rss_limit_mb: an input may cost a small multiple of its size, never gigabytes.
+  cargo +nightly fuzz run "${flags[@]}" "$t" "$work/$t" -- \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
+    -print_final_stats=1 2>"$work/$t.log" || {
+    tail -n 60 "$work/$t.log" >&2
+    echo "scripts/fuzz.sh: $t failed; the input is in fuzz/artifacts/$t/" >&2
+    exit 1
+  }
+  grep -E '^stat::number_of_executed_units|^Done ' "$work/$t.log" | tr '\n' ' '
+  echo
+done
