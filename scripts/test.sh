@@ -34,9 +34,9 @@ cargo test --workspace --quiet 2>&1 | tee /tmp/fairtok-cargo-test.log | grep -v 
 grep -q "test result: FAILED" /tmp/fairtok-cargo-test.log && exit 1
 echo "== cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
-echo "== fuzz targets (${FAIRTOK_FUZZ_SECONDS:-60} s each, docs/FUZZING.md)"
+echo "== fuzz targets (${FAIRTOK_FUZZ_SECONDS:-30} s each, docs/FUZZING.md)"
 if cargo +nightly --version >/dev/null 2>&1 && cargo fuzz --version >/dev/null 2>&1; then
-  scripts/fuzz.sh "${FAIRTOK_FUZZ_SECONDS:-60}"
+  scripts/fuzz.sh "${FAIRTOK_FUZZ_SECONDS:-30}"
 else
   echo "skipped: fuzzing needs the nightly toolchain and cargo-fuzz (cargo install cargo-fuzz)"
 fi
