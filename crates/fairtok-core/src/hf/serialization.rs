@@ -405,23 +405,7 @@ impl Loader<'_> {
                 ));
             }
         }
-        let vocab_v = m
-            .get("vocab")
-            .and_then(Value::as_object)
-            .ok_or_else(|| self.err(at, "missing object `vocab`"))?;
-        let mut vocab = FxHashMap::with_capacity_and_hasher(vocab_v.len(), Default::default());
-        for (k, v) in vocab_v {
-            let id = v
-                .as_u64()
-                .filter(|&id| id < u32::MAX as u64)
-                .ok_or_else(|| {
-                    self.err(
-                        &format!("{at}.vocab[{k:?}]"),
-                        "id is not an integer in 0..2^32",
-                    )
-                })?;
-            vocab.insert(k.clone(), id as u32);
-        }
+        let vocab = self.vocab(m, at)?;
         let merges_v = m
             .get("merges")
             .and_then(Value::as_array)
@@ -503,8 +487,8 @@ impl Loader<'_> {
         })
     }
 
-    fn wordpiece(&self, m: &Value) -> Result<WordPieceModel> {
-        let at = "$.model";
+    /// The model's `vocab` object: token string to id.
+    fn vocab(&self, m: &Value, at: &str) -> Result<FxHashMap<String, u32>> {
         let vocab_v = m
             .get("vocab")
             .and_then(Value::as_object)
@@ -522,6 +506,12 @@ impl Loader<'_> {
                 })?;
             vocab.insert(k.clone(), id as u32);
         }
+        Ok(vocab)
+    }
+
+    fn wordpiece(&self, m: &Value) -> Result<WordPieceModel> {
+        let at = "$.model";
+        let vocab = self.vocab(m, at)?;
         let str_or = |k: &str, default: &str| {
             m.get(k)
                 .and_then(Value::as_str)
