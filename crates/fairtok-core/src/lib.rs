@@ -21,7 +21,7 @@
 //! * [`tekken`]: Mistral's `tekken.json`, on the tiktoken engine with shifted ids.
 //! * [`builtin`]: the bundled encodings and tiktoken's model-name aliases.
 //! * [`Tokenizer`]: one type over all of them.
-//! * [`write`]: vocabularies as `.tiktoken` and `tokenizer.json` files; [`output`]: how every
+//! * [`write`](mod@write): vocabularies as `.tiktoken` and `tokenizer.json` files; [`output`]: how every
 //!   output is written (atomically, through links, never over a device; `-` for stdout).
 
 #![warn(missing_docs)]

@@ -9,12 +9,10 @@ use crate::task::Task;
 use crate::tekken;
 use crate::tiktoken::{self, TiktokenModel};
 
-<<<<<<< HEAD
+mod files;
+
 /// The span of text [`Tokenizer::encode_parallel_each`] encodes at a time on each thread.
 pub const STREAM_SPAN: usize = 16 << 20;
-=======
-mod files;
->>>>>>> fmt
 
 /// Which reference library a tokenizer follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,89 +184,6 @@ impl Tokenizer {
         })
     }
 
-<<<<<<< HEAD
-    /// Loads a file: gzip is detected by its magic bytes, `tokenizer.json` by a leading `{`,
-    /// anything else is read as a `.tiktoken` rank file.
-    pub fn from_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
-        // A rank file and its sidecar are read under the lock their writer takes, so both come
-        // from one writer (see `crate::output`). Without the lock (a directory that cannot be
-        // opened) the sidecar's `explicit_n_vocab` check still catches most mixed pairs.
-        let _pair = crate::write::sidecar_path(path)
-            .is_file()
-            .then(|| crate::output::PairLock::shared(path).ok());
-        Tokenizer::from_bytes(path, &read_file(path)?, opts)
-    }
-
-    /// [`Tokenizer::from_file`] on the file's bytes, already read (and decompressed).
-    fn from_bytes(path: &Path, data: &[u8], opts: &LoadOptions) -> Result<Tokenizer> {
-        let origin = path.display().to_string();
-        let name = file_stem(path);
-        if data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-            if opts.pattern.is_some() {
-                return Err(Error::invalid(
-                    Setting::Pattern,
-                    format!("applies to .tiktoken files; {origin} is a tokenizer.json, which carries its own pre-tokenizer"),
-                ));
-            }
-            return Tokenizer::from_tokenizer_json(data, &name, &origin);
-        }
-        let ranks = tiktoken::parse_rank_list(data, &origin, true)?;
-        // A file named like a known encoding brings that encoding's pattern and specials.
-        let known = builtin::find(&name);
-        let (pat, specials): (String, Vec<(String, u32)>) = match (&opts.pattern, known) {
-            (Some(p), _) => (pattern::resolve(p).to_owned(), known_specials(&name)),
-            (None, Some(b)) => (b.pattern.to_owned(), known_specials(&name)),
-            (None, None) if name == "llama3" => (pattern::LLAMA3.to_owned(), known_specials(&name)),
-            // A sidecar `FILE.json` (written by `fairtok train`) brings pattern and specials.
-            (None, None) if crate::write::sidecar_path(path).is_file() => {
-                let sidecar = crate::write::sidecar_path(path);
-                let side = crate::write::read_sidecar(&sidecar)?;
-                let max_rank = ranks.iter().map(|r| r.1).max();
-                side.check_n_vocab(&sidecar, ranks.iter().len(), max_rank)?;
-                let (pat, specials) = (side.pattern, side.specials);
-                let limit = id_limit(ranks.iter().len() + specials.len());
-                if let Some((s, id)) = specials.iter().find(|s| u64::from(s.1) >= limit) {
-                    return Err(Error::TokenizerJson {
-                        path: sidecar.display().to_string(),
-                        reason: format!("$.special_tokens[{s:?}]: {}", far_id(*id, limit)),
-                    });
-                }
-                (pat, specials)
-            }
-            (None, None) => {
-                return Err(Error::invalid(
-                    Setting::Pattern,
-                    format!(
-                    "{origin} is a .tiktoken file without a sidecar, so it needs a pattern (one of {} or a regex)",
-                    pattern::NAMED
-                        .iter()
-                        .map(|p| p.0)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                    ),
-                ))
-            }
-        };
-        Tokenizer::from_tokens(&name, &origin, ranks.iter(), &pat, specials)
-    }
-
-    /// Loads a `tokenizer.json` document.
-    pub fn from_tokenizer_json(data: &[u8], name: &str, origin: &str) -> Result<Tokenizer> {
-        let model = HfModel::from_json(data, origin)?;
-        let id_bytes = model.id_bytes();
-        let n = id_bytes.iter().map(|x| x.0 as usize + 1).max().unwrap_or(0);
-        let decoder = Decoder::new(n, id_bytes.iter().map(|(id, b)| (*id, b.as_slice())));
-        Ok(Tokenizer {
-            name: name.to_owned(),
-            origin: origin.to_owned(),
-            pattern: model.pattern().map(str::to_owned),
-            engine: Engine::Hf(model),
-            decoder,
-        })
-    }
-
-=======
->>>>>>> fmt
     /// The tokenizer's name (built-in name, or the file's stem).
     pub fn name(&self) -> &str {
         &self.name

@@ -44,6 +44,12 @@ impl Tokenizer {
     /// Mistral `tekken.json`) by a leading `{`, a WordPiece `vocab.txt` by its `.txt` name or
     /// a first line without a space; anything else is read as a `.tiktoken` rank file.
     pub fn from_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
+        // A rank file and its sidecar are read under the lock their writer takes, so both come
+        // from one writer (see `crate::output`). Without the lock (a directory that cannot be
+        // opened) the sidecar's `explicit_n_vocab` check still catches most mixed pairs.
+        let _pair = crate::write::sidecar_path(path)
+            .is_file()
+            .then(|| crate::output::PairLock::shared(path).ok());
         Tokenizer::from_bytes(path, &read_file(path)?, opts)
     }
 
@@ -92,7 +98,10 @@ impl Tokenizer {
             // A sidecar `FILE.json` (written by `fairtok train`) brings pattern and specials.
             (None, None) if crate::write::sidecar_path(path).is_file() => {
                 let sidecar = crate::write::sidecar_path(path);
-                let (pat, specials) = crate::write::read_sidecar(&sidecar)?;
+                let side = crate::write::read_sidecar(&sidecar)?;
+                let max_rank = ranks.iter().map(|r| r.1).max();
+                side.check_n_vocab(&sidecar, ranks.iter().len(), max_rank)?;
+                let (pat, specials) = (side.pattern, side.specials);
                 let limit = id_limit(ranks.iter().len() + specials.len());
                 if let Some((s, id)) = specials.iter().find(|s| u64::from(s.1) >= limit) {
                     return Err(Error::TokenizerJson {
