@@ -43,13 +43,11 @@ pub fn count_texts(
         Ok((local, pieces))
     };
     // A pool of `threads`; where the system refuses one, the calling thread does the work.
-    let parts: Vec<Result<(PieceCounts, u64)>> = match rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-    {
-        Ok(pool) => pool.install(|| texts.par_chunks(chunk).map(count_part).collect()),
-        Err(_) => texts.chunks(chunk).map(count_part).collect(),
-    };
+    let parts: Vec<Result<(PieceCounts, u64)>> =
+        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => pool.install(|| texts.par_chunks(chunk).map(count_part).collect()),
+            Err(_) => texts.chunks(chunk).map(count_part).collect(),
+        };
     let mut pieces = 0;
     for part in parts {
         let (local, n) = part?;
