@@ -576,7 +576,7 @@ impl Metadata {
 
 /// The `pre` names whose pre-tokenizer fairtok reproduces exactly, and the models they were
 /// checked against (see `tests/gguf.rs`).
-pub const SUPPORTED_PRE: &[&str] = &["gpt-2", "falcon"];
+pub const SUPPORTED_PRE: &[&str] = &["gpt-2", "falcon", "qwen2"];
 
 /// The Hugging Face pre-tokenizer (as `tokenizer.json` writes it) of a `pre` name that
 /// fairtok reproduces exactly, or `None`.
@@ -603,9 +603,24 @@ fn hf_pre_tokenizer(pre: &str) -> Option<serde_json::Value> {
                  "behavior": "Isolated", "invert": false}
             ]
         })),
+        // llama.cpp (LLAMA_VOCAB_PRE_TYPE_QWEN2) splits with Qwen2's regex, its `(?i:...)`
+        // written out as `'[sS]|'[tT]|...`, and no normalizer (Qwen's tokenizer.json has NFC):
+        // "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|
+        // \p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+", then the byte-level
+        // mapping without its own regex.
+        "qwen2" => Some(serde_json::json!({
+            "type": "Sequence",
+            "pretokenizers": [
+                {"type": "Split", "pattern": {"Regex": QWEN2}, "behavior": "Isolated", "invert": false},
+                {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": false}
+            ]
+        })),
         _ => None,
     }
 }
+
+/// llama.cpp's regex for `pre` `qwen2` (see [`hf_pre_tokenizer`]).
+const QWEN2: &str = r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
 impl GgufTokenizer {
     /// The Hugging Face `tokenizer.json` document that encodes as llama.cpp does with this

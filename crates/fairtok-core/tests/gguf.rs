@@ -8,7 +8,12 @@
 //!   the ids of the built-in `r50k_base`, itself checked against tiktoken by the conformance
 //!   tests), `falcon` against Hugging Face tokenizers on Falcon's `tokenizer.json` (the
 //!   reference columns of `more_kinds.rs`);
-//! * the other seven files refused with their reason;
+//! * `qwen2` against Hugging Face tokenizers on Qwen3's `tokenizer.json` (the same 151,643
+//!   tokens and 151,387 merges): the `qwen3` conformance ids of `public.jsonl` and, on FLORES-200
+//!   dev, the ids of fairtok's `qwen3.tokenizer.json` (itself checked by the conformance tests),
+//!   on the texts that are NFC (Qwen's `tokenizer.json` normalizes to NFC, llama.cpp does not)
+//!   and hold none of Qwen3's added tokens;
+//! * the other six files refused with their reason;
 //! * malformed files (every truncation, huge lengths and counts, bad magic and version) are
 //!   errors, never panics or huge allocations.
 //!
@@ -259,7 +264,6 @@ fn other_models_and_pre_tokenizers_are_refused() {
         ("bert-bge", "unsupported GGUF tokenizer model `bert`"),
         ("nomic-bert-moe", "unsupported GGUF tokenizer model `t5`"),
         ("phi-3", "unsupported GGUF tokenizer model `llama`"),
-        ("qwen2", "pre-tokenizer `qwen2`: not verified"),
         ("deepseek-llm", "pre-tokenizer `deepseek-llm`: not verified"),
         ("mpt", "pre-tokenizer `mpt`: not verified"),
         (
@@ -454,5 +458,61 @@ fn small_file_loads_and_control_tokens_are_text() {
         e.to_string()
             .contains("unsupported GGUF tokenizer model `gpt3`"),
         "{e}"
+    );
+}
+
+#[test]
+fn qwen2_is_hf_qwen3_on_nfc_text() {
+    use unicode_normalization::UnicodeNormalization;
+    let Some(shared) = shared() else { return };
+    let tok = load(&shared, "qwen2").unwrap_or_else(|e| panic!("{e}"));
+    let reference = shared.join("data/vocab/qwen3.tokenizer.json");
+    let hf = Tokenizer::load(reference.to_str().unwrap(), &LoadOptions::default()).unwrap();
+    let doc: Json = serde_json::from_slice(&std::fs::read(&reference).unwrap()).unwrap();
+    let added: Vec<String> = doc["added_tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["content"].as_str().unwrap().to_owned())
+        .collect();
+    let usable = |t: &str| t.nfc().eq(t.chars()) && !added.iter().any(|a| t.contains(a.as_str()));
+    assert_ne!(tok.encode("<|endoftext|>").unwrap(), [151643]);
+    let texts = texts(&shared);
+    let (mut n, mut bad) = (0, vec![]);
+    for (i, t) in texts.iter().enumerate() {
+        let text = t["text"].as_str().unwrap();
+        if !usable(text) {
+            continue;
+        }
+        let want: Vec<u32> = serde_json::from_value(t["ids"]["qwen3"].clone()).unwrap();
+        let ids = tok.encode(text).unwrap();
+        if ids != want || tok.decode_bytes(&ids).unwrap() != text.as_bytes() {
+            bad.push(i);
+        }
+        n += 1;
+    }
+    assert!(
+        bad.is_empty(),
+        "qwen2: texts {bad:?} differ from Qwen3's tokenizer.json"
+    );
+    let (mut lines_checked, mut left_out, mut bad) = (0, 0, vec![]);
+    for (lang, lines) in flores(&shared) {
+        let mut differ = 0;
+        for line in &lines {
+            if !usable(line) {
+                left_out += 1;
+                continue;
+            }
+            lines_checked += 1;
+            differ += usize::from(tok.encode(line).unwrap() != hf.encode(line).unwrap());
+        }
+        if differ > 0 {
+            bad.push(format!("{lang}: {differ} lines differ"));
+        }
+    }
+    assert!(bad.is_empty(), "qwen2 FLORES-200 dev:\n{}", bad.join("\n"));
+    eprintln!(
+        "qwen2: {n} of {} conformance texts and {lines_checked} FLORES-200 dev lines ({left_out} not NFC left out) agree",
+        texts.len()
     );
 }
