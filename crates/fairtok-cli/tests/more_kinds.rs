@@ -133,3 +133,33 @@ fn lowercase_only_for_vocab_txt() {
         "{e}"
     );
 }
+
+#[test]
+fn gguf_in_count_encode_and_info() {
+    let Some(v) = vocab() else { return };
+    let gpt2 = v.join("gguf/ggml-vocab-gpt-2.gguf");
+    let g = s(&gpt2);
+    // GPT-2's GGUF encodes as r50k_base (the core `gguf` test checks this on every text);
+    // `<|endoftext|>` written in the text is text, as in llama.cpp without parse_special.
+    let text = "안녕하세요, world! <|endoftext|>".as_bytes();
+    let ids = ok_with(&["encode", "-t", g], text);
+    assert_eq!(ids, ok_with(&["encode", "-t", "r50k_base"], text));
+    assert!(!ids.split_whitespace().any(|i| i == "50256"), "{ids}");
+    assert_eq!(
+        ok_with(&["decode", "-t", g], ids.as_bytes()),
+        "안녕하세요, world! <|endoftext|>"
+    );
+    let (_dir, file) = temp_file("t.txt", text);
+    let count = ok(&["count", "-t", g, "--json", &file]);
+    let want = ids.split_whitespace().count();
+    assert!(count.contains(&format!("\"tokens\": {want}")), "{count}");
+    let info = ok(&["info", "-t", g]);
+    assert!(info.contains("GGUF gpt2, pre-tokenizer gpt-2"), "{info}");
+    // A model fairtok does not encode is refused, naming it.
+    let bert = v.join("gguf/ggml-vocab-bert-bge.gguf");
+    let msg = fails(&["count", "-t", s(&bert), &file]);
+    assert!(
+        msg.contains("unsupported GGUF tokenizer model `bert`"),
+        "{msg}"
+    );
+}

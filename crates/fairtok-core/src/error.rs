@@ -32,6 +32,15 @@ pub fn quoted(s: &str) -> String {
     bounded(&format!("{s:?}")).into_owned()
 }
 
+/// Where in a GGUF file an [`Error::Gguf`] is: the key, if any, and the byte offset.
+fn gguf_where(key: &str, offset: u64) -> String {
+    if key.is_empty() {
+        format!("byte {offset}: ")
+    } else {
+        format!("key `{}` (byte {offset}): ", bounded(key))
+    }
+}
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -89,6 +98,19 @@ pub enum Error {
         /// The file.
         path: String,
         /// What is wrong, with the JSON path of the offending value.
+        reason: String,
+    },
+    /// A GGUF file is malformed (see [`crate::gguf`] for the bounds), or its tokenizer is one
+    /// that fairtok cannot encode exactly.
+    #[error("{path}: {}{}", gguf_where(.key, *.offset), bounded(.reason))]
+    Gguf {
+        /// The file.
+        path: String,
+        /// The metadata key being read (empty in the header).
+        key: String,
+        /// The byte offset of the problem (of the key's value, for a problem with a value).
+        offset: u64,
+        /// What is wrong with it.
         reason: String,
     },
     /// A WordPiece `vocab.txt` file is unusable (not UTF-8, lacks `[UNK]`, ...).

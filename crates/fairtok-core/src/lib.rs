@@ -18,10 +18,11 @@
 //! * `bpe` (private): the merge loop, `O(n log n)` per piece, shared by all formats.
 //! * [`tiktoken`]: `.tiktoken` rank files and tiktoken's encoding rule.
 //! * [`hf`]: `tokenizer.json` and Hugging Face tokenizers' pipeline.
+//! * [`gguf`]: the tokenizer of a llama.cpp `.gguf` file (metadata only, never the tensors).
 //! * [`tekken`]: Mistral's `tekken.json`, on the tiktoken engine with shifted ids.
 //! * [`builtin`]: the bundled encodings and tiktoken's model-name aliases.
 //! * [`Tokenizer`]: one type over all of them.
-//! * [`write`]: vocabularies as `.tiktoken` and `tokenizer.json` files; [`output`]: how every
+//! * [`write`](mod@write): vocabularies as `.tiktoken` and `tokenizer.json` files; [`output`]: how every
 //!   output is written (atomically, through links, never over a device; `-` for stdout).
 
 #![warn(missing_docs)]
@@ -29,6 +30,7 @@
 mod bpe;
 pub mod builtin;
 mod error;
+pub mod gguf;
 pub mod hf;
 pub mod output;
 pub mod pattern;

@@ -21,7 +21,7 @@
 //! # Determinism
 //!
 //! Workers pre-tokenize batches in parallel, but add their counts to the table in the order the
-//! batches were read ([`Batch::seq`]): a worker whose batch is not next waits for its turn. The
+//! batches were read (`Batch::seq`): a worker whose batch is not next waits for its turn. The
 //! table therefore goes through the same states whatever the number of threads, so pruning
 //! (which depends on when the cap is crossed) drops the same pieces and the counts, and the
 //! vocabulary trained from them, are identical for 1 or 64 threads. Adding a batch's local map

@@ -44,6 +44,9 @@ impl Tokenizer {
         }
         let path = Path::new(spec);
         if path.exists() {
+            if starts_with_gguf(path) {
+                return Ok((Tokenizer::from_gguf_file(path, opts)?, None));
+            }
             let _pair = pair_lock(path);
             let data = read_file(path)?;
             let tokenizer = Tokenizer::from_bytes(path, &data, opts)?;
@@ -55,7 +58,11 @@ impl Tokenizer {
     /// Loads a file: gzip is detected by its magic bytes, a JSON document (`tokenizer.json`,
     /// Mistral `tekken.json`) by a leading `{`, a WordPiece `vocab.txt` by its `.txt` name or
     /// a first line without a space; anything else is read as a `.tiktoken` rank file.
+    /// A GGUF file (magic bytes `GGUF`) is read up to the end of its metadata only.
     pub fn from_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
+        if starts_with_gguf(path) {
+            return Tokenizer::from_gguf_file(path, opts);
+        }
         let _pair = pair_lock(path);
         Tokenizer::from_bytes(path, &read_file(path)?, opts)
     }
@@ -64,6 +71,10 @@ impl Tokenizer {
     fn from_bytes(path: &Path, data: &[u8], opts: &LoadOptions) -> Result<Tokenizer> {
         let origin = path.display().to_string();
         let name = file_stem(path);
+        if crate::gguf::is_gguf(data) {
+            let meta = crate::gguf::read_metadata(data, &origin)?;
+            return Tokenizer::from_gguf(&meta, &name, &origin, opts);
+        }
         if data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
             if opts.pattern.is_some() {
                 return Err(Error::invalid(
@@ -197,6 +208,55 @@ impl Tokenizer {
         }
     }
 
+    /// A GGUF file, read through a buffer up to the end of its metadata (see [`crate::gguf`]).
+    fn from_gguf_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
+        let meta = crate::gguf::read_file(path)?;
+        let origin = path.display().to_string();
+        Tokenizer::from_gguf(&meta, &file_stem(path), &origin, opts)
+    }
+
+    /// The tokenizer of a GGUF file's metadata: the Hugging Face document that encodes as
+    /// llama.cpp does (see [`crate::gguf::GgufTokenizer::hf_document`]).
+    fn from_gguf(
+        meta: &crate::gguf::Metadata,
+        name: &str,
+        origin: &str,
+        opts: &LoadOptions,
+    ) -> Result<Tokenizer> {
+        if opts.pattern.is_some() {
+            return Err(Error::invalid(
+                Setting::Pattern,
+                format!("applies to .tiktoken files; {origin} is a GGUF file, whose `tokenizer.ggml.pre` names its pre-tokenizer"),
+            ));
+        }
+        if opts.lowercase {
+            return Err(lowercase_misplaced(origin));
+        }
+        let tok = meta.tokenizer()?;
+        // A refusal names the byte offset of the value it refuses.
+        let doc = tok.hf_document(origin).map_err(|e| match e {
+            Error::Gguf {
+                path,
+                key,
+                offset: 0,
+                reason,
+            } => Error::Gguf {
+                offset: meta.get(&key).map_or(0, |e| e.offset),
+                path,
+                key,
+                reason,
+            },
+            e => e,
+        })?;
+        let kind = format!(
+            "{origin} (GGUF {}, pre-tokenizer {})",
+            tok.model,
+            tok.pre.as_deref().unwrap_or("default")
+        );
+        let model = HfModel::from_value(&doc, &kind)?;
+        Ok(Tokenizer::from_hf_model(model, name, &kind))
+    }
+
     /// A Mistral tekken document, already parsed (see [`crate::tekken`]).
     fn from_tekken(root: &serde_json::Value, name: &str, origin: &str) -> Result<Tokenizer> {
         let file = tekken::parse(root, origin)?;
@@ -229,6 +289,16 @@ fn is_vocab_txt(path: &Path, data: &[u8]) -> bool {
     name.ends_with(".txt") || (!first.is_empty() && !first.contains(&b' '))
 }
 
+/// Whether the file at `path` starts with the GGUF magic bytes (only its first 4 bytes are
+/// read; a file that cannot be read is left to the ordinary path, which reports it).
+fn starts_with_gguf(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && crate::gguf::is_gguf(&magic)
+}
+
 /// The bytes of a tokenizer file, decompressed if they are gzip (detected by the magic bytes).
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     let io_err = |source| Error::Io {
@@ -251,7 +321,15 @@ fn file_stem(path: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    for ext in [".gz", ".json", ".tiktoken", ".tokenizer", ".txt", ".vocab"] {
+    for ext in [
+        ".gz",
+        ".gguf",
+        ".json",
+        ".tiktoken",
+        ".tokenizer",
+        ".txt",
+        ".vocab",
+    ] {
         // Strip the usual suffixes in order: x.tokenizer.json.gz -> x
         if let Some(s) = name.strip_suffix(ext) {
             return file_stem(Path::new(s));
