@@ -151,7 +151,11 @@ impl Loader<'_> {
         if let Some(p) = post_v {
             self.post_processor_kinds(p)?;
         }
-        let post = post_v.map(|p| self.post_processor(p, &model, &added));
+        let post = post_v.map(|p| {
+            let post = self.post_processor(p, &model, &added)?;
+            self.check_post_ids(&post, &model, &added)?;
+            Ok(post)
+        });
         let (raw_matcher, normalized_matcher) = self.matchers(&added, normalizer.as_ref())?;
         Ok(HfModel {
             normalizer,
@@ -618,6 +622,34 @@ impl Loader<'_> {
                 .try_for_each(|p| self.post_processor_kinds(p)),
             other => Err(self.unsupported("post_processor", other, SUPPORTED)),
         }
+    }
+
+    /// Refuses a post-processor that would add an id the vocabulary does not have: Hugging
+    /// Face adds it as written and cannot decode it (found by fuzzing: a `<s>` at id 1 in the
+    /// template while the vocabulary gives `<s>` id 0).
+    fn check_post_ids(
+        &self,
+        post: &PostProcessor,
+        model: &Model,
+        added: &[AddedToken],
+    ) -> std::result::Result<(), String> {
+        let known: rustc_hash::FxHashSet<u32> = model
+            .vocab()
+            .values()
+            .copied()
+            .chain(added.iter().map(|t| t.id))
+            .collect();
+        for item in &post.template {
+            if let TemplateItem::Special(ids) = item {
+                if let Some(id) = ids.iter().find(|id| !known.contains(id)) {
+                    return Err(format!(
+                        "{}: the post-processor adds id {id}, which is not in the vocabulary",
+                        self.origin
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn post_processor(
