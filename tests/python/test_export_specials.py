@@ -171,9 +171,10 @@ def test_o200k_ko_round_trip_in_transformers(libraries):
     assert tr.convert_ids_to_tokens([199999, 200018]) == ["<|endoftext|>", "<|endofprompt|>"]
 
 
-def test_special_that_is_an_ordinary_token_is_refused(fairtok_bin, tmp_path):
-    # A corpus where "###" is learned as an ordinary token: a tokenizer.json has one id per
-    # vocabulary string, so it cannot also be the special token "###".
+def test_special_that_is_frequent_text_is_not_learned(fairtok_bin, tmp_path):
+    # A corpus where "###" is frequent: training never learns a special token's text as an
+    # ordinary token (issue 13, item 10), so it has one id; a tokenizer.json still cannot hold
+    # it apart from the piece "###" the pattern makes, and is refused.
     corpus = tmp_path / "md.txt"
     corpus.write_text("### 제목 heading\n## 목차\n" * 200, encoding="utf-8")
     common = ["train", "--input", f"ko={corpus}", "--vocab-size", "300", "--pattern", "o200k",
@@ -185,13 +186,14 @@ def test_special_that_is_an_ordinary_token_is_refused(fairtok_bin, tmp_path):
     enc = fairtok.load(tk)
     ordinary = enc.encode_ordinary("###")
     [special] = enc.encode("###", allowed_special="all")
-    assert len(ordinary) == 1 and ordinary != [special]  # an ordinary token, and a special one
+    assert len(ordinary) > 1 and special not in ordinary  # ordinary pieces, and one special
+    assert enc.decode_single_token_bytes(ordinary[0]) == b"##"  # frequent enough to learn
     assert enc.is_special_token(special)
     hf = tmp_path / "md.json"
     r = run(fairtok_bin, *common, "--format", "hf", "-o", str(hf))
     assert r.returncode != 0
     assert f'special token "###" (id {special}) cannot be written to a tokenizer.json' in r.stderr
-    assert "ordinary token" in r.stderr and ".tiktoken format" in r.stderr
+    assert "one piece" in r.stderr and ".tiktoken format" in r.stderr
     assert not hf.exists()
     # Not learned, "###" is still one piece of the pattern: Hugging Face would read that piece
     # as the special token where special tokens are not matched. Also refused.
