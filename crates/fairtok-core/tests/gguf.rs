@@ -26,24 +26,12 @@ use fairtok_core::gguf::{self, Value};
 use fairtok_core::{Error, LoadOptions, Tokenizer};
 use serde_json::Value as Json;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::root;
 
-/// The shared data folder beside the checkout (override with `FAIRTOK_SHARED`).
+/// The shared data folder, when it has what these tests read.
 fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("FAIRTOK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared"));
-    if dir.join("data/vocab/gguf").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: shared data not found at {} (set FAIRTOK_SHARED)",
-            dir.display()
-        );
-        None
-    }
+    common::shared_with("data/vocab/gguf")
 }
 
 fn crc(items: &[String]) -> String {

@@ -18,24 +18,12 @@ use std::path::PathBuf;
 use fairtok_core::{LoadOptions, Tokenizer};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::root;
 
-/// The shared data folder beside the checkout (override with `FAIRTOK_SHARED`).
+/// The shared data folder, when it has what these tests read.
 fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("FAIRTOK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared"));
-    if dir.join("conformance/public.jsonl").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: shared data not found at {} (set FAIRTOK_SHARED)",
-            dir.display()
-        );
-        None
-    }
+    common::shared_with("conformance/public.jsonl")
 }
 
 /// The tokenizer of a reference column.
