@@ -17,11 +17,14 @@ fi
 
 # The reference libraries, pinned to the versions that made shared/conformance.
 venv="$root/.venv"
-if ! "$venv/bin/python" -c 'import tiktoken, tokenizers, pytest, transformers, hypothesis, numpy' 2>/dev/null; then
-  echo "== setting up $venv (tiktoken, tokenizers)"
+if [ ! -x "$venv/bin/python" ]; then
+  echo "== creating $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r tests/python/requirements.txt
 fi
+# Always reconciled with the pins (quick and offline when they are already installed), so a
+# venv made by an older checkout gets what a new test needs.
+echo "== test requirements into $venv"
+"$venv/bin/pip" install -q --disable-pip-version-check -r tests/python/requirements.txt
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
