@@ -33,10 +33,15 @@ References (ids without BOS/EOS or any post-processor):
 Decoding is `decode(ids, skip_special_tokens=False)` for the tokenizers ones (the WordPiece
 decoder joins pieces with spaces and drops `##`; it is not the input text).
 
-usage: reference_more_kinds.py SHARED_DIR OUT_DIR [--conformance-only]
+With `--sentencepiece`, the same two tables (`sentencepiece-conformance.tsv`,
+`sentencepiece-flores200-dev.tsv`) for the SentencePiece `.model` files, with the
+sentencepiece library (`SentencePieceProcessor(model_file=p).encode(t)`, no BOS/EOS; decode:
+`decode(ids)`), keyed by file name, and for T5's Unigram `tokenizer.json` (key `t5`, tokenizers).
+
+usage: reference_more_kinds.py SHARED_DIR OUT_DIR [--conformance-only] [--sentencepiece]
 (`python tests/python/reference_more_kinds.py ../shared tests/data`; about 30 minutes on two
-cores, the FLORES part nearly all of it)
-(mistral-common 1.13.1, tokenizers 0.23.3)
+cores, the FLORES part nearly all of it; with `--sentencepiece`, a few minutes)
+(mistral-common 1.13.1, tokenizers 0.23.3, sentencepiece 0.2.3)
 """
 import array, glob, gzip, json, os, sys, zlib
 
@@ -96,16 +101,37 @@ def build(vocab, out_dir):
     return encs, json_tok
 
 
+SPM_FILES = ["albert.spiece.model", "kogpt2.spiece.model", "mistral-v0.1.tokenizer.model", "mistral-v0.3.tokenizer.model"]
+
+
+def build_sentencepiece(vocab):
+    """The SentencePiece `.model` files (the sentencepiece library) and T5's Unigram
+    `tokenizer.json` (tokenizers)."""
+    import sentencepiece
+
+    encs = {}
+    for fn in SPM_FILES:
+        sp = sentencepiece.SentencePieceProcessor(model_file=os.path.join(vocab, fn))
+        encs[fn] = (lambda b, sp=sp: sp.encode(b), lambda ids, sp=sp: sp.decode(ids))
+    data = gzip.open(os.path.join(vocab, "t5.tokenizer.json.gz")).read().decode()
+    encs["t5"] = hf_tok(tokenizers.Tokenizer.from_str(data))
+    return encs
+
+
 def main(shared, out_dir, *flags):
     vocab = os.path.join(shared, "data", "vocab")
-    encs, json_tok = build(vocab, out_dir)
+    if "--sentencepiece" in flags:
+        group, encs, extra = "sentencepiece", build_sentencepiece(vocab), {}
+    else:
+        encs, json_tok = build(vocab, out_dir)
+        group, extra = "more-kinds", {"bert-base-cased.tokenizer.json": json_tok}
     texts = [json.loads(l)["text"] for l in open(os.path.join(shared, "conformance", "public.jsonl"), encoding="utf-8")]
-    keys = list(encs) + ["bert-base-cased.tokenizer.json"]
+    keys = list(encs) + list(extra)
     cols = []
     for key in keys:
-        enc, dec = encs.get(key, json_tok)
+        enc, dec = encs.get(key) or extra[key]
         cols.append([crc(ids_bytes(ids) + dec(ids).encode("utf-8", "surrogatepass")) for ids in enc(texts)])
-    with open(os.path.join(out_dir, "more-kinds-conformance.tsv"), "w") as w:
+    with open(os.path.join(out_dir, f"{group}-conformance.tsv"), "w") as w:
         w.write("text\t" + "\t".join(keys) + "\n")
         for i in range(len(texts)):
             w.write(f"{i}\t" + "\t".join(c[i] for c in cols) + "\n")
@@ -122,7 +148,7 @@ def main(shared, out_dir, *flags):
             flat = [i for ids in all_ids for i in ids]
             rows.append((lang, key, len(lines), len(flat), crc(ids_bytes(flat))))
         print(lang, file=sys.stderr, flush=True)
-    with open(os.path.join(out_dir, "more-kinds-flores200-dev.tsv"), "w") as w:
+    with open(os.path.join(out_dir, f"{group}-flores200-dev.tsv"), "w") as w:
         w.write("lang\ttokenizer\tlines\ttokens\tids_crc\n")
         for r in rows:
             w.write("\t".join(map(str, r)) + "\n")

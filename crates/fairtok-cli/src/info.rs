@@ -13,6 +13,7 @@ pub(crate) fn run(tok: &TokArgs, json: bool) -> CliResult {
         Format::Tiktoken => "tiktoken",
         Format::HuggingFace => "tokenizer.json",
         Format::Tekken => "tekken",
+        Format::SentencePiece => "sentencepiece",
     };
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());

@@ -113,6 +113,17 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A SentencePiece `.model` file is not a model protobuf, is inconsistent, or uses a
+    /// feature fairtok cannot encode exactly (see [`crate::spm`]).
+    #[error("{path}: {field}: {}", bounded(.reason))]
+    SentencePiece {
+        /// The file.
+        path: String,
+        /// The field of the model protobuf (`pieces[7]`, `trainer_spec.model_type`, ...).
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A WordPiece `vocab.txt` file is unusable (not UTF-8, lacks `[UNK]`, ...).
     #[error("{path}: {reason}")]
     WordPieceVocab {

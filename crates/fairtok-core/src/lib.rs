@@ -20,6 +20,9 @@
 //! * [`hf`]: `tokenizer.json` and Hugging Face tokenizers' pipeline.
 //! * [`gguf`]: the tokenizer of a llama.cpp `.gguf` file (metadata only, never the tensors).
 //! * [`tekken`]: Mistral's `tekken.json`, on the tiktoken engine with shifted ids.
+//! * [`spm`]: SentencePiece `.model` files (BPE and Unigram) and the SentencePiece library's
+//!   rules; `unigram` (private): the Viterbi segmentation shared with `tokenizer.json` Unigram
+//!   models; `charsmap` (private): the precompiled normalization rules both read.
 //! * [`builtin`]: the bundled encodings and tiktoken's model-name aliases.
 //! * [`Tokenizer`]: one type over all of them.
 //! * [`write`](mod@write): vocabularies as `.tiktoken` and `tokenizer.json` files; [`output`]: how every
@@ -29,6 +32,7 @@
 
 mod bpe;
 pub mod builtin;
+mod charsmap;
 mod error;
 pub mod gguf;
 pub mod hf;
@@ -36,10 +40,12 @@ pub mod output;
 pub mod pattern;
 mod rank_table;
 mod split;
+pub mod spm;
 mod task;
 pub mod tekken;
 pub mod tiktoken;
 mod tokenizer;
+mod unigram;
 pub mod write;
 
 pub use error::{bounded, quoted, Error, Result, Setting};

@@ -5,6 +5,7 @@ use crate::builtin;
 use crate::error::{Error, Result, Setting};
 use crate::hf::HfModel;
 use crate::pattern;
+use crate::spm::SpmModel;
 use crate::task::Task;
 use crate::tekken;
 use crate::tiktoken::{self, TiktokenModel};
@@ -25,6 +26,9 @@ pub enum Format {
     /// A Mistral `tekken.json` (version v3 and later): mistral-common's `Tekkenizer`, which is
     /// tiktoken with ids shifted past the special tokens (see [`crate::tekken`]).
     Tekken,
+    /// A SentencePiece `.model` file (BPE or Unigram): the SentencePiece library's rules
+    /// (see [`crate::spm`]).
+    SentencePiece,
 }
 
 /// Which special tokens written in the text are recognised as such.
@@ -69,6 +73,7 @@ pub struct LoadOptions {
 enum Engine {
     Tiktoken(TiktokenModel),
     Hf(HfModel),
+    Spm(SpmModel),
 }
 
 /// A loaded tokenizer: encodes text to ids and decodes ids to bytes, exactly as its reference
@@ -226,6 +231,7 @@ impl Tokenizer {
         match &self.engine {
             Engine::Tiktoken(_) => "BPE",
             Engine::Hf(m) => m.model_type(),
+            Engine::Spm(m) => m.model_type(),
         }
     }
 
@@ -249,6 +255,7 @@ impl Tokenizer {
                 .filter(|t| t.special)
                 .map(|t| (t.content.clone(), t.id))
                 .collect(),
+            Engine::Spm(m) => m.controls(),
         };
         out.sort_by_key(|s| s.1);
         out
@@ -257,7 +264,7 @@ impl Tokenizer {
     /// The number of added tokens that are not special (HF only).
     pub fn added_non_special(&self) -> usize {
         match &self.engine {
-            Engine::Tiktoken(_) => 0,
+            Engine::Tiktoken(_) | Engine::Spm(_) => 0,
             Engine::Hf(m) => m.added_tokens().iter().filter(|t| !t.special).count(),
         }
     }
@@ -313,6 +320,23 @@ impl Tokenizer {
                 };
                 m.encode(text, allowed, opts.add_special, out)
             }
+            Engine::Spm(m) => {
+                if !matches!(opts.specials, Specials::Default | Specials::None) {
+                    return Err(Error::invalid(
+                        Setting::Specials,
+                        format!(
+                            "{} is a SentencePiece model, whose library reads control symbols in the text as ordinary text",
+                            self.name
+                        ),
+                    ));
+                }
+                if opts.add_special {
+                    // The library's `encode(text, add_bos=True)`.
+                    out.extend(m.bos());
+                }
+                m.encode(text, out);
+                Ok(())
+            }
         }
     }
 
@@ -320,7 +344,7 @@ impl Tokenizer {
     pub fn count(&self, text: &str) -> Result<usize> {
         match &self.engine {
             Engine::Tiktoken(m) => m.count_ordinary(text),
-            Engine::Hf(_) => Ok(self.encode(text)?.len()),
+            Engine::Hf(_) | Engine::Spm(_) => Ok(self.encode(text)?.len()),
         }
     }
 
@@ -431,7 +455,7 @@ impl Tokenizer {
                 .in_parts(text, threads, |m, t| m.count_ordinary(t))?
                 .into_iter()
                 .sum()),
-            Engine::Hf(_) => self.count(text),
+            Engine::Hf(_) | Engine::Spm(_) => self.count(text),
         }
     }
 
@@ -465,15 +489,21 @@ impl Tokenizer {
     /// Decodes ids to bytes, losslessly: `decode_bytes(encode(text)) == text` (for HF files
     /// with a normalizer, the normalized text).
     pub fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>> {
+        if let Engine::Spm(m) = &self.engine {
+            // Its rules span tokens (the leading `▁`, runs of byte pieces): decoded whole.
+            if let Some((position, &id)) = ids
+                .iter()
+                .enumerate()
+                .find(|(_, &id)| id as usize >= m.n_vocab())
+            {
+                return Err(self.unknown_id(id, position));
+            }
+            return Ok(m.decode(ids));
+        }
         let mut out = Vec::with_capacity(ids.len() * 4);
         for (position, &id) in ids.iter().enumerate() {
             let Some(bytes) = self.token_bytes(id) else {
-                return Err(Error::UnknownId {
-                    id: id as u64,
-                    position,
-                    tokenizer: self.name.clone(),
-                    n_vocab: self.n_vocab(),
-                });
+                return Err(self.unknown_id(id, position));
             };
             match (&self.first_decoder, position) {
                 (Some(first), 0) => out.extend_from_slice(first.get(id).unwrap_or_default()),
@@ -481,7 +511,7 @@ impl Tokenizer {
             }
         }
         Ok(match &self.engine {
-            Engine::Tiktoken(_) => out,
+            Engine::Tiktoken(_) | Engine::Spm(_) => out,
             Engine::Hf(m) => {
                 let first = ids
                     .first()
@@ -490,6 +520,17 @@ impl Tokenizer {
                 m.finish_decode(out, first)
             }
         })
+    }
+}
+
+impl Tokenizer {
+    fn unknown_id(&self, id: u32, position: usize) -> Error {
+        Error::UnknownId {
+            id: id as u64,
+            position,
+            tokenizer: self.name.clone(),
+            n_vocab: self.n_vocab(),
+        }
     }
 }
 

@@ -8,8 +8,12 @@
 //! * all of FLORES-200 dev (204 languages, every line encoded on its own): per language the
 //!   total of ids and a CRC-32 of all of them (`tests/data/more-kinds-flores200-dev.tsv`).
 //!
+//! SentencePiece `.model` files (ALBERT, KoGPT2, Mistral v0.1 and v0.3) and T5's Unigram
+//! `tokenizer.json` have their own tables (`tests/data/sentencepiece-*.tsv`).
+//!
 //! The reference data was made by `tests/python/reference_more_kinds.py` with mistral-common
-//! 1.13.1 and Hugging Face tokenizers 0.23.3 (its docs give the exact calls). Without the shared
+//! 1.13.1, Hugging Face tokenizers 0.23.3 and sentencepiece 0.2.3 (its docs give the exact
+//! calls). Without the shared
 //! data folder, each test says so on one line and passes.
 
 use std::collections::BTreeMap;
@@ -35,6 +39,7 @@ fn load(shared: &std::path::Path, key: &str) -> Tokenizer {
         "bert-base-cased-lowercase" => ("bert-base-cased.vocab.txt".to_owned(), true),
         "koelectra-v1" => ("koelectra-v1.vocab.txt".to_owned(), false),
         "bert-base-cased.tokenizer.json" => return wordpiece_json(&vocab),
+        name if name.ends_with(".model") => (name.to_owned(), false),
         name => (format!("{name}.tokenizer.json.gz"), false),
     };
     let opts = LoadOptions {
@@ -63,9 +68,19 @@ fn ids_bytes(ids: &[u32]) -> Vec<u8> {
     ids.iter().flat_map(|i| i.to_le_bytes()).collect()
 }
 
+/// The reference tables of a column: `more-kinds` or `sentencepiece` (the `.model` files and
+/// T5's Unigram `tokenizer.json`, made with `--sentencepiece`).
+fn group(key: &str) -> &'static str {
+    if key.ends_with(".model") || key == "t5" {
+        "sentencepiece"
+    } else {
+        "more-kinds"
+    }
+}
+
 fn conformance(shared: &std::path::Path, key: &str, tok: &Tokenizer) -> usize {
-    let table =
-        std::fs::read_to_string(root().join("tests/data/more-kinds-conformance.tsv")).unwrap();
+    let table = format!("tests/data/{}-conformance.tsv", group(key));
+    let table = std::fs::read_to_string(root().join(table)).unwrap();
     let mut rows = table.lines();
     let header: Vec<&str> = rows.next().unwrap().split('\t').collect();
     let col = header
@@ -118,8 +133,8 @@ fn conformance(shared: &std::path::Path, key: &str, tok: &Tokenizer) -> usize {
 }
 
 fn flores(shared: &std::path::Path, key: &str, tok: &Tokenizer) -> usize {
-    let table =
-        std::fs::read_to_string(root().join("tests/data/more-kinds-flores200-dev.tsv")).unwrap();
+    let table = format!("tests/data/{}-flores200-dev.tsv", group(key));
+    let table = std::fs::read_to_string(root().join(table)).unwrap();
     let want: BTreeMap<&str, (usize, usize, &str)> = table
         .lines()
         .skip(1)
@@ -225,4 +240,25 @@ fn kogpt2() {
 #[test]
 fn mistral_v01() {
     check("mistral-v0.1", true);
+}
+
+/// SentencePiece Unigram, `nmt_nfkc`, user-defined symbols.
+#[test]
+fn albert_sentencepiece_model() {
+    check("albert.spiece.model", true);
+}
+/// SentencePiece BPE, `nmt_nfkc`, user-defined symbols, no byte fallback.
+#[test]
+fn kogpt2_sentencepiece_model() {
+    check("kogpt2.spiece.model", true);
+}
+/// SentencePiece BPE, identity normalizer, byte fallback (Llama 2's kind).
+#[test]
+fn mistral_v01_sentencepiece_model() {
+    check("mistral-v0.1.tokenizer.model", true);
+}
+/// As v0.1, with 770 control symbols.
+#[test]
+fn mistral_v03_sentencepiece_model() {
+    check("mistral-v0.3.tokenizer.model", true);
 }

@@ -485,13 +485,14 @@ impl CoreTokenizer {
         self.tok.origin()
     }
 
-    /// `"tiktoken"`, `"huggingface"` or `"tekken"` (Mistral): whose encoding rule it follows.
+    /// `"tiktoken"`, `"huggingface"`, `"tekken"` (Mistral) or `"sentencepiece"`: whose encoding rule it follows.
     #[getter]
     fn format(&self) -> &'static str {
         match self.tok.format() {
             Format::Tiktoken => "tiktoken",
             Format::HuggingFace => "huggingface",
             Format::Tekken => "tekken",
+            Format::SentencePiece => "sentencepiece",
         }
     }
 

@@ -114,6 +114,11 @@ impl Base {
                     "{spec}: a Mistral tekken file cannot be an extension base yet (its ids are ranks shifted past the special tokens, which the written vocabularies cannot express)"
                 )))
             }
+            Format::SentencePiece => {
+                return Err(TrainError::Usage(format!(
+                    "{spec}: a SentencePiece model cannot be an extension base (extension needs a byte-level BPE with a regex pre-tokenizer)"
+                )))
+            }
             Format::Tiktoken => {
                 let special_ids: FxHashSet<u32> = specials.iter().map(|s| s.1).collect();
                 let tokens = (0..tokenizer.n_vocab() as u32)

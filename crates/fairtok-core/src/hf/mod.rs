@@ -39,6 +39,7 @@ use serde_json::Value;
 
 use crate::bpe::{self, Scratch, Symbol};
 use crate::error::{Error, Result};
+pub(crate) use components::parse_byte_token;
 use components::*;
 pub(crate) use wordpiece::from_vocab_txt;
 use wordpiece::WordPieceModel;

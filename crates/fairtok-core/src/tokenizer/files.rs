@@ -87,6 +87,20 @@ impl Tokenizer {
             }
             return Tokenizer::from_tokenizer_json(data, &name, &origin);
         }
+        if is_sentencepiece(path, data) {
+            for (set, what) in [
+                (opts.pattern.is_some(), Setting::Pattern),
+                (opts.lowercase, Setting::Lowercase),
+            ] {
+                if set {
+                    return Err(Error::invalid(
+                        what,
+                        format!("does not apply to {origin}, a SentencePiece model, which carries its own normalizer"),
+                    ));
+                }
+            }
+            return Tokenizer::from_sentencepiece(data, &name, &origin);
+        }
         if is_vocab_txt(path, data) {
             if opts.pattern.is_some() {
                 return Err(Error::invalid(
@@ -208,6 +222,25 @@ impl Tokenizer {
         }
     }
 
+    /// Loads a SentencePiece `.model` file from its bytes (see [`crate::spm`]).
+    pub fn from_sentencepiece(data: &[u8], name: &str, origin: &str) -> Result<Tokenizer> {
+        let model = SpmModel::from_bytes(data, origin)?;
+        let id_bytes = model.id_bytes();
+        let decoder = Decoder::new(
+            id_bytes.len(),
+            id_bytes.iter().map(|(id, b)| (*id, b.as_slice())),
+        );
+        Ok(Tokenizer {
+            name: name.to_owned(),
+            origin: format!("{origin} (SentencePiece {})", model.model_type()),
+            pattern: None,
+            engine: Engine::Spm(model),
+            format: Format::SentencePiece,
+            decoder,
+            first_decoder: None,
+        })
+    }
+
     /// A GGUF file, read through a buffer up to the end of its metadata (see [`crate::gguf`]).
     fn from_gguf_file(path: &Path, opts: &LoadOptions) -> Result<Tokenizer> {
         let meta = crate::gguf::read_file(path)?;
@@ -277,6 +310,18 @@ fn lowercase_misplaced(origin: &str) -> Error {
     )
 }
 
+/// Whether a (non-JSON) file is a SentencePiece model: named `*.model`, or starting as its
+/// protobuf does (field 1, a piece, length-delimited) with bytes that are not text.
+fn is_sentencepiece(path: &Path, data: &[u8]) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let head = &data[..data.len().min(4096)];
+    name.ends_with(".model") || (data.first() == Some(&0x0A) && std::str::from_utf8(head).is_err())
+}
+
 /// Whether a (non-JSON) file is a WordPiece `vocab.txt`: named `*.txt` (`*.txt.gz`), or its
 /// first line has no space (every line of a `.tiktoken` file is `base64 rank`).
 fn is_vocab_txt(path: &Path, data: &[u8]) -> bool {
@@ -325,6 +370,7 @@ fn file_stem(path: &Path) -> String {
         ".gz",
         ".gguf",
         ".json",
+        ".model",
         ".tiktoken",
         ".tokenizer",
         ".txt",
