@@ -61,15 +61,6 @@ impl PieceTrie {
         self.ids[node as usize] = Some(id);
     }
 
-    /// The id of exactly this piece.
-    pub fn get(&self, piece: &[u8]) -> Option<u32> {
-        let mut node = 0u32;
-        for &b in piece {
-            node = *self.edges.get(&(node, b))?;
-        }
-        self.ids[node as usize]
-    }
-
     /// Calls `found(length, id)` for every piece that is a prefix of `text`, shortest first.
     pub fn prefixes(&self, text: &[u8], mut found: impl FnMut(usize, u32)) {
         let mut node = 0u32;
@@ -248,8 +239,6 @@ mod tests {
     #[test]
     fn trie_lookups() {
         let t = trie(&[("ab", 1), ("abcd", 2)]);
-        assert_eq!(t.get(b"ab"), Some(1));
-        assert_eq!(t.get(b"abc"), None);
         assert_eq!(t.longest(b"abcdef"), Some(4));
         assert_eq!(t.longest(b"abc"), Some(2));
         assert_eq!(t.longest(b"x"), None);

@@ -262,3 +262,8 @@ fn mistral_v01_sentencepiece_model() {
 fn mistral_v03_sentencepiece_model() {
     check("mistral-v0.3.tokenizer.model", true);
 }
+/// Hugging Face Unigram: the Precompiled normalizer, WhitespaceSplit and Metaspace.
+#[test]
+fn t5_unigram_tokenizer_json() {
+    check("t5", true);
+}

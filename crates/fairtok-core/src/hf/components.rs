@@ -5,6 +5,7 @@
 
 use unicode_normalization_alignments::UnicodeNormalization;
 
+use crate::charsmap::Charsmap;
 use crate::error::Result;
 use crate::pattern::Regex;
 
@@ -42,8 +43,13 @@ pub(crate) enum Normalizer {
     Lowercase,
     Replace(Pattern, String),
     Prepend(String),
-    Strip { left: bool, right: bool },
+    Strip {
+        left: bool,
+        right: bool,
+    },
     Bert(super::bert::BertNormalizer),
+    /// SentencePiece's compiled rules, applied per grapheme cluster as tokenizers does.
+    Precompiled(Charsmap),
     Sequence(Vec<Normalizer>),
 }
 
@@ -75,6 +81,7 @@ impl Normalizer {
                 t.to_owned()
             }
             Normalizer::Bert(b) => b.normalize(&s),
+            Normalizer::Precompiled(map) => precompiled(map, &s),
             Normalizer::Sequence(steps) => {
                 let mut s = s;
                 for step in steps {
@@ -84,6 +91,32 @@ impl Normalizer {
             }
         })
     }
+}
+
+/// tokenizers' `Precompiled` normalizer, quirks kept, since they decide real ids: a grapheme
+/// cluster of under 6 bytes whose start matches a rule is replaced whole by the **shortest**
+/// matching rule's replacement; any other cluster is replaced character by character (a
+/// character without a rule stays). So halfwidth `ｶﾞ` (one cluster of 6 bytes) becomes `カ` +
+/// a combining mark, not the `ガ` its own rule gives. (SentencePiece itself takes the longest
+/// rule at each point; see `crate::spm`.)
+fn precompiled(map: &Charsmap, s: &str) -> String {
+    use unicode_segmentation::UnicodeSegmentation;
+    let mut out = String::with_capacity(s.len());
+    for grapheme in s.graphemes(true) {
+        if grapheme.len() < 6 {
+            if let Some(norm) = map.first(grapheme.as_bytes()) {
+                out.push_str(norm);
+                continue;
+            }
+        }
+        for (i, c) in grapheme.char_indices() {
+            match map.first(&grapheme.as_bytes()[i..i + c.len_utf8()]) {
+                Some(norm) => out.push_str(norm),
+                None => out.push(c),
+            }
+        }
+    }
+    out
 }
 
 fn replace_all(s: &str, p: &Pattern, content: &str) -> Result<String> {

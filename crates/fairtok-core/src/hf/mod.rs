@@ -31,6 +31,7 @@
 mod bert;
 mod components;
 mod serialization;
+mod unigram;
 mod wordpiece;
 
 use aho_corasick::AhoCorasick;
@@ -41,6 +42,7 @@ use crate::bpe::{self, Scratch, Symbol};
 use crate::error::{Error, Result};
 pub(crate) use components::parse_byte_token;
 use components::*;
+use unigram::UnigramModel;
 pub(crate) use wordpiece::from_vocab_txt;
 use wordpiece::WordPieceModel;
 
@@ -82,6 +84,7 @@ impl AddedToken {
 enum Model {
     Bpe(BpeModel),
     WordPiece(WordPieceModel),
+    Unigram(UnigramModel),
 }
 
 impl Model {
@@ -89,6 +92,7 @@ impl Model {
         match self {
             Model::Bpe(m) => &m.vocab,
             Model::WordPiece(m) => &m.vocab,
+            Model::Unigram(m) => &m.vocab,
         }
     }
 
@@ -106,6 +110,7 @@ impl Model {
                 Ok(())
             }
             Model::WordPiece(m) => m.tokenize(word, out, buf),
+            Model::Unigram(m) => m.tokenize(word, out),
         }
     }
 }
@@ -167,11 +172,12 @@ impl HfModel {
         serialization::Loader { origin }.load(root)
     }
 
-    /// `"BPE"` or `"WordPiece"`.
+    /// `"BPE"`, `"WordPiece"` or `"Unigram"`.
     pub fn model_type(&self) -> &'static str {
         match self.model {
             Model::Bpe(_) => "BPE",
             Model::WordPiece(_) => "WordPiece",
+            Model::Unigram(_) => "Unigram",
         }
     }
 

@@ -12,8 +12,10 @@ use serde_json::Value;
 
 use super::bert::BertNormalizer;
 use super::components::*;
+use super::unigram::UnigramModel;
 use super::wordpiece::WordPieceModel;
 use super::{AddedMatcher, AddedToken, BpeModel, HfModel, Model};
+use crate::charsmap::Charsmap;
 use crate::error::{Error, Result};
 use crate::pattern::{self, Regex};
 
@@ -119,8 +121,8 @@ impl Loader<'_> {
                 "?"
             },
         );
-        if model_kind != "BPE" && model_kind != "WordPiece" {
-            return Err(self.unsupported("model", model_kind, "BPE, WordPiece"));
+        if !matches!(model_kind, "BPE" | "WordPiece" | "Unigram") {
+            return Err(self.unsupported("model", model_kind, "BPE, WordPiece, Unigram"));
         }
         let normalizer = match root.get("normalizer") {
             None | Some(Value::Null) => None,
@@ -132,10 +134,10 @@ impl Loader<'_> {
             self.pre_tokenizer(p, "$.pre_tokenizer", &mut pre, &mut first_pattern)?;
         }
         let added = self.added_tokens(root.get("added_tokens"))?;
-        let model = if model_kind == "BPE" {
-            Model::Bpe(self.bpe(model_v)?)
-        } else {
-            Model::WordPiece(self.wordpiece(model_v)?)
+        let model = match model_kind {
+            "BPE" => Model::Bpe(self.bpe(model_v)?),
+            "Unigram" => Model::Unigram(self.unigram(model_v)?),
+            _ => Model::WordPiece(self.wordpiece(model_v)?),
         };
         self.check_ids(&model)?;
         let added = assign_added_ids(added, &model);
@@ -185,7 +187,7 @@ impl Loader<'_> {
 
     fn normalizer(&self, v: &Value, at: &str) -> Result<Normalizer> {
         const SUPPORTED: &str =
-            "NFC, NFD, NFKC, NFKD, Lowercase, Replace, Prepend, Strip, BertNormalizer, Sequence";
+            "NFC, NFD, NFKC, NFKD, Lowercase, Replace, Prepend, Strip, BertNormalizer, Precompiled, Sequence";
         Ok(match self.kind(v, at)? {
             "NFC" => Normalizer::Nfc,
             "NFD" => Normalizer::Nfd,
@@ -207,6 +209,22 @@ impl Loader<'_> {
                 strip_accents: v.get("strip_accents").and_then(Value::as_bool),
                 lowercase: self.bool_field(v, "lowercase", true),
             }),
+            "Precompiled" => {
+                use base64::Engine as _;
+                let field = format!("{at}.precompiled_charsmap");
+                let blob = base64::engine::general_purpose::STANDARD
+                    .decode(self.str_field(v, "precompiled_charsmap", at)?)
+                    .map_err(|e| self.err(&field, format!("not base64: {e}")))?;
+                if blob.is_empty() {
+                    // tokenizers reads an empty map as no rule at all.
+                    Normalizer::Sequence(vec![])
+                } else {
+                    Normalizer::Precompiled(Charsmap::parse(
+                        &blob,
+                        &format!("{}: {field}", self.origin),
+                    )?)
+                }
+            }
             "Strip" => Normalizer::Strip {
                 left: self.bool_field(v, "strip_left", false),
                 right: self.bool_field(v, "strip_right", false),
@@ -511,6 +529,39 @@ impl Loader<'_> {
             vocab.insert(k.clone(), id as u32);
         }
         Ok(vocab)
+    }
+
+    /// A Unigram model: `vocab` is a list of `[piece, score]`, the id is the index.
+    fn unigram(&self, m: &Value) -> Result<UnigramModel> {
+        let at = "$.model";
+        let items = m
+            .get("vocab")
+            .and_then(Value::as_array)
+            .ok_or_else(|| self.err(at, "missing array `vocab` of [piece, score]"))?;
+        let mut pieces = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let pair = item.as_array().filter(|p| p.len() == 2);
+            let piece = pair.and_then(|p| p[0].as_str());
+            let score = pair.and_then(|p| p[1].as_f64()).filter(|s| !s.is_nan());
+            let (Some(piece), Some(score)) = (piece, score) else {
+                return Err(self.err(&format!("{at}.vocab[{i}]"), "expected [piece, score]"));
+            };
+            pieces.push((piece.to_owned(), score));
+        }
+        let unk =
+            match m.get("unk_id") {
+                None | Some(Value::Null) => None,
+                Some(u) => Some(u.as_u64().filter(|&u| u < pieces.len() as u64).ok_or_else(
+                    || {
+                        self.err(
+                            &format!("{at}.unk_id"),
+                            format!("{u} is not an id of the {} pieces", pieces.len()),
+                        )
+                    },
+                )? as u32),
+            };
+        let byte_fallback = self.bool_field(m, "byte_fallback", false);
+        Ok(UnigramModel::new(pieces, unk, byte_fallback, self.origin))
     }
 
     fn wordpiece(&self, m: &Value) -> Result<WordPieceModel> {
