@@ -63,7 +63,7 @@ impl Charsmap {
             )));
         };
         let size = u32::from_le_bytes(*size) as usize;
-        if size % 4 != 0 || size > rest.len() {
+        if !size.is_multiple_of(4) || size > rest.len() {
             return Err(bad(format!(
                 "the trie's size {size} is not a multiple of 4 within the {} bytes that follow",
                 rest.len()
