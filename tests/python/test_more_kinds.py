@@ -2,7 +2,8 @@
 conformance texts: Mistral tekken (mistral-common's `Tekkenizer`), WordPiece `vocab.txt` files
 (tokenizers' `BertWordPieceTokenizer`, cased and with `lowercase=True`), and the other
 `tokenizer.json` files of `shared/data/vocab` (`claude-legacy` is Anthropic's legacy tokenizer,
-not Claude 3's). The per-language FLORES-200 totals are checked on the Rust side
+not Claude 3's, and `t5` is a Unigram model), and SentencePiece `.model` files (the
+sentencepiece library). The per-language FLORES-200 totals are checked on the Rust side
 (`crates/fairtok-core/tests/more_kinds.rs`).
 """
 
@@ -59,7 +60,7 @@ def test_wordpiece_vocab_txt(texts, name, lowercase):
 
 
 @pytest.mark.parametrize(
-    "name", ["deepseek-v3", "falcon", "phi3", "claude-legacy", "kogpt2", "mistral-v0.1"]
+    "name", ["deepseek-v3", "falcon", "phi3", "claude-legacy", "kogpt2", "mistral-v0.1", "t5"]
 )
 def test_other_tokenizer_json(texts, name):
     import tokenizers
@@ -68,6 +69,28 @@ def test_other_tokenizer_json(texts, name):
     ref = tokenizers.Tokenizer.from_str(gzip.open(path).read().decode())
     enc = fairtok.load(str(path))
     _same(enc, lambda t: ref.encode(t, add_special_tokens=False).ids, texts)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "albert.spiece.model",
+        "kogpt2.spiece.model",
+        "mistral-v0.1.tokenizer.model",
+        "mistral-v0.3.tokenizer.model",
+    ],
+)
+def test_sentencepiece_model(texts, name):
+    sentencepiece = pytest.importorskip("sentencepiece")
+    path = str(VOCAB / name)
+    ref = sentencepiece.SentencePieceProcessor(model_file=path)
+    enc = fairtok.load(path)
+    assert (enc.format, enc.n_vocab) == ("sentencepiece", ref.get_piece_size())
+    _same(enc, ref.encode, texts, hf=False)
+    ids = enc.encode_ordinary(texts[0] + "  <s> \u2047 ")
+    assert enc.decode(ids) == ref.decode(ids)
+    # Control symbols written in the text are ordinary text, as in the library.
+    assert enc.encode_ordinary("<s></s>") == ref.encode("<s></s>")
 
 
 def test_lowercase_is_for_vocab_txt_only():

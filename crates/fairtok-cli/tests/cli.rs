@@ -240,12 +240,23 @@ fn malformed_tokenizer_json() {
     assert!(e.starts_with(&format!("{path}: not valid JSON")), "{e}");
     let (_d, path) = temp_file(
         "tokenizer.json",
+        br#"{"model": {"type": "WordLevel", "vocab": {}}}"#,
+    );
+    let e = fails_with(&["info", "-t", &path], b"");
+    assert_eq!(
+        e,
+        format!(
+            "{path}: unsupported model `WordLevel` (fairtok supports: BPE, WordPiece, Unigram)"
+        )
+    );
+    let (_d, path) = temp_file(
+        "tokenizer.json",
         br#"{"model": {"type": "Unigram", "vocab": []}}"#,
     );
     let e = fails_with(&["info", "-t", &path], b"");
     assert_eq!(
         e,
-        format!("{path}: unsupported model `Unigram` (fairtok supports: BPE, WordPiece)")
+        format!("{path}: $.model.vocab: the Unigram vocabulary is empty")
     );
     let (_d, path) = temp_file(
         "tokenizer.json",

@@ -1,5 +1,6 @@
 //! `fairtok encode/decode/count/info/parity -t FILE` with the kinds of issue 14: a Mistral
-//! tekken file and WordPiece `vocab.txt` files (with `--lowercase`). The ids themselves are
+//! tekken file, WordPiece `vocab.txt` files (with `--lowercase`), SentencePiece `.model` files
+//! and a Unigram `tokenizer.json`. The ids themselves are
 //! checked against the reference libraries in `fairtok-core`'s `more_kinds` test; here, that
 //! every command takes these files and `--lowercase` is refused where it does not apply.
 
@@ -126,12 +127,6 @@ fn lowercase_only_for_vocab_txt() {
         e.starts_with("--pattern: applies to .tiktoken files"),
         "{e}"
     );
-    // T5's Unigram model is refused by name, not approximated.
-    let e = fails_with(&["encode", "-t", s(&v.join("t5.tokenizer.json.gz"))], b"x");
-    assert!(
-        e.contains("unsupported model `Unigram` (fairtok supports: BPE, WordPiece)"),
-        "{e}"
-    );
 }
 
 #[test]
@@ -162,4 +157,65 @@ fn gguf_in_count_encode_and_info() {
         msg.contains("unsupported GGUF tokenizer model `bert`"),
         "{msg}"
     );
+}
+
+#[test]
+fn sentencepiece_model_in_every_command() {
+    let Some(v) = vocab() else { return };
+    let mistral = v.join("mistral-v0.3.tokenizer.model");
+    let m = s(&mistral);
+    // sentencepiece: SentencePieceProcessor(model_file=m).encode("안녕하세요, world!")
+    let want = "29473 31093 1006 904 920 29904 30489 30285 29493 2294 29576";
+    let ids = ok_with(&["encode", "-t", m], "안녕하세요, world!".as_bytes());
+    assert_eq!(ids.trim(), want);
+    assert_eq!(
+        ok_with(&["decode", "-t", m], want.as_bytes()),
+        "안녕하세요, world!"
+    );
+    // encode("hi", add_bos=True)
+    assert_eq!(
+        ok_with(&["encode", "-t", m, "--add-special"], b"hi").trim(),
+        "1 12782"
+    );
+    // Control symbols in the text are text, and cannot be asked for.
+    assert_ne!(ok_with(&["encode", "-t", m], b"<s>").trim(), "1");
+    let err = fails_with(&["encode", "-t", m, "--special", "all"], b"<s>");
+    assert!(err.contains("SentencePiece"), "{err}");
+    let info = ok(&["info", "-t", m]);
+    assert!(info.contains("format:          sentencepiece"), "{info}");
+    assert!(info.contains("n_vocab:         32768"), "{info}");
+    assert!(info.contains("SentencePiece BPE"), "{info}");
+    let parity = ok(&["parity", "-t", m]);
+    assert!(parity.contains("kor_Hang"), "{parity}");
+    // ALBERT (Unigram): unknown Hangul is one unknown id; no BOS to add.
+    let albert = v.join("albert.spiece.model");
+    let a = s(&albert);
+    let ids = ok_with(&["encode", "-t", a], "안녕하세요, world!".as_bytes());
+    assert_eq!(ids.trim(), "13 1 15 126 187");
+    assert_eq!(ok_with(&["decode", "-t", a], ids.as_bytes()), " ⁇ , world!");
+    let err = fails_with(&["encode", "-t", a, "--add-special"], b"hi");
+    assert!(err.contains("no BOS"), "{err}");
+    let (_dir, text) = temp_file("t.txt", "안녕하세요, world!".as_bytes());
+    let count = ok(&["count", "-t", a, "--json", &text]);
+    assert!(count.contains("\"tokens\": 5"), "{count}");
+    // A truncated model is a located error, not a panic.
+    let bytes = std::fs::read(&albert).unwrap();
+    let (_d, cut) = temp_file("cut.model", &bytes[..1000]);
+    let err = fails(&["info", "-t", &cut]);
+    assert!(
+        err.contains("cut.model") && err.contains("protobuf"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unigram_tokenizer_json_in_every_command() {
+    let Some(v) = vocab() else { return };
+    let t5 = v.join("t5.tokenizer.json.gz");
+    let t = s(&t5);
+    // tokenizers: Tokenizer.from_str(t5).encode("안녕하세요, world!", add_special_tokens=False)
+    let ids = ok_with(&["encode", "-t", t], "안녕하세요, world!".as_bytes());
+    assert_eq!(ids.trim(), "3 2 6 296 55");
+    let info = ok(&["info", "-t", t]);
+    assert!(info.contains("Unigram"), "{info}");
 }

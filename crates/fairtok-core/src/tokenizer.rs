@@ -331,8 +331,13 @@ impl Tokenizer {
                     ));
                 }
                 if opts.add_special {
-                    // The library's `encode(text, add_bos=True)`.
-                    out.extend(m.bos());
+                    // The library's `encode(text, add_bos=True)`, which fails without a BOS.
+                    out.push(m.bos().ok_or_else(|| {
+                        Error::invalid(
+                            Setting::AddSpecial,
+                            format!("{} has no BOS control symbol to add", self.name),
+                        )
+                    })?);
                 }
                 m.encode(text, out);
                 Ok(())

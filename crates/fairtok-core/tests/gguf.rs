@@ -13,7 +13,9 @@
 //!   dev, the ids of fairtok's `qwen3.tokenizer.json` (itself checked by the conformance tests),
 //!   on the texts that are NFC (Qwen's `tokenizer.json` normalizes to NFC, llama.cpp does not)
 //!   and hold none of Qwen3's added tokens;
-//! * the other six files refused with their reason;
+//! * `phi-3` (a `llama` vocabulary: SentencePiece-style, llama.cpp's rules) against Hugging
+//!   Face tokenizers on Phi-3's `tokenizer.json` (the reference columns of `more_kinds.rs`);
+//! * the other five files refused with their reason;
 //! * malformed files (every truncation, huge lengths and counts, bad magic and version) are
 //!   errors, never panics or huge allocations.
 //!
@@ -166,6 +168,16 @@ fn gpt2_is_r50k_base() {
     );
 }
 
+/// The texts of a GGUF tokenizer's control tokens.
+fn control_tokens(gt: &gguf::GgufTokenizer) -> Vec<&str> {
+    gt.tokens
+        .iter()
+        .zip(gt.token_type.as_ref().unwrap())
+        .filter(|(_, &t)| t == gguf::TOKEN_TYPE_CONTROL)
+        .map(|(s, _)| s.as_str())
+        .collect()
+}
+
 #[test]
 fn falcon_is_hf_falcon() {
     let Some(shared) = shared() else { return };
@@ -174,16 +186,26 @@ fn falcon_is_hf_falcon() {
     let gt = meta.tokenizer().unwrap();
     // Falcon's 12 control tokens (`>>TITLE<<`, `<|endoftext|>`, ...): Hugging Face matches them in
     // the text, llama.cpp without parse_special does not, so texts holding one are left out.
-    let controls: Vec<&str> = gt
-        .tokens
-        .iter()
-        .zip(gt.token_type.as_ref().unwrap())
-        .filter(|(_, &t)| t == gguf::TOKEN_TYPE_CONTROL)
-        .map(|(s, _)| s.as_str())
-        .collect();
+    let controls = control_tokens(&gt);
     assert_eq!(controls.len(), 12);
     assert_ne!(tok.encode(">>TITLE<<").unwrap(), [0]);
 
+    let (n, skipped) = agrees_with(&shared, &tok, "falcon", &|t| {
+        controls.iter().any(|c| t.contains(c))
+    });
+    assert_eq!(skipped, 1);
+    eprintln!("falcon: {n} conformance texts ({skipped} with a control token left out) and 204 FLORES-200 dev languages agree");
+}
+
+/// Checks `tok` against the reference column `key` of `more_kinds.rs`'s tables: the ids and
+/// decoding of every conformance text for which `skip` is false, and the ids of every
+/// FLORES-200 dev line (none of which may be skipped). Gives (texts checked, texts skipped).
+fn agrees_with(
+    shared: &Path,
+    tok: &Tokenizer,
+    key: &str,
+    skip: &dyn Fn(&str) -> bool,
+) -> (usize, usize) {
     let table =
         std::fs::read_to_string(root().join("tests/data/more-kinds-conformance.tsv")).unwrap();
     let mut rows = table.lines();
@@ -191,15 +213,15 @@ fn falcon_is_hf_falcon() {
         .next()
         .unwrap()
         .split('\t')
-        .position(|h| h == "falcon")
+        .position(|h| h == key)
         .unwrap();
-    let texts = texts(&shared);
+    let texts = texts(shared);
     let (mut n, mut skipped, mut bad) = (0, 0, vec![]);
     for row in rows {
         let f: Vec<&str> = row.split('\t').collect();
         let i: usize = f[0].parse().unwrap();
         let text = texts[i]["text"].as_str().unwrap();
-        if controls.iter().any(|c| text.contains(c)) {
+        if skip(text) {
             skipped += 1;
             continue;
         }
@@ -212,11 +234,10 @@ fn falcon_is_hf_falcon() {
         }
         n += 1;
     }
-    assert_eq!(skipped, 1);
     assert_eq!(n + skipped, texts.len());
     assert!(
         bad.is_empty(),
-        "falcon: texts {bad:?} differ from Hugging Face"
+        "{key}: texts {bad:?} differ from the reference"
     );
 
     let table =
@@ -224,12 +245,12 @@ fn falcon_is_hf_falcon() {
     let want: BTreeMap<&str, (usize, &str)> = table
         .lines()
         .map(|l| l.split('\t').collect::<Vec<_>>())
-        .filter(|f| f[1] == "falcon")
+        .filter(|f| f[1] == key)
         .map(|f| (f[0], (f[3].parse().unwrap(), f[4])))
         .collect();
     let mut bad = vec![];
-    for (lang, lines) in flores(&shared) {
-        assert!(!lines.iter().any(|l| controls.iter().any(|c| l.contains(c))));
+    for (lang, lines) in flores(shared) {
+        assert!(!lines.iter().any(|l| skip(l)));
         let (mut n, mut h) = (0, crc32fast::Hasher::new());
         for line in &lines {
             let ids = tok.encode(line).unwrap();
@@ -241,8 +262,32 @@ fn falcon_is_hf_falcon() {
             bad.push(format!("{lang}: {n} tokens, ids {got}"));
         }
     }
-    assert!(bad.is_empty(), "falcon FLORES-200 dev:\n{}", bad.join("\n"));
-    eprintln!("falcon: {n} conformance texts ({skipped} with a control token left out) and 204 FLORES-200 dev languages agree");
+    assert!(bad.is_empty(), "{key} FLORES-200 dev:\n{}", bad.join("\n"));
+    (n, skipped)
+}
+
+/// Phi-3's `llama` vocabulary, encoded as llama.cpp does, against Hugging Face tokenizers on
+/// Phi-3's `tokenizer.json`. Its user-defined `</s>` (with `rstrip`, by llama.cpp's rule for
+/// Phi-3) splits the text in both; its control tokens (`<|endoftext|>`, `<|user|>`, ...),
+/// which Hugging Face matches in the text and llama.cpp without `parse_special` does not, are
+/// left out.
+#[test]
+fn phi3_is_hf_phi3() {
+    let Some(shared) = shared() else { return };
+    let tok = load(&shared, "phi-3").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(tok.format(), fairtok_core::Format::SentencePiece);
+    let meta = gguf::read_file(&shared.join("data/vocab/gguf/ggml-vocab-phi-3.gguf")).unwrap();
+    let gt = meta.tokenizer().unwrap();
+    let controls = control_tokens(&gt);
+    assert_eq!(controls.len(), 13);
+    assert_eq!(
+        tok.encode("a</s>  b").unwrap(),
+        tok.encode("a</s>b").unwrap()
+    );
+    let (n, skipped) = agrees_with(&shared, &tok, "phi3", &|t| {
+        controls.iter().any(|c| t.contains(c))
+    });
+    eprintln!("phi-3: {n} conformance texts ({skipped} with a control token left out) and 204 FLORES-200 dev languages agree");
 }
 
 #[test]
@@ -251,7 +296,6 @@ fn other_models_and_pre_tokenizers_are_refused() {
     for (name, reason) in [
         ("bert-bge", "unsupported GGUF tokenizer model `bert`"),
         ("nomic-bert-moe", "unsupported GGUF tokenizer model `t5`"),
-        ("phi-3", "unsupported GGUF tokenizer model `llama`"),
         ("deepseek-llm", "pre-tokenizer `deepseek-llm`: not verified"),
         ("mpt", "pre-tokenizer `mpt`: not verified"),
         (

@@ -548,6 +548,10 @@ impl Loader<'_> {
             };
             pieces.push((piece.to_owned(), score));
         }
+        if pieces.is_empty() {
+            // As tokenizers' `Unigram::from`, which refuses an empty vocabulary.
+            return Err(self.err("$.model.vocab", "the Unigram vocabulary is empty"));
+        }
         let unk =
             match m.get("unk_id") {
                 None | Some(Value::Null) => None,

@@ -32,6 +32,7 @@
 //! model removes extra whitespace).
 
 mod bpe;
+mod llama_cpp;
 mod normalizer;
 mod proto;
 
@@ -43,6 +44,8 @@ use crate::error::{Error, Result};
 use crate::unigram::{self, PieceTrie};
 use normalizer::{Normalizer, SPACE};
 use proto::{ModelProto, PieceType};
+
+pub use llama_cpp::LlamaVocab;
 
 /// The segmentation algorithm of a model.
 #[derive(Debug)]
@@ -57,10 +60,22 @@ enum Algorithm {
     Bpe,
 }
 
+/// Whose encoding rules a model follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    /// The SentencePiece library (a `.model` file).
+    Library,
+    /// llama.cpp (a GGUF file's `llama` vocabulary, see [`llama_cpp`]).
+    LlamaCpp,
+}
+
 /// A loaded SentencePiece model.
 #[derive(Debug)]
 pub struct SpmModel {
     algorithm: Algorithm,
+    dialect: Dialect,
+    /// The user-defined tokens that split the text first (llama.cpp only).
+    partition: llama_cpp::Partition,
     normalizer: Normalizer,
     /// Normal, user-defined and unused pieces → id (`pieces_` in the library).
     pieces: FxHashMap<String, u32>,
@@ -113,6 +128,8 @@ impl SpmModel {
         let byte_fallback = trainer.byte_fallback.unwrap_or(false);
         let mut model = SpmModel {
             algorithm: Algorithm::Bpe,
+            dialect: Dialect::Library,
+            partition: Default::default(),
             normalizer: Normalizer {
                 charsmap: None,
                 user_defined: PieceTrie::new(),
@@ -259,8 +276,9 @@ impl SpmModel {
         self.bos
     }
 
+    /// Whether `id` is an unused piece that the library splits back (llama.cpp keeps it).
     fn is_unused(&self, id: u32) -> bool {
-        self.types.get(id as usize) == Some(&PieceType::Unused)
+        self.dialect == Dialect::Library && self.types.get(id as usize) == Some(&PieceType::Unused)
     }
 
     /// `PieceToId`: reserved pieces first, then the others, else the unknown id.
@@ -274,6 +292,9 @@ impl SpmModel {
 
     /// Encodes `text`, appending ids to `out`.
     pub fn encode(&self, text: &str, out: &mut Vec<u32>) {
+        if self.dialect == Dialect::LlamaCpp {
+            return self.encode_llama_cpp(text, out);
+        }
         let normalized = self.normalizer.normalize(text);
         let mut pieces = Vec::new();
         match &self.algorithm {

@@ -225,20 +225,8 @@ impl Tokenizer {
     /// Loads a SentencePiece `.model` file from its bytes (see [`crate::spm`]).
     pub fn from_sentencepiece(data: &[u8], name: &str, origin: &str) -> Result<Tokenizer> {
         let model = SpmModel::from_bytes(data, origin)?;
-        let id_bytes = model.id_bytes();
-        let decoder = Decoder::new(
-            id_bytes.len(),
-            id_bytes.iter().map(|(id, b)| (*id, b.as_slice())),
-        );
-        Ok(Tokenizer {
-            name: name.to_owned(),
-            origin: format!("{origin} (SentencePiece {})", model.model_type()),
-            pattern: None,
-            engine: Engine::Spm(model),
-            format: Format::SentencePiece,
-            decoder,
-            first_decoder: None,
-        })
+        let origin = format!("{origin} (SentencePiece {})", model.model_type());
+        Ok(Tokenizer::from_spm_model(model, name, &origin))
     }
 
     /// A GGUF file, read through a buffer up to the end of its metadata (see [`crate::gguf`]).
@@ -266,6 +254,9 @@ impl Tokenizer {
             return Err(lowercase_misplaced(origin));
         }
         let tok = meta.tokenizer()?;
+        if tok.model == "llama" {
+            return Tokenizer::from_llama_gguf(meta, &tok, name, origin);
+        }
         // A refusal names the byte offset of the value it refuses.
         let doc = tok.hf_document(origin).map_err(|e| match e {
             Error::Gguf {
@@ -288,6 +279,62 @@ impl Tokenizer {
         );
         let model = HfModel::from_value(&doc, &kind)?;
         Ok(Tokenizer::from_hf_model(model, name, &kind))
+    }
+
+    /// A GGUF file's SentencePiece-style (`llama`) vocabulary, encoded as llama.cpp does (see
+    /// [`crate::spm::LlamaVocab`]).
+    fn from_llama_gguf(
+        meta: &crate::gguf::Metadata,
+        tok: &crate::gguf::GgufTokenizer,
+        name: &str,
+        origin: &str,
+    ) -> Result<Tokenizer> {
+        use crate::gguf::Value;
+        let add_space_prefix = match meta.get("tokenizer.ggml.add_space_prefix") {
+            None => true,
+            Some(e) => match e.value {
+                Value::Bool(b) => b,
+                _ => {
+                    return Err(Error::Gguf {
+                        path: origin.to_owned(),
+                        key: e.key.clone(),
+                        offset: e.offset,
+                        reason: format!("expected a bool, found {}", e.value.type_name()),
+                    })
+                }
+            },
+        };
+        let model_name = match meta.get("general.name").map(|e| &e.value) {
+            Some(Value::String(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        let vocab = crate::spm::LlamaVocab {
+            tokens: &tok.tokens,
+            scores: tok.scores.as_deref(),
+            types: tok.token_type.as_deref(),
+            add_space_prefix,
+            model_name,
+        };
+        let model = SpmModel::from_llama_gguf(&vocab, origin)?;
+        let origin = format!("{origin} (GGUF llama: SentencePiece-style, llama.cpp's rules)");
+        Ok(Tokenizer::from_spm_model(model, name, &origin))
+    }
+
+    fn from_spm_model(model: SpmModel, name: &str, origin: &str) -> Tokenizer {
+        let id_bytes = model.id_bytes();
+        let decoder = Decoder::new(
+            id_bytes.len(),
+            id_bytes.iter().map(|(id, b)| (*id, b.as_slice())),
+        );
+        Tokenizer {
+            name: name.to_owned(),
+            origin: origin.to_owned(),
+            pattern: None,
+            engine: Engine::Spm(model),
+            format: Format::SentencePiece,
+            decoder,
+            first_decoder: None,
+        }
     }
 
     /// A Mistral tekken document, already parsed (see [`crate::tekken`]).
