@@ -465,30 +465,36 @@ mod tests {
 
     #[test]
     fn unsupported_components_are_named() {
-        let e = load(r#"{"model": {"type": "Unigram", "vocab": []}}"#).unwrap_err();
+        let e = load(r#"{"model": {"type": "WordLevel", "vocab": {}}}"#).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "t.json: unsupported model `Unigram` (fairtok supports: BPE, WordPiece)"
+            "t.json: unsupported model `WordLevel` (fairtok supports: BPE, WordPiece, Unigram)"
         );
         // The older schema without `type`: a Unigram vocab is a list.
-        let e = load(r#"{"model": {"vocab": [["a", -1.0]], "unk_id": 0}}"#).unwrap_err();
-        assert!(e.to_string().contains("unsupported model `Unigram`"), "{e}");
+        let m = load(r#"{"model": {"vocab": [["a", -1.0], ["<unk>", 0.0]], "unk_id": 1}}"#);
+        let mut out = vec![];
+        m.unwrap()
+            .encode("aab", &|_| true, false, &mut out)
+            .unwrap();
+        assert_eq!(out, [0, 0, 1]);
         let e = load(&TINY.replace("WhitespaceSplit", "Whitespace")).unwrap_err();
         assert!(
             e.to_string()
                 .contains("unsupported pre_tokenizer `Whitespace`"),
             "{e}"
         );
-        let e = load(&TINY.replace(
-            r#""normalizer": null"#,
-            r#""normalizer": {"type": "Precompiled"}"#,
-        ))
-        .unwrap_err();
+        let e = load(&TINY.replace(r#""normalizer": null"#, r#""normalizer": {"type": "Nmt"}"#))
+            .unwrap_err();
         assert!(
-            e.to_string()
-                .contains("unsupported normalizer `Precompiled`"),
+            e.to_string().contains("unsupported normalizer `Nmt`"),
             "{e}"
         );
+        let e = load(&TINY.replace(
+            r#""normalizer": null"#,
+            r#""normalizer": {"type": "Precompiled", "precompiled_charsmap": "AQID"}"#,
+        ))
+        .unwrap_err();
+        assert!(e.to_string().contains("precompiled_charsmap"), "{e}");
         let e =
             load(&TINY.replace(r#""decoder": null"#, r#""decoder": {"type": "CTC"}"#)).unwrap_err();
         assert!(e.to_string().contains("unsupported decoder `CTC`"), "{e}");

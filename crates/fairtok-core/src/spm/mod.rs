@@ -406,3 +406,6 @@ fn flush_bytes(bytes: &mut Vec<u8>, out: &mut Vec<u8>) {
     }
     bytes.clear();
 }
+
+#[cfg(test)]
+mod tests;
