@@ -36,7 +36,9 @@ decoder joins pieces with spaces and drops `##`; it is not the input text).
 With `--sentencepiece`, the same two tables (`sentencepiece-conformance.tsv`,
 `sentencepiece-flores200-dev.tsv`) for the SentencePiece `.model` files, with the
 sentencepiece library (`SentencePieceProcessor(model_file=p).encode(t)`, no BOS/EOS; decode:
-`decode(ids)`), keyed by file name, and for T5's Unigram `tokenizer.json` (key `t5`, tokenizers).
+`decode(ids)`), keyed by file name, and for T5's Unigram `tokenizer.json` (key `t5`, tokenizers);
+and `sentencepiece-long.tsv`: each `.model` on the first 4 MiB of the Korean and English corpora
+as one string (count and CRC of the ids).
 
 usage: reference_more_kinds.py SHARED_DIR OUT_DIR [--conformance-only] [--sentencepiece]
 (`python tests/python/reference_more_kinds.py ../shared tests/data`; about 30 minutes on two
@@ -118,6 +120,26 @@ def build_sentencepiece(vocab):
     return encs
 
 
+def long_texts(shared, encs, out_dir):
+    """`sentencepiece-long.tsv`: each SentencePiece model on the first 4 MiB (at a line end) of
+    the Korean and English corpora as ONE string: long texts reach path sums and merge queues
+    that short lines do not."""
+    rows = []
+    for corpus in ["ko.kowiki.txt.gz", "en.wikitext2.txt"]:
+        path = os.path.join(shared, "data", "corpus", corpus)
+        data = gzip.open(path).read() if corpus.endswith(".gz") else open(path, "rb").read()
+        data = data[: 4 << 20]
+        text = data[: data.rfind(b"\n") + 1].decode("utf-8")
+        for key, (enc, _) in encs.items():
+            if key.endswith(".model"):
+                ids = enc([text])[0]
+                rows.append((corpus, key, len(text.encode("utf-8")), len(ids), crc(ids_bytes(ids))))
+    with open(os.path.join(out_dir, "sentencepiece-long.tsv"), "w") as w:
+        w.write("corpus\ttokenizer\tbytes\ttokens\tids_crc\n")
+        for r in rows:
+            w.write("\t".join(map(str, r)) + "\n")
+
+
 def main(shared, out_dir, *flags):
     vocab = os.path.join(shared, "data", "vocab")
     if "--sentencepiece" in flags:
@@ -135,6 +157,8 @@ def main(shared, out_dir, *flags):
         w.write("text\t" + "\t".join(keys) + "\n")
         for i in range(len(texts)):
             w.write(f"{i}\t" + "\t".join(c[i] for c in cols) + "\n")
+    if group == "sentencepiece":
+        long_texts(shared, encs, out_dir)
     if "--conformance-only" in flags:
         return
     rows = []

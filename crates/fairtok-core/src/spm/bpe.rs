@@ -52,10 +52,39 @@ impl Ord for Candidate {
 }
 
 /// Segments `text` (normalized) and appends (start, end, id) of each piece to `out`.
+///
+/// When no piece has a `▁` after another character ([`SpmModel::cuts_at_spaces`], true of
+/// every model trained with whitespace splitting), no merge can join the text before a `▁`
+/// that follows another character to the text after it: the parts between such points are
+/// merged on their own, with the same result as the whole and a heap that stays small.
 pub(super) fn segment(m: &SpmModel, text: &str, out: &mut Vec<(usize, usize, u32)>) {
-    let bytes = text.as_bytes();
-    let mut symbols: Vec<Symbol> = Vec::with_capacity(text.len());
-    let mut pos = 0;
+    if !m.cuts_at_spaces {
+        return segment_part(m, text, 0, text.len(), out);
+    }
+    let mut start = 0;
+    let mut prev_space = true;
+    for (i, c) in text.char_indices() {
+        let space = c == '\u{2581}';
+        if space && !prev_space && i > start {
+            segment_part(m, text, start, i, out);
+            start = i;
+        }
+        prev_space = space;
+    }
+    segment_part(m, text, start, text.len(), out);
+}
+
+/// [`segment`] on `text[from..to]`.
+fn segment_part(
+    m: &SpmModel,
+    text: &str,
+    from: usize,
+    to: usize,
+    out: &mut Vec<(usize, usize, u32)>,
+) {
+    let bytes = &text.as_bytes()[..to];
+    let mut symbols: Vec<Symbol> = Vec::with_capacity(to - from);
+    let mut pos = from;
     while pos < bytes.len() {
         let user = m.normalizer.user_defined.longest(&bytes[pos..]);
         let len = user.unwrap_or_else(|| utf8_len(bytes[pos]).min(bytes.len() - pos));

@@ -93,6 +93,7 @@ impl SpmModel {
             })?;
         }
         partition.sort_by_key(|t| std::cmp::Reverse(t.0.len()));
+        let cuts_at_spaces = super::cuts_at_spaces(&pieces);
         Ok(SpmModel {
             algorithm: Algorithm::Bpe,
             dialect: Dialect::LlamaCpp,
@@ -114,6 +115,7 @@ impl SpmModel {
             unk_surface: " \u{2047} ".to_owned(),
             bos: None,
             partition: Partition { tokens: partition },
+            cuts_at_spaces,
         })
     }
 

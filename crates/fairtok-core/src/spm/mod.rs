@@ -90,6 +90,9 @@ pub struct SpmModel {
     unk_surface: String,
     /// `<s>`, when the model has one (`trainer_spec.bos_id`, a control piece).
     bos: Option<u32>,
+    /// No merge candidate has a `▁` after another character, so BPE may work on the parts
+    /// between such points separately (see [`bpe::segment`]).
+    cuts_at_spaces: bool,
 }
 
 impl SpmModel {
@@ -149,6 +152,7 @@ impl SpmModel {
                 .unk_surface
                 .unwrap_or_else(|| " \u{2047} ".to_owned()),
             bos: None,
+            cuts_at_spaces: false,
         };
         let mut unk = None;
         for (i, p) in proto.pieces.iter().enumerate() {
@@ -207,6 +211,7 @@ impl SpmModel {
             let origin = format!("{origin}: normalizer_spec");
             model.normalizer.charsmap = Some(Charsmap::parse(&blob, &origin)?);
         }
+        model.cuts_at_spaces = cuts_at_spaces(&model.pieces);
         model.algorithm = match trainer.model_type.unwrap_or(1) {
             1 => model.unigram(),
             2 => Algorithm::Bpe,
@@ -305,9 +310,12 @@ impl SpmModel {
             } => {
                 let unk_score = *min_score - 10.0;
                 let max = *max_score;
+                // As the library's source reads: a user-defined piece's bonus
+                // `length * max_score_ - 0.1` in double, sums kept in float. (On texts of
+                // hundreds of KB as one string, whose sums pass 10^6, the library's near ties
+                // do not all follow this; see `crate::unigram`.)
                 let candidate = |sum: f32, id: u32, len: usize| match self.types[id as usize] {
                     PieceType::Unused => None,
-                    // The library computes the bonus in double: `length * max_score_ - 0.1`.
                     PieceType::UserDefined => {
                         Some(f64::from(len as f32 * max) - 0.1 + f64::from(sum))
                     }
@@ -394,6 +402,15 @@ impl SpmModel {
         flush_bytes(&mut bytes, &mut out);
         out
     }
+}
+
+/// Whether no piece has a `▁` right after another character.
+fn cuts_at_spaces(pieces: &FxHashMap<String, u32>) -> bool {
+    !pieces.keys().any(|p| {
+        p.char_indices().any(|(i, c)| {
+            c == '\u{2581}' && p[..i].chars().next_back().is_some_and(|b| b != '\u{2581}')
+        })
+    })
 }
 
 /// Appends a run of byte pieces' bytes: valid UTF-8 as it is, each other byte as U+FFFD.

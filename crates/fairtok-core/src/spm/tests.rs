@@ -132,3 +132,26 @@ fn what_the_library_refuses_or_fairtok_does_not_implement() {
     let e = err(&bad_map.encode_to_vec());
     assert!(e.contains("precompiled_charsmap"), "{e}");
 }
+
+#[test]
+fn a_piece_across_a_space_keeps_the_text_whole() {
+    // "b▁" has a `▁` after another character: the text is not cut before `▁`, and the merge
+    // "a" + "b▁" → "ab▁" happens as in the library.
+    let pieces = [
+        ("▁", 0.0, 1),
+        ("a", 0.0, 1),
+        ("b", 0.0, 1),
+        ("b▁", -1.0, 1),
+        ("ab▁", -2.0, 1),
+    ];
+    let m = bpe_model(&pieces, TrainerSpec::default());
+    let model = SpmModel::from_bytes(&m, "t.model").unwrap();
+    assert!(!model.cuts_at_spaces);
+    assert_eq!(encode(&m, "ab b"), [2, 6, 4]);
+    let plain = bpe_model(&pieces[..3], TrainerSpec::default());
+    assert!(
+        SpmModel::from_bytes(&plain, "t.model")
+            .unwrap()
+            .cuts_at_spaces
+    );
+}
