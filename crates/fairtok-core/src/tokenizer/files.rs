@@ -357,28 +357,29 @@ fn lowercase_misplaced(origin: &str) -> Error {
     )
 }
 
-/// Whether a (non-JSON) file is a SentencePiece model: named `*.model`, or starting as its
-/// protobuf does (field 1, a piece, length-delimited) with bytes that are not text.
-fn is_sentencepiece(path: &Path, data: &[u8]) -> bool {
+/// Whether the file's name ends with `ext`, or with `ext` then `.gz`.
+fn named(path: &Path, ext: &str) -> bool {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    name.strip_suffix(".gz").unwrap_or(&name).ends_with(ext)
+}
+
+/// Whether a (non-JSON) file is a SentencePiece model: named `*.model`, or starting as its
+/// protobuf does (field 1, a piece, length-delimited) with bytes that are not text.
+fn is_sentencepiece(path: &Path, data: &[u8]) -> bool {
     let head = &data[..data.len().min(4096)];
-    name.ends_with(".model") || (data.first() == Some(&0x0A) && std::str::from_utf8(head).is_err())
+    // A character cut at the end of the head is not a reason: only an invalid sequence is.
+    let binary = std::str::from_utf8(head).is_err_and(|e| e.error_len().is_some());
+    named(path, ".model") || (data.first() == Some(&0x0A) && binary)
 }
 
 /// Whether a (non-JSON) file is a WordPiece `vocab.txt`: named `*.txt` (`*.txt.gz`), or its
 /// first line has no space (every line of a `.tiktoken` file is `base64 rank`).
 fn is_vocab_txt(path: &Path, data: &[u8]) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
     let first = data.split(|&b| b == b'\n').next().unwrap_or_default();
-    name.ends_with(".txt") || (!first.is_empty() && !first.contains(&b' '))
+    named(path, ".txt") || (!first.is_empty() && !first.contains(&b' '))
 }
 
 /// Whether the file at `path` starts with the GGUF magic bytes (only its first 4 bytes are
