@@ -509,8 +509,11 @@ fn reason(e: &fairtok_core::Error, spec: &str) -> String {
 /// Loads each entry, measures those that load with [`metrics::measure`] on `corpus` against
 /// `pivot` (one tokenizer in memory at a time), and makes the table. An entry that does not load
 /// is listed under [`TaxTable::refused`], or is an [`Error::Load`] if it is
-/// [`Entry::required`]; an entry with [`Entry::same_as`] is loaded, not measured, and listed
-/// under [`TaxTable::same_vocabulary`]. `progress` gets one line per entry, as it is done.
+/// [`Entry::required`] (checked before anything is measured, so required entries are loaded
+/// twice); an entry with [`Entry::same_as`] is loaded, not measured, and listed under
+/// [`TaxTable::same_vocabulary`]. For each measured tokenizer, the share of Korean tokens that
+/// are its unknown token is counted ([`Row::korean_unknown`]). `progress` gets one line per
+/// entry, as it is done.
 pub fn build(
     entries: &[Entry],
     corpus: &ParallelCorpus,
@@ -520,6 +523,13 @@ pub fn build(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<TaxTable> {
     corpus.language(pivot)?;
+    // A required tokenizer that does not load fails the table before anything is measured.
+    for e in entries.iter().filter(|e| e.required) {
+        Tokenizer::load(&e.spec, &e.options).map_err(|source| Error::Load {
+            spec: e.spec.clone(),
+            source: Box::new(source),
+        })?;
+    }
     let mut measured: Vec<&Entry> = vec![];
     let mut reports: Vec<TokenizerReport> = vec![];
     let (mut same, mut refused, mut unknown) = (vec![], vec![], vec![]);
@@ -530,7 +540,7 @@ pub fn build(
                 return Err(Error::Load {
                     spec: e.spec.clone(),
                     source: Box::new(source),
-                })
+                });
             }
             Err(source) => {
                 let why = reason(&source, &e.spec);
