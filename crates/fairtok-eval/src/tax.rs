@@ -238,26 +238,28 @@ pub struct Row {
     pub highest: Vec<LanguagePremium>,
     /// The Gini coefficient of the premiums of every language, the pivot included.
     pub gini: f64,
-    /// How many of the Korean tokens are the tokenizer's unknown token (set by [`build`]; see
-    /// [`Unknown`]). Such a premium is low because text is lost, not because it is cheap.
-    pub korean_unknown: Option<Unknown>,
+    /// How many of its tokens are its unknown token, when some are (set by [`build`]). A premium
+    /// made of unknown tokens is low because text is lost, not because it is cheap.
+    pub unknown: Option<Unknown>,
     /// Its note.
     pub note: Option<String>,
 }
 
-/// The share of a language's tokens that are the unknown token of a tokenizer without byte
-/// fallback (a special token named `[UNK]`, `<unk>` or `<UNK>`), when it is not 0.
+/// The share of the tokens that are the unknown token of a tokenizer without byte fallback (a
+/// special token named `[UNK]`, `<unk>` or `<UNK>`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Unknown {
     /// The unknown token.
     pub token: String,
-    /// Its share of the language's tokens, 0 to 1.
-    pub share: f64,
+    /// Its share of the Korean tokens, 0 to 1 (0 without Korean in the corpus).
+    pub korean: f64,
+    /// Its share of the tokens of every language of the corpus, 0 to 1.
+    pub all: f64,
 }
 
-/// The unknown token of `tok` and its share of the tokens of `lines`, if it has one and the
-/// share is not 0.
-fn unknown_share(tok: &Tokenizer, lines: &[String]) -> Result<Option<Unknown>> {
+/// The share of the tokens of `corpus` that are the unknown token of `tok`, if it has one and
+/// it occurs.
+fn unknown_share(tok: &Tokenizer, corpus: &ParallelCorpus) -> Result<Option<Unknown>> {
     use rayon::prelude::*;
     let Some((token, id)) = tok
         .special_tokens()
@@ -266,22 +268,32 @@ fn unknown_share(tok: &Tokenizer, lines: &[String]) -> Result<Option<Unknown>> {
     else {
         return Ok(None);
     };
-    let (unk, all) = lines
-        .par_iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let ids = tok.encode(l).map_err(|source| Error::Encode {
-                tokenizer: tok.name().to_owned(),
-                lang: KOREAN.to_owned(),
-                line: i + 1,
-                source: Box::new(source),
-            })?;
-            Ok((ids.iter().filter(|&&i| i == id).count(), ids.len()))
-        })
-        .try_reduce(|| (0, 0), |a, b| Ok((a.0 + b.0, a.1 + b.1)))?;
-    Ok((unk > 0).then(|| Unknown {
+    let (mut korean, mut all) = ((0, 0), (0, 0));
+    for lang in &corpus.languages {
+        let (unk, n) = lang
+            .lines
+            .par_iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let ids = tok.encode(l).map_err(|source| Error::Encode {
+                    tokenizer: tok.name().to_owned(),
+                    lang: lang.code.clone(),
+                    line: i + 1,
+                    source: Box::new(source),
+                })?;
+                Ok((ids.iter().filter(|&&i| i == id).count(), ids.len()))
+            })
+            .try_reduce(|| (0, 0), |a, b| Ok((a.0 + b.0, a.1 + b.1)))?;
+        all = (all.0 + unk, all.1 + n);
+        if lang.code == KOREAN {
+            korean = (unk, n);
+        }
+    }
+    let share = |(u, n): (usize, usize)| if n == 0 { 0.0 } else { u as f64 / n as f64 };
+    Ok((all.0 > 0).then(|| Unknown {
         token,
-        share: unk as f64 / all as f64,
+        korean: share(korean),
+        all: share(all),
     }))
 }
 
@@ -363,7 +375,7 @@ fn row(t: &TokenizerReport, entry: &Entry, pivot: &str, names: &BTreeMap<String,
             })
             .collect(),
         gini: metrics::gini(&premiums),
-        korean_unknown: None,
+        unknown: None,
         note: entry.note.clone(),
     }
 }
@@ -512,7 +524,7 @@ fn reason(e: &fairtok_core::Error, spec: &str) -> String {
 /// [`Entry::required`] (checked before anything is measured, so required entries are loaded
 /// twice); an entry with [`Entry::same_as`] is loaded, not measured, and listed under
 /// [`TaxTable::same_vocabulary`]. For each measured tokenizer, the share of Korean tokens that
-/// are its unknown token is counted ([`Row::korean_unknown`]). `progress` gets one line per
+/// are its unknown token is counted ([`Row::unknown`]). `progress` gets one line per
 /// entry, as it is done.
 pub fn build(
     entries: &[Entry],
@@ -568,10 +580,7 @@ pub fn build(
         let mut r = metrics::measure(std::slice::from_ref(&tok), corpus, pivot, &[], &|_| {})?;
         let t = r.tokenizers.remove(0);
         let ko = t.languages.iter().find(|l| l.lang == KOREAN);
-        let unk = match corpus.language(KOREAN) {
-            Ok(lang) => unknown_share(&tok, &lang.lines)?,
-            Err(_) => None,
-        };
+        let unk = unknown_share(&tok, corpus)?;
         progress(&format!(
             "{}: measured in {:.1} s{}{}",
             e.label,
@@ -579,7 +588,7 @@ pub fn build(
             ko.map(|l| format!(", Korean premium {:.3}", l.premium))
                 .unwrap_or_default(),
             unk.as_ref()
-                .map(|u| format!(" ({:.1}% {})", u.share * 100.0, u.token))
+                .map(|u| format!(" ({:.1}% of its tokens are {})", u.all * 100.0, u.token))
                 .unwrap_or_default()
         ));
         unknown.push((e.label.clone(), unk));
@@ -599,7 +608,7 @@ pub fn build(
     };
     let mut table = TaxTable::from_report(&report, &measured, names, about)?;
     for r in &mut table.rows {
-        r.korean_unknown = unknown
+        r.unknown = unknown
             .iter()
             .find(|(label, _)| *label == r.label)
             .and_then(|(_, u)| u.clone());

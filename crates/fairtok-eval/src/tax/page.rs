@@ -74,7 +74,7 @@ fn intro(t: &TaxTable) -> Vec<String> {
 /// token (see [`notes`]).
 fn korean_cell(r: &super::Row) -> String {
     let p = premium_cell(r.korean);
-    if r.korean_unknown.is_some() {
+    if r.unknown.as_ref().is_some_and(|u| u.korean > 0.0) {
         p + "*"
     } else {
         p
@@ -86,15 +86,26 @@ fn notes(t: &TaxTable) -> Vec<(String, String)> {
     let mut out = vec![];
     for r in &t.rows {
         let mut text = r.note.clone().unwrap_or_default();
-        if let Some(u) = &r.korean_unknown {
+        if let Some(u) = &r.unknown {
             if !text.is_empty() {
                 text.push(' ');
             }
+            if u.korean > 0.0 {
+                let _ = write!(
+                    text,
+                    "*{:.1}% of its Korean tokens are its unknown token `{}`: what it cannot spell \
+                     is lost, so its Korean premium is low because text is dropped, not because \
+                     Korean is cheap.",
+                    u.korean * 100.0,
+                    u.token
+                );
+            }
             let _ = write!(
                 text,
-                "*{:.1}% of its Korean tokens are its unknown token `{}`: what it cannot spell is \
-                 lost, so its Korean premium is low because text is dropped, not because Korean is cheap.",
-                u.share * 100.0,
+                " Over all {} languages, {:.1}% of its tokens are `{}`: the languages it cannot \
+                 spell look cheaper than they are, in its five highest and its Gini too.",
+                t.languages,
+                u.all * 100.0,
                 u.token
             );
         }

@@ -275,17 +275,16 @@ fn unknown_tokens_of_korean_are_counted_and_flagged() {
     )
     .unwrap();
     let latin = t.rows.iter().find(|r| r.label == "Latin letters").unwrap();
-    let u = latin
-        .korean_unknown
-        .as_ref()
-        .expect("Korean is unknown to it");
+    let u = latin.unknown.as_ref().expect("Korean is unknown to it");
     assert_eq!(u.token, "[UNK]");
-    assert!(u.share > 0.3 && u.share <= 1.0, "{}", u.share);
-    let gpt = t.rows.iter().find(|r| r.label == "GPT-4o").unwrap();
+    assert!(u.korean > 0.3 && u.korean <= 1.0, "{}", u.korean);
     assert!(
-        gpt.korean_unknown.is_none(),
-        "byte-level BPE has no unknown token"
+        u.all > 0.0 && u.all < u.korean,
+        "English is mostly known: {}",
+        u.all
     );
+    let gpt = t.rows.iter().find(|r| r.label == "GPT-4o").unwrap();
+    assert!(gpt.unknown.is_none(), "byte-level BPE has no unknown token");
     let md = t.markdown();
     let row = md
         .lines()
@@ -298,7 +297,7 @@ fn unknown_tokens_of_korean_are_counted_and_flagged() {
     assert!(
         md.contains(&format!(
             "\\*{:.1}% of its Korean tokens are its unknown token `[UNK]`",
-            u.share * 100.0
+            u.korean * 100.0
         )),
         "{md}"
     );
