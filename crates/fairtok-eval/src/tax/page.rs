@@ -70,11 +70,14 @@ fn intro(t: &TaxTable) -> Vec<String> {
     p
 }
 
+/// The share of unknown tokens in Korean from which the Korean premium is flagged.
+const UNKNOWN_FLAG: f64 = 0.01;
+
 /// The Korean cell of a row: its premium, with `*` when some of its tokens are the unknown
 /// token (see [`notes`]).
 fn korean_cell(r: &super::Row) -> String {
     let p = premium_cell(r.korean);
-    if r.unknown.as_ref().is_some_and(|u| u.korean > 0.0) {
+    if r.unknown.as_ref().is_some_and(|u| u.korean >= UNKNOWN_FLAG) {
         p + "*"
     } else {
         p
@@ -90,19 +93,19 @@ fn notes(t: &TaxTable) -> Vec<(String, String)> {
             if !text.is_empty() {
                 text.push(' ');
             }
-            if u.korean > 0.0 {
+            if u.korean >= UNKNOWN_FLAG {
                 let _ = write!(
                     text,
                     "*{:.1}% of its Korean tokens are its unknown token `{}`: what it cannot spell \
                      is lost, so its Korean premium is low because text is dropped, not because \
-                     Korean is cheap.",
+                     Korean is cheap. ",
                     u.korean * 100.0,
                     u.token
                 );
             }
             let _ = write!(
                 text,
-                " Over all {} languages, {:.1}% of its tokens are `{}`: the languages it cannot \
+                "Over all {} languages, {:.1}% of its tokens are `{}`: the languages it cannot \
                  spell look cheaper than they are, in its five highest and its Gini too.",
                 t.languages,
                 u.all * 100.0,
