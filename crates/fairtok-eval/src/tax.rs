@@ -518,6 +518,32 @@ fn reason(e: &fairtok_core::Error, spec: &str) -> String {
     })
 }
 
+/// Measures one tokenizer: its report on `corpus` and its unknown tokens; tells `progress`.
+fn measure_one(
+    e: &Entry,
+    tok: &Tokenizer,
+    corpus: &ParallelCorpus,
+    pivot: &str,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<(TokenizerReport, Option<Unknown>)> {
+    let started = std::time::Instant::now();
+    let mut r = metrics::measure(std::slice::from_ref(tok), corpus, pivot, &[], &|_| {})?;
+    let t = r.tokenizers.remove(0);
+    let ko = t.languages.iter().find(|l| l.lang == KOREAN);
+    let unk = unknown_share(tok, corpus)?;
+    progress(&format!(
+        "{}: measured in {:.1} s{}{}",
+        e.label,
+        started.elapsed().as_secs_f64(),
+        ko.map(|l| format!(", Korean premium {:.3}", l.premium))
+            .unwrap_or_default(),
+        unk.as_ref()
+            .map(|u| format!(" ({:.1}% of its tokens are {})", u.all * 100.0, u.token))
+            .unwrap_or_default()
+    ));
+    Ok((t, unk))
+}
+
 /// Loads each entry, measures those that load with [`metrics::measure`] on `corpus` against
 /// `pivot` (one tokenizer in memory at a time), and makes the table. An entry that does not load
 /// is listed under [`TaxTable::refused`], or is an [`Error::Load`] if it is
@@ -576,21 +602,7 @@ pub fn build(
             });
             continue;
         }
-        let started = std::time::Instant::now();
-        let mut r = metrics::measure(std::slice::from_ref(&tok), corpus, pivot, &[], &|_| {})?;
-        let t = r.tokenizers.remove(0);
-        let ko = t.languages.iter().find(|l| l.lang == KOREAN);
-        let unk = unknown_share(&tok, corpus)?;
-        progress(&format!(
-            "{}: measured in {:.1} s{}{}",
-            e.label,
-            started.elapsed().as_secs_f64(),
-            ko.map(|l| format!(", Korean premium {:.3}", l.premium))
-                .unwrap_or_default(),
-            unk.as_ref()
-                .map(|u| format!(" ({:.1}% of its tokens are {})", u.all * 100.0, u.token))
-                .unwrap_or_default()
-        ));
+        let (t, unk) = measure_one(e, &tok, corpus, pivot, progress)?;
         unknown.push((e.label.clone(), unk));
         measured.push(e);
         reports.push(t);
