@@ -18,6 +18,7 @@ mod extend;
 mod info;
 mod input;
 mod parity;
+mod tax;
 mod train;
 
 use std::io::{self, BufRead, Read, Write};
@@ -87,6 +88,14 @@ enum Command {
     /// cost with --price; per tokenizer, the Gini coefficient across languages. Without
     /// arguments: every default built-in tokenizer on the bundled FLORES-200 dev sample.
     Parity(parity::ParityArgs),
+    /// The token-tax table: many tokenizers side by side on a parallel corpus, as Markdown and
+    /// a self-contained HTML page.
+    ///
+    /// Per tokenizer: vocabulary size, the Korean, Japanese and Chinese premium, the five
+    /// languages with the highest premium, and the Gini coefficient of the premiums across all
+    /// languages; sorted by Korean premium. With --list, a tokenizer that does not load is listed
+    /// with fairtok's reason instead of failing (scripts/token-tax.sh makes docs/token-tax.*).
+    TokenTax(tax::TaxArgs),
     /// Train a byte-level BPE vocabulary (tokenizer.json or .tiktoken) on text files.
     ///
     /// Files are streamed (plain, .gz, .zst, JSON lines, Parquet, directories), pre-tokenized
@@ -306,6 +315,7 @@ fn run(cli: Cli) -> CliResult {
         } => decode::run(&tok, jsonl, lossy, &file),
         Command::Count(args) => count::run(args),
         Command::Parity(args) => parity::run(args),
+        Command::TokenTax(args) => tax::run(args),
         Command::Train(args) => train::run(args),
         Command::Extend(args) => extend::run(args),
         Command::Export(args) => extend::export(args),

@@ -99,6 +99,28 @@ pub enum Error {
         /// The encoder's error.
         source: Box<fairtok_core::Error>,
     },
+    /// A line of a tokenizer list ([`crate::tax::parse_list`]) or of a language-name table
+    /// ([`crate::tax::parse_names`]) cannot be read.
+    #[error("{place}:{line}: {}", bounded(.reason))]
+    List {
+        /// The file (or a description of the text).
+        place: String,
+        /// The 1-based line.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A tokenizer that must be in a table did not load.
+    #[error("{source}")]
+    Load {
+        /// The tokenizer as given (built-in name or path).
+        spec: String,
+        /// Why it did not load.
+        source: Box<fairtok_core::Error>,
+    },
+    /// No tokenizer of a table loaded.
+    #[error("no tokenizer to measure: {}", bounded(.0))]
+    NoTokenizer(String),
     /// The prices do not match the tokenizers.
     #[error("{}", bounded(.0))]
     Price(String),

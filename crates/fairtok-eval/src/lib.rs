@@ -9,6 +9,8 @@
 //!   cost, and the Gini coefficient across languages.
 //! * [`render`]: terminal table, Markdown, JSON and self-contained HTML with SVG charts.
 //! * [`samples`]: FLORES-200 dev for eight languages, bundled.
+//! * [`tax`]: the token-tax table: many tokenizers side by side (Korean, Japanese and Chinese
+//!   premium, the five costliest languages, Gini), as Markdown and HTML.
 //!
 //! ```
 //! use fairtok_core::Tokenizer;
@@ -28,6 +30,7 @@ mod error;
 pub mod metrics;
 pub mod render;
 pub mod samples;
+pub mod tax;
 
 pub use error::{Error, Result};
 

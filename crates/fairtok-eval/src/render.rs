@@ -12,7 +12,7 @@ fn by_premium(t: &TokenizerReport) -> Vec<&LanguageStats> {
     v
 }
 
-fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -256,77 +256,137 @@ pub fn json(r: &Report) -> String {
     s
 }
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-/// One horizontal bar chart of the premium per language.
-fn svg_chart(t: &TokenizerReport, pivot: &str) -> String {
-    let langs = by_premium(t);
-    let (row, top, label_w, chart_w) = (18.0, 28.0, 96.0, 560.0);
-    let max = langs.iter().map(|l| l.premium).fold(1.0f64, f64::max);
-    let scale_max = (max * 2.0).ceil() / 2.0; // round up to 0.5
+/// One bar of [`bar_chart`].
+pub(crate) struct Bar {
+    /// The label left of the bar.
+    pub label: String,
+    /// Its length, and the number printed after it.
+    pub value: f64,
+    /// Its fill colour.
+    pub fill: &'static str,
+}
+
+/// The colour of a premium's bar: grey for the pivot, red above 1.5, orange above 1, green.
+pub(crate) fn premium_fill(premium: f64, is_pivot: bool) -> &'static str {
+    if is_pivot {
+        "#888"
+    } else if premium > 1.5 {
+        "#d9534f"
+    } else if premium > 1.0 {
+        "#f0ad4e"
+    } else {
+        "#5cb85c"
+    }
+}
+
+/// A horizontal inline-SVG bar chart: one bar per item in the order given, a grid every
+/// `step`, and a dashed reference line at `parity` (labelled "parity") if given.
+pub(crate) fn bar_chart(
+    bars: &[Bar],
+    aria: &str,
+    label_w: f64,
+    step: f64,
+    parity: Option<f64>,
+) -> String {
+    let (row, top, chart_w) = (18.0, 28.0, 560.0);
+    let max = bars
+        .iter()
+        .map(|b| b.value)
+        .fold(parity.unwrap_or(step), f64::max);
+    let scale_max = (max / step).ceil() * step; // round up to a grid line
     let x = |v: f64| label_w + v / scale_max * chart_w;
-    let h = top + row * langs.len() as f64 + 10.0;
+    let h = top + row * bars.len() as f64 + 10.0;
     let w = label_w + chart_w + 70.0;
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg class="chart" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="token premium per language, {}">"#,
-        esc(&t.name)
+        r#"<svg class="chart" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="{}">"#,
+        esc(aria)
     );
-    // Grid every 0.5.
-    let mut v = 0.0;
-    while v <= scale_max + 1e-9 {
+    let mut k = 0.0;
+    while k * step <= scale_max + 1e-9 {
         let _ = write!(
             s,
-            r##"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2:.1}" stroke="#ddd"/><text x="{0:.1}" y="{3}" text-anchor="middle" class="tick">{4:.1}</text>"##,
-            x(v),
+            r##"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2:.1}" stroke="#ddd"/><text x="{0:.1}" y="{3}" text-anchor="middle" class="tick">{4}</text>"##,
+            x(k * step),
             top - 6.0,
             h - 10.0,
             top - 10.0,
-            v
+            tick(k * step, step)
         );
-        v += 0.5;
+        k += 1.0;
     }
-    for (i, l) in langs.iter().enumerate() {
+    for (i, b) in bars.iter().enumerate() {
         let y = top + row * i as f64;
-        let color = if l.lang == pivot {
-            "#888"
-        } else if l.premium > 1.5 {
-            "#d9534f"
-        } else if l.premium > 1.0 {
-            "#f0ad4e"
-        } else {
-            "#5cb85c"
-        };
         let _ = write!(
             s,
-            r#"<text x="{lx}" y="{ty:.1}" text-anchor="end" class="lang">{lang}</text><rect class="bar" x="{x0}" y="{by:.1}" width="{bw:.1}" height="{bh}" fill="{color}"><title>{lang}: {p:.3}</title></rect><text x="{vx:.1}" y="{ty:.1}" class="val">{p:.3}</text>"#,
+            r#"<text x="{lx}" y="{ty:.1}" text-anchor="end" class="lang">{label}</text><rect class="bar" x="{x0}" y="{by:.1}" width="{bw:.1}" height="{bh}" fill="{fill}"><title>{label}: {v:.3}</title></rect><text x="{vx:.1}" y="{ty:.1}" class="val">{v:.3}</text>"#,
             lx = label_w - 6.0,
             ty = y + row * 0.72,
-            lang = esc(&l.lang),
+            label = esc(&b.label),
             x0 = label_w,
             by = y + 2.0,
-            bw = (x(l.premium) - label_w).max(0.5),
+            bw = (x(b.value) - label_w).max(0.5),
             bh = row - 4.0,
-            vx = x(l.premium) + 4.0,
-            p = l.premium,
+            fill = b.fill,
+            vx = x(b.value) + 4.0,
+            v = b.value,
         );
     }
-    let _ = write!(
-        s,
-        r##"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2:.1}" stroke="#333" stroke-dasharray="4 3"/><text x="{0:.1}" y="{3:.1}" class="tick" text-anchor="middle">parity</text></svg>"##,
-        x(1.0),
-        top - 4.0,
-        h - 10.0,
-        h - 1.0
-    );
+    if let Some(p) = parity {
+        let _ = write!(
+            s,
+            r##"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2:.1}" stroke="#333" stroke-dasharray="4 3"/><text x="{0:.1}" y="{3:.1}" class="tick" text-anchor="middle">parity</text>"##,
+            x(p),
+            top - 4.0,
+            h - 10.0,
+            h - 1.0
+        );
+    }
+    s.push_str("</svg>");
     s
 }
+
+/// A grid label: one decimal for steps of 0.1 and more, two below.
+fn tick(v: f64, step: f64) -> String {
+    if step >= 0.1 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// One horizontal bar chart of the premium per language.
+fn svg_chart(t: &TokenizerReport, pivot: &str) -> String {
+    let bars: Vec<Bar> = by_premium(t)
+        .into_iter()
+        .map(|l| Bar {
+            label: l.lang.clone(),
+            value: l.premium,
+            fill: premium_fill(l.premium, l.lang == pivot),
+        })
+        .collect();
+    let aria = format!("token premium per language, {}", t.name);
+    bar_chart(&bars, &aria, 96.0, 0.5, Some(1.0))
+}
+
+/// The style sheet of the HTML pages (inline: the pages use no external file).
+pub(crate) const STYLE: &str = "\
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.chart text { font: 11px sans-serif; fill: #222; }
+.chart .tick { fill: #777; }
+.hi { background: #fbe3e2; } .mid { background: #fdf1dd; } .ok { background: #e3f3e3; }
+";
 
 /// A self-contained HTML page: summary, one SVG bar chart per tokenizer, the full tables.
 pub fn html(r: &Report) -> String {
@@ -336,20 +396,14 @@ pub fn html(r: &Report) -> String {
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>fairtok parity report: {corpus}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }}
-table {{ border-collapse: collapse; margin: 1em 0; font-size: 14px; }}
-th, td {{ border: 1px solid #ccc; padding: 3px 8px; text-align: right; }}
-th:first-child, td:first-child {{ text-align: left; }}
-.chart text {{ font: 11px sans-serif; fill: #222; }}
-.chart .tick {{ fill: #777; }}
-.hi {{ background: #fbe3e2; }} .mid {{ background: #fdf1dd; }} .ok {{ background: #e3f3e3; }}
-</style></head><body>
+{style}</style></head><body>
 <h1>Token premium vs {pivot}</h1>
 <p>Corpus: <b>{corpus}</b>. Every line is encoded on its own; premium = tokens(language) / tokens({pivot}).
 Gini = inequality of the token totals across the languages shown (0 = every language costs the same).</p>
 "#,
         corpus = esc(&r.corpus),
-        pivot = esc(&r.pivot)
+        pivot = esc(&r.pivot),
+        style = STYLE,
     );
     out.push_str("<h2>Summary</h2>\n<table id=\"summary\"><tr><th>language</th>");
     for t in &r.tokenizers {
