@@ -19,9 +19,8 @@
 //! # Arithmetic
 //!
 //! The two references add scores in different precisions: SentencePiece stores scores and
-//! path sums as `f32` but adds a piece's score to the sum in `f64` (its `score` is a double,
-//! the common type of the user-defined bonus and the piece score; only the unknown piece's sum
-//! is `f32` + `f32`), Hugging Face uses `f64` throughout. A near tie can go either way depending on it, so the caller gives each
+//! path sums as `f32` (and computes a user-defined piece's bonus in `f64`), Hugging Face uses
+//! `f64` throughout. A near tie can go either way depending on it, so the caller gives each
 //! candidate's sum as an `f64` computed as its reference computes it, and the path sums are
 //! stored in the reference's type ([`Score`]).
 

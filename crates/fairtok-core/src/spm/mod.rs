@@ -8,8 +8,8 @@
 //!    (`nmt_nfkc`, ...), whitespace rules, the dummy prefix, `▁` for spaces.
 //! 2. **Segment** the normalized text as one sequence, with the model's algorithm:
 //!    - Unigram: the best path by piece scores ([`crate::unigram`]; user-defined symbols get
-//!      SentencePiece's bonus; unused pieces are skipped), each piece's sum added in `f64`
-//!      and kept in `f32` as the library does (an unknown piece's added in `f32`);
+//!      SentencePiece's bonus; unused pieces are skipped), `f32` sums as the library keeps
+//!      them;
 //!    - BPE: merges by piece score ([`bpe`]).
 //! 3. **Unknown pieces**: with byte fallback, an unknown piece becomes the byte pieces
 //!    `<0xXX>` of its UTF-8 bytes; without, a run of unknown pieces is one unknown id.
@@ -284,18 +284,13 @@ impl SpmModel {
             } => {
                 let unk_score = *min_score - 10.0;
                 let max = *max_score;
-                // The library's `const auto score = user_defined ? length * max_score_ - 0.1
-                // : GetScore(id)` is a double for every piece (the conditional's common type),
-                // so a piece's path sum is added in double and compared, as a double, with the
-                // float each position keeps. Adding in f32 instead rounds differently once the
-                // sums pass 2^16 or so: ALBERT split "646" as 6|46 after 14 KB of Korean where
-                // the library gives 64|6. Only the unknown piece's sum is float + float.
                 let candidate = |sum: f32, id: u32, len: usize| match self.types[id as usize] {
                     PieceType::Unused => None,
+                    // The library computes the bonus in double: `length * max_score_ - 0.1`.
                     PieceType::UserDefined => {
                         Some(f64::from(len as f32 * max) - 0.1 + f64::from(sum))
                     }
-                    _ => Some(f64::from(self.scores[id as usize]) + f64::from(sum)),
+                    _ => Some(f64::from(self.scores[id as usize] + sum)),
                 };
                 let unknown = |sum: f32| f64::from(unk_score + sum);
                 unigram::segment::<f32>(
