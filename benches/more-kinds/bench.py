@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
 """Load time and encoding speed of the tokenizer kinds of issue 14 (Mistral tekken, WordPiece
-`vocab.txt`), fairtok against each kind's reference library, on one thread.
+`vocab.txt`, SentencePiece `.model`, Unigram `tokenizer.json`), fairtok against each kind's
+reference library, on one thread.
 
 * fairtok: the `fairtok` command as a whole process, best of REPEAT runs:
   `fairtok count --threads 1 --json -t FILE EMPTY` (start-up and loading) and the same on TEXT
   repeated 8 times (loading and counting); the speed is those bytes over the difference (8 times
   the text, so that the encoding outweighs the noise of the loading time).
 * reference, in this process, best of REPEAT: loading (`Tekkenizer.from_file(path)`,
-  `BertWordPieceTokenizer(path, lowercase=False)`) and encoding TEXT as one string
-  (`encode(text, bos=False, eos=False)`, `encode(text, add_special_tokens=False)`).
+  `BertWordPieceTokenizer(path, lowercase=False)`, `SentencePieceProcessor(model_file=path)`,
+  `Tokenizer.from_str(text of the gunzipped file)`) and encoding TEXT as one string
+  (`encode(text, bos=False, eos=False)`, `encode(text, add_special_tokens=False)`,
+  `encode(text)`), as `fairtok count` does: it encodes a file as one string, not line by line
+  (for a SentencePiece model the whole text is one sequence on both sides: normalized at once,
+  so runs of whitespace across lines collapse as the library collapses them).
 * The token counts must be equal (a differing one is printed with `≠`).
 
 TEXTs: the first 4 MiB (ending at a line end) of `shared/data/corpus/en.wikitext2.txt` and of
 `ko.kowiki.txt.gz`.
 
-usage: bench.py FAIRTOK_BIN SHARED_DIR [REPEAT]   (prints a Markdown table)
+usage: bench.py FAIRTOK_BIN SHARED_DIR [REPEAT] [KIND...]   (prints a Markdown table; KIND: a
+part of a tokenizer's label, e.g. `SentencePiece`, to run only those)
 """
 import gzip, json, os, subprocess, sys, tempfile, time
 
@@ -44,12 +50,23 @@ def fairtok(bin_, spec, path, repeat):
     return best(run, repeat)
 
 
-def main(bin_, shared, repeat="3"):
+def main(bin_, shared, repeat="3", *only):
     repeat = int(repeat)
     vocab = os.path.join(shared, "data", "vocab")
     corpus = os.path.join(shared, "data", "corpus")
     from mistral_common.tokens.tokenizers.tekken import Tekkenizer
-    from tokenizers import BertWordPieceTokenizer
+    import sentencepiece, tokenizers
+    from tokenizers import BertWordPieceTokenizer, Tokenizer
+
+    spm = f"SentencePiece {sentencepiece.__version__}"
+    hf = f"tokenizers {tokenizers.__version__}"
+
+    def sp_load(p):
+        return sentencepiece.SentencePieceProcessor(model_file=p)
+
+    def hf_json(p):
+        data = gzip.open(p).read() if p.endswith(".gz") else open(p, "rb").read()
+        return Tokenizer.from_str(data.decode("utf-8"))
 
     kinds = [
         ("Mistral tekken (mistral-common 1.13.1)", "mistral-tekken-240911.json",
@@ -60,7 +77,19 @@ def main(bin_, shared, repeat="3"):
         ("KoELECTRA vocab.txt (tokenizers 0.23.3)", "koelectra-v1.vocab.txt",
          lambda p: BertWordPieceTokenizer(p, lowercase=False),
          lambda t, s: len(t.encode(s, add_special_tokens=False).ids)),
+        (f"ALBERT .model, Unigram ({spm})", "albert.spiece.model", sp_load,
+         lambda t, s: len(t.encode(s))),
+        (f"KoGPT2 .model, BPE ({spm})", "kogpt2.spiece.model", sp_load,
+         lambda t, s: len(t.encode(s))),
+        (f"Mistral v0.1 .model, BPE ({spm})", "mistral-v0.1.tokenizer.model", sp_load,
+         lambda t, s: len(t.encode(s))),
+        (f"Mistral v0.3 .model, BPE ({spm})", "mistral-v0.3.tokenizer.model", sp_load,
+         lambda t, s: len(t.encode(s))),
+        (f"T5 tokenizer.json, Unigram ({hf})", "t5.tokenizer.json.gz", hf_json,
+         lambda t, s: len(t.encode(s, add_special_tokens=False).ids)),
     ]
+    if only:
+        kinds = [k for k in kinds if any(o in k[0] for o in only)]
     texts = [("English", head(os.path.join(corpus, "en.wikitext2.txt"))),
              ("Korean", head(os.path.join(corpus, "ko.kowiki.txt.gz")))]
     with tempfile.TemporaryDirectory() as tmp:

@@ -317,3 +317,23 @@ fn sentencepiece_models_on_long_texts() {
     assert_eq!(n, 6);
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// Open (found by the issue 14 benchmark, BENCHMARKS.md): on long texts ALBERT's Unigram
+/// segmentation differs from SentencePiece's, 9 tokens on 4 MiB of Korean Wikipedia and 6 on
+/// wikitext2. The smallest input found: after 3602 words unknown to ALBERT, fairtok splits
+/// "646" as 6|46 where the library gives 64|6. The path sums are then past 2^16, where an f32
+/// ulp is larger than the 0.013 between the two paths' scores, so it is how the library rounds
+/// the sums; adding each piece's score in f64 (as a reading of its source suggests) fixes this
+/// input but breaks 6 FLORES-200 dev languages, so that is not it either.
+#[test]
+#[ignore = "open: long-text Unigram rounding (BENCHMARKS.md, issue 14 SentencePiece section)"]
+fn albert_long_text_sums_round_as_the_library_rounds_them() {
+    let Some(shared) = shared() else { return };
+    let tok = load(&shared, "albert.spiece.model");
+    let text = format!("{}10,646", "한국어 ".repeat(3602));
+    let ids = tok.encode(&text).unwrap();
+    // SentencePiece 0.2.3: `encode(text)`; 13 is "▁", 1 "<unk>", 3266 "▁10,", 3470 "64", 379 "6".
+    assert_eq!(ids.len(), 7207);
+    assert_eq!(ids[ids.len() - 4..], [1, 3266, 3470, 379]);
+    assert_eq!(ids[..4], [13, 1, 13, 1]);
+}

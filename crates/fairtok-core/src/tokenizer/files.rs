@@ -108,14 +108,7 @@ impl Tokenizer {
                     format!("applies to .tiktoken files; {origin} is a WordPiece vocab.txt, which splits words as BERT does"),
                 ));
             }
-            let model = crate::hf::from_vocab_txt(data, &origin, opts.lowercase)?;
-            let kind = if opts.lowercase {
-                "WordPiece vocab.txt, lower-cased"
-            } else {
-                "WordPiece vocab.txt"
-            };
-            let origin = format!("{origin} ({kind})");
-            return Ok(Tokenizer::from_hf_model(model, &name, &origin));
+            return Tokenizer::from_vocab_txt(data, &name, &origin, opts.lowercase);
         }
         if opts.lowercase {
             return Err(lowercase_misplaced(&origin));
@@ -227,6 +220,27 @@ impl Tokenizer {
         let model = SpmModel::from_bytes(data, origin)?;
         let origin = format!("{origin} (SentencePiece {})", model.model_type());
         Ok(Tokenizer::from_spm_model(model, name, &origin))
+    }
+
+    /// Loads a WordPiece `vocab.txt` from its bytes (not gzipped), read as Hugging Face
+    /// tokenizers' `BertWordPieceTokenizer(vocab, lowercase=lowercase)` builds it: one token a
+    /// line (id = line number), `[CLS]` and `[SEP]` required (the post-processor adds them).
+    /// `name` and `origin` name the tokenizer and the document in errors. This is the loader
+    /// [`Tokenizer::from_file`] uses for a `vocab.txt`, over bytes (the fuzz targets drive it).
+    pub fn from_vocab_txt(
+        data: &[u8],
+        name: &str,
+        origin: &str,
+        lowercase: bool,
+    ) -> Result<Tokenizer> {
+        let model = crate::hf::from_vocab_txt(data, origin, lowercase)?;
+        let kind = if lowercase {
+            "WordPiece vocab.txt, lower-cased"
+        } else {
+            "WordPiece vocab.txt"
+        };
+        let origin = format!("{origin} ({kind})");
+        Ok(Tokenizer::from_hf_model(model, name, &origin))
     }
 
     /// A GGUF file, read through a buffer up to the end of its metadata (see [`crate::gguf`]).

@@ -35,6 +35,24 @@ fn from_tiktoken_loads_bytes_as_a_file_and_checks_them() {
 }
 
 #[test]
+fn from_vocab_txt_loads_bytes_as_from_file_does() {
+    let data = b"[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\nworld\n##s\n";
+    let t = Tokenizer::from_vocab_txt(data, "v", "mem", false).unwrap();
+    assert_eq!(t.origin(), "mem (WordPiece vocab.txt)");
+    assert_eq!(t.encode("hello worlds Hello").unwrap(), [4, 5, 6, 1]);
+    let lower = Tokenizer::from_vocab_txt(data, "v", "mem", true).unwrap();
+    assert_eq!(lower.origin(), "mem (WordPiece vocab.txt, lower-cased)");
+    assert_eq!(lower.encode("Hello").unwrap(), [4]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.txt");
+    std::fs::write(&path, data).unwrap();
+    let file = Tokenizer::from_file(&path, &LoadOptions::default()).unwrap();
+    assert_eq!(file.encode("hello worlds Hello").unwrap(), [4, 5, 6, 1]);
+    let e = Tokenizer::from_vocab_txt(b"[UNK]\n", "v", "mem", false).unwrap_err();
+    assert!(e.to_string().starts_with("mem: "), "{e}");
+}
+
+#[test]
 fn load_with_bytes_gives_the_file_decompressed() {
     use base64::Engine as _;
     let (t, bytes) = Tokenizer::load_with_bytes("gpt-4o", &LoadOptions::default()).unwrap();
