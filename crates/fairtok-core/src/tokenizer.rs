@@ -261,6 +261,17 @@ impl Tokenizer {
         out
     }
 
+    /// The token the model gives for what it cannot spell (`[UNK]`, `<unk>`) and its id, if it
+    /// has one: Hugging Face models with an unknown token, SentencePiece models. tiktoken-style
+    /// byte-level vocabularies spell everything and have none.
+    pub fn unknown_token(&self) -> Option<(String, u32)> {
+        match &self.engine {
+            Engine::Tiktoken(_) => None,
+            Engine::Hf(m) => m.unknown(),
+            Engine::Spm(m) => Some(m.unknown()),
+        }
+    }
+
     /// The number of added tokens that are not special (HF only).
     pub fn added_non_special(&self) -> usize {
         match &self.engine {

@@ -187,6 +187,14 @@ fn check(key: &str, with_flores: bool) {
         // The file's pattern is the one fairtok has a hand-written splitter for.
         assert_eq!(tok.pattern(), Some(fairtok_core::pattern::TEKKEN));
     }
+    let unknown = match key {
+        "t5" => Some(("<unk>".to_owned(), 2)),
+        "albert.spiece.model" => Some(("<unk>".to_owned(), 1)),
+        "bert-base-cased" | "bert-base-cased-lowercase" => Some(("[UNK]".to_owned(), 100)),
+        "mistral-tekken-240911" => None,
+        _ => tok.unknown_token(),
+    };
+    assert_eq!(tok.unknown_token(), unknown, "{key}: the unknown token");
     let texts = conformance(&shared, key, &tok);
     let langs = if with_flores {
         flores(&shared, key, &tok)

@@ -245,8 +245,8 @@ pub struct Row {
     pub note: Option<String>,
 }
 
-/// The share of the tokens that are the unknown token of a tokenizer without byte fallback (a
-/// special token named `[UNK]`, `<unk>` or `<UNK>`).
+/// The share of the tokens that are the unknown token of a tokenizer
+/// ([`Tokenizer::unknown_token`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct Unknown {
     /// The unknown token.
@@ -261,11 +261,7 @@ pub struct Unknown {
 /// it occurs.
 fn unknown_share(tok: &Tokenizer, corpus: &ParallelCorpus) -> Result<Option<Unknown>> {
     use rayon::prelude::*;
-    let Some((token, id)) = tok
-        .special_tokens()
-        .into_iter()
-        .find(|(s, _)| matches!(s.as_str(), "[UNK]" | "<unk>" | "<UNK>"))
-    else {
+    let Some((token, id)) = tok.unknown_token() else {
         return Ok(None);
     };
     let (mut korean, mut all) = ((0, 0), (0, 0));

@@ -181,6 +181,17 @@ impl HfModel {
         }
     }
 
+    /// The model's unknown token (`unk_token` of BPE and WordPiece, `unk_id` of Unigram).
+    pub(crate) fn unknown(&self) -> Option<(String, u32)> {
+        let id = match &self.model {
+            Model::Bpe(m) => m.unk,
+            Model::WordPiece(m) => m.unk_id,
+            Model::Unigram(m) => m.unk(),
+        }?;
+        let text = self.model.vocab().iter().find(|(_, &i)| i == id)?.0.clone();
+        Some((text, id))
+    }
+
     /// The added tokens, in file order.
     pub fn added_tokens(&self) -> &[AddedToken] {
         &self.added

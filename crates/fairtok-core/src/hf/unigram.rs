@@ -58,6 +58,11 @@ impl UnigramModel {
         }
     }
 
+    /// The unknown id (`unk_id`).
+    pub fn unk(&self) -> Option<u32> {
+        self.unk
+    }
+
     /// Encodes one pre-token, appending its ids.
     pub fn tokenize(&self, word: &str, out: &mut Vec<u32>) -> Result<()> {
         if word.is_empty() {

@@ -276,6 +276,11 @@ impl SpmModel {
             .collect()
     }
 
+    /// The unknown piece and its id.
+    pub fn unknown(&self) -> (String, u32) {
+        (self.texts[self.unk as usize].clone(), self.unk)
+    }
+
     /// The id of `<s>` (added by `encode(text, add_bos=True)`), if the model has one.
     pub fn bos(&self) -> Option<u32> {
         self.bos
