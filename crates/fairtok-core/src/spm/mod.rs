@@ -4,13 +4,13 @@
 //!
 //! # Pipeline
 //!
-//! 1. **Normalize** the whole text ([`normalizer`]): the precompiled character map
+//! 1. **Normalize** the whole text (`normalizer`): the precompiled character map
 //!    (`nmt_nfkc`, ...), whitespace rules, the dummy prefix, `▁` for spaces.
 //! 2. **Segment** the normalized text as one sequence, with the model's algorithm:
-//!    - Unigram: the best path by piece scores ([`crate::unigram`]; user-defined symbols get
+//!    - Unigram: the best path by piece scores (`crate::unigram`; user-defined symbols get
 //!      SentencePiece's bonus; unused pieces are skipped), `f32` sums as the library keeps
 //!      them;
-//!    - BPE: merges by piece score ([`bpe`]).
+//!    - BPE: merges by piece score (`bpe`).
 //! 3. **Unknown pieces**: with byte fallback, an unknown piece becomes the byte pieces
 //!    `<0xXX>` of its UTF-8 bytes; without, a run of unknown pieces is one unknown id.
 //!
