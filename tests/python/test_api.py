@@ -419,8 +419,11 @@ def test_load_errors(tmp_path):
     with pytest.raises(ValueError, match=r"bad.tiktoken:2"):
         fairtok.load(bad, pattern="cl100k")
     js = tmp_path / "tokenizer.json"
+    js.write_text('{"model": {"type": "WordLevel", "vocab": {}}}')
+    with pytest.raises(ValueError, match="unsupported model .WordLevel."):
+        fairtok.load(js)
     js.write_text('{"model": {"type": "Unigram", "vocab": []}}')
-    with pytest.raises(ValueError, match="unsupported model .Unigram."):
+    with pytest.raises(ValueError, match=r"\$\.model\.vocab: the Unigram vocabulary is empty"):
         fairtok.load(js)
     with pytest.raises(ValueError, match="pattern"):
         fairtok.load(VOCAB / "llama3.tokenizer.json", pattern="cl100k")
