@@ -128,6 +128,23 @@ impl SpmModel {
                 ));
             }
         }
+        let unigram = match trainer.model_type.unwrap_or(1) {
+            1 => true,
+            2 => false,
+            t => {
+                return Err(bad(
+                    "trainer_spec.model_type",
+                    format!(
+                        "{} is not supported by fairtok (UNIGRAM and BPE are)",
+                        match t {
+                            3 => "WORD".to_owned(),
+                            4 => "CHAR".to_owned(),
+                            t => format!("the unknown type {t}"),
+                        }
+                    ),
+                ))
+            }
+        };
         let byte_fallback = trainer.byte_fallback.unwrap_or(false);
         let mut model = SpmModel {
             algorithm: Algorithm::Bpe,
@@ -154,46 +171,7 @@ impl SpmModel {
             bos: None,
             cuts_at_spaces: false,
         };
-        let mut unk = None;
-        for (i, p) in proto.pieces.iter().enumerate() {
-            let field = format!("pieces[{i}]");
-            let text = p.piece.clone().unwrap_or_default();
-            let kind = PieceType::from_i32(p.kind.unwrap_or(1))
-                .ok_or_else(|| bad(&field, format!("unknown type {}", p.kind.unwrap_or(1))))?;
-            let score = p.score.unwrap_or(0.0);
-            if text.is_empty() {
-                return Err(bad(&field, "an empty piece".to_owned()));
-            }
-            if score.is_nan() {
-                return Err(bad(&field, "its score is NaN".to_owned()));
-            }
-            let id = i as u32;
-            let map = match kind {
-                PieceType::Normal | PieceType::UserDefined | PieceType::Unused => &mut model.pieces,
-                _ => &mut model.reserved,
-            };
-            if map.insert(text.clone(), id).is_some() {
-                return Err(bad(&field, format!("the piece {text:?} is defined twice")));
-            }
-            match kind {
-                PieceType::Unknown if unk.is_some() => {
-                    return Err(bad(&field, "a second unknown piece".to_owned()))
-                }
-                PieceType::Unknown => unk = Some(id),
-                PieceType::UserDefined => model.normalizer.user_defined.insert(text.as_bytes(), id),
-                PieceType::Byte if !byte_fallback => {
-                    return Err(bad(
-                        &field,
-                        "a byte piece in a model without trainer_spec.byte_fallback".to_owned(),
-                    ))
-                }
-                _ => {}
-            }
-            model.texts.push(text);
-            model.scores.push(score);
-            model.types.push(kind);
-        }
-        model.unk = unk.ok_or_else(|| bad("pieces", "no piece has the type UNKNOWN".to_owned()))?;
+        model.add_pieces(&proto.pieces, byte_fallback, &bad)?;
         let bos = trainer.bos_id.unwrap_or(1);
         model.bos = u32::try_from(bos)
             .ok()
@@ -212,24 +190,62 @@ impl SpmModel {
             model.normalizer.charsmap = Some(Charsmap::parse(&blob, &origin)?);
         }
         model.cuts_at_spaces = cuts_at_spaces(&model.pieces);
-        model.algorithm = match trainer.model_type.unwrap_or(1) {
-            1 => model.unigram(),
-            2 => Algorithm::Bpe,
-            t => {
-                return Err(bad(
-                    "trainer_spec.model_type",
-                    format!(
-                        "{} is not supported by fairtok (UNIGRAM and BPE are)",
-                        match t {
-                            3 => "WORD".to_owned(),
-                            4 => "CHAR".to_owned(),
-                            t => format!("the unknown type {t}"),
-                        }
-                    ),
-                ))
-            }
-        };
+        if unigram {
+            model.algorithm = model.unigram();
+        }
         Ok(model)
+    }
+
+    /// Reads the pieces in id order into the tables, with the library's checks: non-empty,
+    /// a known type, no NaN score, each text once per table, exactly one unknown piece, byte
+    /// pieces only with byte fallback.
+    fn add_pieces(
+        &mut self,
+        pieces: &[proto::Piece],
+        byte_fallback: bool,
+        bad: &dyn Fn(&str, String) -> Error,
+    ) -> Result<()> {
+        let mut unk = None;
+        for (i, p) in pieces.iter().enumerate() {
+            let field = format!("pieces[{i}]");
+            let text = p.piece.clone().unwrap_or_default();
+            let kind = PieceType::from_i32(p.kind.unwrap_or(1))
+                .ok_or_else(|| bad(&field, format!("unknown type {}", p.kind.unwrap_or(1))))?;
+            let score = p.score.unwrap_or(0.0);
+            if text.is_empty() {
+                return Err(bad(&field, "an empty piece".to_owned()));
+            }
+            if score.is_nan() {
+                return Err(bad(&field, "its score is NaN".to_owned()));
+            }
+            let id = i as u32;
+            let map = match kind {
+                PieceType::Normal | PieceType::UserDefined | PieceType::Unused => &mut self.pieces,
+                _ => &mut self.reserved,
+            };
+            if map.insert(text.clone(), id).is_some() {
+                return Err(bad(&field, format!("the piece {text:?} is defined twice")));
+            }
+            match kind {
+                PieceType::Unknown if unk.is_some() => {
+                    return Err(bad(&field, "a second unknown piece".to_owned()))
+                }
+                PieceType::Unknown => unk = Some(id),
+                PieceType::UserDefined => self.normalizer.user_defined.insert(text.as_bytes(), id),
+                PieceType::Byte if !byte_fallback => {
+                    return Err(bad(
+                        &field,
+                        "a byte piece in a model without trainer_spec.byte_fallback".to_owned(),
+                    ))
+                }
+                _ => {}
+            }
+            self.texts.push(text);
+            self.scores.push(score);
+            self.types.push(kind);
+        }
+        self.unk = unk.ok_or_else(|| bad("pieces", "no piece has the type UNKNOWN".to_owned()))?;
+        Ok(())
     }
 
     /// The Unigram trie and score bounds (bounds over normal pieces, from `FLT_MAX` and
