@@ -416,6 +416,22 @@ impl Metadata {
         }
     }
 
+    /// A bool value (`None` when the key is absent; another type is an error naming it).
+    pub(crate) fn bool(&self, key: &str) -> Result<Option<bool>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Entry {
+                value: Value::Bool(b),
+                ..
+            }) => Ok(Some(*b)),
+            Some(e) => Err(self.err(
+                Some(e),
+                key,
+                format!("expected a bool, found {}", e.value.type_name()),
+            )),
+        }
+    }
+
     fn id(&self, key: &str) -> Result<Option<u32>> {
         match self.get(key) {
             None => Ok(None),
@@ -544,20 +560,7 @@ impl Metadata {
                 ));
             }
         }
-        let add_bos_token = match self.get("tokenizer.ggml.add_bos_token") {
-            None => None,
-            Some(Entry {
-                value: Value::Bool(b),
-                ..
-            }) => Some(*b),
-            Some(e) => {
-                return Err(self.err(
-                    Some(e),
-                    &e.key,
-                    format!("expected a bool, found {}", e.value.type_name()),
-                ))
-            }
-        };
+        let add_bos_token = self.bool("tokenizer.ggml.add_bos_token")?;
         Ok(GgufTokenizer {
             model,
             pre: self.string("tokenizer.ggml.pre")?,

@@ -304,20 +304,9 @@ impl Tokenizer {
         origin: &str,
     ) -> Result<Tokenizer> {
         use crate::gguf::Value;
-        let add_space_prefix = match meta.get("tokenizer.ggml.add_space_prefix") {
-            None => true,
-            Some(e) => match e.value {
-                Value::Bool(b) => b,
-                _ => {
-                    return Err(Error::Gguf {
-                        path: origin.to_owned(),
-                        key: e.key.clone(),
-                        offset: e.offset,
-                        reason: format!("expected a bool, found {}", e.value.type_name()),
-                    })
-                }
-            },
-        };
+        let add_space_prefix = meta
+            .bool("tokenizer.ggml.add_space_prefix")?
+            .unwrap_or(true);
         let model_name = match meta.get("general.name").map(|e| &e.value) {
             Some(Value::String(s)) => Some(s.as_str()),
             _ => None,
