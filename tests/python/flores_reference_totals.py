@@ -14,6 +14,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import differential as d  # noqa: E402  (tokenizer construction from the shared vocab files)
 
 
+def flores_dev_lines(shared):
+    """(language code, lines) of every FLORES-200 dev file, sorted: each line without its
+    terminator (`\n`, or `\r\n`), as `fairtok parity` reads them."""
+    for path in sorted(glob.glob(os.path.join(shared, "data", "parallel", "flores200-dev", "*.dev"))):
+        lang = os.path.basename(path).split(".")[0]
+        with open(path, encoding="utf-8", newline="") as f:
+            text = f.read()
+        yield lang, [l[:-1] if l.endswith("\r") else l for l in text.removesuffix("\n").split("\n")]
+
+
 def main(shared, out):
     vocab = os.path.join(shared, "data", "vocab")
     encs = {
@@ -26,11 +36,7 @@ def main(shared, out):
         tok = d.hf(f"{vocab}/{fn}")
         encs[name] = (lambda tok: lambda b: [e.ids for e in tok.encode_batch(b, add_special_tokens=False)])(tok)
     rows = []
-    for path in sorted(glob.glob(os.path.join(shared, "data", "parallel", "flores200-dev", "*.dev"))):
-        lang = os.path.basename(path).split(".")[0]
-        with open(path, encoding="utf-8", newline="") as f:
-            text = f.read()
-        lines = [l[:-1] if l.endswith("\r") else l for l in text.removesuffix("\n").split("\n")]
+    for lang, lines in flores_dev_lines(shared):
         for name, enc in encs.items():
             rows.append((lang, name, len(lines), sum(len(ids) for ids in enc(lines))))
     with open(out, "w") as w:

@@ -45,10 +45,13 @@ usage: reference_more_kinds.py SHARED_DIR OUT_DIR [--conformance-only] [--senten
 cores, the FLORES part nearly all of it; with `--sentencepiece`, a few minutes)
 (mistral-common 1.13.1, tokenizers 0.23.3, sentencepiece 0.2.3)
 """
-import array, glob, gzip, json, os, sys, zlib
+import array, gzip, json, os, sys, zlib
 
 import tokenizers
 from tokenizers import BertWordPieceTokenizer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from flores_reference_totals import flores_dev_lines  # noqa: E402
 
 
 def crc(data: bytes) -> str:
@@ -162,11 +165,7 @@ def main(shared, out_dir, *flags):
     if "--conformance-only" in flags:
         return
     rows = []
-    for path in sorted(glob.glob(os.path.join(shared, "data", "parallel", "flores200-dev", "*.dev"))):
-        lang = os.path.basename(path).split(".")[0]
-        with open(path, encoding="utf-8", newline="") as f:
-            text = f.read()
-        lines = [l[:-1] if l.endswith("\r") else l for l in text.removesuffix("\n").split("\n")]
+    for lang, lines in flores_dev_lines(shared):
         for key, (enc, _) in encs.items():
             all_ids = enc(lines)
             flat = [i for ids in all_ids for i in ids]
