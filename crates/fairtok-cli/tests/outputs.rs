@@ -9,20 +9,25 @@ fn corpus(dir: &std::path::Path) -> String {
     s(&write(dir, "a.txt", text)).to_owned()
 }
 
+/// `fairtok train` on `input` (`LANG=FILE`), quiet, up to `-o` (its path comes next).
+fn train_to(input: &str) -> [&str; 7] {
+    [
+        "train",
+        "--input",
+        input,
+        "--vocab-size",
+        "300",
+        "--quiet",
+        "-o",
+    ]
+}
+
 #[test]
 fn dash_writes_to_standard_output() {
     let dir = tempfile::tempdir().unwrap();
     let input = format!("en={}", corpus(dir.path()));
     let file = dir.path().join("t.json");
-    let train = [
-        "train",
-        "--input",
-        &input,
-        "--vocab-size",
-        "300",
-        "--quiet",
-        "-o",
-    ];
+    let train = train_to(&input);
     ok(&[&train[..], &[s(&file)]].concat());
     let printed = ok(&[&train[..], &["-"]].concat());
     assert_eq!(printed, std::fs::read_to_string(&file).unwrap());
@@ -59,15 +64,7 @@ fn links_are_written_through_and_special_files_refused() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().unwrap();
     let input = format!("en={}", corpus(dir.path()));
-    let train = [
-        "train",
-        "--input",
-        &input,
-        "--vocab-size",
-        "300",
-        "--quiet",
-        "-o",
-    ];
+    let train = train_to(&input);
     let real = write(dir.path(), "real.json", "old");
     let link = dir.path().join("link.json");
     std::os::unix::fs::symlink(&real, &link).unwrap();
