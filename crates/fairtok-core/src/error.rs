@@ -198,6 +198,28 @@ pub enum Error {
         /// Why, and what to do instead.
         reason: String,
     },
+    /// A message of a conversation has a role that the chat format does not take (see
+    /// [`crate::chat`]).
+    #[error("message {index}: role {} is not one {format} takes ({allowed})", quoted(.role))]
+    ChatRole {
+        /// The 0-based index of the message.
+        index: usize,
+        /// The role it has.
+        role: String,
+        /// The chat format ([`crate::chat::ChatFormat::name`]).
+        format: &'static str,
+        /// The roles the format takes.
+        allowed: &'static str,
+    },
+    /// A conversation cannot be rendered exactly in a chat format (see [`crate::chat`]): fairtok
+    /// refuses it rather than count an approximation as exact.
+    #[error("{format}: {}", bounded(.reason))]
+    Chat {
+        /// The chat format ([`crate::chat::ChatFormat::name`]).
+        format: &'static str,
+        /// Why it cannot be rendered.
+        reason: String,
+    },
     /// An option of the call is invalid or does not apply. Front ends name the option their
     /// own way: see [`Error::message_with`].
     #[error("{option}: {}", bounded(.reason))]

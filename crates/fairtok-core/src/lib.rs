@@ -25,6 +25,8 @@
 //!   models; `charsmap` (private): the precompiled normalization rules both read.
 //! * [`builtin`]: the bundled encodings and tiktoken's model-name aliases.
 //! * [`Tokenizer`]: one type over all of them.
+//! * [`chat`]: the token count of a chat conversation in a model's chat format (gpt-oss's
+//!   harmony, Llama 3, Qwen3, and OpenAI's estimate for its API models).
 //! * [`write`](mod@write): vocabularies as `.tiktoken` and `tokenizer.json` files; [`output`]: how every
 //!   output is written (atomically, through links, never over a device; `-` for stdout).
 
@@ -33,6 +35,7 @@
 mod bpe;
 pub mod builtin;
 mod charsmap;
+pub mod chat;
 mod error;
 pub mod gguf;
 pub mod hf;

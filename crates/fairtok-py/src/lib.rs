@@ -10,7 +10,8 @@
 //! library call: `train` and `extend` (module `jobs`: `fairtok_train::train_files` and
 //! `fairtok_train::extend_files`, with result classes) and `parity` (module `parity`:
 //! `fairtok parity` through `fairtok_eval`); `fairtok.train`, `fairtok.extend` and
-//! `fairtok.parity` resolve their arguments.
+//! `fairtok.parity` resolve their arguments. `count_chat` and `encode_chat` (module `chat`)
+//! count a chat conversation in a model's chat format (`fairtok_core::chat`).
 //!
 //! Errors of the core map to Python exceptions by kind (see `to_py_err`): a missing or
 //! unreadable file is an `OSError` (`FileNotFoundError`, ...), an id outside the vocabulary a
@@ -18,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+mod chat;
 mod interrupt;
 mod jobs;
 mod parity;
@@ -759,6 +761,9 @@ fn _fairtok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parity::parity, m)?)?;
     m.add_function(wrap_pyfunction!(parity::default_tokenizers, m)?)?;
     m.add_function(wrap_pyfunction!(parse_tiktoken_bpe, m)?)?;
+    m.add_function(wrap_pyfunction!(chat::chat_format, m)?)?;
+    m.add_function(wrap_pyfunction!(chat::count_chat, m)?)?;
+    m.add_function(wrap_pyfunction!(chat::encode_chat, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
