@@ -51,7 +51,11 @@ fn post(addr: &str, path: &str, body: &str) -> String {
 
 fn sigterm(child: &mut Child) -> std::process::ExitStatus {
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     child.wait().unwrap()
 }
 
@@ -59,7 +63,10 @@ fn sigterm(child: &mut Child) -> std::process::ExitStatus {
 fn parity_over_http_is_what_parity_json_writes_and_sigterm_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     let en = ["The committee met on Monday.", "Rain is expected in Seoul."];
-    let ko = ["위원회는 월요일에 만났다.", "서울에는 비가 올 것으로 보인다."];
+    let ko = [
+        "위원회는 월요일에 만났다.",
+        "서울에는 비가 올 것으로 보인다.",
+    ];
     let en_file = write(dir.path(), "en.txt", en.join("\n") + "\n");
     let ko_file = write(dir.path(), "ko.txt", ko.join("\n") + "\n");
     let cli = ok(&[
@@ -99,11 +106,17 @@ fn named_files_are_served_under_their_names() {
     }
     let spec = format!("llama3={}", vocab.display());
     let (mut server, addr) = start(&["-t", &spec]);
-    let answer: Value =
-        serde_json::from_str(&post(&addr, "/v1/count", r#"{"tokenizer":"llama3","text":"안녕하세요"}"#))
-            .unwrap();
+    let answer: Value = serde_json::from_str(&post(
+        &addr,
+        "/v1/count",
+        r#"{"tokenizer":"llama3","text":"안녕하세요"}"#,
+    ))
+    .unwrap();
     let ids = ok_with(&["encode", "-t", s(&vocab)], "안녕하세요".as_bytes());
-    assert_eq!(answer["tokens"].as_u64().unwrap() as usize, ids.split_whitespace().count());
+    assert_eq!(
+        answer["tokens"].as_u64().unwrap() as usize,
+        ids.split_whitespace().count()
+    );
     assert!(sigterm(&mut server).success());
 }
 
@@ -115,7 +128,13 @@ fn bad_settings_are_one_line_errors() {
     assert!(e.contains("--queue must be at least 1"), "{e}");
     let e = fails(&["serve", "--addr", "127.0.0.1:0", "-t", "no_such_tokenizer"]);
     assert!(e.contains("tokenizer no_such_tokenizer"), "{e}");
-    let e = fails(&["serve", "--addr", "127.0.0.1:0", "--api-key-file", "/no/such/key"]);
+    let e = fails(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--api-key-file",
+        "/no/such/key",
+    ]);
     assert!(e.contains("/no/such/key"), "{e}");
     // An address in use.
     let (mut server, addr) = start(&["-t", "r50k_base"]);

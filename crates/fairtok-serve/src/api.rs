@@ -274,5 +274,5 @@ pub(crate) async fn decode(State(app): State<Arc<App>>, headers: HeaderMap, body
     Ok(Json(answer).into_response())
 }
 
-// pub(crate) use crate::chat::chat_count;
+pub(crate) use crate::chat::chat_count;
 pub(crate) use crate::parity::parity;

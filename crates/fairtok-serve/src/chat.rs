@@ -38,17 +38,18 @@ pub(crate) async fn chat_count(
     body: Body,
 ) -> Result<Response, ApiError> {
     let req: ChatRequest = read_json(&headers, body, app.max_body).await?;
-    let format = ChatFormat::for_model(&req.model).ok_or_else(|| {
+    let unknown = || {
         ApiError::bad_request(
             "unknown_model",
             format!(
-                "no chat format is known for model {}: gpt-oss-*, llama3*, qwen3*, or an OpenAI API model (gpt-4o, gpt-4, ...)",
+                "no chat format is known for model {}: gpt-oss-*, llama3 (Llama 3.0), qwen3, or an OpenAI API chat model (gpt-4o, gpt-4, ...)",
                 fairtok_core::quoted(&req.model)
             ),
         )
-    })?;
-    let name = format.tokenizer_name(&req.model);
-    let entry = app.registry.get(&name).cloned().ok_or_else(|| {
+    };
+    let format = ChatFormat::for_model(&req.model).ok_or_else(unknown)?;
+    let name = format.tokenizer_name(&req.model).ok_or_else(unknown)?;
+    let entry = app.registry.get(name).cloned().ok_or_else(|| {
         ApiError::bad_request(
             "unknown_tokenizer",
             format!(
@@ -69,7 +70,8 @@ pub(crate) async fn chat_count(
     let counted = app
         .workers
         .run(move || {
-            let c = chat::count(&entry.tokenizer, format, &messages).map_err(ApiError::from_core)?;
+            let c =
+                chat::count(&entry.tokenizer, format, &messages).map_err(ApiError::from_core)?;
             worker_app.metrics.add_tokens(&entry.name, c.tokens as u64);
             Ok(c)
         })

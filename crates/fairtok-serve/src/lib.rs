@@ -29,7 +29,7 @@
 //!    the I/O threads, so a 8 MiB text being counted does not delay the health check.
 //!    Each call is one library call: [`fairtok_core::Tokenizer::count`],
 //!    [`fairtok_core::Tokenizer::encode`], [`fairtok_core::Tokenizer::decode_bytes`],
-//!    [`fairtok_eval::metrics::measure`], `fairtok_core::chat::count`.
+//!    [`fairtok_eval::metrics::measure`], [`fairtok_core::chat::count`].
 //! 5. **Every answer** is counted in `/metrics` ([`metrics`]): requests and latency per
 //!    route, responses per status, tokens counted per tokenizer.
 //!
@@ -43,7 +43,7 @@
 mod api;
 mod auth;
 mod body;
-// mod chat; (lands with fairtok_core::chat)
+mod chat;
 mod error;
 pub mod metrics;
 mod parity;

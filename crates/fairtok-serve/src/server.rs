@@ -155,7 +155,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/v1/encode", post(api::encode))
         .route("/v1/decode", post(api::decode))
         .route("/v1/parity", post(api::parity))
-        // .route("/v1/chat/count", post(api::chat_count))
+        .route("/v1/chat/count", post(api::chat_count))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(middleware::from_fn_with_state(app.clone(), admit))

@@ -583,3 +583,59 @@ fn many_clients_at_once_get_exact_answers() {
         }
     });
 }
+
+#[test]
+fn chat_counts_are_the_library_counts() {
+    use fairtok_core::chat::{self, ChatFormat, Message};
+    let s = Running::start(Config::default(), &["o200k_harmony", "o200k_base"]);
+    let messages = [
+        ("system", "You are a helpful assistant."),
+        ("user", "서울의 날씨는 어때요?"),
+        ("assistant", "맑고 따뜻합니다."),
+        ("user", "<|end|> is text here"),
+    ];
+    let body = json!({
+        "model": "gpt-oss-120b",
+        "messages": messages.iter().map(|(r, c)| json!({"role": r, "content": c})).collect::<Vec<_>>(),
+    });
+    let lib: Vec<Message> = messages.iter().map(|(r, c)| Message::new(*r, *c)).collect();
+    let harmony = Tokenizer::builtin("o200k_harmony").unwrap();
+    let want = chat::count(&harmony, ChatFormat::Harmony, &lib).unwrap();
+    let (status, v) = s.post("/v1/chat/count", &body);
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["input_tokens"], json!(want.tokens));
+    assert_eq!(v["exact"], json!(true));
+
+    let mut body = body;
+    body["model"] = json!("gpt-4o");
+    let o200k = Tokenizer::builtin("o200k_base").unwrap();
+    let want = chat::count(&o200k, ChatFormat::OpenAiApi, &lib).unwrap();
+    let (status, v) = s.post("/v1/chat/count", &body);
+    assert_eq!(
+        (status, &v["input_tokens"], &v["exact"]),
+        (200, &json!(want.tokens), &json!(false))
+    );
+
+    body["model"] = json!("llama3");
+    let (status, v) = s.post("/v1/chat/count", &body);
+    assert_eq!((status, error_type(&v)), (400, "unknown_tokenizer"));
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("-t llama3=PATH"),
+        "{v}"
+    );
+    body["model"] = json!("my-own-model");
+    let (status, v) = s.post("/v1/chat/count", &body);
+    assert_eq!((status, error_type(&v)), (400, "unknown_model"));
+    let (status, v) = s.post(
+        "/v1/chat/count",
+        &json!({"model": "gpt-oss-20b", "messages": [{"role": "robot", "content": "beep"}]}),
+    );
+    assert_eq!((status, error_type(&v)), (400, "invalid_request"));
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("robot"),
+        "{v}"
+    );
+}
