@@ -105,6 +105,7 @@ from typing import Optional, Union
 
 from fairtok import _fairtok
 from fairtok._fairtok import CoreTokenizer
+from fairtok.chat import count_chat, encode_chat
 from fairtok.core import Encoding
 from fairtok.evaluation import parity
 from fairtok.extending import ExtendResult, extend
@@ -115,6 +116,8 @@ __all__ = [
     "Encoding",
     "ExtendResult",
     "TrainResult",
+    "count_chat",
+    "encode_chat",
     "encoding_for_model",
     "encoding_name_for_model",
     "extend",

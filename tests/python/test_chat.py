@@ -181,3 +181,31 @@ def test_errors_name_what_is_wrong():
     assert _fairtok.chat_format("Qwen/Qwen3-8B") == "qwen3"
     assert _fairtok.chat_format("gpt-oss-120b") == "harmony"
     assert _fairtok.chat_format("qwen3-4b-instruct-2507") is None
+
+
+def test_the_public_wrapper_takes_messages_as_dicts_and_defaults_the_encoding():
+    import fairtok
+
+    messages = [{"role": r, "content": c} for r, c in CONVERSATIONS[2]]
+    pairs = CONVERSATIONS[2]
+    harmony = fairtok.get_encoding("o200k_harmony")
+    assert fairtok.count_chat("gpt-oss-20b", messages) == _fairtok.count_chat(
+        harmony._core, "harmony", pairs
+    )
+    assert fairtok.encode_chat("gpt-oss-20b", messages) == _fairtok.encode_chat(
+        harmony._core, "harmony", pairs
+    )
+    n, exact = fairtok.count_chat("gpt-4o", messages)
+    assert exact is False and n > sum(len(c) // 8 for _, c in pairs)
+    with pytest.raises(ValueError, match="encoding=fairtok.load"):
+        fairtok.count_chat("llama3", messages)
+    llama3 = VOCAB / "llama3.tokenizer.json"
+    if llama3.exists():
+        enc = fairtok.load(str(llama3))
+        assert fairtok.count_chat("llama3", messages, encoding=enc) == _fairtok.count_chat(
+            enc._core, "llama3", pairs
+        )
+    with pytest.raises(ValueError, match="no chat format"):
+        fairtok.count_chat("my-model", messages)
+    with pytest.raises(ValueError, match="message 0"):
+        fairtok.count_chat("gpt-4o", [{"role": "user"}])
