@@ -330,6 +330,36 @@ test('an API error shows its message; a late reply to older text does not overwr
   await page.close();
 });
 
+test('a server that wants an API key: the page asks for it, sends it, keeps it out of the link', async () => {
+  const page = await newPage();
+  const KEY = 'test-key-123';
+  const seen = [];
+  // the key check of `fairtok serve --api-key-file`, played by the browser's router
+  await page.route('**/v1/**', (route) => {
+    const auth = route.request().headers().authorization;
+    seen.push(auth || '');
+    if (auth !== `Bearer ${KEY}`) {
+      return route.fulfill({ status: 401, contentType: 'application/json',
+        body: JSON.stringify({ error: { type: 'unauthorized', message: 'this server wants an API key' } }) });
+    }
+    return route.continue();
+  });
+  await page.goto(base + '/#s=' + Buffer.from(JSON.stringify({ m: 'tokens', t: KO, k: ['o200k_base', 'no_such_tokenizer'] })).toString('base64url'));
+  await page.locator('#error').filter({ hasText: 'this server wants an API key' }).waitFor({ timeout: 5000 });
+  const key = byTestId(page, 'api-key');
+  assert.ok(await key.isVisible(), 'the key field shows');
+  await key.fill(KEY);
+  await key.press('Enter');
+  await key.dispatchEvent('change');
+  await waitForCounts(page, await apiCounts(['o200k_base'], KO));
+  assert.ok(await page.locator('#error').isHidden());
+  assert.match(await byTestId(page, 'notice').textContent(), /no_such_tokenizer/);
+  assert.ok(seen.includes(`Bearer ${KEY}`));
+  await page.waitForTimeout(300);
+  assert.ok(!Buffer.from(page.url().split('#s=')[1], 'base64url').toString().includes(KEY), 'no key in the link');
+  await page.close();
+});
+
 test('a 1 MB paste: the whole count within seconds, the first 5,000 tokens drawn, the page responsive', async () => {
   const page = await newPage();
   await page.goto(base + '/');
