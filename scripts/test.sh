@@ -18,33 +18,43 @@ fi
 # The reference libraries, pinned to the versions that made shared/conformance.
 venv="$root/.venv"
 if [ ! -x "$venv/bin/python" ]; then
-  echo "== creating $venv"
+  echo "== [${SECONDS} s] creating $venv"
   python3 -m venv "$venv"
 fi
 # Always reconciled with the pins (quick and offline when they are already installed), so a
 # venv made by an older checkout gets what a new test needs.
-echo "== test requirements into $venv"
+echo "== [${SECONDS} s] test requirements into $venv"
 "$venv/bin/pip" install -q --disable-pip-version-check -r tests/python/requirements.txt
 
-echo "== cargo fmt --check"
+echo "== [${SECONDS} s] cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy"
+echo "== [${SECONDS} s] cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-echo "== cargo build --release"
+echo "== [${SECONDS} s] cargo build --release"
 cargo build --release --workspace --quiet
-echo "== cargo test"
-cargo test --workspace --quiet 2>&1 | tee /tmp/fairtok-cargo-test.log | grep -v '^$'
-grep -q "test result: FAILED" /tmp/fairtok-cargo-test.log && exit 1
-echo "== cargo doc (warnings are errors)"
+# The tests build in the release profile, so they reuse the dependencies built just above
+# (a test profile of its own would compile every dependency a second time: minutes on two
+# cores). cargo-nextest runs the test binaries side by side; plain cargo test otherwise.
+echo "== [${SECONDS} s] cargo test (release profile)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --release --no-fail-fast --cargo-quiet \
+    --status-level fail --final-status-level slow
+  cargo test --workspace --release --doc --quiet
+else
+  cargo test --workspace --release --quiet 2>&1 | tee /tmp/fairtok-cargo-test.log | grep -v '^$'
+  grep -q "test result: FAILED" /tmp/fairtok-cargo-test.log && exit 1
+fi
+echo "== [${SECONDS} s] cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
-echo "== fuzz targets (${FAIRTOK_FUZZ_SECONDS:-30} s each, docs/FUZZING.md)"
+echo "== [${SECONDS} s] fuzz targets (${FAIRTOK_FUZZ_SECONDS:-15} s each, docs/FUZZING.md)"
 if cargo +nightly --version >/dev/null 2>&1 && cargo fuzz --version >/dev/null 2>&1; then
-  scripts/fuzz.sh "${FAIRTOK_FUZZ_SECONDS:-30}"
+  scripts/fuzz.sh "${FAIRTOK_FUZZ_SECONDS:-15}"
 else
   echo "skipped: fuzzing needs the nightly toolchain and cargo-fuzz (cargo install cargo-fuzz)"
 fi
-echo "== differential test against tiktoken and HF tokenizers (random strings, fixed seed)"
+echo "== [${SECONDS} s] differential test against tiktoken and HF tokenizers (random strings, fixed seed)"
 "$venv/bin/python" tests/python/differential.py --fairtok "${CARGO_TARGET_DIR:-target}/release/fairtok" \
   --shared "$FAIRTOK_SHARED" --count "${FAIRTOK_DIFF_COUNT:-3000}"
-echo "== Python package (pip install ., pytest against tiktoken, HF tokenizers, transformers)"
+echo "== [${SECONDS} s] Python package (pip install ., pytest against tiktoken, HF tokenizers, transformers)"
 FAIRTOK_BIN="${CARGO_TARGET_DIR:-$root/target}/release/fairtok" scripts/test-python.sh
+echo "== [${SECONDS} s] done"
