@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -39,9 +39,9 @@ function freePort() {
   });
 }
 
-function startServer(port) {
+function startServer(port, extra = []) {
   const cmd = MOCK ? process.execPath : BIN;
-  const args = MOCK ? [join(HERE, 'mock-server.mjs'), '--addr', `127.0.0.1:${port}`] : ['serve', '--addr', `127.0.0.1:${port}`];
+  const args = MOCK ? [join(HERE, 'mock-server.mjs'), '--addr', `127.0.0.1:${port}`] : ['serve', '--addr', `127.0.0.1:${port}`, ...extra];
   if (!MOCK && !existsSync(BIN)) throw new Error(`no fairtok binary at ${BIN}: build it (cargo build --release -p fairtok-cli) or set FAIRTOK_BIN`);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
@@ -334,18 +334,28 @@ test('a server that wants an API key: the page asks for it, sends it, keeps it o
   const page = await newPage();
   const KEY = 'test-key-123';
   const seen = [];
-  // the key check of `fairtok serve --api-key-file`, played by the browser's router
-  await page.route('**/v1/**', (route) => {
-    const auth = route.request().headers().authorization;
-    seen.push(auth || '');
-    if (auth !== `Bearer ${KEY}`) {
-      return route.fulfill({ status: 401, contentType: 'application/json',
-        body: JSON.stringify({ error: { type: 'unauthorized', message: 'this server wants an API key' } }) });
-    }
-    return route.continue();
-  });
-  await page.goto(base + '/#s=' + Buffer.from(JSON.stringify({ m: 'tokens', t: KO, k: ['o200k_base', 'no_such_tokenizer'] })).toString('base64url'));
-  await page.locator('#error').filter({ hasText: 'this server wants an API key' }).waitFor({ timeout: 5000 });
+  let keyed = null, origin = base;
+  if (MOCK) {
+    // the key check of `fairtok serve --api-key-file`, played by the browser's router
+    await page.route('**/v1/**', (route) => {
+      const auth = route.request().headers().authorization;
+      if (auth !== `Bearer ${KEY}`) {
+        return route.fulfill({ status: 401, contentType: 'application/json',
+          body: JSON.stringify({ error: { type: 'unauthorized', message: 'this server wants an API key' } }) });
+      }
+      return route.continue();
+    });
+  } else {
+    // a second server, started with a key
+    const dir = mkdtempSync(join(tmpdir(), 'fairtok-key-'));
+    writeFileSync(join(dir, 'key'), KEY + '\n');
+    ({ child: keyed, url: origin } = await startServer(await freePort(), ['--api-key-file', join(dir, 'key')]));
+    const r = await fetch(origin + '/v1/tokenizers');
+    assert.equal(r.status, 401, 'the keyed server refuses a call without the key');
+  }
+  page.on('request', (r) => { if (r.url().includes('/v1/')) seen.push(r.headers().authorization || ''); });
+  await page.goto(origin + '/#s=' + Buffer.from(JSON.stringify({ m: 'tokens', t: KO, k: ['o200k_base', 'no_such_tokenizer'] })).toString('base64url'));
+  await page.locator('#error').filter({ hasText: MOCK ? 'this server wants an API key' : /key/i }).waitFor({ timeout: 5000 });
   const key = byTestId(page, 'api-key');
   assert.ok(await key.isVisible(), 'the key field shows');
   await key.fill(KEY);
@@ -358,6 +368,7 @@ test('a server that wants an API key: the page asks for it, sends it, keeps it o
   await page.waitForTimeout(300);
   assert.ok(!Buffer.from(page.url().split('#s=')[1], 'base64url').toString().includes(KEY), 'no key in the link');
   await page.close();
+  if (keyed) keyed.kill();
 });
 
 test('a 1 MB paste: the whole count within seconds, the first 5,000 tokens drawn, the page responsive', async () => {
