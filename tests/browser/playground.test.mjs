@@ -300,6 +300,10 @@ test('a shared link restores mode, text, tokenizers, price, view and counts', as
   assert.ok(await byTestId(third, 'show-ids').isChecked());
   const enc = await api('/v1/encode', { tokenizer: 'o200k_ko', text });
   assert.equal(await byTestId(third, 'tokens-o200k_ko').locator('.t').first().textContent(), String(enc.ids[0]));
+  // hovering a token tells its id and bytes under the panel
+  await byTestId(third, 'tokens-o200k_ko').locator('.t').nth(1).hover();
+  assert.match(await byTestId(third, 'hover-o200k_ko').textContent(), new RegExp(`id ${enc.ids[1]} · bytes [0-9a-f ]+`));
+  await shot(third, 'ids-view.png');
   await third.close();
   await page.close();
 });
@@ -438,7 +442,7 @@ test('a 1 MB paste: the whole count within seconds, the first 5,000 tokens drawn
   assert.ok(countMs < 8000, `counts after ${countMs} ms`);
   // the page's own work comes in short tasks; a probe's round trip also waits for a loaded machine
   assert.ok(longest < 1000, `a task of ${longest} ms while the page counted and drew`);
-  assert.ok(worst < 3000, `page.evaluate took up to ${worst} ms while the page counted and drew`);
+  assert.ok(worst < 5000, `page.evaluate took up to ${worst} ms while the page counted and drew`);
   await page.close();
 });
 
