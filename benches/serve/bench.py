@@ -146,12 +146,28 @@ def descendants(pid):
     return out
 
 
+def cpu_s(stat_path):
+    """(comm, user + system CPU seconds) from a /proc/.../stat file."""
+    st = Path(stat_path).read_text()
+    comm = st[st.index("(") + 1 : st.rindex(")")]
+    f = st[st.rindex(")") + 2 :].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return comm, (int(f[11]) + int(f[12])) / tick
+
+
 def rss(a):
+    """Each process under PID (PID first): VmHWM, CPU seconds, and the CPU seconds of each of
+    its threads by name (where the server's time went)."""
     procs = []
     for p in [a.pid] + descendants(a.pid):
         try:
             cmd = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-            procs.append({"pid": p, "vmhwm_kb": hwm_kb(p), "cmd": cmd[:160]})
+            threads = {}
+            for t in Path(f"/proc/{p}/task").iterdir():
+                comm, s = cpu_s(t / "stat")
+                threads[comm] = round(threads.get(comm, 0) + s, 2)
+            procs.append({"pid": p, "vmhwm_kb": hwm_kb(p), "cpu_s": cpu_s(f"/proc/{p}/stat")[1],
+                          "thread_cpu_s": threads, "cmd": cmd[:160]})
         except OSError:
             pass
     print(json.dumps(procs))
@@ -172,8 +188,19 @@ def result(a):
     else:
         peak_kb = procs[0]["vmhwm_kb"]
         rss_note = "VmHWM of the one process"
+    # CPU seconds of the server's processes and threads during the timed load alone.
+    cpu = {}
+    before = d / f"rss0-{a.name}.json"
+    if before.exists():
+        b0 = {p["pid"]: p for p in json.loads(before.read_text())}
+        for p in procs:
+            p0 = b0.get(p["pid"], {"cpu_s": 0.0, "thread_cpu_s": {}})
+            for t, v in p["thread_cpu_s"].items():
+                key = t if not a.sum_workers else f"{p['pid']}:{t}"
+                cpu[key] = round(v - p0["thread_cpu_s"].get(t, 0.0), 2)
     out = {
         "server": a.name,
+        "server_cpu_s_during_load": cpu,
         "workers": a.workers,
         "load": load,
         "processes": procs,
@@ -206,7 +233,10 @@ def table(a):
         print(
             f"* {r['server']}: {g['answered']:,} answers of {g['requests']:,} requests in {g['wall_s']:.2f} s "
             f"over {g['connections']} connections, statuses {g['statuses']}, mean {g['mean_ms']:.2f} ms, "
-            f"p90 {g['p90_ms']:.2f} ms; load generator CPU {g['client_cpu_s']:.2f} s; peak RSS: {r['peak_rss_note']}"
+            f"p90 {g['p90_ms']:.2f} ms; CPU seconds during the timed run: load generator {g['client_cpu_s']:.2f}, "
+            f"server {sum(r.get('server_cpu_s_during_load', {}).values()):.2f} "
+            f"({', '.join(f'{k} {v:.2f}' for k, v in r.get('server_cpu_s_during_load', {}).items() if v >= 0.01)}); "
+            f"peak RSS: {r['peak_rss_note']}"
         )
 
 

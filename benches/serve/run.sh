@@ -85,6 +85,7 @@ bench() {
   "$loadgen" --addr "$host:$port" --texts "$data/texts.jsonl" --schedule "$data/schedule.json" \
     --requests "$warmup" --connections "$connections" --time-limit 300 > "$work/warmup-$name.json"
   local before after
+  "$py" "$here/bench.py" rss "$pid" > "$out/rss0-$name.json"
   before=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "-- load: $requests requests over $connections connections (load average $before)"
   "$loadgen" --addr "$host:$port" --texts "$data/texts.jsonl" --schedule "$data/schedule.json" \
