@@ -18,6 +18,7 @@ mod extend;
 mod info;
 mod input;
 mod parity;
+mod serve;
 mod tax;
 mod train;
 
@@ -115,6 +116,11 @@ enum Command {
     /// Columns piece (large_binary) and count (int64), the language tag and the pattern (with
     /// its hash) in the file metadata; `train --counts` merges such files.
     CountPretokens(count_pretokens::CountArgs),
+    /// Serve token counts over HTTP (JSON API, metrics) with a playground page at /.
+    ///
+    /// Prints `listening on http://ADDR` once it accepts connections; SIGTERM or Ctrl-C stops
+    /// accepting and lets requests in flight finish. The API is in the README.
+    Serve(serve::ServeArgs),
     /// Show a tokenizer's vocabulary size, special tokens, pattern and origin.
     Info {
         #[command(flatten)]
@@ -320,6 +326,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Extend(args) => extend::run(args),
         Command::Export(args) => extend::export(args),
         Command::CountPretokens(args) => count_pretokens::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Info { tok, json } => info::run(&tok, json),
     }
 }

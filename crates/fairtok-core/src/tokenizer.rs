@@ -502,6 +502,31 @@ impl Tokenizer {
         self.decoder.get(id)
     }
 
+    /// Where each token of `ids` lies in `text`, as byte ranges, when the tokens spell the
+    /// text byte for byte (tiktoken-style vocabularies and byte-level `tokenizer.json` files
+    /// without a normalizer: the ids of [`Tokenizer::encode`] always do). `None` when they do
+    /// not: a normalizer changed the text, a SentencePiece `▁` stands for a space, a WordPiece
+    /// `##` marks a continuation, or an id is unknown. A range may start or end inside a
+    /// UTF-8 character (a token that holds part of it); `text.is_char_boundary` tells.
+    pub fn token_offsets(&self, text: &str, ids: &[u32]) -> Option<Vec<(usize, usize)>> {
+        if matches!(self.engine, Engine::Spm(_)) || self.first_decoder.is_some() {
+            return None;
+        }
+        let text = text.as_bytes();
+        let mut out = Vec::with_capacity(ids.len());
+        let mut at = 0;
+        for &id in ids {
+            let bytes = self.token_bytes(id)?;
+            let end = at + bytes.len();
+            if text.get(at..end)? != bytes {
+                return None;
+            }
+            out.push((at, end));
+            at = end;
+        }
+        (at == text.len()).then_some(out)
+    }
+
     /// Decodes ids to bytes, losslessly: `decode_bytes(encode(text)) == text` (for HF files
     /// with a normalizer, the normalized text).
     pub fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>> {

@@ -1,0 +1,109 @@
+//! Reading a request body: bounded, UTF-8, then JSON into the endpoint's type.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Reads at most `max` bytes of `body` (`413` past it, without reading further), checks that
+/// they are UTF-8 and parses them as `T`.
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+    max: usize,
+) -> Result<T, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the request body is over the server's limit of {max} bytes"),
+        )
+    };
+    // A declared length over the limit is refused before a byte is read.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    let bytes = axum::body::to_bytes(body, max).await.map_err(|e| {
+        // `to_bytes` fails past the limit, or when the client's stream breaks.
+        if std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util_limit::LengthLimitError>())
+            || e.to_string().contains("length limit exceeded")
+        {
+            too_large()
+        } else {
+            ApiError::bad_request("invalid_request", format!("reading the body: {e}"))
+        }
+    })?;
+    parse_json(&bytes)
+}
+
+/// The name of the limit error's type, as axum re-exports it.
+mod http_body_util_limit {
+    pub(crate) use axum::extract::rejection::LengthLimitError;
+}
+
+/// Parses a complete body: UTF-8 first (its error names the byte offset), then JSON (its
+/// error names line and column, or the field).
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(ApiError::bad_request(
+            "invalid_utf8",
+            format!(
+                "the request body is not UTF-8: invalid byte at offset {}",
+                e.valid_up_to()
+            ),
+        ));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "the request body is empty: expected a JSON object",
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        let kind = match e.classify() {
+            serde_json::error::Category::Data => "invalid_request",
+            _ => "invalid_json",
+        };
+        ApiError::bad_request(kind, format!("request body: {e}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct T {
+        text: String,
+    }
+
+    #[test]
+    fn errors_name_what_is_wrong() {
+        let e = parse_json::<T>(b"{\"text\": \"a\xff\"}").unwrap_err();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (
+                "invalid_utf8",
+                "the request body is not UTF-8: invalid byte at offset 11"
+            )
+        );
+        let e = parse_json::<T>(b"{\"text\": ").unwrap_err();
+        assert_eq!(e.kind, "invalid_json");
+        let e = parse_json::<T>(b"{}").unwrap_err();
+        assert_eq!(e.kind, "invalid_request");
+        assert!(e.message.contains("missing field `text`"), "{}", e.message);
+        let e = parse_json::<T>(b"{\"text\": 3}").unwrap_err();
+        assert_eq!(e.kind, "invalid_request");
+        let e = parse_json::<T>(b"  ").unwrap_err();
+        assert_eq!(e.kind, "invalid_json");
+        let e = parse_json::<T>(b"{\"text\": \"\\ud800\"}").unwrap_err();
+        assert_eq!(e.kind, "invalid_json", "{}", e.message);
+    }
+}
