@@ -1,6 +1,6 @@
 """Steps of benches/serve/run.sh (see README.md there).
 
-    bench.py prepare DIR SHARED [--texts 5000] [--requests 20000] [--seed S]
+    bench.py prepare DIR SHARED [--texts 5000] [--requests 20000] [--seed S] [--max-bytes 100000]
         the seeded text mix (texts.jsonl: text and tiktoken's count, computed here directly),
         the request order (schedule.json)
     bench.py check HOST PORT DIR
@@ -36,7 +36,7 @@ def prepare(a):
     from baseline_server import load_encodings  # tiktoken's o200k_base, local rank file
 
     enc = load_encodings()["o200k_base"]
-    texts = sc.make_texts(a.shared, a.texts, seed=a.seed)
+    texts = sc.make_texts(a.shared, a.texts, seed=a.seed, max_bytes=a.max_bytes)
     out = Path(a.dir)
     out.mkdir(parents=True, exist_ok=True)
     total = {"ko": 0, "en": 0, "fixed": 0}
@@ -53,6 +53,7 @@ def prepare(a):
         "texts": len(texts),
         "requests": a.requests,
         "seed": a.seed,
+        "max_bytes": a.max_bytes,
         "text_bytes_by_lang": total,
         "size_min": sizes[0],
         "size_median": sizes[len(sizes) // 2],
@@ -249,6 +250,7 @@ def main():
     p.add_argument("--texts", type=int, default=5000)
     p.add_argument("--requests", type=int, default=20000)
     p.add_argument("--seed", type=int, default=20261130)
+    p.add_argument("--max-bytes", type=int, default=100_000)
     p.set_defaults(f=prepare)
     p = sub.add_parser("check")
     p.add_argument("host")

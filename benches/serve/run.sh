@@ -7,6 +7,8 @@
 #
 # Usage: benches/serve/run.sh [--requests 20000] [--connections 64] [--texts 5000]
 #                             [--warmup 2000] [--malformed 1000] [--only fairtok|baseline]
+#                             [--max-bytes 100000] [--tag mixed]
+# (text sizes are log-uniform from 10 bytes to --max-bytes; results go to results/TAG/)
 # Environment: FAIRTOK_SHARED (default ../shared), PYTHON (default .venv/bin/python, with tiktoken;
 # the baseline's packages are installed from benches/serve/requirements.txt when missing),
 # FAIRTOK_BIN (default: built here, in $CARGO_TARGET_DIR or target/).
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/../.."
 root=$(pwd)
 export FAIRTOK_SHARED="${FAIRTOK_SHARED:-$root/../shared}"
 py="${PYTHON:-$root/.venv/bin/python}"
-requests=20000 connections=64 texts=5000 warmup=2000 malformed=1000 only=""
+requests=20000 connections=64 texts=5000 warmup=2000 malformed=1000 only="" max_bytes=100000 tag=mixed
 max_body=$((1 << 20))
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -25,11 +27,13 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --malformed) malformed=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
+    --max-bytes) max_bytes=$2; shift 2 ;;
+    --tag) tag=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
 here="$root/benches/serve"
-out="$here/results"
+out="$here/results/$tag"
 work=$(mktemp -d)
 pids=()
 failed=0
@@ -57,7 +61,7 @@ mkdir -p "$out"
 rm -f "$out"/*.json "$out"/table.md
 echo "== $(date -u '+%Y-%m-%d %H:%M:%S UTC'); $(lscpu | sed -n 's/^Model name: *//p'); nproc $(nproc); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 data="$work/data"  # the texts (tens of MB) stay out of the checkout
-"$py" "$here/bench.py" prepare "$data" "$FAIRTOK_SHARED" --texts "$texts" --requests "$requests"
+"$py" "$here/bench.py" prepare "$data" "$FAIRTOK_SHARED" --texts "$texts" --requests "$requests" --max-bytes "$max_bytes"
 cp "$data/meta.json" "$out/meta.json"
 
 free_port() {
