@@ -61,12 +61,21 @@ struct Tally {
     body_bytes: u64,
     statuses: std::collections::BTreeMap<u16, u64>,
     samples: Vec<String>,
+    error_samples: Vec<String>,
 }
 
 impl Tally {
+    /// Keeps the first 10 failed answers.
     fn note(&mut self, what: String) {
         if self.samples.len() < 10 {
             self.samples.push(what);
+        }
+    }
+
+    /// Keeps the first 10 transport errors.
+    fn note_error(&mut self, what: String) {
+        if self.error_samples.len() < 10 {
+            self.error_samples.push(what);
         }
     }
 }
@@ -176,6 +185,9 @@ fn main() {
         for s in t.samples {
             all.note(s);
         }
+        for s in t.error_samples {
+            all.note_error(s);
+        }
     }
     all.latencies_us.sort_unstable();
     let pct = |p: f64| -> f64 {
@@ -214,6 +226,7 @@ fn main() {
         "max_ms": pct(100.0),
         "client_cpu_s": cpu,
         "samples": all.samples,
+        "error_samples": all.error_samples,
     });
     println!("{}", serde_json::to_string_pretty(&summary).unwrap());
 }
@@ -306,12 +319,12 @@ async fn connection(job: Arc<Job>) -> Tally {
             Ok(Err(e)) => {
                 tally.errors += 1;
                 sender = None;
-                tally.note(format!("request {i} (text {k}): {e}"));
+                tally.note_error(format!("request {i} (text {k}): {e}"));
             }
             Err(_) => {
                 tally.errors += 1;
                 sender = None;
-                tally.note(format!("request {i} (text {k}): timed out after {elapsed:?}"));
+                tally.note_error(format!("request {i} (text {k}): timed out after {elapsed:?}"));
             }
         }
     }
