@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, Rust unit and integration tests (conformance on the
 # shared data), the API docs under -D warnings, a bounded run of every fuzz target, the
-# randomized differential test against the Python reference libraries, and the Python
-# package's tests.
+# randomized differential test against the Python reference libraries, the Python
+# package's tests, and the playground page of `fairtok serve` in headless Chromium.
 #
 # Usage: scripts/test.sh            (from anywhere; needs ../shared beside the checkout,
 #                                    or FAIRTOK_SHARED pointing at it)
@@ -57,4 +57,6 @@ echo "== [${SECONDS} s] differential test against tiktoken and HF tokenizers (ra
   --shared "$FAIRTOK_SHARED" --count "${FAIRTOK_DIFF_COUNT:-3000}"
 echo "== [${SECONDS} s] Python package (pip install ., pytest against tiktoken, HF tokenizers, transformers)"
 FAIRTOK_BIN="${CARGO_TARGET_DIR:-$root/target}/release/fairtok" scripts/test-python.sh
+echo "== [${SECONDS} s] the playground page in headless Chromium (fairtok serve)"
+FAIRTOK_BIN="${CARGO_TARGET_DIR:-$root/target}/release/fairtok" scripts/test-browser.sh
 echo "== [${SECONDS} s] done"

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use crate::body::read_json;
 use crate::error::ApiError;
 use crate::registry::Entry;
-use crate::server::App;
+use crate::server::{refuse, App};
 
 type Answer = Result<Response, ApiError>;
 
@@ -56,22 +56,24 @@ pub(crate) async fn tokenizers(State(app): State<Arc<App>>) -> Json<Value> {
     Json(json!({ "tokenizers": list }))
 }
 
-/// Unknown paths.
-pub(crate) async fn not_found() -> ApiError {
-    ApiError::new(
+/// Unknown paths (the body, if any, is drained: see [`crate::server::refuse`]).
+pub(crate) async fn not_found(req: Request) -> Response {
+    let e = ApiError::new(
         StatusCode::NOT_FOUND,
         "not_found",
         "no such endpoint (see GET /v1/tokenizers, POST /v1/count, /v1/encode, /v1/decode, /v1/parity, /v1/chat/count)",
-    )
+    );
+    refuse(req, e).await
 }
 
 /// A known path with the wrong method.
-pub(crate) async fn method_not_allowed() -> ApiError {
-    ApiError::new(
+pub(crate) async fn method_not_allowed(req: Request) -> Response {
+    let e = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         "this endpoint does not take this method",
-    )
+    );
+    refuse(req, e).await
 }
 
 /// The served tokenizer named `name`, or a `400` listing the served names.

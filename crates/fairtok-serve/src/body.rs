@@ -42,6 +42,54 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
     parse_json(&bytes)
 }
 
+/// Reads and discards what is left of a body that will not be used (a request answered
+/// `401`, `404`, `405` or `503` before its body was read), so that the connection can carry
+/// the client's next request and the client reads the answer: a server that closes a socket
+/// with unread data in it sends a reset, which can destroy the answer before the client reads
+/// it. At most `max` bytes are read, for at most `DRAIN_TIME`; past either, `false`: the
+/// answer must then say `Connection: close` (the client sees it; the socket is closed after
+/// the answer, not before). Nothing read is kept, so draining holds no memory.
+pub(crate) async fn drain(body: Body, max: usize) -> bool {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut read = 0usize;
+    let work = async {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else { return false };
+            if let Some(data) = frame.data_ref() {
+                read += data.len();
+                if read > max {
+                    return false;
+                }
+            }
+        }
+        true
+    };
+    tokio::time::timeout(DRAIN_TIME, work)
+        .await
+        .unwrap_or(false)
+}
+
+/// The most of an unused body that is drained (larger ones close the connection).
+pub(crate) const DRAIN_MAX: usize = 1 << 20;
+
+/// How long an unused body may take to arrive before its connection is closed instead.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `resp` with `Connection: close` when the body it answers was not drained.
+pub(crate) fn closing_unless(
+    drained: bool,
+    mut resp: axum::response::Response,
+) -> axum::response::Response {
+    if !drained {
+        resp.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+    }
+    resp
+}
+
 /// The name of the limit error's type, as axum re-exports it.
 mod http_body_util_limit {
     pub(crate) use axum::extract::rejection::LengthLimitError;

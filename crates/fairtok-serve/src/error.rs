@@ -99,6 +99,15 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body())).into_response()
+        let mut resp = (self.status, axum::Json(self.body())).into_response();
+        // A body over the limit was not read to its end: the connection cannot carry another
+        // request, and the client is told so.
+        if self.status == StatusCode::PAYLOAD_TOO_LARGE {
+            resp.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        resp
     }
 }

@@ -14,11 +14,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::error::{Error, Result};
+use crate::error::{ApiError, Error, Result};
 use crate::metrics::Metrics;
 use crate::pool::{Admission, Workers};
 use crate::registry::Registry;
-use crate::{api, auth};
+use crate::{api, auth, body};
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -182,7 +182,7 @@ async fn authorize(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
     if let Some(key) = &app.api_key {
         if auth::guarded(req.uri().path()) {
             if let Err(e) = auth::check(req.headers(), key) {
-                return e.into_response();
+                return refuse(req, e).await;
             }
         }
     }
@@ -196,13 +196,20 @@ async fn admit(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
     }
     let permit = match app.admission.try_enter() {
         Ok(p) => p,
-        Err(e) => return e.into_response(),
+        Err(e) => return refuse(req, e).await,
     };
     app.metrics.set_in_progress(app.admission.in_progress());
     let response = next.run(req).await;
     drop(permit);
     app.metrics.set_in_progress(app.admission.in_progress());
     response
+}
+
+/// Answers `e` to a request whose body is not wanted, after draining it
+/// ([`body::drain`]).
+pub(crate) async fn refuse(req: Request, e: ApiError) -> Response {
+    let drained = body::drain(req.into_body(), body::DRAIN_MAX).await;
+    body::closing_unless(drained, e.into_response())
 }
 
 /// SIGTERM or Ctrl-C.

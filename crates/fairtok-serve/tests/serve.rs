@@ -639,3 +639,87 @@ fn chat_counts_are_the_library_counts() {
         "{v}"
     );
 }
+
+/// Reads one response (head and a body of its content-length) from a kept-alive connection.
+fn read_one(s: &mut TcpStream) -> (u16, String, Vec<u8>) {
+    let mut head = vec![];
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .map_or(0, |v| v.trim().parse().unwrap());
+    let mut body = vec![0; len];
+    s.read_exact(&mut body).unwrap();
+    (head[9..12].parse().unwrap(), head, body)
+}
+
+#[test]
+fn refused_bodies_are_drained_so_the_connection_carries_the_next_request() {
+    let s = Running::start(
+        Config {
+            queue: 1,
+            ..Config::default()
+        },
+        &["o200k_base"],
+    );
+    let good = json!({"tokenizer": "o200k_base", "text": "hello"}).to_string();
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let send = |c: &mut TcpStream, method: &str, path: &str, body: &[u8]| {
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        c.write_all(head.as_bytes()).unwrap();
+        // The body comes after a pause, as a slow client's would.
+        std::thread::sleep(Duration::from_millis(20));
+        c.write_all(body).unwrap();
+    };
+    let big = vec![b'x'; 200_000];
+    for (method, path, status) in [("POST", "/nothing", 404), ("PUT", "/v1/count", 405)] {
+        send(&mut c, method, path, &big);
+        let (got, head, _) = read_one(&mut c);
+        assert_eq!(got, status);
+        assert!(!head.contains("connection: close"), "{head}");
+        send(&mut c, "POST", "/v1/count", good.as_bytes());
+        assert_eq!(read_one(&mut c).0, 200, "after {status}");
+    }
+    // A full queue: 503, drained, and the connection lives on.
+    let held = hold(s.addr);
+    std::thread::sleep(Duration::from_millis(200));
+    send(&mut c, "POST", "/v1/count", &big);
+    let (got, head, body) = read_one(&mut c);
+    assert_eq!(got, 503, "{}", String::from_utf8_lossy(&body));
+    assert!(!head.contains("connection: close"), "{head}");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(200));
+    send(&mut c, "POST", "/v1/count", good.as_bytes());
+    assert_eq!(read_one(&mut c).0, 200);
+    // A body too large to drain: answered, and the connection is closed, saying so.
+    let held = hold(s.addr);
+    std::thread::sleep(Duration::from_millis(200));
+    let mut d = TcpStream::connect(s.addr).unwrap();
+    d.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let huge = vec![b'x'; 3 << 20];
+    let writer = {
+        let mut d = d.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let head = format!(
+                "POST /v1/count HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n",
+                huge.len()
+            );
+            let _ = d.write_all(head.as_bytes());
+            let _ = d.write_all(&huge);
+        })
+    };
+    let (got, head, _) = read_one(&mut d);
+    assert_eq!(got, 503);
+    assert!(head.contains("connection: close"), "{head}");
+    drop(held);
+    writer.join().unwrap();
+}
