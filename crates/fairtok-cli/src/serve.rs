@@ -56,7 +56,11 @@ pub(crate) fn run(args: ServeArgs) -> CliResult {
         addr: args.addr,
         max_body: args.max_body,
         api_key_file: args.api_key_file,
-        threads: fairtok_core::threads_cap(args.threads.unwrap_or(usize::MAX)),
+        // 0 is refused by the library (the cap would make it 1).
+        threads: match args.threads {
+            Some(0) => 0,
+            asked => fairtok_core::threads_cap(asked.unwrap_or(usize::MAX)),
+        },
         queue: args.queue,
     };
     let server = Server::bind(config, registry).map_err(serve_err)?;
