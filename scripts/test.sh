@@ -31,7 +31,9 @@ cargo fmt --all -- --check
 echo "== [${SECONDS} s] cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== [${SECONDS} s] cargo build --release"
-cargo build --release --workspace --quiet
+# The Python package's crate is built by `pip install .` below (maturin, with the feature the
+# wheel needs), sharing the dependencies built here: building it here too would be wasted.
+cargo build --release --workspace --exclude fairtok-py --quiet
 # cargo-nextest runs the test binaries side by side (plain cargo test otherwise), then the doc
 # tests. The tests build in the test profile (opt-level 2, line tables only: Cargo.toml): the
 # release profile's LTO made each of the ~25 test binaries and every doc test a long link
