@@ -96,6 +96,17 @@ pub(crate) fn lookup(app: &App, name: &str) -> Result<Entry, ApiError> {
     })
 }
 
+/// The served tokenizers of a `tokenizers` list, which may not be empty.
+pub(crate) fn lookup_all(app: &App, names: &[String]) -> Result<Vec<Entry>, ApiError> {
+    if names.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "`tokenizers` is empty",
+        ));
+    }
+    names.iter().map(|n| lookup(app, n)).collect()
+}
+
 /// `tokenizer` or `tokenizers`: exactly one of them.
 fn one_or_many(
     app: &App,
@@ -104,17 +115,7 @@ fn one_or_many(
 ) -> Result<(Vec<Entry>, bool), ApiError> {
     match (one, many) {
         (Some(name), None) => Ok((vec![lookup(app, &name)?], false)),
-        (None, Some(names)) if !names.is_empty() => Ok((
-            names
-                .iter()
-                .map(|n| lookup(app, n))
-                .collect::<Result<_, _>>()?,
-            true,
-        )),
-        (None, Some(_)) => Err(ApiError::bad_request(
-            "invalid_request",
-            "`tokenizers` is empty",
-        )),
+        (None, Some(names)) => Ok((lookup_all(app, &names)?, true)),
         (None, None) => Err(ApiError::bad_request(
             "invalid_request",
             "missing field `tokenizer` (or `tokenizers`)",

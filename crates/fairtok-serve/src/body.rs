@@ -28,17 +28,19 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
     if declared.is_some_and(|n| n > max as u64) {
         return Err(too_large());
     }
-    let bytes = axum::body::to_bytes(body, max).await.map_err(|e| {
-        // `to_bytes` fails past the limit, or when the client's stream breaks.
-        if std::error::Error::source(&e)
-            .is_some_and(|s| s.is::<http_body_util_limit::LengthLimitError>())
-            || e.to_string().contains("length limit exceeded")
-        {
-            too_large()
-        } else {
-            ApiError::bad_request("invalid_request", format!("reading the body: {e}"))
-        }
-    })?;
+    use http_body_util::{BodyExt, LengthLimitError, Limited};
+    let bytes = Limited::new(body, max)
+        .collect()
+        .await
+        .map_err(|e| {
+            // Past the limit, or the client's stream broke.
+            if e.is::<LengthLimitError>() {
+                too_large()
+            } else {
+                ApiError::bad_request("invalid_request", format!("reading the body: {e}"))
+            }
+        })?
+        .to_bytes();
     parse_json(&bytes)
 }
 
@@ -88,11 +90,6 @@ pub(crate) fn closing_unless(
         );
     }
     resp
-}
-
-/// The name of the limit error's type, as axum re-exports it.
-mod http_body_util_limit {
-    pub(crate) use axum::extract::rejection::LengthLimitError;
 }
 
 /// Parses a complete body: UTF-8 first (its error names the byte offset), then JSON (its

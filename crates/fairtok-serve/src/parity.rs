@@ -18,7 +18,7 @@ use fairtok_eval::{metrics, render};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::api::lookup;
+use crate::api::lookup_all;
 use crate::body::read_json;
 use crate::error::ApiError;
 use crate::server::App;
@@ -95,16 +95,7 @@ pub(crate) async fn parity(
 ) -> Result<Response, ApiError> {
     let req: ParityRequest = read_json(&headers, body, app.max_body).await?;
     let entries = match &req.tokenizers {
-        Some(names) if names.is_empty() => {
-            return Err(ApiError::bad_request(
-                "invalid_request",
-                "`tokenizers` is empty",
-            ))
-        }
-        Some(names) => names
-            .iter()
-            .map(|n| lookup(&app, n))
-            .collect::<Result<Vec<_>, _>>()?,
+        Some(names) => lookup_all(&app, names)?,
         None => app.registry.entries().to_vec(),
     };
     let bad = |e: fairtok_eval::Error| ApiError::bad_request("invalid_request", e.to_string());
