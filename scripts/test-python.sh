@@ -25,7 +25,12 @@ if ! "$venv/bin/python" -c 'import tiktoken, tokenizers, pytest, hypothesis, num
   "$venv/bin/pip" install -q --disable-pip-version-check -r tests/python/requirements.txt
 fi
 
-echo "== pip install . (fairtok Python package, release build)"
+# FAIRTOK_CARGO_PROFILE (scripts/test.sh sets it): the cargo profile maturin builds in, so the
+# package shares the suite's build of the dependencies; release otherwise.
+if [ -n "${FAIRTOK_CARGO_PROFILE:-}" ]; then
+  export MATURIN_PEP517_ARGS="--profile $FAIRTOK_CARGO_PROFILE"
+fi
+echo "== pip install . (fairtok Python package, profile ${FAIRTOK_CARGO_PROFILE:-release})"
 "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps .
 
 # The Python results are compared with the command line's (tests/python/test_py_*.py).

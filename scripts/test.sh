@@ -30,21 +30,26 @@ echo "== [${SECONDS} s] cargo fmt --check"
 cargo fmt --all -- --check
 echo "== [${SECONDS} s] cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-echo "== [${SECONDS} s] cargo build --release"
-# The Python package's crate is built by `pip install .` below (maturin, with the feature the
-# wheel needs), sharing the dependencies built here: building it here too would be wasted.
-cargo build --release --workspace --exclude fairtok-py --quiet
+# Everything below builds in one cargo profile, `ci` (Cargo.toml: release without LTO, with
+# debug assertions): the command, the test binaries, the doc tests and the Python package
+# (maturin, through MATURIN_PEP517_ARGS in scripts/test-python.sh) share one build of the
+# dependencies. Two profiles (release, test) compiled the tree twice: 40 minutes of CI.
+profile="${FAIRTOK_CARGO_PROFILE:-ci}"
+export FAIRTOK_CARGO_PROFILE="$profile"
+bin="${CARGO_TARGET_DIR:-$root/target}/$profile/fairtok"
+echo "== [${SECONDS} s] cargo build --profile $profile"
+# The Python package's crate is built by `pip install .` below (with the feature the wheel
+# needs), on the same dependencies: building it here too would be wasted.
+cargo build --profile "$profile" --workspace --exclude fairtok-py --quiet
 # cargo-nextest runs the test binaries side by side (plain cargo test otherwise), then the doc
-# tests. The tests build in the test profile (opt-level 2, line tables only: Cargo.toml): the
-# release profile's LTO made each of the ~25 test binaries and every doc test a long link
-# (tried: 26.5 minutes for this step on two cores, 10 of them in the doc tests).
-echo "== [${SECONDS} s] cargo test"
+# tests.
+echo "== [${SECONDS} s] cargo test --profile $profile"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast --cargo-quiet \
+  cargo nextest run --cargo-profile "$profile" --workspace --no-fail-fast --cargo-quiet \
     --status-level fail --final-status-level slow
-  cargo test --workspace --doc --quiet
+  cargo test --profile "$profile" --workspace --doc --quiet
 else
-  cargo test --workspace --quiet 2>&1 | tee /tmp/fairtok-cargo-test.log | grep -v '^$'
+  cargo test --profile "$profile" --workspace --quiet 2>&1 | tee /tmp/fairtok-cargo-test.log | grep -v '^$'
   grep -q "test result: FAILED" /tmp/fairtok-cargo-test.log && exit 1
 fi
 echo "== [${SECONDS} s] cargo doc (warnings are errors)"
@@ -56,10 +61,10 @@ else
   echo "skipped: fuzzing needs the nightly toolchain and cargo-fuzz (cargo install cargo-fuzz)"
 fi
 echo "== [${SECONDS} s] differential test against tiktoken and HF tokenizers (random strings, fixed seed)"
-"$venv/bin/python" tests/python/differential.py --fairtok "${CARGO_TARGET_DIR:-target}/release/fairtok" \
+"$venv/bin/python" tests/python/differential.py --fairtok "$bin" \
   --shared "$FAIRTOK_SHARED" --count "${FAIRTOK_DIFF_COUNT:-3000}"
 echo "== [${SECONDS} s] Python package (pip install ., pytest against tiktoken, HF tokenizers, transformers)"
-FAIRTOK_BIN="${CARGO_TARGET_DIR:-$root/target}/release/fairtok" scripts/test-python.sh
+FAIRTOK_BIN="$bin" scripts/test-python.sh
 echo "== [${SECONDS} s] the playground page in headless Chromium (fairtok serve)"
-FAIRTOK_BIN="${CARGO_TARGET_DIR:-$root/target}/release/fairtok" scripts/test-browser.sh
+FAIRTOK_BIN="$bin" scripts/test-browser.sh
 echo "== [${SECONDS} s] done"
