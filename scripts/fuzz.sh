@@ -30,23 +30,42 @@ echo "== building the fuzz targets (nightly, release, debug assertions, sanitize
 cargo +nightly fuzz build "${flags[@]}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for t in "${targets[@]}"; do
+# One target: a copy of its seed corpus, a bounded run, its stats (or its log, on failure).
+fuzz_one() {
+  local t=$1
   mkdir -p "$work/$t"
   cp -r "fuzz/corpus/$t/." "$work/$t/"
-  echo "== fuzz $t (${seconds}s)"
   # -rss_limit_mb: an input may cost a small multiple of its size, never gigabytes.
   # The parquet crate zero-fills what a page header's string length says (up to 2^31 bytes)
   # before reading it: an open finding (docs/FUZZING.md), so that target may take up to 3 GB
   # without failing the run; every other target stays at 2 GB.
-  limit=2048
+  local limit=2048
   if [ "$t" = parquet_counts ]; then limit=3072; fi
-  cargo +nightly fuzz run "${flags[@]}" "$t" "$work/$t" -- \
+  if cargo +nightly fuzz run "${flags[@]}" "$t" "$work/$t" -- \
     -max_total_time="$seconds" -rss_limit_mb="$limit" -malloc_limit_mb="$limit" -timeout=10 -max_len=65536 \
-    -print_final_stats=1 2>"$work/$t.log" || {
+    -print_final_stats=1 2>"$work/$t.log"; then
+    echo "== fuzz $t (${seconds}s): $(grep -E '^stat::number_of_executed_units|^Done ' "$work/$t.log" | tr '\n' ' ')"
+  else
     tail -n 60 "$work/$t.log" >&2
     echo "scripts/fuzz.sh: $t failed; the input is in fuzz/artifacts/$t/" >&2
-    exit 1
-  }
-  grep -E '^stat::number_of_executed_units|^Done ' "$work/$t.log" | tr '\n' ' '
-  echo
+    return 1
+  fi
+}
+# Each libFuzzer run is one process on one core: FAIRTOK_FUZZ_JOBS targets (default: one per
+# core) run side by side.
+jobs_max="${FAIRTOK_FUZZ_JOBS:-$(nproc)}"
+failed=0
+running=0
+for t in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs_max" ]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  fuzz_one "$t" &
+  running=$((running + 1))
 done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+exit "$failed"

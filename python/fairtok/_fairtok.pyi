@@ -196,3 +196,36 @@ class CoreTokenizer:
     def token_byte_values(self) -> list[bytes]: ...
     def mergeable_ranks(self) -> dict[bytes, int]:
         """{token bytes: id} of the ordinary (non-special) tokens, in id order."""
+
+class ArrowColumn:
+    """A column made by an Arrow kernel; pass it to `pyarrow.array` (exported once)."""
+    def __arrow_c_array__(self, requested_schema: Any = None) -> tuple[Any, Any]: ...
+
+def count_arrow(tok: CoreTokenizer, schema: Any, array: Any, num_threads: int) -> ArrowColumn:
+    """Token counts (int64, nulls kept) of the string column in the capsules."""
+
+def encode_arrow(tok: CoreTokenizer, schema: Any, array: Any, num_threads: int) -> ArrowColumn:
+    """Ids (list<uint32>, nulls kept) of the string column in the capsules."""
+
+def write_pretoken_counts(
+    schema: Any, array: Any, pattern: str, lang: str, num_threads: int, path: str
+) -> dict[str, int]:
+    """Writes the pre-token counts of the column as a counts file; {records, bytes, pieces,
+    distinct}."""
+
+def merge_counts(files: list[str], output: str) -> int:
+    """Merges counts files into `output` (atomically); the number of distinct pieces."""
+
+def count_files(
+    lang: str,
+    paths: list[str],
+    output: str,
+    pattern: Optional[str] = None,
+    text_field: str = "text",
+    num_threads: int = 1,
+) -> dict[str, int]:
+    """`fairtok count-pretokens --input LANG=PATHS -o OUTPUT`; {records, bytes, pieces,
+    distinct, pruned}."""
+
+def expand_files(paths: list[str]) -> list[str]:
+    """The files of `paths` as training reads them (directories walked, sorted)."""

@@ -304,6 +304,40 @@ class Encoding:
         except UnicodeEncodeError:
             return self._core.count_batch([_fix_surrogates(t) for t in texts], n)
 
+    def count_arrow(self, texts: Any, *, num_threads: int = 8) -> Any:
+        """The token count of every row of an Arrow text column, as a pyarrow `Int64Array`
+        (a `ChunkedArray` for a chunked input): `count` of each row, null for a null row.
+
+        `texts` is a pyarrow `string`, `large_string` or `string_view` array or chunked array,
+        or any column that speaks the Arrow PyCapsule interface (a Polars `Series`, ...). The
+        buffers are read in Rust, in place, with the GIL released, on up to `num_threads`
+        threads; no Python `str` is made. Needs pyarrow.
+
+        >>> import pyarrow as pa
+        >>> enc = fairtok.get_encoding("o200k_base")
+        >>> enc.count_arrow(pa.array(["hello world", None])).to_pylist()
+        [2, None]
+        """
+        from fairtok import arrow, _fairtok
+
+        n = _threads(num_threads)
+        pa = arrow._pyarrow()
+        return arrow.apply(
+            texts, lambda s, a: _fairtok.count_arrow(self._core, s, a, n), pa.int64()
+        )
+
+    def encode_arrow(self, texts: Any, *, num_threads: int = 8) -> Any:
+        """The ids of every row of an Arrow text column, as a pyarrow `ListArray` of `uint32`
+        (a `ChunkedArray` for a chunked input): `encode_ordinary` of each row, null for a null
+        row. Takes what `count_arrow` takes."""
+        from fairtok import arrow, _fairtok
+
+        n = _threads(num_threads)
+        pa = arrow._pyarrow()
+        return arrow.apply(
+            texts, lambda s, a: _fairtok.encode_arrow(self._core, s, a, n), pa.list_(pa.uint32())
+        )
+
     def encode_single_token(self, text_or_bytes: Union[str, bytes]) -> int:
         """The id of the single token whose bytes are `text_or_bytes` (special tokens included).
 

@@ -19,23 +19,28 @@ TokenizerSpec = Union[str, "os.PathLike[str]", Encoding]
 Corpus = Union[PathLike, Mapping[str, Union[PathLike, Sequence[str]]]]
 
 
-def _core(spec: object, pattern: Optional[str]) -> CoreTokenizer:
+def _encoding(spec: object, pattern: Optional[str]) -> Encoding:
     """The tokenizer `spec` stands for, resolved as `fairtok parity -t` resolves it: a built-in
     or model name first, then a file."""
-    from fairtok import encoding_for_model, get_encoding, list_encoding_names
+    from fairtok import encoding_for_model, get_encoding, list_encoding_names, load
 
     if isinstance(spec, Encoding):
-        return spec._core
+        return spec
     if isinstance(spec, str):
         if spec in list_encoding_names():
-            return get_encoding(spec)._core
+            return get_encoding(spec)
         if _fairtok.encoding_name_for_model(spec) is not None:
-            return encoding_for_model(spec)._core
+            return encoding_for_model(spec)
     if isinstance(spec, (str, os.PathLike)):
-        return CoreTokenizer.load(os.fsdecode(os.fspath(spec)), pattern)
+        return load(spec, pattern)
     raise TypeError(
         f"tokenizers: expected a name, a path or an Encoding, got {type(spec).__name__}"
     )
+
+
+def _core(spec: object, pattern: Optional[str]) -> CoreTokenizer:
+    """The native tokenizer of `_encoding(spec, pattern)`."""
+    return _encoding(spec, pattern)._core
 
 
 def _prices(price: object) -> list[float]:

@@ -11,7 +11,10 @@
 //! `fairtok_train::extend_files`, with result classes) and `parity` (module `parity`:
 //! `fairtok parity` through `fairtok_eval`); `fairtok.train`, `fairtok.extend` and
 //! `fairtok.parity` resolve their arguments. `count_chat` and `encode_chat` (module `chat`)
-//! count a chat conversation in a model's chat format (`fairtok_core::chat`).
+//! count a chat conversation in a model's chat format (`fairtok_core::chat`). Module `arrow`
+//! runs the Arrow kernels (`fairtok_arrow`) on columns handed over through the Arrow PyCapsule
+//! interface: `Encoding.count_arrow` and `encode_arrow`; module `counts` the steps of counting
+//! pre-tokens in parallel that `fairtok.ray` runs as tasks.
 //!
 //! Errors of the core map to Python exceptions by kind (see `to_py_err`): a missing or
 //! unreadable file is an `OSError` (`FileNotFoundError`, ...), an id outside the vocabulary a
@@ -19,7 +22,9 @@
 
 #![warn(missing_docs)]
 
+mod arrow;
 mod chat;
+mod counts;
 mod interrupt;
 mod jobs;
 mod parity;
@@ -764,6 +769,13 @@ fn _fairtok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chat::chat_format, m)?)?;
     m.add_function(wrap_pyfunction!(chat::count_chat, m)?)?;
     m.add_function(wrap_pyfunction!(chat::encode_chat, m)?)?;
+    m.add_class::<arrow::ArrowColumn>()?;
+    m.add_function(wrap_pyfunction!(arrow::count_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::encode_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(counts::write_pretoken_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(counts::merge_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(counts::count_files, m)?)?;
+    m.add_function(wrap_pyfunction!(counts::expand_files, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -395,12 +395,13 @@ pub struct CountJob {
 }
 
 /// Counts as `job` says and writes the counts file atomically (its language tag: the
-/// languages counted, comma-separated). Returns the counts.
+/// languages counted, comma-separated). Returns the counts. A job of counts files alone merges
+/// them (the reduce step of counting in parallel: the sum of the shards' counts, one file).
 pub fn count_pretokens(job: &CountJob, progress: &dyn Progress) -> Result<PieceCounts> {
-    if job.inputs.is_empty() {
+    if job.inputs.is_empty() && job.counts.is_empty() {
         return Err(TrainError::invalid(
             Setting::Inputs,
-            "nothing to count: give inputs (files or texts)",
+            "nothing to count: give inputs (files or texts) or counts files to merge",
         ));
     }
     unweighted(&job.inputs)?;
@@ -533,5 +534,45 @@ mod tests {
             "{e}"
         );
         assert!(e.to_string().contains("pruned every piece"), "{e}");
+    }
+
+    /// Counts files alone are merged: the sum of their counts, the union of their languages.
+    #[test]
+    fn counts_files_alone_merge_into_their_sum() {
+        let dir = tempfile::tempdir().unwrap();
+        let count = |text: &str, lang: &str, name: &str| {
+            let out = dir.path().join(name);
+            let job = CountJob {
+                inputs: vec![InputSpec::texts(lang, vec![text.to_owned()]).unwrap()],
+                counts: vec![],
+                pattern: Some("o200k".into()),
+                reading: Reading::default(),
+                output: out.clone(),
+            };
+            count_pretokens(&job, &crate::NoProgress).unwrap();
+            out
+        };
+        let a = count("hello world hello", "eng_Latn", "a.parquet");
+        let b = count("hello 세계", "kor_Hang", "b.parquet");
+        let merged = dir.path().join("m.parquet");
+        let job = CountJob {
+            inputs: vec![],
+            counts: vec![a, b],
+            pattern: None,
+            reading: Reading::default(),
+            output: merged.clone(),
+        };
+        let sum = count_pretokens(&job, &crate::NoProgress).unwrap();
+        assert_eq!(sum.get(b"hello"), 2);
+        assert_eq!(sum.get(b" hello"), 1);
+        assert_eq!(sum.get(b" world"), 1);
+        assert_eq!(sum.get(" 세계".as_bytes()), 1);
+        let meta = crate::parquet_io::read_meta(&merged).unwrap();
+        assert_eq!(meta.language, "eng_Latn,kor_Hang");
+        let none = CountJob {
+            counts: vec![],
+            ..job
+        };
+        assert!(count_pretokens(&none, &crate::NoProgress).is_err());
     }
 }

@@ -8,16 +8,17 @@ use rayon::prelude::*;
 use super::{LangStats, PieceCounts};
 use crate::error::Result;
 
-/// Counts the pre-tokens of `texts` (each one record) of the language `lang` into `counts` on
+/// Counts the pre-tokens of `texts` (each one record: `String`s, `&str`s borrowed from an
+/// Arrow array, ...) of the language `lang` into `counts` on
 /// up to `threads` threads, and adds what was read to `lang`'s statistics (a new entry at the
 /// end if `counts` has none for it). A per-language table gets the texts under `lang`'s tag.
 ///
 /// Unlike [`super::count_sources`] nothing is pruned: the texts are in memory already, so
 /// their distinct pieces are bounded by their size.
-pub fn count_texts(
+pub fn count_texts<T: AsRef<str> + Sync>(
     counts: &mut PieceCounts,
     lang: &str,
-    texts: &[String],
+    texts: &[T],
     threads: usize,
 ) -> Result<()> {
     let pattern = counts.pattern.clone();
@@ -25,7 +26,7 @@ pub fn count_texts(
     Regex::tiktoken(&pattern)?;
     let threads = fairtok_core::threads_cap(threads);
     let chunk = texts.len().div_ceil(threads).max(1);
-    let count_part = |part: &[String]| -> Result<(PieceCounts, u64)> {
+    let count_part = |part: &[T]| -> Result<(PieceCounts, u64)> {
         let re = Regex::tiktoken(&pattern)?;
         let mut local = if per_language {
             PieceCounts::new_per_language(&pattern, &[lang.to_owned()])?
@@ -34,6 +35,7 @@ pub fn count_texts(
         };
         let mut pieces = 0u64;
         for text in part {
+            let text = text.as_ref();
             let b = text.as_bytes();
             re.for_each_match(text, |st, en| {
                 local.add(&b[st..en], 1);
@@ -65,7 +67,7 @@ pub fn count_texts(
             stats.len() - 1
         }
     };
-    stats[i].bytes += texts.iter().map(|t| t.len() as u64).sum::<u64>();
+    stats[i].bytes += texts.iter().map(|t| t.as_ref().len() as u64).sum::<u64>();
     stats[i].records += texts.len() as u64;
     stats[i].pieces += pieces;
     Ok(())
