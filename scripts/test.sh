@@ -37,6 +37,10 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 profile="${FAIRTOK_CARGO_PROFILE:-ci}"
 export FAIRTOK_CARGO_PROFILE="$profile"
 bin="${CARGO_TARGET_DIR:-$root/target}/$profile/fairtok"
+# `pip install .` below shares this build only if the Python crate's dependencies have the
+# workspace's features (a warning, not a failure: a mismatch costs time, not correctness).
+scripts/check-shared-features.sh ||
+  echo "warning: the Python package will compile the dependencies again (see above)"
 echo "== [${SECONDS} s] cargo build --profile $profile"
 # The Python package's crate is built by `pip install .` below (with the feature the wheel
 # needs), on the same dependencies: building it here too would be wasted.

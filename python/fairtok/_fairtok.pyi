@@ -201,11 +201,11 @@ class ArrowColumn:
     """A column made by an Arrow kernel; pass it to `pyarrow.array` (exported once)."""
     def __arrow_c_array__(self, requested_schema: Any = None) -> tuple[Any, Any]: ...
 
-def count_arrow(tok: CoreTokenizer, schema: Any, array: Any, num_threads: int) -> ArrowColumn:
-    """Token counts (int64, nulls kept) of the string column in the capsules."""
-
-def encode_arrow(tok: CoreTokenizer, schema: Any, array: Any, num_threads: int) -> ArrowColumn:
-    """Ids (list<uint32>, nulls kept) of the string column in the capsules."""
+def arrow_kernel(
+    tok: CoreTokenizer, kernel: str, schema: Any, array: Any, num_threads: int
+) -> ArrowColumn:
+    """`"count"`: token counts (int64), `"encode"`: ids (list<uint32>) of the string column in
+    the capsules; nulls kept."""
 
 def write_pretoken_counts(
     schema: Any, array: Any, pattern: str, lang: str, num_threads: int, path: str

@@ -322,9 +322,8 @@ class Encoding:
 
         n = _threads(num_threads)
         pa = arrow._pyarrow()
-        return arrow.apply(
-            texts, lambda s, a: _fairtok.count_arrow(self._core, s, a, n), pa.int64()
-        )
+        kernel = lambda s, a: _fairtok.arrow_kernel(self._core, "count", s, a, n)  # noqa: E731
+        return arrow.apply(texts, kernel, pa.int64())
 
     def encode_arrow(self, texts: Any, *, num_threads: int = 8) -> Any:
         """The ids of every row of an Arrow text column, as a pyarrow `ListArray` of `uint32`
@@ -334,9 +333,8 @@ class Encoding:
 
         n = _threads(num_threads)
         pa = arrow._pyarrow()
-        return arrow.apply(
-            texts, lambda s, a: _fairtok.encode_arrow(self._core, s, a, n), pa.list_(pa.uint32())
-        )
+        kernel = lambda s, a: _fairtok.arrow_kernel(self._core, "encode", s, a, n)  # noqa: E731
+        return arrow.apply(texts, kernel, pa.list_(pa.uint32()))
 
     def encode_single_token(self, text_or_bytes: Union[str, bytes]) -> int:
         """The id of the single token whose bytes are `text_or_bytes` (special tokens included).

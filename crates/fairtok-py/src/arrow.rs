@@ -1,4 +1,4 @@
-//! `fairtok._fairtok.count_arrow` and `encode_arrow`: the Arrow kernels of `fairtok_arrow` on
+//! `fairtok._fairtok.arrow_kernel`: the Arrow kernels of `fairtok_arrow` on
 //! columns handed over through the Arrow PyCapsule interface (`__arrow_c_array__`), with the
 //! GIL released.
 //!
@@ -8,6 +8,8 @@
 //! `__arrow_c_array__` that pyarrow (`pa.array(obj)`), Polars and the other Arrow libraries
 //! take without a copy. Chunked arrays and streams are split into arrays on the Python side
 //! (`python/fairtok/arrow.py`).
+
+use std::sync::Arc;
 
 use arrow_array::ArrayRef;
 use fairtok_arrow::ffi::{self as arrow_ffi};
@@ -92,36 +94,37 @@ impl ArrowColumn {
     }
 }
 
-/// The token count of every row of the column (`Encoding.count_arrow`).
+/// Runs a kernel on the column of the capsules with the GIL released: `kernel` is `"count"`
+/// (`Encoding.count_arrow`: int64 counts) or `"encode"` (`Encoding.encode_arrow`: lists of
+/// uint32 ids).
 #[pyfunction]
-pub(crate) fn count_arrow(
+pub(crate) fn arrow_kernel(
     py: Python<'_>,
     tok: &Bound<'_, CoreTokenizer>,
+    kernel: &str,
     schema: &Bound<'_, PyCapsule>,
     array: &Bound<'_, PyCapsule>,
     num_threads: usize,
 ) -> PyResult<ArrowColumn> {
+    let encode = match kernel {
+        "count" => false,
+        "encode" => true,
+        k => {
+            return Err(PyValueError::new_err(format!(
+                "no Arrow kernel {k:?} (count, encode)"
+            )))
+        }
+    };
     let column = import(schema, array)?;
     let tok = &tok.get().tok;
-    let counts = py
-        .detach(|| fairtok_arrow::count(tok, &column, num_threads))
+    let out = py
+        .detach(|| -> Result<ArrayRef, ArrowError> {
+            Ok(if encode {
+                Arc::new(fairtok_arrow::encode(tok, &column, num_threads)?)
+            } else {
+                Arc::new(fairtok_arrow::count(tok, &column, num_threads)?)
+            })
+        })
         .map_err(arrow_err)?;
-    Ok(ArrowColumn::new(std::sync::Arc::new(counts)))
-}
-
-/// The ids of every row of the column (`Encoding.encode_arrow`).
-#[pyfunction]
-pub(crate) fn encode_arrow(
-    py: Python<'_>,
-    tok: &Bound<'_, CoreTokenizer>,
-    schema: &Bound<'_, PyCapsule>,
-    array: &Bound<'_, PyCapsule>,
-    num_threads: usize,
-) -> PyResult<ArrowColumn> {
-    let column = import(schema, array)?;
-    let tok = &tok.get().tok;
-    let ids = py
-        .detach(|| fairtok_arrow::encode(tok, &column, num_threads))
-        .map_err(arrow_err)?;
-    Ok(ArrowColumn::new(std::sync::Arc::new(ids)))
+    Ok(ArrowColumn::new(out))
 }

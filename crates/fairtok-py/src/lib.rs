@@ -770,8 +770,7 @@ fn _fairtok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chat::count_chat, m)?)?;
     m.add_function(wrap_pyfunction!(chat::encode_chat, m)?)?;
     m.add_class::<arrow::ArrowColumn>()?;
-    m.add_function(wrap_pyfunction!(arrow::count_arrow, m)?)?;
-    m.add_function(wrap_pyfunction!(arrow::encode_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::arrow_kernel, m)?)?;
     m.add_function(wrap_pyfunction!(counts::write_pretoken_counts, m)?)?;
     m.add_function(wrap_pyfunction!(counts::merge_counts, m)?)?;
     m.add_function(wrap_pyfunction!(counts::count_files, m)?)?;
