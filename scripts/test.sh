@@ -29,7 +29,11 @@ echo "== [${SECONDS} s] test requirements into $venv"
 echo "== [${SECONDS} s] cargo fmt --check"
 cargo fmt --all -- --check
 echo "== [${SECONDS} s] cargo clippy"
-cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The peer benchmark's target (fairtok-bench's `benches/peers.rs`) is linted by
+# benches/encode/run.sh, which compiles its peers (HF tokenizers with Oniguruma, tiktoken-rs,
+# bpe-openai) anyway: checking them here cost a minute of CI for code no test runs.
+cargo clippy --workspace --all-targets --exclude fairtok-bench --quiet -- -D warnings
+cargo clippy -p fairtok-bench --lib --quiet -- -D warnings
 # Everything below builds in one cargo profile, `ci` (Cargo.toml: release without LTO, with
 # debug assertions): the command, the test binaries, the doc tests and the Python package
 # (maturin, through MATURIN_PEP517_ARGS in scripts/test-python.sh) share one build of the

@@ -22,6 +22,8 @@ while [ $# -gt 0 ]; do
 done
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --release -p fairtok-cli --quiet
+# The suite's clippy leaves this target to here (scripts/test.sh): its peers are compiled here.
+cargo clippy -p fairtok-bench --benches --quiet -- -D warnings
 cargo bench -p fairtok-bench --bench peers --no-run --quiet
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
