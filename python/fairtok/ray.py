@@ -50,6 +50,7 @@ import ray
 import ray.data
 
 from fairtok import _fairtok
+from fairtok import arrow as _arrow
 from fairtok.core import Encoding
 from fairtok.evaluation import _encoding
 from fairtok.training import TrainResult
@@ -94,10 +95,11 @@ _ENCODINGS: dict[Any, Encoding] = {}
 
 
 def _portable(enc: Encoding) -> Any:
-    """What a task needs to rebuild `enc`: its source for built-ins and files (loaded once per
-    worker process, `_worker_encoding`), the encoding itself otherwise (pickled)."""
+    """What a task needs to rebuild `enc`: for built-ins and files, the `(constructor, args)`
+    its pickling uses (`Encoding.__reduce__`: a name or a path), built once per worker process
+    (`_worker_encoding`); the encoding itself otherwise (pickled with its ranks)."""
     kind, _ = enc._source
-    return enc._source if kind in ("builtin", "file") else enc
+    return enc.__reduce__() if kind in ("builtin", "file") else enc
 
 
 def _worker_encoding(portable: Any) -> Encoding:
@@ -105,11 +107,8 @@ def _worker_encoding(portable: Any) -> Encoding:
         return portable
     enc = _ENCODINGS.get(portable)
     if enc is None:
-        kind, args = portable
-        from fairtok import get_encoding, load
-
-        enc = get_encoding(*args) if kind == "builtin" else load(*args)
-        _ENCODINGS[portable] = enc
+        make, args = portable
+        enc = _ENCODINGS[portable] = make(*args)
     return enc
 
 
@@ -313,7 +312,7 @@ def _count_block(
     block: pa.Table, lang: str, pattern: str, text_column: str, output: str, num_threads: int
 ) -> dict[str, Any]:
     _fail_once("count_pretokens")
-    schema, array = _arrow_capsules(block.column(text_column))
+    schema, array = _arrow.capsules(block.column(text_column))
     return _fairtok.write_pretoken_counts(schema, array, pattern, lang, num_threads, output)
 
 
@@ -322,12 +321,6 @@ def _merge(files: list[str], output: str) -> str:
     _fail_once("merge")
     _fairtok.merge_counts(files, output)
     return output
-
-
-def _arrow_capsules(column: Any) -> tuple[Any, Any]:
-    from fairtok import arrow
-
-    return arrow.capsules(column)
 
 
 def _new_output_dir(output_dir: PathLike) -> str:

@@ -169,20 +169,20 @@ fn per_row<T: Send>(
     f: impl Fn(usize, Option<&str>) -> Result<T> + Sync,
 ) -> Result<Vec<T>> {
     let threads = fairtok_core::threads_cap(threads);
-    let run = || -> Result<Vec<T>> {
-        (0..texts.len())
-            .into_par_iter()
-            .with_min_len(MIN_ROWS)
-            .map(|i| f(i, texts.get(i)))
-            .collect()
-    };
+    let serial = || (0..texts.len()).map(|i| f(i, texts.get(i))).collect();
     if threads <= 1 || texts.len() <= MIN_ROWS {
-        return (0..texts.len()).map(|i| f(i, texts.get(i))).collect();
+        return serial();
     }
     // A pool of `threads`; where the system refuses one, the calling thread does the work.
     match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => pool.install(run),
-        Err(_) => (0..texts.len()).map(|i| f(i, texts.get(i))).collect(),
+        Ok(pool) => pool.install(|| {
+            (0..texts.len())
+                .into_par_iter()
+                .with_min_len(MIN_ROWS)
+                .map(|i| f(i, texts.get(i)))
+                .collect()
+        }),
+        Err(_) => serial(),
     }
 }
 
@@ -228,7 +228,7 @@ pub fn encode(tok: &Tokenizer, column: &dyn Array, threads: usize) -> Result<Lis
 
 /// The pre-tokens of the non-null rows of `column` (each row one record, as a Parquet value
 /// is for `fairtok train`), split by `pattern` (a name such as `o200k` or a regex in
-/// tiktoken's dialect) on up to `threads` threads.
+/// tiktoken's dialect, [`fairtok_train::checked_pattern`]) on up to `threads` threads.
 pub fn count_pretokens(
     column: &dyn Array,
     pattern: &str,
@@ -237,46 +237,23 @@ pub fn count_pretokens(
 ) -> Result<PieceCounts> {
     let texts = Texts::new(column)?;
     let rows: Vec<&str> = (0..texts.len()).filter_map(|i| texts.get(i)).collect();
-    let pattern = fairtok_core::pattern::resolve(pattern);
-    fairtok_core::pattern::Regex::tiktoken(pattern)
-        .map_err(fairtok_train::TrainError::from)?
-        .refuse_empty_matches(pattern)
-        .map_err(fairtok_train::TrainError::from)?;
-    let mut counts = PieceCounts::new(pattern);
+    let mut counts = PieceCounts::new(&fairtok_train::checked_pattern(pattern)?);
     fairtok_train::count_texts(&mut counts, lang, &rows, threads)?;
     Ok(counts)
-}
-
-/// What [`write_pretoken_counts`] wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PretokenSummary {
-    /// Non-null rows counted.
-    pub records: u64,
-    /// Their UTF-8 bytes.
-    pub bytes: u64,
-    /// Pre-tokens found.
-    pub pieces: u64,
-    /// Distinct pre-tokens (rows of the file).
-    pub distinct: usize,
 }
 
 /// [`count_pretokens`], written to `path` as a counts file tagged `lang` (the format of
 /// `fairtok count-pretokens`, [`fairtok_train::parquet_io`]), atomically: a counts file for one
 /// block of a distributed corpus. A column without a pre-token writes a file without rows.
+/// Returns the counts written (what was read is in their [`PieceCounts::stats`]).
 pub fn write_pretoken_counts(
     column: &dyn Array,
     pattern: &str,
     lang: &str,
     threads: usize,
     path: &Path,
-) -> Result<PretokenSummary> {
+) -> Result<PieceCounts> {
     let counts = count_pretokens(column, pattern, lang, threads)?;
-    let stats = counts.stats.languages.first().cloned().unwrap_or_default();
     fairtok_train::write_counts(path, &counts, lang)?;
-    Ok(PretokenSummary {
-        records: stats.records,
-        bytes: stats.bytes,
-        pieces: stats.pieces,
-        distinct: counts.len(),
-    })
+    Ok(counts)
 }

@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use fairtok_train::PieceCounts;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
@@ -25,14 +26,25 @@ pub(crate) fn write_pretoken_counts<'py>(
     path: PathBuf,
 ) -> PyResult<Bound<'py, PyDict>> {
     let column = import(schema, array)?;
-    let s = py
+    let counts = py
         .detach(|| fairtok_arrow::write_pretoken_counts(&column, pattern, lang, num_threads, &path))
         .map_err(arrow_err)?;
+    summary(py, &counts)
+}
+
+/// What a counting task read and wrote: `{records, bytes, pieces, distinct, pruned}` (records,
+/// bytes and pieces over every language of the counts).
+fn summary<'py>(py: Python<'py>, counts: &PieceCounts) -> PyResult<Bound<'py, PyDict>> {
+    let s = &counts.stats;
     let d = PyDict::new(py);
-    d.set_item("records", s.records)?;
-    d.set_item("bytes", s.bytes)?;
-    d.set_item("pieces", s.pieces)?;
-    d.set_item("distinct", s.distinct)?;
+    d.set_item(
+        "records",
+        s.languages.iter().map(|l| l.records).sum::<u64>(),
+    )?;
+    d.set_item("bytes", s.languages.iter().map(|l| l.bytes).sum::<u64>())?;
+    d.set_item("pieces", s.languages.iter().map(|l| l.pieces).sum::<u64>())?;
+    d.set_item("distinct", counts.len())?;
+    d.set_item("pruned", s.pruned_pieces)?;
     Ok(d)
 }
 
@@ -96,15 +108,5 @@ pub(crate) fn count_files<'py>(
     let counts = py
         .detach(|| fairtok_train::count_pretokens(&job, &fairtok_train::NoProgress))
         .map_err(train_err)?;
-    let d = PyDict::new(py);
-    let s = &counts.stats;
-    d.set_item(
-        "records",
-        s.languages.iter().map(|l| l.records).sum::<u64>(),
-    )?;
-    d.set_item("bytes", s.languages.iter().map(|l| l.bytes).sum::<u64>())?;
-    d.set_item("pieces", s.languages.iter().map(|l| l.pieces).sum::<u64>())?;
-    d.set_item("distinct", counts.len())?;
-    d.set_item("pruned", s.pruned_pieces)?;
-    Ok(d)
+    summary(py, &counts)
 }

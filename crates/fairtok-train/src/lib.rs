@@ -114,8 +114,8 @@ pub use merge::{Builder, DevSet, MergeOptions, Merges, ParityStats};
 pub use parity::{Choice, ParityOptions, Selector, Window};
 pub use parquet_io::{read_counts, write_counts, CountsMeta};
 pub use pipeline::{
-    count_pretokens, extend_files, train_files, CountJob, ExtendJob, ExtendOutcome, InputRead,
-    ParitySpec, Reading, TrainJob, TrainOutcome,
+    checked_pattern, count_pretokens, extend_files, train_files, CountJob, ExtendJob,
+    ExtendOutcome, InputRead, ParitySpec, Reading, TrainJob, TrainOutcome,
 };
 pub use script::Script;
 

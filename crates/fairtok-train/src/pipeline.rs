@@ -253,18 +253,31 @@ fn output_and_name(
     Ok((out, name))
 }
 
-/// The pattern of a run over counts files: the one asked, else the first counts file's, else
-/// o200k.
-/// Refuses a pattern that does not compile or matches the empty string (the vocabulary
-/// trained with it could not encode).
+/// The pattern of a run over counts files: the one asked ([`checked_pattern`]), else the first
+/// counts file's, else o200k; refused as [`checked_pattern`] refuses.
 fn pattern_of(pattern: &Option<String>, counts: &[PathBuf]) -> Result<String> {
     let p = match (pattern, counts.first()) {
-        (Some(p), _) => fairtok_core::pattern::resolve(p).to_owned(),
+        (Some(p), _) => return checked_pattern(p),
         (None, Some(f)) => crate::parquet_io::read_meta(f)?.pattern,
         (None, None) => fairtok_core::pattern::O200K.to_owned(),
     };
-    fairtok_core::pattern::Regex::tiktoken(&p)?.refuse_empty_matches(&p)?;
+    refuse_unusable(&p)?;
     Ok(p)
+}
+
+/// The pre-tokenizer `name_or_regex` stands for (a name such as `o200k`, or a regex in
+/// tiktoken's dialect), refused if it does not compile or matches the empty string (a
+/// vocabulary trained with it could not encode).
+pub fn checked_pattern(name_or_regex: &str) -> Result<String> {
+    let p = fairtok_core::pattern::resolve(name_or_regex);
+    refuse_unusable(p)?;
+    Ok(p.to_owned())
+}
+
+/// Refuses a pattern that does not compile or matches the empty string.
+fn refuse_unusable(p: &str) -> Result<()> {
+    fairtok_core::pattern::Regex::tiktoken(p)?.refuse_empty_matches(p)?;
+    Ok(())
 }
 
 /// The parity options of a training run over `langs`, its dev text read.
