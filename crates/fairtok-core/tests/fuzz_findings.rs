@@ -29,3 +29,40 @@ fn a_post_processor_id_outside_the_vocabulary_is_refused() {
         t.decode_bytes(&ids).unwrap();
     }
 }
+
+/// `tokenizer_json_loader`: a template item `{"SpecialToken": {"ad": "<s>"}}` (no `id`) was
+/// read as the token `""`, which this Unigram vocabulary has (id 65) but which has no bytes,
+/// so the ids did not decode. tokenizers refuses a template item without `id`, and panics at
+/// encode on one whose name is not in the template's `special_tokens`: both are now refused
+/// when the post-processor is used, and encoding without it is unchanged.
+#[test]
+fn a_template_special_token_without_a_listed_id_is_refused() {
+    let data = include_bytes!("data/fuzz-template-special-unlisted.json");
+    let t = Tokenizer::from_tokenizer_json(data, "t", "t.json").unwrap();
+    for specials in [Specials::Default, Specials::None] {
+        let with = EncodeOptions {
+            specials: specials.clone(),
+            add_special: true,
+        };
+        let e = t.encode_with("Hello <s> 안녕", &with).unwrap_err();
+        assert!(e.to_string().contains("has no string `id`"), "{e}");
+        let without = EncodeOptions {
+            specials,
+            add_special: false,
+        };
+        let ids = t.encode_with("Hello <s> 안녕", &without).unwrap();
+        t.decode_bytes(&ids).unwrap();
+    }
+    let unlisted = String::from_utf8_lossy(data).replace(r#"{"ad": "<s>""#, r#"{"id": "</s>""#);
+    let t = Tokenizer::from_tokenizer_json(unlisted.as_bytes(), "t", "t.json").unwrap();
+    let with = EncodeOptions {
+        specials: Specials::None,
+        add_special: true,
+    };
+    let e = t.encode_with("안녕", &with).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(r#"the template's special token "</s>" is not in its `special_tokens`"#),
+        "{e}"
+    );
+}

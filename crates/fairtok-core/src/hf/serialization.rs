@@ -707,6 +707,43 @@ impl Loader<'_> {
         Ok(())
     }
 
+    /// The `special_tokens` of a `TemplateProcessing`: name to the ids it adds. Each entry
+    /// must have `ids`, an array of ids (tokenizers refuses the file otherwise).
+    fn template_specials(
+        &self,
+        v: &Value,
+    ) -> std::result::Result<BTreeMap<String, Vec<u32>>, String> {
+        let Some(entries) = v.get("special_tokens") else {
+            return Ok(BTreeMap::new());
+        };
+        let entries = entries.as_object().ok_or_else(|| {
+            format!(
+                "{}: TemplateProcessing's `special_tokens` is not an object",
+                self.origin
+            )
+        })?;
+        entries
+            .iter()
+            .map(|(name, entry)| {
+                let ids = entry
+                    .get("ids")
+                    .and_then(Value::as_array)
+                    .and_then(|a| {
+                        a.iter()
+                            .map(|x| x.as_u64().and_then(|x| u32::try_from(x).ok()))
+                            .collect::<Option<Vec<u32>>>()
+                    })
+                    .ok_or_else(|| {
+                        format!(
+                            "{}: special token {name:?} of the template has no `ids` array of ids",
+                            self.origin
+                        )
+                    })?;
+                Ok((name.clone(), ids))
+            })
+            .collect()
+    }
+
     fn post_processor(
         &self,
         v: &Value,
@@ -725,22 +762,7 @@ impl Loader<'_> {
         match kind {
             "ByteLevel" => Ok(PostProcessor { template: vec![TemplateItem::Sequence] }),
             "TemplateProcessing" => {
-                let specials: BTreeMap<String, Vec<u32>> = v
-                    .get("special_tokens")
-                    .and_then(Value::as_object)
-                    .map(|o| {
-                        o.iter()
-                            .map(|(k, s)| {
-                                let ids = s
-                                    .get("ids")
-                                    .and_then(Value::as_array)
-                                    .map(|a| a.iter().filter_map(Value::as_u64).map(|x| x as u32).collect())
-                                    .unwrap_or_default();
-                                (k.clone(), ids)
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let specials = self.template_specials(v)?;
                 let single = v
                     .get("single")
                     .and_then(Value::as_array)
@@ -748,12 +770,19 @@ impl Loader<'_> {
                 let mut template = vec![];
                 for item in single {
                     if let Some(s) = item.get("SpecialToken") {
-                        let name = s.get("id").and_then(Value::as_str).unwrap_or("");
-                        let ids = match specials.get(name) {
-                            Some(ids) => ids.clone(),
-                            None => vec![id_of(name)?],
-                        };
-                        template.push(TemplateItem::Special(ids));
+                        let name = s.get("id").and_then(Value::as_str).ok_or_else(|| {
+                            format!("{}: template item {item} has no string `id`", self.origin)
+                        })?;
+                        // tokenizers loads such a template and then panics on every encode
+                        // that adds special tokens ("no entry found for key").
+                        let ids = specials.get(name).ok_or_else(|| {
+                            format!(
+                                "{}: the template's special token {name:?} is not in its \
+                                 `special_tokens`",
+                                self.origin
+                            )
+                        })?;
+                        template.push(TemplateItem::Special(ids.clone()));
                     } else if item.get("Sequence").is_some() {
                         template.push(TemplateItem::Sequence);
                     } else {
