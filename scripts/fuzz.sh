@@ -5,6 +5,8 @@
 # input that did it in fuzz/artifacts/<target>/ and prints how to reproduce it.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (default 60 s each, every target)
+#        scripts/fuzz.sh build                    (only build the targets: scripts/test.sh
+#                                                  builds them early, in the background)
 # Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`); see docs/FUZZING.md.
 # FAIRTOK_FUZZ_SANITIZER: `none` by default (the targets are safe Rust, and CI's time is
 # bounded: AddressSanitizer doubles the build); `address` for the longer runs by hand.
@@ -12,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
+build_only=0
+if [ "$seconds" = build ]; then build_only=1; fi
 if ! cargo +nightly --version >/dev/null 2>&1; then
   echo "scripts/fuzz.sh: no nightly toolchain (rustup toolchain install nightly)" >&2
   exit 2
@@ -28,6 +32,7 @@ sanitizer="${FAIRTOK_FUZZ_SANITIZER:-none}"
 flags=(--release --debug-assertions --sanitizer "$sanitizer")
 echo "== building the fuzz targets (nightly, release, debug assertions, sanitizer $sanitizer)"
 cargo +nightly fuzz build "${flags[@]}"
+if [ "$build_only" = 1 ]; then exit 0; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # One target: a copy of its seed corpus, a bounded run, its stats (or its log, on failure).

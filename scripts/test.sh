@@ -15,6 +15,18 @@ if [ ! -d "$FAIRTOK_SHARED/conformance" ]; then
   exit 1
 fi
 
+# The fuzz targets build (nightly, their own instrumented tree: about 5 minutes of CPU) in the
+# background from the start, at the lowest priority, so that they use what the steps below
+# leave idle (downloads, single-threaded tests) rather than add their time to the suite's.
+fuzz_build=""
+if cargo +nightly --version >/dev/null 2>&1 && cargo fuzz --version >/dev/null 2>&1; then
+  fuzz_log=$(mktemp)
+  # Its own process group, so that an early failure of the suite stops it too.
+  setsid nice -n 19 scripts/fuzz.sh build >"$fuzz_log" 2>&1 &
+  fuzz_build=$!
+  trap 'kill -- -"$fuzz_build" 2>/dev/null || true; rm -f "$fuzz_log"' EXIT
+fi
+
 # The reference libraries, pinned to the versions that made shared/conformance.
 venv="$root/.venv"
 if [ ! -x "$venv/bin/python" ]; then
@@ -35,22 +47,18 @@ echo "== [${SECONDS} s] cargo clippy"
 cargo clippy --workspace --all-targets --exclude fairtok-bench --quiet -- -D warnings
 cargo clippy -p fairtok-bench --lib --quiet -- -D warnings
 # Everything below builds in one cargo profile, `ci` (Cargo.toml: release without LTO, with
-# debug assertions): the command, the test binaries, the doc tests and the Python package
-# (maturin, through MATURIN_PEP517_ARGS in scripts/test-python.sh) share one build of the
-# dependencies. Two profiles (release, test) compiled the tree twice: 40 minutes of CI.
+# debug assertions): the test binaries, the command they run (target/ci/fairtok), the doc tests
+# and the Python package (maturin, through MATURIN_PEP517_ARGS in scripts/test-python.sh) share
+# one build of the dependencies. They share it only if every build asks the same features of
+# the shared dependencies: the test build decides (the workspace with its dev-dependencies),
+# and scripts/check-shared-features.sh warns when the Python crate's build would differ.
 profile="${FAIRTOK_CARGO_PROFILE:-ci}"
 export FAIRTOK_CARGO_PROFILE="$profile"
 bin="${CARGO_TARGET_DIR:-$root/target}/$profile/fairtok"
-# `pip install .` below shares this build only if the Python crate's dependencies have the
-# workspace's features (a warning, not a failure: a mismatch costs time, not correctness).
 scripts/check-shared-features.sh ||
   echo "warning: the Python package will compile the dependencies again (see above)"
-echo "== [${SECONDS} s] cargo build --profile $profile"
-# The Python package's crate is built by `pip install .` below (with the feature the wheel
-# needs), on the same dependencies: building it here too would be wasted.
-cargo build --profile "$profile" --workspace --exclude fairtok-py --quiet
 # cargo-nextest runs the test binaries side by side (plain cargo test otherwise), then the doc
-# tests.
+# tests. Building the tests builds the command too.
 echo "== [${SECONDS} s] cargo test --profile $profile"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --cargo-profile "$profile" --workspace --no-fail-fast --cargo-quiet \
@@ -63,7 +71,12 @@ fi
 echo "== [${SECONDS} s] cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 echo "== [${SECONDS} s] fuzz targets (${FAIRTOK_FUZZ_SECONDS:-15} s each, docs/FUZZING.md)"
-if cargo +nightly --version >/dev/null 2>&1 && cargo fuzz --version >/dev/null 2>&1; then
+if [ -n "$fuzz_build" ]; then
+  if ! wait "$fuzz_build"; then
+    cat "$fuzz_log" >&2
+    echo "scripts/test.sh: the fuzz targets did not build" >&2
+    exit 1
+  fi
   scripts/fuzz.sh "${FAIRTOK_FUZZ_SECONDS:-15}"
 else
   echo "skipped: fuzzing needs the nightly toolchain and cargo-fuzz (cargo install cargo-fuzz)"

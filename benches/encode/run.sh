@@ -23,12 +23,12 @@ done
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --release -p fairtok-cli --quiet
 # The suite's clippy leaves this target to here (scripts/test.sh): its peers are compiled here.
-cargo clippy -p fairtok-bench --benches --quiet -- -D warnings
-cargo bench -p fairtok-bench --bench peers --no-run --quiet
+cargo clippy -p fairtok-bench --features peers --benches --quiet -- -D warnings
+cargo bench -p fairtok-bench --features peers --bench peers --no-run --quiet
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'); $(lscpu | sed -n 's/^Model name: *//p'); $(nproc) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$py" benches/encode/bench.py prepare "$dir" "$shared" --size-mib "$size"
-cargo bench -p fairtok-bench --bench peers --quiet -- "$dir" --repeat "$repeat" --limit "$limit" --hf-mib "$hf"
+cargo bench -p fairtok-bench --features peers --bench peers --quiet -- "$dir" --repeat "$repeat" --limit "$limit" --hf-mib "$hf"
 "$py" benches/encode/bench.py run "$dir" "$target/release/fairtok" "$shared" --repeat "$repeat" --worst-limit "$limit"
 echo "== done $(date -u '+%Y-%m-%d %H:%M UTC'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
