@@ -90,11 +90,19 @@ built-in made this way, is `o200k_base` plus Korean tokens (ids from 200019):
 >>> ko.count("안녕하세요, 세계!") <= 5, ko.encode_ordinary("hello world")
 (True, [24912, 2375])
 
+Give a model the new tokens
+---------------------------
+`fairtok.adapt(model_dir, "extended.json", out_dir, init="mean", pad_to=None)` is `fairtok
+adapt`: a copy of a Hugging Face checkpoint whose embedding matrices have a row for every new
+id (the mean of the rows of the base tokens that spell it), every other byte unchanged; it
+returns the report as a dict.
+
 Functions
 ---------
 `get_encoding(name)`, `encoding_for_model(model)`, `encoding_name_for_model(model)`,
 `list_encoding_names()`, `load(path, pattern=None)`, `load_tiktoken_bpe(path)`, `train(...)`,
-`extend(...)`, `parity(...)`; the class is `Encoding` (see `help(fairtok.Encoding)`).
+`extend(...)`, `adapt(...)`, `parity(...)`; the class is `Encoding` (see
+`help(fairtok.Encoding)`).
 """
 
 from __future__ import annotations
@@ -104,6 +112,7 @@ import threading
 from typing import Optional, Union
 
 from fairtok import _fairtok
+from fairtok.adapting import adapt
 from fairtok._fairtok import CoreTokenizer
 from fairtok.chat import count_chat, encode_chat
 from fairtok.core import Encoding
@@ -114,6 +123,7 @@ from fairtok.training import TrainResult, train
 
 __all__ = [
     "Encoding",
+    "adapt",
     "ExtendResult",
     "TrainResult",
     "count_chat",

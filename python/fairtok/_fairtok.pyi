@@ -108,6 +108,13 @@ def train(
     """Trains a BPE vocabulary (use `fairtok.train`): one call of
     `fairtok_train::train_files`. ValueError for bad arguments or input, OSError for files."""
 
+def adapt(
+    model: str,
+    tokenizer: str,
+    output: str,
+    init: str = "mean",
+    pad_to: int | None = None,
+) -> str: ...
 def extend(
     base: str,
     inputs: Inputs,

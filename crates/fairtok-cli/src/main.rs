@@ -10,6 +10,7 @@
 // (`<lang>.<ext>`, `[,PATH...]`), not rustdoc markup.
 #![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
+mod adapt;
 mod count;
 mod count_pretokens;
 mod decode;
@@ -111,6 +112,12 @@ enum Command {
     /// Write a tokenizer as tokenizer.json or .tiktoken (+ sidecar) with the same ids, e.g.
     /// the built-in o200k_ko for Hugging Face tokenizers and transformers.
     Export(extend::ExportArgs),
+    /// Give a Hugging Face checkpoint rows for the new tokens of an extended vocabulary.
+    ///
+    /// Each new input-embedding row is the mean of the rows of the base tokens that spell the
+    /// token; every other row and tensor is copied byte for byte, and config.json,
+    /// tokenizer.json and the shard index are updated. The output loads in transformers.
+    Adapt(adapt::AdaptArgs),
     /// Count the pre-tokens of a corpus into a mergeable Parquet counts file.
     ///
     /// Columns piece (large_binary) and count (int64), the language tag and the pattern (with
@@ -325,6 +332,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Train(args) => train::run(args),
         Command::Extend(args) => extend::run(args),
         Command::Export(args) => extend::export(args),
+        Command::Adapt(args) => adapt::run(args),
         Command::CountPretokens(args) => count_pretokens::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Info { tok, json } => info::run(&tok, json),

@@ -191,10 +191,14 @@ impl Progress for Bar {
             return;
         }
         let bar = ProgressBar::new(total.unwrap_or(0));
-        let template = if name == "counting" {
-            "{prefix:>9} [{bar:30}] {bytes}/{total_bytes} read, {bytes_per_sec}, ETA {eta}"
-        } else {
-            "{prefix:>9} [{bar:30}] {pos}/{len} merges, {rate}, ETA {eta}"
+        let template = match name {
+            "counting" => {
+                "{prefix:>9} [{bar:30}] {bytes}/{total_bytes} read, {bytes_per_sec}, ETA {eta}"
+            }
+            "writing" => {
+                "{prefix:>9} [{bar:30}] {bytes}/{total_bytes} written, {bytes_per_sec}, ETA {eta}"
+            }
+            _ => "{prefix:>9} [{bar:30}] {pos}/{len} merges, {rate}, ETA {eta}",
         };
         if let Ok(style) = ProgressStyle::with_template(template) {
             let style = style.with_key(

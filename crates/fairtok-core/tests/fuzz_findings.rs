@@ -2,6 +2,25 @@
 
 use fairtok_core::{EncodeOptions, Specials, Tokenizer};
 
+/// Encoding with the post-processor fails with `expected` (with either kind of specials),
+/// and encoding without it gives ids that decode.
+fn refused_only_with_the_post_processor(t: &Tokenizer, expected: &str) {
+    for specials in [Specials::Default, Specials::None] {
+        let with = EncodeOptions {
+            specials: specials.clone(),
+            add_special: true,
+        };
+        let e = t.encode_with("Hello <s> 안녕", &with).unwrap_err();
+        assert!(e.to_string().contains(expected), "{e}");
+        let without = EncodeOptions {
+            specials,
+            add_special: false,
+        };
+        let ids = t.encode_with("Hello <s> 안녕", &without).unwrap();
+        t.decode_bytes(&ids).unwrap();
+    }
+}
+
 /// `tokenizer_json_loader`: a template that adds `<s>` as id 1 while the vocabulary gives
 /// `<s>` id 0. Encoding with the post-processor gave id 1, which does not decode; the
 /// post-processor is now refused when it is used, naming the id, and encoding without it is
@@ -10,24 +29,10 @@ use fairtok_core::{EncodeOptions, Specials, Tokenizer};
 fn a_post_processor_id_outside_the_vocabulary_is_refused() {
     let data = include_bytes!("data/fuzz-post-processor-unknown-id.json");
     let t = Tokenizer::from_tokenizer_json(data, "t", "t.json").unwrap();
-    for specials in [Specials::Default, Specials::None] {
-        let with = EncodeOptions {
-            specials: specials.clone(),
-            add_special: true,
-        };
-        let e = t.encode_with("Hello <s> 안녕", &with).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("the post-processor adds id 1, which is not in the vocabulary"),
-            "{e}"
-        );
-        let without = EncodeOptions {
-            specials,
-            add_special: false,
-        };
-        let ids = t.encode_with("Hello <s> 안녕", &without).unwrap();
-        t.decode_bytes(&ids).unwrap();
-    }
+    refused_only_with_the_post_processor(
+        &t,
+        "the post-processor adds id 1, which is not in the vocabulary",
+    );
 }
 
 /// `tokenizer_json_loader`: a template item `{"SpecialToken": {"ad": "<s>"}}` (no `id`) was
@@ -39,20 +44,7 @@ fn a_post_processor_id_outside_the_vocabulary_is_refused() {
 fn a_template_special_token_without_a_listed_id_is_refused() {
     let data = include_bytes!("data/fuzz-template-special-unlisted.json");
     let t = Tokenizer::from_tokenizer_json(data, "t", "t.json").unwrap();
-    for specials in [Specials::Default, Specials::None] {
-        let with = EncodeOptions {
-            specials: specials.clone(),
-            add_special: true,
-        };
-        let e = t.encode_with("Hello <s> 안녕", &with).unwrap_err();
-        assert!(e.to_string().contains("has no string `id`"), "{e}");
-        let without = EncodeOptions {
-            specials,
-            add_special: false,
-        };
-        let ids = t.encode_with("Hello <s> 안녕", &without).unwrap();
-        t.decode_bytes(&ids).unwrap();
-    }
+    refused_only_with_the_post_processor(&t, "has no string `id`");
     let unlisted = String::from_utf8_lossy(data).replace(r#"{"ad": "<s>""#, r#"{"id": "</s>""#);
     let t = Tokenizer::from_tokenizer_json(unlisted.as_bytes(), "t", "t.json").unwrap();
     let with = EncodeOptions {

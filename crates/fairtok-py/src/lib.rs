@@ -22,6 +22,7 @@
 
 #![warn(missing_docs)]
 
+mod adapt;
 mod arrow;
 mod chat;
 mod counts;
@@ -763,6 +764,7 @@ fn _fairtok(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<jobs::ExtendOutput>()?;
     m.add_function(wrap_pyfunction!(jobs::train, m)?)?;
     m.add_function(wrap_pyfunction!(jobs::extend, m)?)?;
+    m.add_function(wrap_pyfunction!(adapt::adapt, m)?)?;
     m.add_function(wrap_pyfunction!(parity::parity, m)?)?;
     m.add_function(wrap_pyfunction!(parity::default_tokenizers, m)?)?;
     m.add_function(wrap_pyfunction!(parse_tiktoken_bpe, m)?)?;
