@@ -77,10 +77,13 @@ fn new_tensors(
         .tensors()
         .into_iter()
         .map(|(name, mut info)| {
+            // An unchanged tensor keeps its length (packed dtypes included); an embedding is
+            // one of the float types, whole bytes per value.
+            let mut len = info.data_offsets.1 - info.data_offsets.0;
             if let Some((e, _)) = embedding(ck, i, &name) {
                 info.shape = vec![rows, e.width];
+                len = rows * e.width * e.float.size();
             }
-            let len = info.shape.iter().product::<usize>() * info.dtype.bitsize() / 8;
             info.data_offsets = (at, at + len);
             at += len;
             (name, info)
@@ -111,7 +114,7 @@ fn write_shard(
     out.write_all(&(header.len() as u64).to_le_bytes())
         .and_then(|()| out.write_all(&header))
         .map_err(w)?;
-    for (name, old) in shard.tensors() {
+    for ((name, old), (_, new)) in shard.tensors().into_iter().zip(&tensors) {
         if progress.cancelled() {
             return Err(Error::Cancelled);
         }
@@ -149,10 +152,7 @@ fn write_shard(
                 }
             }
         }
-        *done += tensors
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or(0, |(_, t)| (t.data_offsets.1 - t.data_offsets.0) as u64);
+        *done += (new.data_offsets.1 - new.data_offsets.0) as u64;
         progress.set(*done);
     }
     let file = out.into_inner().map_err(|e| Error::Io {
