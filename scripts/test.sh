@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, Rust unit and integration tests (conformance on the
-# shared data), the API docs under -D warnings, a bounded run of every fuzz target, the
-# randomized differential test against the Python reference libraries, the Python
-# package's tests, and the playground page of `fairtok serve` in headless Chromium.
+# shared data), the API docs under -D warnings, the randomized differential test against the
+# Python reference libraries, the Python package's tests, a bounded run of every fuzz target,
+# and the playground page of `fairtok serve` in headless Chromium.
 #
 # Usage: scripts/test.sh            (from anywhere; needs ../shared beside the checkout,
 #                                    or FAIRTOK_SHARED pointing at it)
@@ -74,6 +74,13 @@ else
 fi
 echo "== [${SECONDS} s] cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+echo "== [${SECONDS} s] differential test against tiktoken and HF tokenizers (random strings, fixed seed)"
+"$venv/bin/python" tests/python/differential.py --fairtok "$bin" \
+  --shared "$FAIRTOK_SHARED" --count "${FAIRTOK_DIFF_COUNT:-3000}"
+echo "== [${SECONDS} s] Python package (pip install ., pytest against tiktoken, HF tokenizers, transformers)"
+FAIRTOK_BIN="$bin" scripts/test-python.sh
+# Last but one: the fuzz build (started at the beginning, at the lowest priority) has had the
+# idle time of every step before, most of all the Python tests'.
 echo "== [${SECONDS} s] fuzz targets (${FAIRTOK_FUZZ_SECONDS:-15} s each, docs/FUZZING.md)"
 if [ -n "$fuzz_build" ]; then
   if ! wait "$fuzz_build"; then
@@ -85,11 +92,6 @@ if [ -n "$fuzz_build" ]; then
 else
   echo "skipped: fuzzing needs the nightly toolchain and cargo-fuzz (cargo install cargo-fuzz)"
 fi
-echo "== [${SECONDS} s] differential test against tiktoken and HF tokenizers (random strings, fixed seed)"
-"$venv/bin/python" tests/python/differential.py --fairtok "$bin" \
-  --shared "$FAIRTOK_SHARED" --count "${FAIRTOK_DIFF_COUNT:-3000}"
-echo "== [${SECONDS} s] Python package (pip install ., pytest against tiktoken, HF tokenizers, transformers)"
-FAIRTOK_BIN="$bin" scripts/test-python.sh
 echo "== [${SECONDS} s] the playground page in headless Chromium (fairtok serve)"
 FAIRTOK_BIN="$bin" scripts/test-browser.sh
 echo "== [${SECONDS} s] done"
