@@ -596,16 +596,21 @@ pub(crate) fn far_id(id: u32, limit: u64) -> String {
 #[derive(Clone, Debug)]
 struct Decoder {
     bytes: Vec<u8>,
-    /// Token `id` is `bytes[ends[id - 1]..ends[id]]` (from 0 for id 0); empty: no such token.
+    /// Token `id` is `bytes[ends[id - 1]..ends[id]]` (from 0 for id 0).
     ends: Vec<u32>,
+    /// Bit `id` is set when the id is a token: a `tokenizer.json` token may decode to no bytes
+    /// at all (a decoder that replaces `▁` with nothing), which is not the same as a hole.
+    known: Vec<u64>,
 }
 
 impl Decoder {
     /// `n` ids; `tokens` gives `(id, bytes)` (ids below `n`; a later duplicate id wins).
     fn new<'a>(n: usize, tokens: impl Iterator<Item = (u32, &'a [u8])> + Clone) -> Decoder {
         let mut lens = vec![0u32; n];
+        let mut known = vec![0u64; n.div_ceil(64)];
         for (id, b) in tokens.clone() {
             lens[id as usize] = b.len() as u32;
+            known[id as usize / 64] |= 1 << (id % 64);
         }
         let mut ends = Vec::with_capacity(n);
         let mut total = 0u32;
@@ -621,7 +626,7 @@ impl Decoder {
                 bytes[end - b.len()..end].copy_from_slice(b);
             }
         }
-        Decoder { bytes, ends }
+        Decoder { bytes, ends, known }
     }
 
     fn len(&self) -> usize {
@@ -631,12 +636,15 @@ impl Decoder {
     fn get(&self, id: u32) -> Option<&[u8]> {
         let id = id as usize;
         let end = *self.ends.get(id)? as usize;
+        if self.known[id / 64] & (1 << (id % 64)) == 0 {
+            return None;
+        }
         let start = if id == 0 {
             0
         } else {
             self.ends[id - 1] as usize
         };
-        (start < end).then(|| &self.bytes[start..end])
+        Some(&self.bytes[start..end])
     }
 }
 

@@ -58,3 +58,30 @@ fn a_template_special_token_without_a_listed_id_is_refused() {
         "{e}"
     );
 }
+
+/// `tokenizer_json_loader`: a decoder that replaces `▁` with nothing makes the token `▁`
+/// decode to no bytes, and the decoder took a token without bytes for an id outside the
+/// vocabulary, so ids that tokenizers decodes failed to decode. Ids and text as tokenizers
+/// 0.23.3 gives them for this file (`encode(text).ids`, `decode(ids,
+/// skip_special_tokens=False)`).
+#[test]
+fn a_token_that_decodes_to_nothing_decodes() {
+    let data = include_bytes!("data/fuzz-token-decodes-to-nothing.json");
+    let t = Tokenizer::from_tokenizer_json(data, "t", "t.json").unwrap();
+    let opts = EncodeOptions {
+        specials: Specials::Default,
+        add_special: true,
+    };
+    let ids = t
+        .encode_with("Hello, world! café 안녕 <s> 123", &opts)
+        .unwrap();
+    assert_eq!(
+        ids,
+        [1, 166, 0, 166, 0, 166, 102, 170, 0, 172, 166, 1, 166, 52, 53, 54]
+    );
+    assert_eq!(t.token_bytes(166), Some(&b""[..]));
+    assert_eq!(
+        String::from_utf8(t.decode_bytes(&ids).unwrap()).unwrap(),
+        "<s><unk><unk>ca<unk>안녕<s>123"
+    );
+}
