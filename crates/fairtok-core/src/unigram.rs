@@ -18,18 +18,19 @@
 //!
 //! # Arithmetic
 //!
-//! The two references add scores in different precisions: SentencePiece stores scores and
-//! path sums as `f32` (and computes a user-defined piece's bonus in `f64`), Hugging Face uses
-//! `f64` throughout. A near tie can go either way depending on it, so the caller gives each
-//! candidate's sum as an `f64` computed as its reference computes it, and the path sums are
-//! stored in the reference's type ([`Score`]).
+//! The two references add scores in different precisions: SentencePiece (0.2.3) stores scores
+//! and path sums as `f32` and adds them in `f32`; Hugging Face uses `f64` throughout. A near
+//! tie can go either way depending on it, so the caller gives each candidate's sum as an `f64`
+//! computed as its reference computes it, and the path sums are stored in the reference's type
+//! ([`Score`]).
 //!
-//! One case is not reproduced: a text of hundreds of KB encoded as ONE string with a `.model`
-//! Unigram model. Its path sums pass 10^6 in magnitude, where `f32` steps are 1/8, and the
-//! library then breaks some near ties as a float comparison would and others as a double one
-//! would (ALBERT on 4 MiB of Korean Wikipedia as one string: 891,160 tokens, the library
-//! 891,169). Every line of
-//! FLORES-200 dev and every conformance text is exact; `tests/more_kinds.rs` states the case.
+//! SentencePiece also keeps its `f32` sums small: when the sum at the current start passes
+//! 10^5 in magnitude, that sum is subtracted (in `f32`) from every path sum already reached,
+//! from the current start to the farthest end offered so far, and the walk goes on from 0.
+//! Which near ties break which way on a long text depends on these subtractions, so the caller
+//! passes the library's threshold ([`segment`]'s `rebase_beyond`) and they are made at the
+//! same points and rounded the same way. (Without them, ALBERT on 4 MiB of Korean as one
+//! string gave 891,160 tokens where the library gives 891,169.)
 
 use rustc_hash::FxHashMap;
 
@@ -96,6 +97,10 @@ pub(crate) trait Score: Copy + Default {
     fn widen(self) -> f64;
     /// A candidate sum stored (rounded to nearest, as a C++ assignment does).
     fn store(x: f64) -> Self;
+    /// `self - offset`, rounded as the type's own subtraction rounds.
+    fn minus(self, offset: Self) -> Self {
+        Self::store(self.widen() - offset.widen())
+    }
 }
 
 impl Score for f32 {
@@ -130,14 +135,17 @@ pub(crate) type Piece = (usize, usize, u32);
 ///
 /// `candidate(sum_so_far, id, length)` gives the path sum through the piece `id` of `length`
 /// bytes, or `None` to skip that piece; `unknown(sum_so_far)` the sum through an unknown piece
-/// of one character, whose id is `unk`. A text of 2^32 bytes or more is one the callers split
-/// before (their line and record limits are far below).
+/// of one character, whose id is `unk`. With `rebase_beyond = Some(t)`, a sum at the current
+/// start beyond `±t` is subtracted from the sums reached from there on, as SentencePiece does
+/// (module docs). A text of 2^32 bytes or more is one the callers split before (their line
+/// and record limits are far below).
 pub(crate) fn segment<S: Score>(
     text: &str,
     trie: &PieceTrie,
     candidate: impl Fn(S, u32, usize) -> Option<f64>,
     unknown: impl Fn(S) -> f64,
     unk: u32,
+    rebase_beyond: Option<f64>,
     out: &mut Vec<Piece>,
 ) {
     let bytes = text.as_bytes();
@@ -148,29 +156,34 @@ pub(crate) fn segment<S: Score>(
         id: 0,
     };
     let mut best = vec![empty; n + 1];
-    let offer = |best: &mut [Node<S>], end: usize, start: usize, sum: f64, id: u32| {
-        let node = &mut best[end];
-        if node.start.is_none() || sum > node.score.widen() {
-            *node = Node {
-                score: S::store(sum),
-                start: Some(start as u32),
-                id,
-            };
-        }
-    };
+    // The farthest end offered so far: the sums to rebase lie between the start and it.
+    let mut frontier = 0;
     let mut start = 0;
     while start < n {
+        if let Some(limit) = rebase_beyond {
+            let offset = best[start].score;
+            if offset.widen().abs() > limit {
+                rebase(&mut best[start..=frontier.max(start)], offset);
+            }
+        }
         let here = best[start].score;
         let char_len = utf8_len(bytes[start]).min(n - start);
         let mut single = false;
         trie.prefixes(&bytes[start..], |len, id| {
             if let Some(sum) = candidate(here, id, len) {
-                offer(&mut best, start + len, start, sum, id);
+                offer(&mut best, &mut frontier, start + len, start, sum, id);
                 single |= len == char_len;
             }
         });
         if !single {
-            offer(&mut best, start + char_len, start, unknown(here), unk);
+            offer(
+                &mut best,
+                &mut frontier,
+                start + char_len,
+                start,
+                unknown(here),
+                unk,
+            );
         }
         start += char_len;
     }
@@ -184,6 +197,36 @@ pub(crate) fn segment<S: Score>(
         end = start as usize;
     }
     out[first..].reverse();
+}
+
+/// Offers the piece `start..end` with path sum `sum`: it replaces `best[end]` when that is
+/// unreached or `sum` is strictly greater (so on a tie the piece offered first stays).
+fn offer<S: Score>(
+    best: &mut [Node<S>],
+    frontier: &mut usize,
+    end: usize,
+    start: usize,
+    sum: f64,
+    id: u32,
+) {
+    *frontier = (*frontier).max(end);
+    let node = &mut best[end];
+    if node.start.is_none() || sum > node.score.widen() {
+        *node = Node {
+            score: S::store(sum),
+            start: Some(start as u32),
+            id,
+        };
+    }
+}
+
+/// Subtracts `offset` from the first node's sum and from every reached node's sum.
+fn rebase<S: Score>(nodes: &mut [Node<S>], offset: S) {
+    for (i, node) in nodes.iter_mut().enumerate() {
+        if i == 0 || node.start.is_some() {
+            node.score = node.score.minus(offset);
+        }
+    }
 }
 
 /// The length of the UTF-8 sequence that `lead` starts (1 for a byte that starts none).
@@ -209,6 +252,10 @@ mod tests {
     }
 
     fn run(text: &str, t: &PieceTrie, scores: &[f64]) -> Vec<u32> {
+        run_rebased(text, t, scores, None)
+    }
+
+    fn run_rebased(text: &str, t: &PieceTrie, scores: &[f64], rebase: Option<f64>) -> Vec<u32> {
         let mut out = Vec::new();
         segment::<f64>(
             text,
@@ -216,6 +263,7 @@ mod tests {
             |s, id, _| Some(s + scores[id as usize]),
             |s| s - 100.0,
             99,
+            rebase,
             &mut out,
         );
         let mut end = 0;
@@ -241,6 +289,31 @@ mod tests {
     fn ties_go_to_the_longest_last_piece() {
         let t = trie(&[("a", 0), ("b", 1), ("ab", 2)]);
         assert_eq!(run("ab", &t, &[-1.0, -1.0, -2.0]), [2]);
+    }
+
+    #[test]
+    fn rebasing_exact_sums_changes_no_choice() {
+        // With integer scores every sum is exact, so subtracting the sum at a start from the
+        // sums reached beyond it keeps every comparison: the segmentation must not change,
+        // however often it happens (a threshold of 0.5 rebases at nearly every character).
+        let t = trie(&[
+            ("a", 0),
+            ("b", 1),
+            ("ab", 2),
+            ("abc", 3),
+            ("c", 4),
+            ("bca", 5),
+        ]);
+        let scores = [-1.0, -2.0, -2.0, -4.0, -1.0, -3.0];
+        let text = "abcabcaxbcabbca가abc".repeat(7);
+        let plain = run(&text, &t, &scores);
+        for limit in [0.5, 3.0, 10.0, 1e9] {
+            assert_eq!(
+                run_rebased(&text, &t, &scores, Some(limit)),
+                plain,
+                "limit {limit}"
+            );
+        }
     }
 
     #[test]

@@ -276,13 +276,10 @@ fn t5_unigram_tokenizer_json() {
     check("t5", true);
 }
 
-/// Each BPE `.model` on 4 MiB of Korean and of English as one string
-/// (`tests/data/sentencepiece-long.tsv`): merge queues that short lines never reach, and the
-/// cut of the text at spaces that keeps them small (`spm::bpe`).
-///
-/// ALBERT (Unigram) is left out, a known difference: on one string that long, the library
-/// breaks near ties of path sums beyond 10^6 in a way fairtok does not reproduce (891,160
-/// tokens against 891,169 on the Korean text; see `fairtok_core::unigram`'s docs).
+/// Each `.model` on 4 MiB of Korean and of English as one string
+/// (`tests/data/sentencepiece-long.tsv`): for BPE, merge queues that short lines never reach
+/// and the cut of the text at spaces that keeps them small (`spm::bpe`); for ALBERT's Unigram,
+/// path sums far beyond 10^5, which the library rebases (`fairtok_core::unigram`).
 #[test]
 fn sentencepiece_models_on_long_texts() {
     use std::io::Read;
@@ -292,9 +289,6 @@ fn sentencepiece_models_on_long_texts() {
     let mut n = 0;
     for row in table.lines().skip(1) {
         let f: Vec<&str> = row.split('\t').collect();
-        if f[1] == "albert.spiece.model" {
-            continue;
-        }
         let path = shared.join("data/corpus").join(f[0]);
         let mut data = std::fs::read(&path).unwrap();
         if f[0].ends_with(".gz") {
@@ -322,19 +316,15 @@ fn sentencepiece_models_on_long_texts() {
         }
         n += 1;
     }
-    assert_eq!(n, 6);
+    assert_eq!(n, 8);
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
-/// Open (found by the issue 14 benchmark, BENCHMARKS.md): on long texts ALBERT's Unigram
-/// segmentation differs from SentencePiece's, 9 tokens on 4 MiB of Korean Wikipedia and 6 on
-/// wikitext2. The smallest input found: after 3602 words unknown to ALBERT, fairtok splits
-/// "646" as 6|46 where the library gives 64|6. The path sums are then past 2^16, where an f32
-/// ulp is larger than the 0.013 between the two paths' scores, so it is how the library rounds
-/// the sums; adding each piece's score in f64 (as a reading of its source suggests) fixes this
-/// input but breaks 6 FLORES-200 dev languages, so that is not it either.
+/// Found by the issue 14 benchmark: on long texts ALBERT's Unigram segmentation differed from
+/// SentencePiece's (9 tokens on 4 MiB of Korean Wikipedia). The smallest input found: after
+/// 3602 words unknown to ALBERT, the library splits "646" as 64|6, which only its rebasing of
+/// path sums beyond 10^5 gives (plain `f32` sums give 6|46, exact sums break FLORES ties).
 #[test]
-#[ignore = "open: long-text Unigram rounding (BENCHMARKS.md, issue 14 SentencePiece section)"]
 fn albert_long_text_sums_round_as_the_library_rounds_them() {
     let Some(shared) = shared() else { return };
     let tok = load(&shared, "albert.spiece.model");

@@ -77,6 +77,7 @@ impl UnigramModel {
             |sum, id, _| Some(sum + self.scores[id as usize]),
             |sum| sum + self.unk_score,
             marker,
+            None,
             &mut pieces,
         );
         let mut i = 0;

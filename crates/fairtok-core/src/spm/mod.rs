@@ -47,15 +47,14 @@ use proto::{ModelProto, PieceType};
 
 pub use llama_cpp::LlamaVocab;
 
+/// Where SentencePiece rebases its Unigram path sums (`kScoreResetThreshold`).
+const SCORE_REBASE: f64 = 100_000.0;
+
 /// The segmentation algorithm of a model.
 #[derive(Debug)]
 enum Algorithm {
-    /// Unigram: pieces in a trie, and the score bounds of its normal pieces.
-    Unigram {
-        trie: PieceTrie,
-        min_score: f32,
-        max_score: f32,
-    },
+    /// Unigram: pieces in a trie, and the lowest score of its normal pieces.
+    Unigram { trie: PieceTrie, min_score: f32 },
     /// BPE: merges by score.
     Bpe,
 }
@@ -248,25 +247,17 @@ impl SpmModel {
         Ok(())
     }
 
-    /// The Unigram trie and score bounds (bounds over normal pieces, from `FLT_MAX` and
-    /// `FLT_MIN` as the library starts them).
+    /// The Unigram trie and the lowest score of a normal piece (from `FLT_MAX`, as the library
+    /// starts it).
     fn unigram(&self) -> Algorithm {
         let mut trie = PieceTrie::new();
-        let (mut min_score, mut max_score) = (f32::MAX, f32::MIN_POSITIVE);
         for (text, &id) in &self.pieces {
             trie.insert(text.as_bytes(), id);
         }
-        for (score, kind) in self.scores.iter().zip(&self.types) {
-            if *kind == PieceType::Normal {
-                min_score = min_score.min(*score);
-                max_score = max_score.max(*score);
-            }
-        }
-        Algorithm::Unigram {
-            trie,
-            min_score,
-            max_score,
-        }
+        let min_score = (self.scores.iter().zip(&self.types))
+            .filter(|(_, kind)| **kind == PieceType::Normal)
+            .fold(f32::MAX, |min, (score, _)| min.min(*score));
+        Algorithm::Unigram { trie, min_score }
     }
 
     /// `"Unigram"` or `"BPE"`.
@@ -324,21 +315,15 @@ impl SpmModel {
         let normalized = self.normalizer.normalize(text);
         let mut pieces = Vec::new();
         match &self.algorithm {
-            Algorithm::Unigram {
-                trie,
-                min_score,
-                max_score,
-            } => {
+            Algorithm::Unigram { trie, min_score } => {
                 let unk_score = *min_score - 10.0;
-                let max = *max_score;
-                // As the library's source reads: a user-defined piece's bonus
-                // `length * max_score_ - 0.1` in double, sums kept in float. (On texts of
-                // hundreds of KB as one string, whose sums pass 10^6, the library's near ties
-                // do not all follow this; see `crate::unigram`.)
+                // As the library (0.2.3) computes them, all in `f32`: a piece's score plus the
+                // sum so far; a user-defined piece's score is `0.1 * (bytes - 1)` (so it always
+                // wins); sums beyond ±10^5 are rebased (`crate::unigram`).
                 let candidate = |sum: f32, id: u32, len: usize| match self.types[id as usize] {
                     PieceType::Unused => None,
                     PieceType::UserDefined => {
-                        Some(f64::from(len as f32 * max) - 0.1 + f64::from(sum))
+                        Some(f64::from((0.1 * (len as f64 - 1.0)) as f32 + sum))
                     }
                     _ => Some(f64::from(self.scores[id as usize] + sum)),
                 };
@@ -349,6 +334,7 @@ impl SpmModel {
                     candidate,
                     unknown,
                     self.unk,
+                    Some(SCORE_REBASE),
                     &mut pieces,
                 );
             }
