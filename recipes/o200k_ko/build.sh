@@ -12,12 +12,8 @@ C=${FAIRTOK_SHARED:-../shared}/data/corpus
 BIN=${FAIRTOK:-target/release/fairtok}
 [ -x "$BIN" ] || cargo build --release -q -p fairtok-cli
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
-"$BIN" extend -t o200k_base \
-  --input "kor_Hang=$C/ko.kowiki.txt.gz" \
-  --input "kor_Hang@12=$C/ko.boddari.txt.gz,$C/ko.klue-dev.txt,$C/ko.kornlu.txt" \
-  --input "kor_Hang@4=$C/ko.petitions.txt.gz" \
-  --input "kor_Hang@0.2=$C/ko.laws.txt.gz,$C/ko.precedents.txt.gz" \
-  --whole-pieces --min-frequency 2 \
+. recipes/ko-inputs.sh
+"$BIN" extend -t o200k_base "${KO_INPUTS[@]}" --whole-pieces \
   --add 32768 --format tiktoken -o "$out/o200k_ko.tiktoken" "$@"
 # The built-in ships only the added tokens: o200k_base's ranks are already bundled.
 asset=crates/fairtok-core/assets/o200k_ko.added.tiktoken

@@ -68,7 +68,7 @@ def main():
     svg(table, ns, os.path.join(ROOT, "docs", "o200k_ko-curve.svg"))
 
 
-def svg(table, ns, path):
+def svg(table, ns, path, base="o200k_base"):
     w, h, l, r, t, b = 640, 360, 60, 190, 20, 40
     ys = [v for row in table.values() for v in row.values()]
     y0, y1 = 0.9, max(1.6, max(ys) + 0.02)
@@ -77,7 +77,7 @@ def svg(table, ns, path):
     colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
            f'<rect width="{w}" height="{h}" fill="white"/>',
-           f'<text x="{l}" y="14">Korean premium (Korean tokens / English tokens) vs tokens added to o200k_base</text>']
+           f'<text x="{l}" y="14">Korean premium (Korean tokens / English tokens) vs tokens added to {base}</text>']
     v = 0.9
     while v <= y1 + 1e-9:
         out.append(f'<line x1="{l}" x2="{w - r}" y1="{Y(v):.1f}" y2="{Y(v):.1f}" stroke="{"#000" if abs(v - 1) < 1e-9 else "#ddd"}"/>')

@@ -14,6 +14,11 @@
 //! `assets/o200k_ko.added.tiktoken` (ids from 200019 on), made by `recipes/o200k_ko/build.sh`
 //! and described in `recipes/o200k_ko/README.md`. Every o200k_base id is unchanged, and text
 //! without Hangul encodes exactly as under o200k_base.
+//!
+//! `o200k_harmony_ko` is the same for gpt-oss: `o200k_harmony` (its pattern and 1,091 special
+//! tokens unchanged) plus o200k_ko's Korean tokens, in the same order, with ids from 201088 on
+//! (`build.rs` moves their ranks up past harmony's specials). It encodes every text into the
+//! same tokens as o200k_ko; only the ids of the added tokens differ, by 1,069.
 
 use crate::pattern;
 
@@ -71,6 +76,9 @@ const R50K_RANKS: &[u8] = packed!("r50k_base");
 const P50K_RANKS: &[u8] = packed!("p50k_base");
 const O200K_KO_ADDED: &[u8] = include_bytes!("../assets/o200k_ko.added.tiktoken");
 const O200K_KO_ADDED_PACKED: &[u8] = packed!("o200k_ko.added");
+const O200K_HARMONY_KO_ADDED: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/o200k_harmony_ko.added.tiktoken"));
+const O200K_HARMONY_KO_ADDED_PACKED: &[u8] = packed!("o200k_harmony_ko.added");
 
 const EOT: &str = "<|endoftext|>";
 
@@ -169,6 +177,16 @@ pub static BUILTINS: &[Builtin] = &[
         added: &[],
         added_packed: &[],
         extends: None,
+    },
+    Builtin {
+        name: "o200k_harmony_ko",
+        pattern: pattern::O200K,
+        specials: O200K_HARMONY_SPECIALS,
+        ranks_file: "o200k_base.tiktoken + o200k_ko.added.tiktoken (ids from 201088)",
+        ranks: O200K_RANKS,
+        added: O200K_HARMONY_KO_ADDED,
+        added_packed: O200K_HARMONY_KO_ADDED_PACKED,
+        extends: Some("o200k_harmony"),
     },
 ];
 
