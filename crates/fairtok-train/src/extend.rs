@@ -58,7 +58,7 @@ use crate::script::Script;
 use crate::{OutputFormat, PieceCounts};
 
 mod learn;
-pub use learn::extend_counts;
+pub use learn::{check_options, extend_counts};
 
 /// The base vocabulary being extended.
 pub struct Base {

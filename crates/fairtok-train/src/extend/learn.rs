@@ -305,13 +305,8 @@ pub fn extend_counts(
     opts: &ExtendOptions,
     progress: &dyn Progress,
 ) -> Result<Extension> {
+    check_options(base, opts)?;
     let (langs, mut words) = words_of(inputs, opts)?;
-    if opts.whole_pieces && !base.is_tiktoken() {
-        return Err(TrainError::invalid(
-            Setting::WholePieces,
-            "whole-piece tokens need a tiktoken-rule base (a tokenizer.json base reaches tokens only through merges)",
-        ));
-    }
     let dev_base = match parity {
         Some(dev) => dev_words(base, dev, &langs, opts, &mut words)?,
         None => vec![0; langs.len()],
@@ -353,6 +348,17 @@ pub fn extend_counts(
     }
     progress.finish();
     Ok(ext)
+}
+
+/// Refuses options the base cannot honour (callers check before reading any input).
+pub fn check_options(base: &Base, opts: &ExtendOptions) -> Result<()> {
+    if opts.whole_pieces && !base.is_tiktoken() {
+        return Err(TrainError::invalid(
+            Setting::WholePieces,
+            "whole-piece tokens need a tiktoken-rule base (a tokenizer.json base reaches tokens only through merges)",
+        ));
+    }
+    Ok(())
 }
 
 /// A word of the loop: `((piece, group), weighted count)`; the group is the input language,

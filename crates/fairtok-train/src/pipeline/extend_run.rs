@@ -287,6 +287,7 @@ pub fn extend_files(job: &ExtendJob, progress: &dyn Progress) -> Result<ExtendOu
     let threads = job.reading.threads()?;
     let opts = extend_options(job, script_of(job)?)?;
     let base = load_base(&job.base)?;
+    crate::extend::check_options(&base, &opts)?;
     let format = match job.format {
         Some(f) => f,
         None if base.is_tiktoken() => OutputFormat::Tiktoken,
