@@ -34,11 +34,13 @@ class ExtendResult:
             ordinary text its ids are those of the files written.
         first_id: the id of the first new token (one above the highest id of the base: 200019
             for `o200k_base`).
-        tokens: the bytes of each new token, in id order (`tokens[i]` has id `first_id + i`).
+        tokens: the bytes of each new token, in id order (`tokens[i]` has id `first_id + i`); for
+            a SentencePiece base, the new piece's text in UTF-8 (`"▁"`, U+2581, for a space).
         added: how many tokens were added (fewer than `add` if no pair was left seen at least
             `min_frequency` times).
         merges: for each new token, the `(left id, right id)` pair it was made from, or None for
-            a whole-piece token (`whole_pieces=True`).
+            a whole-piece token (`whole_pieces=True`) or, for a SentencePiece base, a character
+            that becomes a piece.
         counts: the weighted saving (in tokens) of each new token when it was chosen.
         chosen_by: for each new token, the input language whose dev premium chose it
             (parity-aware selection), or None (chosen over all inputs).
@@ -55,8 +57,8 @@ class ExtendResult:
         files: the files written (none without `output`; the `.tiktoken` format writes the
             rank file and its `.json` sidecar).
         name: the encoding's name.
-        format: the output format, `"tiktoken"` or `"hf"` (the base's unless `format=` was
-            given).
+        format: the output format, `"tiktoken"`, `"hf"` or `"spm"` (the base's unless `format=`
+            was given).
         script: the script every new token marks (`"Hang"`).
         base: the base's name.
     """
@@ -112,7 +114,7 @@ def extend(
     add: int,
     texts: Optional[Mapping[str, Sequence[str]]] = None,
     output: Optional[PathLike] = None,
-    format: Optional[Literal["tiktoken", "hf"]] = None,
+    format: Optional[Literal["tiktoken", "hf", "spm"]] = None,
     name: Optional[str] = None,
     script: Optional[str] = None,
     parity_dev: Union[PathLike, Mapping[str, Sequence[str]], None] = None,
@@ -153,7 +155,8 @@ def extend(
     Args:
         base: the vocabulary to extend: a built-in name (`"o200k_base"`, `"cl100k_base"`,
             ...), a `.tiktoken` file, a byte-level BPE Hugging Face `tokenizer.json` (Llama 3,
-            Qwen3, ...), or an `Encoding` from `get_encoding` or `load(path)`.
+            Qwen3, ...), a SentencePiece BPE `.model` (Mistral, KoGPT2, ...; not Unigram), or
+            an `Encoding` from `get_encoding` or `load(path)`.
         inputs: training files, as `fairtok extend --input` takes them: a
             `"LANG[@WEIGHT]=PATH[,PATH...]"` string, a `{"LANG[@WEIGHT]": path or [paths]}`
             dict, or a list of these. WEIGHT (default 1) multiplies the counts of those files.
@@ -165,11 +168,12 @@ def extend(
             a file is (`open(f).readlines()` gives exactly what the file gives). May be
             combined with `inputs`.
         output: if given, the extended vocabulary is also written there (atomically); a
-            directory gets `vocab.tiktoken` or `tokenizer.json` inside.
+            directory gets `vocab.tiktoken`, `tokenizer.json` or `tokenizer.model` inside.
         format: the output format, `"tiktoken"` (a `.tiktoken` rank file plus `FILE.json` with
-            tiktoken's `pat_str` and `special_tokens`) or `"hf"` (a `tokenizer.json`); default
-            the base's (`"tiktoken"` for built-ins and `.tiktoken` files). A `tokenizer.json`
-            base can only be written as `"hf"`.
+            tiktoken's `pat_str` and `special_tokens`), `"hf"` (a `tokenizer.json`) or `"spm"`
+            (a SentencePiece `.model`: the base's, with the new pieces appended); default the
+            base's (`"tiktoken"` for built-ins and `.tiktoken` files). A `tokenizer.json` base
+            can only be written as `"hf"`, a SentencePiece base only as `"spm"`.
         name: the encoding's name (default: the output file's name without extensions, or
             `"fairtok"`).
         script: the script every new token must mark: an ISO 15924 code (`"Hang"`, `"Jpan"`,
@@ -206,15 +210,16 @@ def extend(
     Raises:
         ValueError: a bad argument (`add=0`, a weight that is not a positive number, an unknown
             script, input languages in different scripts without `script=`,
-            `format="tiktoken"` for a `tokenizer.json` base, a pivot with characters of the
-            script), nothing to learn from, no piece of the inputs in the script, a malformed
-            base or record.
+            `format="tiktoken"` for a `tokenizer.json` base, a format other than `"spm"` for a
+            SentencePiece base, a pivot with characters of the script), nothing to learn from,
+            no piece of the inputs in the script, a malformed base or record, a base that cannot
+            be extended (a SentencePiece Unigram model, ...).
         FileNotFoundError, PermissionError, OSError: the base, an input or a dev file cannot be
             read, or the output cannot be written (checked before the work starts).
         TypeError: an argument of the wrong type.
     """
-    if format is not None and format not in ("hf", "tiktoken"):
-        raise ValueError(f'format must be "hf" or "tiktoken", not {format!r}')
+    if format is not None and format not in ("hf", "tiktoken", "spm"):
+        raise ValueError(f'format must be "hf", "tiktoken" or "spm", not {format!r}')
     if piece_bias is not None and (
         isinstance(piece_bias, bool) or not isinstance(piece_bias, (int, float))
     ):
@@ -242,12 +247,13 @@ def extend(
     )
     core = r.core
     source: tuple[str, tuple[object, ...]] = ("core", ())  # tiktoken's rule: pickles as ranks
-    if core.format == "huggingface":
-        # A tokenizer.json base keeps Hugging Face's rule, which its ranks alone do not give.
-        if r.format == "hf" and r.read.files:
+    if core.format in ("huggingface", "sentencepiece"):
+        # A tokenizer.json or SentencePiece base keeps its own rule, which ranks do not give.
+        if r.format in ("hf", "spm") and r.read.files:
             source = ("file", (r.read.files[0], None))
         else:
-            source = ("unpicklable", ("an extended tokenizer.json base pickles by its file: "
+            kind = "tokenizer.json" if core.format == "huggingface" else "SentencePiece"
+            source = ("unpicklable", (f"an extended {kind} base pickles by its file: "
                                       "give extend() output=",))
     return ExtendResult(
         encoding=Encoding._from_core(core, source),

@@ -254,7 +254,7 @@ def test_bad_arguments_raise_value_error(tmp_path):
         fairtok.extend("o200k_base", texts=small, add=10, script="Xyzw")
     with pytest.raises(ValueError, match="can only be extended to a tokenizer.json"):
         fairtok.extend(LLAMA3, texts=small, add=10, format="tiktoken")
-    with pytest.raises(ValueError, match='format must be "hf" or "tiktoken"'):
+    with pytest.raises(ValueError, match='format must be "hf", "tiktoken" or "spm"'):
         fairtok.extend("o200k_base", texts=small, add=10, format="json")
     with pytest.raises(ValueError, match="different scripts; give the script"):
         fairtok.extend("o200k_base", texts={**small, "jpn_Jpan": ["日本語\n"]}, add=10)

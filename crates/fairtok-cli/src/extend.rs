@@ -13,8 +13,9 @@ use crate::CliResult;
 
 #[derive(Args)]
 pub(crate) struct ExtendArgs {
-    /// The base vocabulary: a built-in (o200k_base, cl100k_base, ...), a .tiktoken file or a
-    /// byte-level BPE tokenizer.json (Llama 3, Qwen3, ...).
+    /// The base vocabulary: a built-in (o200k_base, cl100k_base, ...), a .tiktoken file, a
+    /// byte-level BPE tokenizer.json (Llama 3, Qwen3, ...) or a SentencePiece BPE .model
+    /// (Mistral, KoGPT2, ...).
     #[arg(short = 't', long = "tokenizer", value_name = "BASE")]
     pub base: String,
     /// Training text: LANG[@WEIGHT]=PATH[,PATH...] (repeatable). WEIGHT multiplies the counts of
@@ -28,11 +29,12 @@ pub(crate) struct ExtendArgs {
     /// How many tokens to add.
     #[arg(long)]
     pub add: usize,
-    /// The output file (a directory gets tokenizer.json or vocab.tiktoken inside; `-`: a
-    /// tokenizer.json on standard output).
+    /// The output file (a directory gets tokenizer.json, vocab.tiktoken or tokenizer.model
+    /// inside; `-`: the file on standard output, but not a .tiktoken).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
-    /// The output format. Default: the base's (tiktoken for built-ins and .tiktoken files).
+    /// The output format. Default: the base's (tiktoken for built-ins and .tiktoken files, spm
+    /// for a SentencePiece .model, which can only be written as one).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// The script every new token must contain (default: the script subtag of the input

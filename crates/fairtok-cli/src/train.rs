@@ -21,6 +21,9 @@ pub(crate) enum Format {
     Hf,
     /// A .tiktoken rank file plus FILE.json (tiktoken.Encoding's pat_str and special_tokens).
     Tiktoken,
+    /// A SentencePiece .model file (extending a SentencePiece base only).
+    #[value(name = "spm", alias = "sentencepiece")]
+    Spm,
 }
 
 impl From<Format> for OutputFormat {
@@ -28,6 +31,7 @@ impl From<Format> for OutputFormat {
         match f {
             Format::Hf => OutputFormat::Hf,
             Format::Tiktoken => OutputFormat::Tiktoken,
+            Format::Spm => OutputFormat::SentencePiece,
         }
     }
 }

@@ -53,8 +53,9 @@ fn format_of(format: &str) -> PyResult<OutputFormat> {
     match format {
         "hf" => Ok(OutputFormat::Hf),
         "tiktoken" => Ok(OutputFormat::Tiktoken),
+        "spm" => Ok(OutputFormat::SentencePiece),
         f => Err(PyValueError::new_err(format!(
-            "format must be \"hf\" or \"tiktoken\", not {f:?}"
+            "format must be \"hf\", \"tiktoken\" or \"spm\", not {f:?}"
         ))),
     }
 }
@@ -383,12 +384,13 @@ impl ExtendOutput {
     fn name(&self) -> &str {
         &self.outcome.name
     }
-    /// `"hf"` or `"tiktoken"`.
+    /// `"hf"`, `"tiktoken"` or `"spm"`.
     #[getter]
     fn format(&self) -> &str {
         match self.outcome.format {
             OutputFormat::Hf => "hf",
             OutputFormat::Tiktoken => "tiktoken",
+            OutputFormat::SentencePiece => "spm",
         }
     }
     /// The script of the new tokens.

@@ -49,7 +49,9 @@ use crate::shard::{hash, shard_of, Shard};
 use crate::Progress;
 
 mod memory;
+mod records;
 pub use memory::count_texts;
+use records::{jsonl_texts, line_texts, utf8_record, STRICT_NOTE};
 
 /// Number of shards of the global table.
 pub const SHARDS: usize = 64;
@@ -69,6 +71,19 @@ pub struct CountOptions {
     pub text_field: String,
     /// Count each piece per language tag (see the module docs) instead of pooled.
     pub per_language: bool,
+    /// Rewrites each record before it is pre-tokenized (a SentencePiece base's normalizer);
+    /// `None`: records are pre-tokenized as they are.
+    pub normalize: Option<Normalize>,
+}
+
+/// A rewriting of each record before pre-tokenization ([`CountOptions::normalize`]).
+#[derive(Clone)]
+pub struct Normalize(pub std::sync::Arc<dyn Fn(&str) -> String + Send + Sync>);
+
+impl std::fmt::Debug for Normalize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Normalize(..)")
+    }
 }
 
 impl Default for CountOptions {
@@ -80,6 +95,7 @@ impl Default for CountOptions {
             strict: false,
             text_field: "text".into(),
             per_language: false,
+            normalize: None,
         }
     }
 }
@@ -675,109 +691,43 @@ fn count_batch(
     re: &Regex,
     table: &Table,
 ) -> Result<Option<BatchCounts>> {
-    let mut bad = 0u64;
-    let mut first_bad = 0u64;
-    let mut bytes = 0u64;
-    let mut records = 0u64;
-    let mut pieces = 0u64;
-    let on_bad = |line: u64, reason: String, bad: &mut u64, first_bad: &mut u64| {
-        if opts.strict {
-            return Err(TrainError::Record {
-                path: src.path.clone(),
-                line,
-                reason,
-            });
-        }
-        if *bad == 0 {
-            *first_bad = line;
-        }
-        *bad += 1;
-        Ok(())
-    };
-    match src.kind {
-        RecordKind::Lines | RecordKind::Parquet => {
-            let mut local: FxHashMap<&[u8], u64> =
-                FxHashMap::with_capacity_and_hasher(1 << 14, Default::default());
+    let mut skipped = (0u64, 0u64);
+    let (mut bytes, mut records, mut pieces) = (0u64, 0u64, 0u64);
+    let texts: Vec<String>;
+    let mut local: FxHashMap<&[u8], u64> =
+        FxHashMap::with_capacity_and_hasher(1 << 14, Default::default());
+    match (src.kind, &opts.normalize) {
+        (RecordKind::Lines | RecordKind::Parquet, None) => {
             for (line, rec) in batch.records() {
-                let text = match std::str::from_utf8(rec) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        on_bad(
-                            line,
-                            format!(
-                                "invalid UTF-8 at byte {} of the line (reading is strict; otherwise such lines are skipped)",
-                                e.valid_up_to()
-                            ),
-                            &mut bad,
-                            &mut first_bad,
-                        )?;
-                        continue;
-                    }
-                };
-                bytes += text.len() as u64;
-                records += 1;
-                pretokenize(re, text, &mut local, &mut pieces, src, line)?;
-            }
-            if !table.add_in_turn(batch.seq, &local, src.lang) {
-                return Ok(None);
-            }
-        }
-        RecordKind::Jsonl => {
-            let mut texts: Vec<String> = Vec::with_capacity(batch.ends.len());
-            let mut lines = Vec::with_capacity(batch.ends.len());
-            for (line, rec) in batch.records() {
-                let rec = match std::str::from_utf8(rec) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        on_bad(
-                            line,
-                            format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()),
-                            &mut bad,
-                            &mut first_bad,
-                        )?;
-                        continue;
-                    }
-                };
-                if rec.trim().is_empty() {
+                let Some(text) = utf8_record(rec, line, src, opts, &mut skipped, STRICT_NOTE)?
+                else {
                     continue;
-                }
-                let v: serde_json::Value =
-                    serde_json::from_str(rec).map_err(|e| TrainError::Record {
-                        path: src.path.clone(),
-                        line,
-                        reason: format!("not a JSON object: {e}"),
-                    })?;
-                match v.get(&opts.text_field) {
-                    Some(serde_json::Value::String(s)) => {
-                        texts.push(s.clone());
-                        lines.push(line);
-                    }
-                    Some(serde_json::Value::Null) => {}
-                    _ => {
-                        return Err(TrainError::Record {
-                            path: src.path.clone(),
-                            line,
-                            reason: format!(
-                                "no string field `{}` (the text field)",
-                                opts.text_field
-                            ),
-                        })
-                    }
-                }
-            }
-            let mut local: FxHashMap<&[u8], u64> =
-                FxHashMap::with_capacity_and_hasher(1 << 14, Default::default());
-            for (text, line) in texts.iter().zip(lines) {
+                };
                 bytes += text.len() as u64;
                 records += 1;
                 pretokenize(re, text, &mut local, &mut pieces, src, line)?;
             }
-            if !table.add_in_turn(batch.seq, &local, src.lang) {
-                return Ok(None);
+        }
+        (kind, normalize) => {
+            let (read, lines) = match kind {
+                RecordKind::Jsonl => jsonl_texts(batch, src, opts, &mut skipped)?,
+                _ => line_texts(batch, src, opts, &mut skipped)?,
+            };
+            bytes += read.iter().map(|t| t.len() as u64).sum::<u64>();
+            records += read.len() as u64;
+            texts = match normalize {
+                Some(n) => read.iter().map(|t| (n.0)(t)).collect(),
+                None => read,
+            };
+            for (text, line) in texts.iter().zip(lines) {
+                pretokenize(re, text, &mut local, &mut pieces, src, line)?;
             }
         }
     }
-    Ok(Some((bytes, records, pieces, bad, first_bad)))
+    if !table.add_in_turn(batch.seq, &local, src.lang) {
+        return Ok(None);
+    }
+    Ok(Some((bytes, records, pieces, skipped.0, skipped.1)))
 }
 
 fn pretokenize<'t>(

@@ -1,11 +1,28 @@
 //! Vocabulary extension: BPE training continued on top of an existing tokenizer, so that a
 //! model trained on the base vocabulary can adopt the extended one by adding embedding rows.
 //!
+//! # Bases
+//!
+//! * tiktoken's rule: the built-ins (`o200k_base`, ...) and `.tiktoken` files; written as
+//!   `.tiktoken` (default) or `tokenizer.json`;
+//! * Hugging Face's rule: a byte-level BPE `tokenizer.json` (Llama 3, Qwen3); written as
+//!   `tokenizer.json`;
+//! * SentencePiece's rule: a SentencePiece BPE `.model` (Mistral v0.1/v0.3, KoGPT2, Llama 2),
+//!   written as a `.model`, the base's bytes with the new pieces appended (module `spm`: its
+//!   words, symbols and candidates, and why appending pieces is safe).
+//!
+//! Refused, each with its reason: a Mistral `tekken.json` (ids shifted past the special
+//! tokens), a `tokenizer.json` that is not byte-level BPE (WordPiece, Unigram, byte fallback),
+//! a SentencePiece Unigram model (no merges to continue), a SentencePiece vocabulary from a
+//! GGUF file (no `.model` to extend), and a SentencePiece model with `UNUSED` pieces or with a
+//! piece that has `▁` after another character.
+//!
 //! # Guarantees
 //!
 //! * **Stable ids.** Every token of the base keeps its id and its bytes, special tokens keep
 //!   theirs, and the new tokens take the ids after the highest id in use (for `o200k_base`,
-//!   whose `<|endofprompt|>` is 200018, the first new id is 200019).
+//!   whose `<|endofprompt|>` is 200018, the first new id is 200019; for a `.model`, the
+//!   base's size). A SentencePiece piece also keeps its text, score and type.
 //! * **Base-language invariance.** Every new token passes [`Script::marks`]: its bytes can only
 //!   occur in text that has a character of the target script. A text without such a character
 //!   therefore encodes exactly as under the base, token for token.
@@ -19,11 +36,17 @@
 //!   * for a `tokenizer.json` base (Hugging Face's rule: listed merges, by list position) the new
 //!     merge is appended to the list, so it applies only after every existing merge: its pair is
 //!     replaced left to right in the words that hold it. Pairs whose concatenation is already a
-//!     token are skipped (they would alias an existing id).
+//!     token are skipped (they would alias an existing id);
+//!   * for a SentencePiece base (merges by piece score) the new piece scores below every piece
+//!     before it, so a word changes only where two of its final symbols concatenate to it:
+//!     those words are re-encoded with SentencePiece's BPE over the base and the new pieces
+//!     ([`fairtok_core::spm::SpmModel::bpe_with`]). A character of the script that is no
+//!     piece (with byte fallback, its UTF-8 bytes as byte pieces) may also become a piece.
 //!
 //! # Algorithm
 //!
-//! 1. Count the pieces of every input with the base's pre-tokenizer pattern; keep the pieces
+//! 1. Count the pieces of every input with the base's pre-tokenizer pattern (for a
+//!    SentencePiece base: its normalized text, cut where BPE cannot join); keep the pieces
 //!    that contain a character of the target script (the others can never change). Input
 //!    weights scale the counts (`kor_Hang@0.5=laws.txt`).
 //! 2. Encode each distinct piece with the base: these are the words, one per (piece, language).
@@ -58,13 +81,16 @@ use crate::script::Script;
 use crate::{OutputFormat, PieceCounts};
 
 mod learn;
+mod spm;
 pub use learn::{check_options, extend_counts};
+use spm::SpmBase;
 
 /// The base vocabulary being extended.
 pub struct Base {
     /// The base's exact encoder.
     pub tokenizer: Tokenizer,
-    /// The pre-tokenizer pattern (tiktoken's dialect), which the pieces are counted with.
+    /// The pre-tokenizer pattern (tiktoken's dialect), which the pieces are counted with; for
+    /// a SentencePiece base it splits the normalized text ([`Base::normalizer`]).
     pub pattern: String,
     kind: Kind,
     /// Ordinary token bytes by id; empty for ids that are not ordinary tokens.
@@ -83,6 +109,8 @@ enum Kind {
         /// Whether the file writes merges as `"a b"` strings (else `["a", "b"]` pairs).
         string_merges: bool,
     },
+    /// A SentencePiece BPE `.model` (SentencePiece's rule: merges by piece score).
+    Spm(Box<SpmBase>),
 }
 
 impl std::fmt::Debug for Base {
@@ -95,10 +123,20 @@ impl std::fmt::Debug for Base {
 }
 
 impl Base {
-    /// Loads a base: a built-in name (`o200k_base`, `cl100k_base`, ...), a `.tiktoken` file or
-    /// a byte-level BPE `tokenizer.json` (Llama 3, Qwen3, ...).
+    /// Loads a base: a built-in name (`o200k_base`, `cl100k_base`, ...), a `.tiktoken` file,
+    /// a byte-level BPE `tokenizer.json` (Llama 3, Qwen3, ...) or a SentencePiece BPE
+    /// `.model` (Mistral, KoGPT2, ...).
     pub fn load(spec: &str) -> Result<Base> {
         let (tokenizer, file) = Tokenizer::load_with_bytes(spec, &Default::default())?;
+        if tokenizer.format() == Format::SentencePiece {
+            let (base, tokens) = SpmBase::load(spec, file)?;
+            return Ok(Base::new(
+                tokenizer,
+                spm::PARTS.to_owned(),
+                Kind::Spm(Box::new(base)),
+                tokens,
+            ));
+        }
         let pattern = tokenizer
             .pattern()
             .ok_or_else(|| {
@@ -107,20 +145,15 @@ impl Base {
                 ))
             })?
             .to_owned();
-        let specials = tokenizer.special_tokens();
         let (kind, tokens) = match tokenizer.format() {
             Format::Tekken => {
                 return Err(TrainError::Usage(format!(
                     "{spec}: a Mistral tekken file cannot be an extension base yet (its ids are ranks shifted past the special tokens, which the written vocabularies cannot express)"
                 )))
             }
-            Format::SentencePiece => {
-                return Err(TrainError::Usage(format!(
-                    "{spec}: a SentencePiece model cannot be an extension base (extension needs a byte-level BPE with a regex pre-tokenizer)"
-                )))
-            }
             Format::Tiktoken => {
-                let special_ids: FxHashSet<u32> = specials.iter().map(|s| s.1).collect();
+                let special_ids: FxHashSet<u32> =
+                    tokenizer.special_tokens().iter().map(|s| s.1).collect();
                 let tokens = (0..tokenizer.n_vocab() as u32)
                     .map(|id| match tokenizer.token_bytes(id) {
                         Some(b) if !special_ids.contains(&id) => b.to_vec(),
@@ -129,56 +162,35 @@ impl Base {
                     .collect();
                 (Kind::Ranks, tokens)
             }
-            Format::HuggingFace => {
-                let path = PathBuf::from(spec);
-                // A tokenizer.json is always a file; its document is kept for the output.
-                let data = file.unwrap_or_default();
-                let bad = |reason: &str| TrainError::File {
-                    path: path.clone(),
-                    reason: reason.to_owned(),
-                };
-                let doc: serde_json::Value = serde_json::from_slice(&data)
-                    .map_err(|e| bad(&format!("not valid JSON: {e}")))?;
-                let model = &doc["model"];
-                if model["type"] != "BPE" || model["byte_fallback"] == true {
-                    return Err(bad(
-                        "extension supports byte-level BPE models (model.type BPE without byte_fallback)",
-                    ));
-                }
-                let merges = model["merges"]
-                    .as_array()
-                    .ok_or_else(|| bad("model.merges is not a list"))?;
-                let string_merges = merges.first().is_none_or(|m| m.is_string());
-                let vocab = model["vocab"]
-                    .as_object()
-                    .ok_or_else(|| bad("model.vocab is not an object"))?;
-                let n = vocab.values().filter_map(|v| v.as_u64()).max().unwrap_or(0) as usize + 1;
-                let mut tokens = vec![vec![]; n];
-                for id in vocab.values().filter_map(|v| v.as_u64()) {
-                    if let Some(b) = tokenizer.token_bytes(id as u32) {
-                        tokens[id as usize] = b.to_vec();
-                    }
-                }
-                (Kind::Hf { doc, string_merges }, tokens)
+            // (A SentencePiece model was taken above.)
+            Format::HuggingFace | Format::SentencePiece => {
+                hf_base(spec, &tokenizer, file.unwrap_or_default())?
             }
         };
+        let base = Base::new(tokenizer, pattern, kind, tokens);
+        if (0..=255u8).any(|b| !base.ids.contains_key(&[b][..])) {
+            return Err(TrainError::Usage(format!(
+                "{spec}: not a byte-level vocabulary (some single bytes are not tokens)"
+            )));
+        }
+        Ok(base)
+    }
+
+    /// The base over `tokens` (bytes by id, empty for ids that are no ordinary token).
+    fn new(tokenizer: Tokenizer, pattern: String, kind: Kind, tokens: Vec<Vec<u8>>) -> Base {
         let mut ids = FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
         for (id, t) in tokens.iter().enumerate() {
             if !t.is_empty() {
                 ids.insert(t.clone(), id as u32);
             }
         }
-        if (0..=255u8).any(|b| !ids.contains_key(&[b][..])) {
-            return Err(TrainError::Usage(format!(
-                "{spec}: not a byte-level vocabulary (some single bytes are not tokens)"
-            )));
-        }
+        let specials = tokenizer.special_tokens();
         let first_new_id = tokens
             .len()
             .max(tokenizer.n_vocab())
             .max(specials.iter().map(|s| s.1 as usize + 1).max().unwrap_or(0))
             as u32;
-        Ok(Base {
+        Base {
             tokenizer,
             pattern,
             kind,
@@ -186,7 +198,7 @@ impl Base {
             ids,
             specials,
             first_new_id,
-        })
+        }
     }
 
     /// The id the first new token gets: one above the highest id in use.
@@ -194,10 +206,89 @@ impl Base {
         self.first_new_id
     }
 
-    /// Whether the base follows tiktoken's rule (else Hugging Face's).
+    /// Whether the base follows tiktoken's rule.
     pub fn is_tiktoken(&self) -> bool {
         matches!(self.kind, Kind::Ranks)
     }
+
+    /// Whether the base is a SentencePiece `.model` (SentencePiece's rule).
+    pub fn is_sentencepiece(&self) -> bool {
+        matches!(self.kind, Kind::Spm(_))
+    }
+
+    /// The SentencePiece base, if it is one.
+    pub(crate) fn spm(&self) -> Option<&SpmBase> {
+        match &self.kind {
+            Kind::Spm(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// How records are rewritten before their words are counted: a SentencePiece base's
+    /// normalizer (without a record's line ending), whose output [`Base::pattern`] splits;
+    /// `None` for the other bases, whose pattern splits the text as it is.
+    pub fn normalizer(&self) -> Option<crate::count::Normalize> {
+        self.spm().map(|b| b.normalizer())
+    }
+
+    /// The format an extension of this base is written in by default: the base's own.
+    pub fn default_format(&self) -> OutputFormat {
+        match self.kind {
+            Kind::Ranks => OutputFormat::Tiktoken,
+            Kind::Hf { .. } => OutputFormat::Hf,
+            Kind::Spm(_) => OutputFormat::SentencePiece,
+        }
+    }
+
+    /// Fails unless an extension of this base can be written in `format`: a tiktoken-rule
+    /// base as `.tiktoken` or `tokenizer.json`, a `tokenizer.json` base as `tokenizer.json`
+    /// (its merge list is not tiktoken's rule), a SentencePiece base as `.model` only.
+    pub fn check_format(&self, format: OutputFormat) -> Result<()> {
+        let refused = match (&self.kind, format) {
+            (Kind::Spm(_), OutputFormat::SentencePiece) => return Ok(()),
+            (Kind::Spm(_), _) => "a SentencePiece base is extended to a SentencePiece .model only (Hugging Face's and tiktoken's merge rules differ from its merges by score)",
+            (_, OutputFormat::SentencePiece) => "only a SentencePiece base can be extended to a SentencePiece .model",
+            (Kind::Hf { .. }, OutputFormat::Tiktoken) => "a tokenizer.json base (Hugging Face's merge rule) can only be extended to a tokenizer.json",
+            _ => return Ok(()),
+        };
+        Err(TrainError::invalid(
+            Setting::Format,
+            format!("{}: {refused}", self.tokenizer.name()),
+        ))
+    }
+}
+
+/// The kind and token bytes of a `tokenizer.json` base, whose document is `data`: a
+/// byte-level BPE model, kept for the output.
+fn hf_base(spec: &str, tokenizer: &Tokenizer, data: Vec<u8>) -> Result<(Kind, Vec<Vec<u8>>)> {
+    let path = PathBuf::from(spec);
+    let bad = |reason: &str| TrainError::File {
+        path: path.clone(),
+        reason: reason.to_owned(),
+    };
+    let doc: serde_json::Value =
+        serde_json::from_slice(&data).map_err(|e| bad(&format!("not valid JSON: {e}")))?;
+    let model = &doc["model"];
+    if model["type"] != "BPE" || model["byte_fallback"] == true {
+        return Err(bad(
+            "extension supports byte-level BPE models (model.type BPE without byte_fallback)",
+        ));
+    }
+    let merges = model["merges"]
+        .as_array()
+        .ok_or_else(|| bad("model.merges is not a list"))?;
+    let string_merges = merges.first().is_none_or(|m| m.is_string());
+    let vocab = model["vocab"]
+        .as_object()
+        .ok_or_else(|| bad("model.vocab is not an object"))?;
+    let n = vocab.values().filter_map(|v| v.as_u64()).max().unwrap_or(0) as usize + 1;
+    let mut tokens = vec![vec![]; n];
+    for id in vocab.values().filter_map(|v| v.as_u64()) {
+        if let Some(b) = tokenizer.token_bytes(id as u32) {
+            tokens[id as usize] = b.to_vec();
+        }
+    }
+    Ok((Kind::Hf { doc, string_merges }, tokens))
 }
 
 /// One weighted input language.
@@ -274,9 +365,11 @@ pub struct ExtendOptions {
 pub struct Extension {
     /// The id of `tokens[0]`.
     pub first_id: u32,
-    /// The bytes of each new token, in id order.
+    /// The bytes of each new token, in id order; for a SentencePiece base, the piece's text
+    /// in UTF-8 (`▁`, U+2581, for a space).
     pub tokens: Vec<Vec<u8>>,
-    /// The pair each new token was made from, or `None` for a whole-piece token.
+    /// The pair each new token was made from, or `None` for a whole-piece token or, for a
+    /// SentencePiece base, a character that becomes a piece.
     pub merges: Vec<Option<(u32, u32)>>,
     /// The weighted saving (in tokens) of each new token when it was chosen: its pair count, or
     /// for a whole-piece token its count times its length in tokens minus one.
@@ -351,9 +444,12 @@ impl Extension {
         Ok(merges)
     }
 
-    /// The `tokenizer.json` text of the extended vocabulary.
+    /// The `tokenizer.json` text of the extended vocabulary (not for a SentencePiece base).
     pub fn tokenizer_json(&self, base: &Base, name: &str) -> Result<String> {
         match &base.kind {
+            Kind::Spm(_) => Err(base
+                .check_format(OutputFormat::Hf)
+                .expect_err("a SentencePiece base has no tokenizer.json form")),
             Kind::Ranks => {
                 let all = self.all_tokens(base);
                 let merges = self.derived_merges(base, &all)?;
@@ -429,7 +525,7 @@ impl Extension {
 
     /// The extended tokenizer, ready to encode.
     pub fn tokenizer(&self, base: &Base, name: &str) -> Result<Tokenizer> {
-        Ok(match base.kind {
+        Ok(match &base.kind {
             Kind::Ranks => {
                 let ranks = self
                     .all_tokens(base)
@@ -451,12 +547,21 @@ impl Extension {
                 name,
                 "extended",
             )?,
+            Kind::Spm(b) => {
+                Tokenizer::from_sentencepiece(&b.model_bytes(&self.tokens), name, "extended")?
+            }
         })
     }
 
+    /// The `.model` bytes of an extended SentencePiece base: the base's bytes, then the new
+    /// pieces (type `NORMAL`, scores below every score of the base, each below the one
+    /// before) and the new `trainer_spec.vocab_size`. `None` for another base.
+    pub fn sentencepiece_model(&self, base: &Base) -> Option<Vec<u8>> {
+        base.spm().map(|b| b.model_bytes(&self.tokens))
+    }
+
     /// Writes the extended vocabulary to `path` (atomically) in `format`. Returns the files
-    /// written. A `tokenizer.json` base can only be written as `tokenizer.json`: its merge list
-    /// is not tiktoken's rule.
+    /// written. The formats each base can be written in: [`Base::check_format`].
     pub fn write(
         &self,
         base: &Base,
@@ -464,7 +569,13 @@ impl Extension {
         format: OutputFormat,
         name: &str,
     ) -> Result<Vec<PathBuf>> {
+        base.check_format(format)?;
         match format {
+            OutputFormat::SentencePiece => {
+                let data = self.sentencepiece_model(base).expect("checked");
+                fairtok_core::write::write_atomic(path, &data)?;
+                Ok(vec![path.to_owned()])
+            }
             OutputFormat::Hf => {
                 fairtok_core::write::write_atomic(
                     path,
@@ -473,15 +584,6 @@ impl Extension {
                 Ok(vec![path.to_owned()])
             }
             OutputFormat::Tiktoken => {
-                if !base.is_tiktoken() {
-                    return Err(TrainError::invalid(
-                        Setting::Format,
-                        format!(
-                            "{}: a tokenizer.json base (Hugging Face's merge rule) can only be extended to a tokenizer.json",
-                            base.tokenizer.name()
-                        ),
-                    ));
-                }
                 let all = self.all_tokens(base);
                 let v = fairtok_core::write::Vocab {
                     name,

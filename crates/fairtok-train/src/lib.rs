@@ -106,7 +106,9 @@ pub mod script;
 mod shard;
 
 pub use corpus::{expand, Input, RecordKind, Source};
-pub use count::{count_sources, count_texts, CountOptions, CountStats, LangStats, PieceCounts};
+pub use count::{
+    count_sources, count_texts, CountOptions, CountStats, LangStats, Normalize, PieceCounts,
+};
 pub use error::{Result, Setting, TrainError};
 pub use extend::{extend_counts, Base, ExtendOptions, Extension, ParityDev, WeightedCounts};
 pub use inputs::{read_dev_file, DevText, InputSpec, TextSource};
@@ -434,6 +436,8 @@ pub enum OutputFormat {
     Hf,
     /// A `.tiktoken` rank file and its `.json` sidecar (pattern and special tokens).
     Tiktoken,
+    /// A SentencePiece `.model` file (the extension of a SentencePiece base only).
+    SentencePiece,
 }
 
 impl OutputFormat {
@@ -442,6 +446,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Hf => "tokenizer.json",
             OutputFormat::Tiktoken => "vocab.tiktoken",
+            OutputFormat::SentencePiece => "tokenizer.model",
         }
     }
 }
@@ -459,7 +464,7 @@ impl Trained {
     }
 
     /// Writes the vocabulary to `path` (atomically) in `format`, named `name`. Returns the
-    /// files written.
+    /// files written. A byte-level vocabulary has no SentencePiece form.
     pub fn write(
         &self,
         path: &std::path::Path,
@@ -476,6 +481,7 @@ impl Trained {
                 fairtok_core::write::write_tiktoken(path, &v)?;
                 vec![path.to_owned(), fairtok_core::write::sidecar_path(path)]
             }
+            OutputFormat::SentencePiece => return Err(not_sentencepiece()),
         })
     }
 }
@@ -571,6 +577,14 @@ pub fn output_file(path: &std::path::Path, format: OutputFormat) -> Result<std::
         check_writable(&fairtok_core::write::sidecar_path(&out))?;
     }
     Ok(out)
+}
+
+/// The error for a trained byte-level vocabulary asked for as a SentencePiece `.model`.
+pub(crate) fn not_sentencepiece() -> TrainError {
+    TrainError::invalid(
+        Setting::Format,
+        "a trained byte-level BPE has no SentencePiece .model form (that format is for extending a SentencePiece base)",
+    )
 }
 
 /// Checks that `path` can be written before hours of work go into it: it can be an output

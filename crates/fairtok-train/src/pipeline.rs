@@ -75,6 +75,7 @@ impl Reading {
             strict: self.strict,
             text_field: self.text_field.clone(),
             per_language,
+            normalize: None,
         })
     }
 }
@@ -347,6 +348,9 @@ pub fn train_files(job: &TrainJob, progress: &dyn Progress) -> Result<TrainOutco
         ));
     }
     unweighted(&job.inputs)?;
+    if job.format == OutputFormat::SentencePiece {
+        return Err(crate::not_sentencepiece());
+    }
     let pattern = pattern_of(&job.pattern, &job.counts)?;
     if job.output.is_some() && job.format == OutputFormat::Hf {
         // Refuse a pattern Hugging Face cannot run before training, not after.

@@ -7,6 +7,9 @@
 //! a candidate whose symbols changed since it was made is dropped when it comes up. A piece of
 //! type `Unused` that ends up in the result is split back into the two symbols it was merged
 //! from (recursively). `O(n log n)` for `n` characters.
+//!
+//! [`segment_with`] runs the same algorithm over the model's pieces and pieces it does not
+//! have (a vocabulary extension being learnt), looked up after the model's own.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -52,34 +55,59 @@ impl Ord for Candidate {
 }
 
 /// Segments `text` (normalized) and appends (start, end, id) of each piece to `out`.
+pub(super) fn segment(m: &SpmModel, text: &str, out: &mut Vec<(usize, usize, u32)>) {
+    segment_with(m, text, &|_: &str| None, out)
+}
+
+/// [`segment`] with the pieces `extra` gives (id and score) besides the model's own, which
+/// are looked up first. A symbol that is no piece has the unknown id.
 ///
 /// When no piece has a `▁` after another character ([`SpmModel::cuts_at_spaces`], true of
 /// every model trained with whitespace splitting), no merge can join the text before a `▁`
 /// that follows another character to the text after it: the parts between such points are
 /// merged on their own, with the same result as the whole and a heap that stays small.
-pub(super) fn segment(m: &SpmModel, text: &str, out: &mut Vec<(usize, usize, u32)>) {
+/// Pieces given by `extra` must keep that true: none has a `▁` after another character.
+pub(super) fn segment_with<X: Fn(&str) -> Option<(u32, f32)>>(
+    m: &SpmModel,
+    text: &str,
+    extra: &X,
+    out: &mut Vec<(usize, usize, u32)>,
+) {
     if !m.cuts_at_spaces {
-        return segment_part(m, text, 0, text.len(), out);
+        return segment_part(m, text, 0, text.len(), extra, out);
     }
     let mut start = 0;
     let mut prev_space = true;
     for (i, c) in text.char_indices() {
         let space = c == '\u{2581}';
         if space && !prev_space && i > start {
-            segment_part(m, text, start, i, out);
+            segment_part(m, text, start, i, extra, out);
             start = i;
         }
         prev_space = space;
     }
-    segment_part(m, text, start, text.len(), out);
+    segment_part(m, text, start, text.len(), extra, out);
 }
 
-/// [`segment`] on `text[from..to]`.
-fn segment_part(
+/// The id and score of the piece `text`: the model's, else `extra`'s.
+fn lookup<X: Fn(&str) -> Option<(u32, f32)>>(
+    m: &SpmModel,
+    text: &str,
+    extra: &X,
+) -> Option<(u32, f32)> {
+    match m.pieces.get(text) {
+        Some(&id) => Some((id, m.scores[id as usize])),
+        None => extra(text),
+    }
+}
+
+/// [`segment_with`] on `text[from..to]`.
+fn segment_part<X: Fn(&str) -> Option<(u32, f32)>>(
     m: &SpmModel,
     text: &str,
     from: usize,
     to: usize,
+    extra: &X,
     out: &mut Vec<(usize, usize, u32)>,
 ) {
     let bytes = &text.as_bytes()[..to];
@@ -115,11 +143,11 @@ fn segment_part(
         if a.frozen || b.frozen {
             return;
         }
-        let Some(&id) = m.pieces.get(&text[a.start..b.end]) else {
+        let Some((id, score)) = lookup(m, &text[a.start..b.end], extra) else {
             return;
         };
         heap.push(Candidate {
-            score: m.scores[id as usize],
+            score,
             left: l,
             right: r,
             len: b.end - a.start,
@@ -155,26 +183,30 @@ fn segment_part(
     let mut i = Some(0);
     while let Some(k) = i {
         let s = &symbols[k];
-        resegment(m, text, s.start, s.end, &splits, out);
+        resegment(m, text, s.start, s.end, &splits, extra, out);
         i = s.next;
     }
 }
 
 /// Appends the piece `text[start..end]`, split back if it is an unused piece.
-fn resegment(
+fn resegment<X: Fn(&str) -> Option<(u32, f32)>>(
     m: &SpmModel,
     text: &str,
     start: usize,
     end: usize,
     splits: &FxHashMap<&str, (&str, &str)>,
+    extra: &X,
     out: &mut Vec<(usize, usize, u32)>,
 ) {
     let piece = &text[start..end];
-    let id = m.piece_to_id(piece);
+    let id = match m.reserved.get(piece) {
+        Some(&id) => id,
+        None => lookup(m, piece, extra).map_or(m.unk, |p| p.0),
+    };
     match splits.get(piece) {
         Some(&(a, _)) if m.is_unused(id) => {
-            resegment(m, text, start, start + a.len(), splits, out);
-            resegment(m, text, start + a.len(), end, splits, out);
+            resegment(m, text, start, start + a.len(), splits, extra, out);
+            resegment(m, text, start + a.len(), end, splits, extra, out);
         }
         _ => out.push((start, end, id)),
     }

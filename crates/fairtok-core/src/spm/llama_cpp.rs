@@ -116,6 +116,7 @@ impl SpmModel {
             bos: None,
             partition: Partition { tokens: partition },
             cuts_at_spaces,
+            rules: Default::default(),
         })
     }
 

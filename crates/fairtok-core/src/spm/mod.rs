@@ -32,6 +32,7 @@
 //! model removes extra whitespace).
 
 mod bpe;
+mod extension;
 mod llama_cpp;
 mod normalizer;
 mod proto;
@@ -45,6 +46,7 @@ use crate::unigram::{self, PieceTrie};
 use normalizer::{Normalizer, SPACE};
 use proto::{ModelProto, PieceType};
 
+pub use extension::{append_pieces, scores_below, PieceRules};
 pub use llama_cpp::LlamaVocab;
 
 /// Where SentencePiece rebases its Unigram path sums (`kScoreResetThreshold`).
@@ -92,6 +94,8 @@ pub struct SpmModel {
     /// No merge candidate has a `▁` after another character, so BPE may work on the parts
     /// between such points separately (see [`bpe::segment`]).
     cuts_at_spaces: bool,
+    /// The trainer's rules for pieces (the defaults for a GGUF vocabulary).
+    rules: PieceRules,
 }
 
 impl SpmModel {
@@ -145,6 +149,7 @@ impl SpmModel {
             }
         };
         let byte_fallback = trainer.byte_fallback.unwrap_or(false);
+        let rules = PieceRules::of(&trainer);
         let mut model = SpmModel {
             algorithm: Algorithm::Bpe,
             dialect: Dialect::Library,
@@ -169,6 +174,7 @@ impl SpmModel {
                 .unwrap_or_else(|| " \u{2047} ".to_owned()),
             bos: None,
             cuts_at_spaces: false,
+            rules,
         };
         model.add_pieces(&proto.pieces, byte_fallback, &bad)?;
         let bos = trainer.bos_id.unwrap_or(1);
@@ -296,15 +302,6 @@ impl SpmModel {
     /// Whether `id` is an unused piece that the library splits back (llama.cpp keeps it).
     fn is_unused(&self, id: u32) -> bool {
         self.dialect == Dialect::Library && self.types.get(id as usize) == Some(&PieceType::Unused)
-    }
-
-    /// `PieceToId`: reserved pieces first, then the others, else the unknown id.
-    fn piece_to_id(&self, piece: &str) -> u32 {
-        self.reserved
-            .get(piece)
-            .or_else(|| self.pieces.get(piece))
-            .copied()
-            .unwrap_or(self.unk)
     }
 
     /// Encodes `text`, appending ids to `out`.

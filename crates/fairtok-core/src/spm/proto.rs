@@ -1,5 +1,6 @@
-//! The part of SentencePiece's `sentencepiece_model.proto` that encoding and decoding read
-//! (field numbers and defaults as in that file; every other field is skipped by the decoder).
+//! The part of SentencePiece's `sentencepiece_model.proto` that encoding and decoding read,
+//! and the trainer's rules for pieces that vocabulary extension follows (field numbers and
+//! defaults as in that file; every other field is skipped by the decoder).
 //! Fields are `Option`s so that "absent" takes the proto2 default named on each accessor.
 
 /// `ModelProto`: the whole `.model` file.
@@ -71,9 +72,27 @@ pub(crate) struct TrainerSpec {
     /// `UNIGRAM` = 1 (default), `BPE` = 2, `WORD` = 3, `CHAR` = 4.
     #[prost(int32, optional, tag = "3")]
     pub model_type: Option<i32>,
+    /// The number of pieces the model was trained to have (default 8000; not checked on load).
+    #[prost(int32, optional, tag = "4")]
+    pub vocab_size: Option<i32>,
+    /// The longest piece the trainer makes, in characters (default 16).
+    #[prost(int32, optional, tag = "20")]
+    pub max_sentencepiece_length: Option<i32>,
+    /// No piece mixes Unicode scripts (default true).
+    #[prost(bool, optional, tag = "21")]
+    pub split_by_unicode_script: Option<bool>,
+    /// Whitespace only starts a piece (default true).
+    #[prost(bool, optional, tag = "22")]
+    pub split_by_whitespace: Option<bool>,
+    /// Digits are a script of their own (default true).
+    #[prost(bool, optional, tag = "23")]
+    pub split_by_number: Option<bool>,
     /// Whitespace ends pieces instead of starting them (default false).
     #[prost(bool, optional, tag = "24")]
     pub treat_whitespace_as_suffix: Option<bool>,
+    /// A digit is always a piece of its own (default false).
+    #[prost(bool, optional, tag = "25")]
+    pub split_digits: Option<bool>,
     /// Unknown characters become their UTF-8 byte pieces (default false).
     #[prost(bool, optional, tag = "35")]
     pub byte_fallback: Option<bool>,

@@ -8,6 +8,7 @@ use std::collections::BinaryHeap;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::spm::{self, SpmBase};
 use super::{Base, ExtendOptions, Extension, ParityDev, WeightedCounts};
 use crate::error::{Result, Setting, TrainError};
 use crate::{Choice, Progress, Selector};
@@ -68,15 +69,51 @@ struct State<'a> {
     dev_tokens: Vec<i64>,
     seen: Vec<u32>,
     epoch: u32,
+    /// A SentencePiece base, and the scores of its new pieces.
+    spm: Option<(&'a SpmBase, Vec<f32>)>,
 }
 
 impl State<'_> {
+    /// The token `b` is: an id, or for a SentencePiece base a character that is no piece (a
+    /// pseudo-id, see [`spm`]).
     fn rank(&self, b: &[u8]) -> Option<u32> {
-        self.base
+        let id = self
+            .base
             .ids
             .get(b)
             .or_else(|| self.new_ids.get(b))
-            .copied()
+            .copied();
+        match (id, &self.spm) {
+            (None, Some(_)) => {
+                let mut chars = std::str::from_utf8(b).ok()?.chars();
+                let c = chars.next().filter(|_| chars.next().is_none())?;
+                Some(spm::UNKNOWN + c as u32)
+            }
+            _ => id,
+        }
+    }
+
+    /// The tokens the symbols `ids` encode to.
+    fn cost(&self, ids: &[u32]) -> i64 {
+        match &self.spm {
+            Some((b, _)) => b.cost(ids),
+            None => ids.len() as i64,
+        }
+    }
+
+    /// The new piece (id and score) that `text` is, if any.
+    fn new_piece(&self, text: &str) -> Option<(u32, f32)> {
+        let id = *self.new_ids.get(text.as_bytes())?;
+        let scores = &self.spm.as_ref().expect("a SentencePiece base").1;
+        Some((id, scores[(id - self.base.first_new_id) as usize]))
+    }
+
+    /// The bytes of the candidate of pair key `k`.
+    fn candidate(&self, k: u64) -> Vec<u8> {
+        match unkey(k) {
+            (a, spm::CHAR) => spm::char_bytes(a),
+            (a, b) => [self.token(a), self.token(b)].concat(),
+        }
     }
 
     fn word(&self, w: usize) -> &[u8] {
@@ -90,29 +127,50 @@ impl State<'_> {
         }
         let c = self.count[w] * sign;
         let per_lang = self.pairs.len() > 1;
-        for i in 1..self.ids[w].len() {
-            let k = key(self.ids[w][i - 1], self.ids[w][i]);
+        let ids = std::mem::take(&mut self.ids[w]);
+        for (i, &id) in ids.iter().enumerate() {
+            let (k, gain) = match &self.spm {
+                // A pair with a character that is no piece is no candidate; the character is.
+                Some((b, _)) if spm::is_pseudo(id) => {
+                    let (a, m) = spm::char_key(id);
+                    (key(a, m), b.char_gain(id))
+                }
+                // Nor is a pair that BPE never merges (a user-defined piece).
+                Some((b, _)) if i > 0 && !(b.mergeable(ids[i - 1]) && b.mergeable(id)) => continue,
+                _ if i == 0 => continue,
+                _ => (key(ids[i - 1], id), 1),
+            };
             for t in [0, 1 + g] {
                 if t > 0 && !per_lang {
                     break;
                 }
                 let e = self.pairs[t].entry(k).or_insert(0);
-                *e += c;
+                *e += c * gain;
                 if sign > 0 {
                     self.heaps[t].push((*e, Reverse(k)));
                 }
             }
         }
+        self.ids[w] = ids;
         if sign > 0 {
             self.list(w);
         }
     }
 
-    /// Lists word `w` under each of its pairs (a word may be listed twice; merges skip repeats).
+    /// Lists word `w` under each of its pairs, and for a SentencePiece base under the
+    /// character key of each character that is no piece (a word may be listed twice; merges
+    /// skip repeats).
     fn list(&mut self, w: usize) {
-        for i in 1..self.ids[w].len() {
-            let k = key(self.ids[w][i - 1], self.ids[w][i]);
-            self.index.entry(k).or_default().push(w as u32);
+        for i in 0..self.ids[w].len() {
+            let id = self.ids[w][i];
+            if i > 0 {
+                let k = key(self.ids[w][i - 1], id);
+                self.index.entry(k).or_default().push(w as u32);
+            }
+            if self.spm.is_some() && spm::is_pseudo(id) {
+                let (a, m) = spm::char_key(id);
+                self.index.entry(key(a, m)).or_default().push(w as u32);
+            }
         }
     }
 
@@ -131,8 +189,7 @@ impl State<'_> {
             if now <= 0 || (now as f64) < opts.min_frequency as f64 * SCALE {
                 return None;
             }
-            let (a, b) = unkey(k);
-            let tok = [self.token(a), self.token(b)].concat();
+            let tok = self.candidate(k);
             if !self.allowed(&tok, opts) {
                 self.banned.insert(k);
                 self.heaps[t].pop();
@@ -145,6 +202,9 @@ impl State<'_> {
 
     /// Whether `tok` may become a new token.
     fn allowed(&self, tok: &[u8], opts: &ExtendOptions) -> bool {
+        if let Some((b, _)) = &self.spm {
+            return !self.new_ids.contains_key(tok) && b.allowed(tok, opts);
+        }
         let too_long = opts.max_token_bytes.is_some_and(|m| tok.len() > m);
         !too_long && self.rank(tok).is_none() && opts.script.marks(tok)
     }
@@ -208,23 +268,59 @@ impl State<'_> {
         }
     }
 
-    /// Adds candidate `c` as a token and re-encodes the words it touches.
+    /// Adds candidate `c` as a token and re-encodes the words it touches. Returns the pair
+    /// it was made from (`None` for a whole piece or a character).
     fn apply(&mut self, c: Cand) -> Option<(u32, u32)> {
         let (tok, k) = match c {
-            Cand::Pair(k) => {
-                let (a, b) = unkey(k);
-                ([self.token(a), self.token(b)].concat(), Some(k))
-            }
+            Cand::Pair(k) => (self.candidate(k), Some(k)),
             Cand::Piece(w) => (self.word(w).to_vec(), None),
         };
-        let (a, b) = k.map_or((u32::MAX, u32::MAX), unkey);
         let id = self.base.first_new_id + self.new_tokens.len() as u32;
         self.new_ids.insert(tok.clone(), id);
         self.new_tokens.push(tok.clone());
-        // The pairs whose words may change: every split into two tokens (tiktoken's rule
-        // merges any of them), or only the pair itself (Hugging Face's rule).
+        let (words, keys) = self.touched(&tok, k);
+        let new = self.reencode(&words, k.map_or((u32::MAX, u32::MAX), unkey), id);
+        for (&w, new) in words.iter().zip(new) {
+            let Some(new) = new else {
+                // Unchanged: list it again under the removed keys it still holds.
+                let ids = std::mem::take(&mut self.ids[w]);
+                for (i, &t) in ids.iter().enumerate() {
+                    let pair = (i > 0).then(|| key(ids[i - 1], t));
+                    let char_key = spm::is_pseudo(t).then(|| {
+                        let (a, m) = spm::char_key(t);
+                        key(a, m)
+                    });
+                    for k in [pair, char_key].into_iter().flatten() {
+                        if keys.contains(&k) {
+                            self.index.entry(k).or_default().push(w as u32);
+                        }
+                    }
+                }
+                self.ids[w] = ids;
+                continue;
+            };
+            let g = self.group[w] as usize;
+            if g >= self.langs {
+                self.dev_tokens[g - self.langs] +=
+                    self.count[w] * (self.cost(&new) - self.cost(&self.ids[w]));
+                self.ids[w] = new;
+                self.list(w);
+                continue;
+            }
+            self.add_pairs(w, -1);
+            self.ids[w] = new;
+            self.add_pairs(w, 1);
+        }
+        k.map(unkey).filter(|p| p.1 != spm::CHAR)
+    }
+
+    /// The words that the new token `tok` (made from the pair of key `k`, if any) may change,
+    /// taken off the index, and the keys they were listed under: every split of `tok` into
+    /// two tokens (tiktoken's rule merges any of them, SentencePiece's any whose
+    /// concatenation is a piece), or only the pair itself (Hugging Face's rule).
+    fn touched(&mut self, tok: &[u8], k: Option<u64>) -> (Vec<usize>, Vec<u64>) {
         let mut keys: Vec<u64> = k.into_iter().collect();
-        if self.base.is_tiktoken() {
+        if !matches!(self.base.kind, super::Kind::Hf { .. }) {
             for s in 1..tok.len() {
                 if let (Some(l), Some(r)) = (self.rank(&tok[..s]), self.rank(&tok[s..])) {
                     if Some(key(l, r)) != k {
@@ -236,7 +332,7 @@ impl State<'_> {
         self.epoch += 1;
         let mut words = vec![];
         // A piece that is a token is that token (tiktoken's first check).
-        for w in self.words_equal(&tok) {
+        for w in self.words_equal(tok) {
             self.seen[w] = self.epoch;
             words.push(w);
         }
@@ -251,12 +347,21 @@ impl State<'_> {
             }
         }
         words.sort_unstable();
+        (words, keys)
+    }
+
+    /// The new tokens of `words` with the new token `id` (made from the pair `(a, b)`, if
+    /// any), by the base's rule; `None` for a word that does not change.
+    fn reencode(&self, words: &[usize], (a, b): (u32, u32), id: u32) -> Vec<Option<Vec<u32>>> {
         let tiktoken = self.base.is_tiktoken();
-        let new: Vec<Option<Vec<u32>>> = words
+        words
             .par_iter()
             .map(|&w| {
                 let old = &self.ids[w];
-                let new = if tiktoken {
+                let new = if let Some((base, _)) = &self.spm {
+                    let word = std::str::from_utf8(self.word(w)).expect("normalized text");
+                    base.symbols(word, &|t: &str| self.new_piece(t))
+                } else if tiktoken {
                     fairtok_core::tiktoken::encode_piece_with(self.word(w), |t| self.rank(t))
                         .expect("every byte is a token")
                 } else {
@@ -264,33 +369,7 @@ impl State<'_> {
                 };
                 (new != *old).then_some(new)
             })
-            .collect();
-        for (&w, new) in words.iter().zip(new) {
-            let Some(new) = new else {
-                // Unchanged: list it again under the removed pairs it still holds.
-                let ids = std::mem::take(&mut self.ids[w]);
-                for i in 1..ids.len() {
-                    let k = key(ids[i - 1], ids[i]);
-                    if keys.contains(&k) {
-                        self.index.entry(k).or_default().push(w as u32);
-                    }
-                }
-                self.ids[w] = ids;
-                continue;
-            };
-            let g = self.group[w] as usize;
-            if g >= self.langs {
-                self.dev_tokens[g - self.langs] +=
-                    self.count[w] * (new.len() as i64 - self.ids[w].len() as i64);
-                self.ids[w] = new;
-                self.list(w);
-                continue;
-            }
-            self.add_pairs(w, -1);
-            self.ids[w] = new;
-            self.add_pairs(w, 1);
-        }
-        k.map(unkey)
+            .collect()
     }
 }
 
@@ -313,6 +392,7 @@ pub fn extend_counts(
     };
     let tables = if parity.is_some() { 1 + langs.len() } else { 1 };
     let mut st = State::new(base, words, langs.len(), tables)?;
+    st.spm = base.spm().map(|b| (b, b.scores(opts.add)));
     st.seed(opts, tables);
     // The dev total of a language = its tokens outside the script-bearing pieces (constant)
     // + the tokens of its dev words (tracked).
@@ -355,8 +435,11 @@ pub fn check_options(base: &Base, opts: &ExtendOptions) -> Result<()> {
     if opts.whole_pieces && !base.is_tiktoken() {
         return Err(TrainError::invalid(
             Setting::WholePieces,
-            "whole-piece tokens need a tiktoken-rule base (a tokenizer.json base reaches tokens only through merges)",
+            "whole-piece tokens need a tiktoken-rule base (tokenizer.json and SentencePiece bases reach tokens only through merges)",
         ));
+    }
+    if let Some(b) = base.spm() {
+        b.check_script(&opts.script)?;
     }
     Ok(())
 }
@@ -419,6 +502,14 @@ fn dev_words(
         let mut pieces: FxHashMap<Vec<u8>, i64> = FxHashMap::default();
         for line in lines {
             dev_base[l] += base.tokenizer.count(line)? as i64;
+            let normalized;
+            let line = match base.spm() {
+                Some(b) => {
+                    normalized = b.model.normalize(line);
+                    &normalized
+                }
+                None => line,
+            };
             re.for_each_match(line, |s, e| {
                 let p = &line.as_bytes()[s..e];
                 if opts.script.occurs_in(p) {
@@ -457,9 +548,10 @@ impl<'a> State<'a> {
             .into_par_iter()
             .map(|w| {
                 let p = &bytes[starts[w]..starts[w + 1]];
-                match std::str::from_utf8(p) {
-                    Ok(s) => base.tokenizer.encode(s),
-                    Err(_) => Ok(p.iter().map(|&b| base.ids[&[b][..]]).collect()),
+                match (std::str::from_utf8(p), base.spm()) {
+                    (Ok(s), Some(b)) => Ok(b.symbols(s, &|_: &str| None)),
+                    (Ok(s), None) => base.tokenizer.encode(s),
+                    (Err(_), _) => Ok(p.iter().map(|&b| base.ids[&[b][..]]).collect()),
                 }
             })
             .collect::<std::result::Result<_, _>>()?;
@@ -481,6 +573,7 @@ impl<'a> State<'a> {
             dev_tokens: vec![0; langs],
             seen: vec![0; n],
             epoch: 0,
+            spm: None,
         })
     }
 
@@ -491,7 +584,7 @@ impl<'a> State<'a> {
         for w in 0..self.ids.len() {
             let g = self.group[w] as usize;
             if g >= self.langs {
-                self.dev_tokens[g - self.langs] += self.count[w] * self.ids[w].len() as i64;
+                self.dev_tokens[g - self.langs] += self.count[w] * self.cost(&self.ids[w]);
                 self.list(w);
             } else {
                 self.add_pairs(w, 1);

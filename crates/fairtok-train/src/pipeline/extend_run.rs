@@ -226,10 +226,12 @@ fn extend_options(job: &ExtendJob, script: Script) -> Result<ExtendOptions> {
 /// Counts each input on its own (its weight applies to its counts alone).
 fn count_each(
     job: &ExtendJob,
-    pattern: &str,
+    base: &Base,
     progress: &dyn Progress,
 ) -> Result<(Vec<WeightedCounts>, Vec<InputRead>, CountStats)> {
-    let count_opts = job.reading.count_options(pattern.to_owned(), false)?;
+    let pattern = &base.pattern;
+    let mut count_opts = job.reading.count_options(pattern.to_owned(), false)?;
+    count_opts.normalize = base.normalizer();
     let mut weighted = vec![];
     let mut read = vec![];
     let mut total = CountStats::default();
@@ -245,7 +247,16 @@ fn count_each(
             }
             TextSource::Texts(texts) => {
                 let mut counts = PieceCounts::new(pattern);
-                count_texts(&mut counts, &i.lang, texts, count_opts.threads)?;
+                match &count_opts.normalize {
+                    Some(n) => {
+                        let normalized: Vec<String> = texts.iter().map(|t| (n.0)(t)).collect();
+                        count_texts(&mut counts, &i.lang, &normalized, count_opts.threads)?;
+                        // What was read is the texts, not their normalized form.
+                        let read = counts.stats.languages.last_mut().expect("counted");
+                        read.bytes = texts.iter().map(|t| t.len() as u64).sum();
+                    }
+                    None => count_texts(&mut counts, &i.lang, texts, count_opts.threads)?,
+                }
                 counts
             }
         };
@@ -288,27 +299,15 @@ pub fn extend_files(job: &ExtendJob, progress: &dyn Progress) -> Result<ExtendOu
     let opts = extend_options(job, script_of(job)?)?;
     let base = load_base(&job.base)?;
     crate::extend::check_options(&base, &opts)?;
-    let format = match job.format {
-        Some(f) => f,
-        None if base.is_tiktoken() => OutputFormat::Tiktoken,
-        None => OutputFormat::Hf,
-    };
-    if format == OutputFormat::Tiktoken && !base.is_tiktoken() {
-        return Err(TrainError::invalid(
-            Setting::Format,
-            format!(
-                "{}: a tokenizer.json base (Hugging Face's merge rule) can only be extended to a tokenizer.json",
-                job.base
-            ),
-        ));
-    }
+    let format = job.format.unwrap_or_else(|| base.default_format());
+    base.check_format(format)?;
     let (out, name) = output_and_name(&job.output, format, &job.name)?;
     let langs = languages(&job.inputs);
     let parity = match &job.parity {
         Some(spec) => Some(parity_dev(spec, &base, &opts.script, &langs)?),
         None => None,
     };
-    let (weighted, inputs, stats) = count_each(job, &base.pattern, progress)?;
+    let (weighted, inputs, stats) = count_each(job, &base, progress)?;
     // The merge loop runs on the pool it is installed in; where the system refuses the
     // threads, on the global one.
     let run = || extend_counts(&base, weighted, parity.as_ref(), &opts, progress);
