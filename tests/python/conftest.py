@@ -29,6 +29,30 @@ TIKTOKEN_NAMES = [
 ]
 
 
+def lines(path, n=None):
+    """The first `n` lines (all with None) of a text file, plain or gzipped, without their
+    line ends."""
+    import gzip
+
+    path = str(path)
+    opener = gzip.open if path.endswith(".gz") else open
+    out = []
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            out.append(line.rstrip("\n"))
+            if len(out) == n:
+                break
+    return out
+
+
+def has_hangul(s):
+    """Whether `s` has a character of Unicode's Hangul script (fairtok's `Script::named("Hang")`)."""
+    return any(0x1100 <= o <= 0x11FF or 0x302E <= o <= 0x302F or 0x3131 <= o <= 0x318E
+               or 0x3200 <= o <= 0x321E or 0x3260 <= o <= 0x327E or 0xA960 <= o <= 0xA97C
+               or 0xAC00 <= o <= 0xD7A3 or 0xD7B0 <= o <= 0xD7FB or 0xFFA0 <= o <= 0xFFDC
+               for o in map(ord, s))
+
+
 def _offline_tiktoken():
     import tiktoken
     import tiktoken.load

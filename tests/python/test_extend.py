@@ -10,12 +10,13 @@ A Llama 3 tokenizer.json extension must load in Hugging Face tokenizers with fai
 Run: .venv/bin/python -m pytest tests/python/test_extend.py
 (needs target/release/fairtok, or FAIRTOK_BIN; ../shared or FAIRTOK_SHARED).
 """
-import gzip
 import json
 import os
 import subprocess
 import tempfile
 import unittest
+
+from conftest import has_hangul, lines
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.environ.get("FAIRTOK_SHARED", os.path.join(ROOT, "..", "shared"))
@@ -24,21 +25,8 @@ CORPUS = os.path.join(SHARED, "data", "corpus")
 FLORES = os.path.join(SHARED, "data", "parallel", "flores200-dev")
 
 
-def lines(path, n):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        out = []
-        for line in f:
-            out.append(line.rstrip("\n"))
-            if len(out) == n:
-                break
-        return out
 
 
-def has_hangul(s):
-    return any(0xAC00 <= ord(c) <= 0xD7A3 or 0x1100 <= ord(c) <= 0x11FF or 0x3130 <= ord(c) <= 0x318F
-               or 0xA960 <= ord(c) <= 0xA97F or 0xD7B0 <= ord(c) <= 0xD7FF or 0xFFA0 <= ord(c) <= 0xFFDC
-               for c in s)
 
 
 def fairtok_ids(tokenizer, texts):

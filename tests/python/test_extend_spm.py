@@ -14,12 +14,13 @@ Run: .venv/bin/python -m pytest tests/python/test_extend_spm.py
 (needs target/release/fairtok or FAIRTOK_BIN; ../shared or FAIRTOK_SHARED).
 """
 
-import gzip
 import json
 import os
 import subprocess
 
 import pytest
+
+from conftest import has_hangul, lines
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.environ.get("FAIRTOK_SHARED", os.path.join(ROOT, "..", "shared"))
@@ -40,23 +41,8 @@ OTHER = ["eng_Latn", "deu_Latn", "fra_Latn", "vie_Latn", "jpn_Jpan", "zho_Hans",
          "rus_Cyrl", "arb_Arab", "hin_Deva", "tha_Thai"]
 
 
-def lines(path, n=None):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        out = []
-        for line in f:
-            out.append(line.rstrip("\n"))
-            if len(out) == n:
-                break
-        return out
 
 
-def has_hangul(s):
-    # Unicode's Hangul script (fairtok's `Script::named("Hang")`).
-    return any(0x1100 <= o <= 0x11FF or 0x302E <= o <= 0x302F or 0x3131 <= o <= 0x318E
-               or 0x3200 <= o <= 0x321E or 0x3260 <= o <= 0x327E or 0xA960 <= o <= 0xA97C
-               or 0xAC00 <= o <= 0xD7A3 or 0xD7B0 <= o <= 0xD7FB or 0xFFA0 <= o <= 0xFFDC
-               for o in map(ord, s))
 
 
 def run(*args):

@@ -22,6 +22,7 @@ import subprocess
 import pytest
 
 import fairtok
+import conftest
 from conftest import SHARED
 
 FLORES = SHARED / "data" / "parallel" / "flores200-dev"
@@ -34,9 +35,8 @@ CHAT = [
 ]
 
 
-def lines(lang, n=997):
-    with open(FLORES / f"{lang}.dev", encoding="utf-8") as f:
-        return f.read().splitlines()[:n]
+def flores(lang, n=997):
+    return conftest.lines(FLORES / f"{lang}.dev", n)
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +64,14 @@ def test_same_ids_as_tiktoken(reference, texts):
     assert enc.special_tokens_set == reference.special_tokens_set
     corpus = list(texts)
     for lang in ("kor_Hang", "eng_Latn", "jpn_Jpan", "zho_Hans"):
-        corpus += lines(lang)
+        corpus += flores(lang)
     bad = [t for t in corpus if enc.encode_ordinary(t) != reference.encode_ordinary(t)]
     assert not bad, f"{len(bad)} of {len(corpus)} texts differ, first: {bad[0][:80]!r}"
     for t in CHAT:
         ids = enc.encode(t, allowed_special="all")
         assert ids == reference.encode(t, allowed_special="all")
         assert enc.decode(ids) == t
-    ko = lines("kor_Hang")
+    ko = flores("kor_Hang")
     assert sum(len(enc.encode_ordinary(t)) for t in ko) < 0.7 * sum(
         len(fairtok.get_encoding("o200k_harmony").encode_ordinary(t)) for t in ko)
 
@@ -80,10 +80,10 @@ def test_is_o200k_ko_shifted_and_harmony_without_hangul(texts):
     enc = fairtok.get_encoding("o200k_harmony_ko")
     ko = fairtok.get_encoding("o200k_ko")
     harmony = fairtok.get_encoding("o200k_harmony")
-    for t in lines("kor_Hang") + list(texts):
+    for t in flores("kor_Hang") + list(texts):
         want = [i + SHIFT if i >= 200019 else i for i in ko.encode_ordinary(t)]
         assert enc.encode_ordinary(t) == want
-    for t in lines("eng_Latn") + lines("jpn_Jpan"):
+    for t in flores("eng_Latn") + flores("jpn_Jpan"):
         assert enc.encode_ordinary(t) == harmony.encode_ordinary(t)
 
 
@@ -96,7 +96,7 @@ def test_export_loads_with_the_same_ids(fmt, fairtok_bin, tiktoken, tmp_path):
                         "-o", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     enc = fairtok.get_encoding("o200k_harmony_ko")
-    sample = lines("kor_Hang", 200) + lines("eng_Latn", 100) + CHAT
+    sample = flores("kor_Hang", 200) + flores("eng_Latn", 100) + CHAT
     if fmt == "tiktoken":
         import tiktoken.load
 

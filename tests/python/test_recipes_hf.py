@@ -21,7 +21,7 @@ import sys
 import pytest
 
 import fairtok
-from conftest import ROOT, SHARED
+from conftest import ROOT, SHARED, has_hangul, lines
 
 sys.path.insert(0, str(ROOT / "recipes"))
 from hf_ko import cut  # noqa: E402
@@ -33,14 +33,8 @@ BASES = {"llama3": 128256, "qwen3": 151669}
 ADD = 600
 
 
-def lines(path, n):
-    with open(path, encoding="utf-8") as f:
-        return f.read().splitlines()[:n]
 
 
-def has_hangul(text):
-    return any(0xAC00 <= ord(c) <= 0xD7A3 or 0x1100 <= ord(c) <= 0x11FF
-               or 0x3130 <= ord(c) <= 0x318F for c in text)
 
 
 def extend(fairtok_bin, base, add, out):
