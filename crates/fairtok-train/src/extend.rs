@@ -114,6 +114,11 @@ impl Base {
                     "{spec}: a Mistral tekken file cannot be an extension base yet (its ids are ranks shifted past the special tokens, which the written vocabularies cannot express)"
                 )))
             }
+            Format::Gguf => {
+                return Err(TrainError::Usage(format!(
+                    "{spec}: a GGUF file cannot be an extension base (llama.cpp's pre-tokenizers are not one regex)"
+                )))
+            }
             Format::SentencePiece => {
                 return Err(TrainError::Usage(format!(
                     "{spec}: a SentencePiece model cannot be an extension base (extension needs a byte-level BPE with a regex pre-tokenizer)"
