@@ -6,7 +6,7 @@
 //! A token starts with the attribute of its `token_type` (1 normal, 2 unknown, 3 control,
 //! 4 user-defined, 5 unused, 6 byte; anything else, and every token of a file without types,
 //! as llama.cpp maps it). Then llama.cpp corrects them by the tokens' **texts**, and so does
-//! [`attributes`], in llama.cpp's order:
+//! `attributes`, in llama.cpp's order:
 //!
 //! 1. the first end-of-turn (`<|eot_id|>`, `<|im_end|>`, ...), end-of-message and
 //!    fill-in-the-middle tokens it looks for by text (each kind only when its

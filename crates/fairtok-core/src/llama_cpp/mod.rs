@@ -5,7 +5,7 @@
 //!
 //! 1. **Attributes** ([`attrs`]): each token's attribute is its `token_type`, corrected by
 //!    text and model name as llama.cpp corrects it at load.
-//! 2. **Partition** ([`attrs::Partition`]): user-defined tokens (not control, not unknown)
+//! 2. **Partition** (`attrs::Partition`): user-defined tokens (not control, not unknown)
 //!    written in the text are their ids, longest first; control tokens written in the text are
 //!    ordinary text.
 //! 3. **Each text fragment**, by `tokenizer.ggml.model`:
@@ -16,7 +16,7 @@
 //!    * `bert`: llama.cpp's WordPiece ([`wpm`]);
 //!    * `t5`: llama.cpp's Unigram ([`ugm`]).
 //!
-//! Anything else (another model, a `pre` name [`split::steps`] does not know, a file that makes
+//! Anything else (another model, a `pre` name `split::steps` does not know, a file that makes
 //! llama.cpp's result depend on its hash-map order, two tokens with one text, which llama.cpp
 //! refuses) is an [`Error::Gguf`] naming it. The character classes are llama.cpp's
 //! ([`unicode`]).
@@ -26,11 +26,11 @@
 //! A token decodes to its text: byte-level decoded for a normal `gpt2` token, `▁` as a space
 //! for `bert` and `t5`, `<0xXX>` as its byte; user-defined and control tokens as written.
 
-pub(crate) mod attrs;
-pub(crate) mod split;
-pub(crate) mod ugm;
-pub(crate) mod unicode;
-pub(crate) mod wpm;
+pub mod attrs;
+pub mod split;
+pub mod ugm;
+pub mod unicode;
+pub mod wpm;
 
 use rustc_hash::FxHashMap;
 

@@ -8,7 +8,7 @@
 //! regexes are not run by one engine:
 //!
 //! * GPT-2's and Qwen2's regexes are hand-written scanners over llama.cpp's code-point classes
-//!   ([`super::unicode`]), reproduced here as [`gpt2`] and [`qwen2`];
+//!   ([`super::unicode`]), reproduced here as `gpt2` and `qwen2`;
 //! * a regex with `\p{..}` runs in C++ `std::regex` over a "collapsed" text where every
 //!   code point above ASCII is one byte standing for its class (whitespace, number, letter,
 //!   ...), and the class names become those bytes plus their ASCII members: `\p{N}` is
@@ -17,7 +17,7 @@
 //!   replaced by U+000B; there `\s` is ASCII whitespace, so in both cases `\s` is exactly
 //!   llama.cpp's whitespace, and a literal range such as `[À-Ö]` holds no whitespace.
 //!
-//! The regexes these names use are all of a few shapes ([`Step`]): a run of one class with an
+//! The regexes these names use are all of a few shapes (`Step`): a run of one class with an
 //! optional whitespace before it, one character of a class, a trailing whitespace run, three
 //! ASCII digits. `std::regex` searches leftmost-first like any backtracking engine, so each
 //! shape is a small scanner. `$` is the end of the piece being split.
@@ -25,7 +25,7 @@
 //! | name | steps |
 //! |---|---|
 //! | `gpt-2`, `mpt` | GPT-2's regex |
-//! | `falcon` | `[\p{P}\$\+<=>\^~\|`]+`, GPT-2's, `[0-9][0-9][0-9]` |
+//! | `falcon` | `` [\p{P}\$\+<=>\^~\|`]+ ``, GPT-2's, `[0-9][0-9][0-9]` |
 //! | `qwen2` | Qwen2's regex |
 //! | `deepseek-llm` | `[\r\n]`, `\s?[A-Za-zµÀ-Ö...]+`, `\s?[!-/:-~！-／：-～‘-‟　-。]+`, `\s+$`, `[一-龥ࠀ-一가-퟿]+`, `\p{N}+` |
 //! | none, `default` | `[\p{P}\$\+<=>\^~\|]+`, GPT-2's, `\p{N}+`, `[0-9][0-9][0-9]` |

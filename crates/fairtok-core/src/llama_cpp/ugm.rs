@@ -3,14 +3,14 @@
 //!
 //! 1. **Normalize** (`normalize`), left to right: at each position, a user-defined token that
 //!    starts there (the longest) is kept as it is; else the longest rule of the precompiled
-//!    charsmap (`tokenizer.ggml.precompiled_charsmap`, [`crate::charsmap::Charsmap::longest`],
+//!    charsmap (`tokenizer.ggml.precompiled_charsmap`, `crate::charsmap::Charsmap::longest`,
 //!    the walk stopping at a NUL byte) gives its replacement; else the character is kept.
 //!    Then, byte by byte of what that gives: a space becomes `▁` (unless
 //!    `remove_extra_whitespaces`, which drops it), and a non-space that starts a run of
 //!    non-spaces gets a `▁` before it when it is the first such run and
 //!    `add_space_prefix` is set, or always under `remove_extra_whitespaces`. (Both keys
 //!    default to false for `t5`; whitespace is always escaped and never a suffix.)
-//! 2. **Viterbi** over the normalized bytes ([`crate::unigram::segment`] with `f64` sums, as
+//! 2. **Viterbi** over the normalized bytes (`crate::unigram::segment` with `f64` sums, as
 //!    llama.cpp's `double`): candidates are the normal, user-defined and unused tokens; a
 //!    token scores its `f32` score, a user-defined one 0; a code point with no token of its
 //!    own is the unknown token, scored (lowest normal score − 10, in `f32`).

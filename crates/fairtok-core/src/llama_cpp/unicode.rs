@@ -1,14 +1,14 @@
 //! The character classes llama.cpp's tokenizers see (`unicode.cpp`, `unicode-data.cpp`).
 //!
 //! llama.cpp keeps one set of flags per code point, made from the Unicode Character Database
-//! by its `gen-unicode-data.py`: the general category folded to one of [`Class`] (`Cn` is
-//! [`Class::Undefined`], `Cc Cf Co Cs` are [`Class::Control`], ...), the `White_Space`
+//! by its `gen-unicode-data.py`: the general category folded to one of `Class` (`Cn` is
+//! `Class::Undefined`, `Cc Cf Co Cs` are `Class::Control`, ...), the `White_Space`
 //! property (25 code points), the simple lowercase mapping and, for its "NFD", the **first**
 //! code point of a character's canonical decomposition only (`é` → `e`, `한` → `ᄒ`).
 //!
 //! Its tables are of Unicode 15.1 (the newest code points they know are CJK Extension I's).
 //! Here the categories come from `regex-syntax`'s tables restricted to `Age <= 15.1`, so a code
-//! point assigned later is [`Class::Undefined`] as in llama.cpp; whitespace is Rust's
+//! point assigned later is `Class::Undefined` as in llama.cpp; whitespace is Rust's
 //! `char::is_whitespace` (the same 25 code points); the lowercase is Rust's with `İ → i` (the
 //! simple mapping where Rust gives the full one); the decomposition is
 //! `unicode-normalization-alignments`' (Unicode 9: the few decomposable characters assigned

@@ -5,7 +5,7 @@
 //!
 //! 1. **Words** (`preprocess`). With `strip_accents` (the `tokenizer.ggml.normalizer.*` keys;
 //!    both default to true, `strip_accents` to `lowercase`), each code point becomes the first
-//!    code point of its canonical decomposition ([`super::unicode::nfd_first`]: `é` → `e`,
+//!    code point of its canonical decomposition (`super::unicode::nfd_first`: `é` → `e`,
 //!    and a Hangul syllable its first jamo). Whitespace ends a word; NUL, U+FFFD and control
 //!    code points (`Cc Cf Co Cs`) are dropped, and marks (`M*`) too with `strip_accents`;
 //!    with `lowercase`, the simple lowercase mapping. A punctuation (`P*`), an ASCII symbol
