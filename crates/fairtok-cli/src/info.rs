@@ -14,6 +14,7 @@ pub(crate) fn run(tok: &TokArgs, json: bool) -> CliResult {
         Format::HuggingFace => "tokenizer.json",
         Format::Tekken => "tekken",
         Format::SentencePiece => "sentencepiece",
+        Format::Gguf => "gguf",
     };
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());

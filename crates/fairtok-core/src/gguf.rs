@@ -24,6 +24,15 @@
 //! then takes the `tokenizer.ggml.*` fields: model, pre, tokens, scores, token types, merges,
 //! the special ids and `add_bos_token`.
 //!
+//! # Encoding
+//!
+//! The fields are encoded as llama.cpp encodes them (`llama_tokenize` without BOS/EOS and with
+//! `parse_special = false`), never approximated: `llama` vocabularies by [`crate::spm`]'s
+//! llama.cpp dialect, `gpt2` (with a `pre` of [`crate::llama_cpp::SUPPORTED_PRE`] or none),
+//! `bert` and `t5` ones by [`crate::llama_cpp`]; any other model or `pre` name is refused,
+//! naming it. `tests/gguf.rs` checks all nine files of `shared/data/vocab/gguf/` against
+//! llama.cpp itself.
+//!
 //! # Bounds
 //!
 //! The file is untrusted. Every length and count is checked against the bytes left in the
@@ -577,119 +586,26 @@ impl Metadata {
     }
 }
 
-/// The `pre` names whose pre-tokenizer fairtok reproduces exactly, and the models they were
-/// checked against (see `tests/gguf.rs`).
-pub const SUPPORTED_PRE: &[&str] = &["gpt-2", "falcon", "qwen2"];
-
-/// The Hugging Face pre-tokenizer (as `tokenizer.json` writes it) of a `pre` name that
-/// fairtok reproduces exactly, or `None`.
-fn hf_pre_tokenizer(pre: &str) -> Option<serde_json::Value> {
-    let byte_level = serde_json::json!({
-        "type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true
-    });
-    match pre {
-        // llama.cpp (llama-vocab.cpp, LLAMA_VOCAB_PRE_TYPE_GPT2) splits with the one regex
-        // "'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)",
-        // GPT-2's: Hugging Face's ByteLevel pre-tokenizer with its regex (r50k_base in tiktoken).
-        "gpt-2" => Some(byte_level),
-        // llama.cpp (LLAMA_VOCAB_PRE_TYPE_FALCON) splits with three regexes in turn:
-        // "[\p{P}\$\+<=>\^~\|`]+", then GPT-2's regex, then "[0-9][0-9][0-9]": the steps of
-        // Falcon's tokenizer.json (Punctuation contiguous, ByteLevel, Digits, Split isolated),
-        // which is written here whole.
-        "falcon" => Some(serde_json::json!({
-            "type": "Sequence",
-            "pretokenizers": [
-                {"type": "Punctuation", "behavior": "Contiguous"},
-                byte_level,
-                {"type": "Digits", "individual_digits": false},
-                {"type": "Split", "pattern": {"Regex": "[0-9][0-9][0-9]"},
-                 "behavior": "Isolated", "invert": false}
-            ]
-        })),
-        // llama.cpp (LLAMA_VOCAB_PRE_TYPE_QWEN2) splits with Qwen2's regex, its `(?i:...)`
-        // written out as `'[sS]|'[tT]|...`, and no normalizer (Qwen's tokenizer.json has NFC):
-        // "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|
-        // \p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+", then the byte-level
-        // mapping without its own regex.
-        "qwen2" => Some(serde_json::json!({
-            "type": "Sequence",
-            "pretokenizers": [
-                {"type": "Split", "pattern": {"Regex": QWEN2}, "behavior": "Isolated", "invert": false},
-                {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": false}
-            ]
-        })),
-        _ => None,
-    }
-}
-
-/// llama.cpp's regex for `pre` `qwen2` (see [`hf_pre_tokenizer`]).
-const QWEN2: &str = r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
-
 impl GgufTokenizer {
-    /// The Hugging Face `tokenizer.json` document that encodes as llama.cpp does with this
-    /// tokenizer, without BOS and with `parse_special = false`: the byte-level BPE of the
-    /// tokens and merges, the pre-tokenizer of `pre`, and the user-defined tokens (type 4) as
-    /// added tokens matched in the text; control tokens (type 3) written in the text are
-    /// ordinary text. Only `model == "gpt2"` with a `pre` of [`SUPPORTED_PRE`] is accepted:
-    /// anything else is refused with an [`Error::Gguf`] naming it, never approximated.
-    pub fn hf_document(&self, origin: &str) -> Result<serde_json::Value> {
-        let refuse = |key: &str, reason: String| Error::Gguf {
-            path: origin.to_owned(),
-            key: key.to_owned(),
-            offset: 0,
-            reason,
-        };
-        if self.model != "gpt2" {
-            return Err(refuse(
-                "tokenizer.ggml.model",
-                format!(
-                    "unsupported GGUF tokenizer model `{}` (fairtok loads `gpt2`, the byte-level BPE)",
-                    crate::error::bounded(&self.model)
-                ),
-            ));
-        }
-        let pre = self.pre.as_deref().unwrap_or("");
-        let pre_tokenizer = hf_pre_tokenizer(pre).ok_or_else(|| {
-            let named = if self.pre.is_none() {
-                "(no key: llama.cpp's default)".to_owned()
-            } else {
-                format!("`{}`", crate::error::bounded(pre))
-            };
-            refuse(
-                "tokenizer.ggml.pre",
-                format!(
-                    "pre-tokenizer {named}: not verified (fairtok reproduces exactly: {})",
-                    SUPPORTED_PRE.join(", ")
-                ),
-            )
-        })?;
-        let mut vocab = serde_json::Map::with_capacity(self.tokens.len());
-        let mut added = Vec::new();
-        for (id, token) in self.tokens.iter().enumerate() {
-            if vocab.insert(token.clone(), id.into()).is_some() {
-                return Err(refuse(
-                    "tokenizer.ggml.tokens",
-                    format!(
-                        "token {} appears twice (again at id {id})",
-                        crate::error::quoted(token)
-                    ),
-                ));
-            }
-            let ty = self.token_type.as_ref().map_or(1, |t| t[id]);
-            if ty == TOKEN_TYPE_USER_DEFINED {
-                added.push(serde_json::json!({
-                    "id": id, "content": token, "single_word": false, "lstrip": false,
-                    "rstrip": false, "normalized": false, "special": false
-                }));
-            }
-        }
-        Ok(serde_json::json!({
+    /// The Hugging Face `tokenizer.json` document of a `gpt2` vocabulary's byte-level BPE: its
+    /// tokens and merges, and a pre-tokenizer that only maps bytes to byte-level characters
+    /// (no regex, no added tokens). [`crate::llama_cpp`] encodes each piece of llama.cpp's
+    /// pre-tokenizer with it: merges by rank, as llama.cpp's `llm_tokenizer_bpe` does. (A token
+    /// listed twice is refused when the model is made.)
+    pub fn bpe_document(&self) -> serde_json::Value {
+        let vocab: serde_json::Map<String, serde_json::Value> = self
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(id, t)| (t.clone(), id.into()))
+            .collect();
+        serde_json::json!({
             "version": "1.0",
             "truncation": null,
             "padding": null,
-            "added_tokens": added,
+            "added_tokens": [],
             "normalizer": null,
-            "pre_tokenizer": pre_tokenizer,
+            "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": false},
             "post_processor": null,
             "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
             "model": {
@@ -699,6 +615,6 @@ impl GgufTokenizer {
                 "vocab": vocab,
                 "merges": self.merges,
             }
-        }))
+        })
     }
 }

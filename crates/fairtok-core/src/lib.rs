@@ -18,7 +18,9 @@
 //! * `bpe` (private): the merge loop, `O(n log n)` per piece, shared by all formats.
 //! * [`tiktoken`]: `.tiktoken` rank files and tiktoken's encoding rule.
 //! * [`hf`]: `tokenizer.json` and Hugging Face tokenizers' pipeline.
-//! * [`gguf`]: the tokenizer of a llama.cpp `.gguf` file (metadata only, never the tensors).
+//! * [`gguf`]: the tokenizer of a llama.cpp `.gguf` file (metadata only, never the tensors);
+//!   [`llama_cpp`]: its `gpt2`, `bert` and `t5` vocabularies with llama.cpp's rules (the `llama`
+//!   ones go through [`spm`]).
 //! * [`tekken`]: Mistral's `tekken.json`, on the tiktoken engine with shifted ids.
 //! * [`spm`]: SentencePiece `.model` files (BPE and Unigram) and the SentencePiece library's
 //!   rules; `unigram` (private): the Viterbi segmentation shared with `tokenizer.json` Unigram
@@ -39,6 +41,7 @@ pub mod chat;
 mod error;
 pub mod gguf;
 pub mod hf;
+pub mod llama_cpp;
 pub mod output;
 pub mod pattern;
 mod rank_table;

@@ -27,8 +27,12 @@ pub enum Format {
     /// tiktoken with ids shifted past the special tokens (see [`crate::tekken`]).
     Tekken,
     /// A SentencePiece `.model` file (BPE or Unigram): the SentencePiece library's rules
-    /// (see [`crate::spm`]).
+    /// (see [`crate::spm`]). Also a llama.cpp `.gguf` file with a `llama` (SentencePiece-style)
+    /// vocabulary, encoded with llama.cpp's rules.
     SentencePiece,
+    /// A llama.cpp `.gguf` file with a `gpt2` (byte-level BPE), `bert` (WordPiece) or `t5`
+    /// (Unigram) vocabulary: llama.cpp's rules (see [`crate::llama_cpp`]).
+    Gguf,
 }
 
 /// Which special tokens written in the text are recognised as such.
@@ -74,6 +78,7 @@ enum Engine {
     Tiktoken(TiktokenModel),
     Hf(HfModel),
     Spm(SpmModel),
+    Gguf(crate::llama_cpp::GgufModel),
 }
 
 /// A loaded tokenizer: encodes text to ids and decodes ids to bytes, exactly as its reference
@@ -232,6 +237,7 @@ impl Tokenizer {
             Engine::Tiktoken(_) => "BPE",
             Engine::Hf(m) => m.model_type(),
             Engine::Spm(m) => m.model_type(),
+            Engine::Gguf(m) => m.model_type(),
         }
     }
 
@@ -256,6 +262,7 @@ impl Tokenizer {
                 .map(|t| (t.content.clone(), t.id))
                 .collect(),
             Engine::Spm(m) => m.controls(),
+            Engine::Gguf(m) => m.controls(),
         };
         out.sort_by_key(|s| s.1);
         out
@@ -269,6 +276,7 @@ impl Tokenizer {
             Engine::Tiktoken(_) => None,
             Engine::Hf(m) => m.unknown(),
             Engine::Spm(m) => Some(m.unknown()),
+            Engine::Gguf(m) => m.unknown(),
         }
     }
 
@@ -277,6 +285,7 @@ impl Tokenizer {
         match &self.engine {
             Engine::Tiktoken(_) | Engine::Spm(_) => 0,
             Engine::Hf(m) => m.added_tokens().iter().filter(|t| !t.special).count(),
+            Engine::Gguf(m) => m.partition_len(),
         }
     }
 
@@ -353,6 +362,27 @@ impl Tokenizer {
                 m.encode(text, out);
                 Ok(())
             }
+            Engine::Gguf(m) => {
+                if !matches!(opts.specials, Specials::Default | Specials::None) {
+                    return Err(Error::invalid(
+                        Setting::Specials,
+                        format!(
+                            "{} is a GGUF file, encoded as llama.cpp does with parse_special = false (control tokens in the text are text)",
+                            self.name
+                        ),
+                    ));
+                }
+                if opts.add_special {
+                    return Err(Error::invalid(
+                        Setting::AddSpecial,
+                        format!(
+                            "{} is a GGUF file, encoded as llama.cpp does without BOS/EOS",
+                            self.name
+                        ),
+                    ));
+                }
+                m.encode(text, out)
+            }
         }
     }
 
@@ -360,7 +390,7 @@ impl Tokenizer {
     pub fn count(&self, text: &str) -> Result<usize> {
         match &self.engine {
             Engine::Tiktoken(m) => m.count_ordinary(text),
-            Engine::Hf(_) | Engine::Spm(_) => Ok(self.encode(text)?.len()),
+            Engine::Hf(_) | Engine::Spm(_) | Engine::Gguf(_) => Ok(self.encode(text)?.len()),
         }
     }
 
@@ -471,7 +501,7 @@ impl Tokenizer {
                 .in_parts(text, threads, |m, t| m.count_ordinary(t))?
                 .into_iter()
                 .sum()),
-            Engine::Hf(_) | Engine::Spm(_) => self.count(text),
+            Engine::Hf(_) | Engine::Spm(_) | Engine::Gguf(_) => self.count(text),
         }
     }
 
@@ -552,7 +582,7 @@ impl Tokenizer {
             }
         }
         Ok(match &self.engine {
-            Engine::Tiktoken(_) | Engine::Spm(_) => out,
+            Engine::Tiktoken(_) | Engine::Spm(_) | Engine::Gguf(_) => out,
             Engine::Hf(m) => {
                 let first = ids
                     .first()

@@ -2,20 +2,12 @@
 //!
 //! * the metadata reader against the `gguf` Python package's reading of all nine files
 //!   (`tests/data/gguf-reference.json`, made by `tests/python/reference_gguf.py`);
-//! * exactness of the tokenizers fairtok loads from them, encoded as llama.cpp does without BOS
-//!   and with `parse_special = false`: `gpt-2` against tiktoken's `r50k_base` (the conformance
-//!   ids of `shared/conformance/public.jsonl`; on FLORES-200 dev the reference token totals and
-//!   the ids of the built-in `r50k_base`, itself checked against tiktoken by the conformance
-//!   tests), `falcon` against Hugging Face tokenizers on Falcon's `tokenizer.json` (the
-//!   reference columns of `more_kinds.rs`);
-//! * `qwen2` against Hugging Face tokenizers on Qwen3's `tokenizer.json` (the same 151,643
-//!   tokens and 151,387 merges): the `qwen3` conformance ids of `public.jsonl` and, on FLORES-200
-//!   dev, the ids of fairtok's `qwen3.tokenizer.json` (itself checked by the conformance tests),
-//!   on the texts that are NFC (Qwen's `tokenizer.json` normalizes to NFC, llama.cpp does not)
-//!   and hold none of Qwen3's added tokens;
-//! * `phi-3` (a `llama` vocabulary: SentencePiece-style, llama.cpp's rules) against Hugging
-//!   Face tokenizers on Phi-3's `tokenizer.json` (the reference columns of `more_kinds.rs`);
-//! * the other five files refused with their reason;
+//! * exactness of all nine tokenizers against **llama.cpp itself**
+//!   (`llama_tokenize(add_special = false, parse_special = false)` through `llama-cpp-python`,
+//!   `tests/data/gguf-llamacpp-*.tsv`, made by `scripts/reference-gguf-llamacpp.sh`): the ids of
+//!   every conformance text of `shared/conformance/public.jsonl`, and the count and ids of every
+//!   line of all 204 FLORES-200 dev languages; byte-level (`gpt2`) files also decode each
+//!   conformance text back to itself;
 //! * malformed files (every truncation, huge lengths and counts, bad magic and version) are
 //!   errors, never panics or huge allocations.
 //!
@@ -121,196 +113,112 @@ fn ids_bytes(ids: &[u32]) -> Vec<u8> {
     ids.iter().flat_map(|i| i.to_le_bytes()).collect()
 }
 
-#[test]
-fn gpt2_is_r50k_base() {
-    let Some(shared) = shared() else { return };
-    let tok = load(&shared, "gpt-2").unwrap_or_else(|e| panic!("{e}"));
-    let texts = texts(&shared);
-    let mut bad = vec![];
-    for (i, t) in texts.iter().enumerate() {
-        let want: Vec<u32> = serde_json::from_value(t["ids"]["r50k_base"].clone()).unwrap();
-        let text = t["text"].as_str().unwrap();
-        let ids = tok.encode(text).unwrap();
-        if ids != want || tok.decode_bytes(&ids).unwrap() != text.as_bytes() {
-            bad.push(i);
-        }
-    }
-    assert!(bad.is_empty(), "gpt-2: texts {bad:?} differ from r50k_base");
-    // Control tokens written in the text are text (llama.cpp's parse_special = false).
-    assert_ne!(tok.encode("<|endoftext|>").unwrap(), [50256]);
-
-    let totals =
-        std::fs::read_to_string(root().join("tests/data/flores200-dev-reference-totals.tsv"))
-            .unwrap();
-    let want: BTreeMap<&str, usize> = totals
+/// The rows of a committed llama.cpp reference table, without its `# versions` line.
+fn reference_rows(file: &str) -> Vec<Vec<String>> {
+    std::fs::read_to_string(root().join("tests/data").join(file))
+        .unwrap()
         .lines()
-        .map(|l| l.split('\t').collect::<Vec<_>>())
-        .filter(|f| f[1] == "r50k_base")
-        .map(|f| (f[0], f[3].parse().unwrap()))
-        .collect();
-    let builtin = Tokenizer::builtin("r50k_base").unwrap();
-    let mut bad = vec![];
-    for (lang, lines) in flores(&shared) {
-        let (mut n, mut same) = (0, true);
-        for line in &lines {
-            let ids = tok.encode(line).unwrap();
-            n += ids.len();
-            same &= ids == builtin.encode(line).unwrap();
-        }
-        if Some(&n) != want.get(lang.as_str()) || !same {
-            bad.push(format!("{lang}: {n} tokens, same ids as r50k_base: {same}"));
-        }
-    }
-    assert!(bad.is_empty(), "gpt-2 FLORES-200 dev:\n{}", bad.join("\n"));
-    eprintln!(
-        "gpt-2: {} conformance texts and 204 FLORES-200 dev languages agree",
-        texts.len()
-    );
-}
-
-/// The texts of a GGUF tokenizer's control tokens.
-fn control_tokens(gt: &gguf::GgufTokenizer) -> Vec<&str> {
-    gt.tokens
-        .iter()
-        .zip(gt.token_type.as_ref().unwrap())
-        .filter(|(_, &t)| t == gguf::TOKEN_TYPE_CONTROL)
-        .map(|(s, _)| s.as_str())
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').map(str::to_owned).collect())
         .collect()
 }
 
-#[test]
-fn falcon_is_hf_falcon() {
-    let Some(shared) = shared() else { return };
-    let tok = load(&shared, "falcon").unwrap_or_else(|e| panic!("{e}"));
-    let meta = gguf::read_file(&shared.join("data/vocab/gguf/ggml-vocab-falcon.gguf")).unwrap();
-    let gt = meta.tokenizer().unwrap();
-    // Falcon's 12 control tokens (`>>TITLE<<`, `<|endoftext|>`, ...): Hugging Face matches them in
-    // the text, llama.cpp without parse_special does not, so texts holding one are left out.
-    let controls = control_tokens(&gt);
-    assert_eq!(controls.len(), 12);
-    assert_ne!(tok.encode(">>TITLE<<").unwrap(), [0]);
-
-    let (n, skipped) = agrees_with(&shared, &tok, "falcon", &|t| {
-        controls.iter().any(|c| t.contains(c))
-    });
-    assert_eq!(skipped, 1);
-    eprintln!("falcon: {n} conformance texts ({skipped} with a control token left out) and 204 FLORES-200 dev languages agree");
-}
-
-/// Checks `tok` against the reference column `key` of `more_kinds.rs`'s tables: the ids and
-/// decoding of every conformance text for which `skip` is false, and the ids of every
-/// FLORES-200 dev line (none of which may be skipped). Gives (texts checked, texts skipped).
-fn agrees_with(
-    shared: &Path,
-    tok: &Tokenizer,
-    key: &str,
-    skip: &dyn Fn(&str) -> bool,
-) -> (usize, usize) {
-    let table =
-        std::fs::read_to_string(root().join("tests/data/more-kinds-conformance.tsv")).unwrap();
-    let mut rows = table.lines();
-    let col = rows
-        .next()
-        .unwrap()
-        .split('\t')
-        .position(|h| h == key)
-        .unwrap();
-    let texts = texts(shared);
-    let (mut n, mut skipped, mut bad) = (0, 0, vec![]);
-    for row in rows {
-        let f: Vec<&str> = row.split('\t').collect();
-        let i: usize = f[0].parse().unwrap();
+/// Checks the GGUF file `name` against llama.cpp's references: the ids of every conformance
+/// text and the count and ids of every FLORES-200 dev line. Gives (texts, lines) compared.
+fn agrees_with_llamacpp(name: &str) -> Option<(usize, usize)> {
+    let shared = shared()?;
+    let tok = load(&shared, name).unwrap_or_else(|e| panic!("{e}"));
+    let rows = reference_rows("gguf-llamacpp-conformance.tsv");
+    let col = rows[0].iter().position(|h| h == name).unwrap();
+    let texts = texts(&shared);
+    assert_eq!(rows.len() - 1, texts.len());
+    let byte_level = tok.model_type() == "BPE";
+    let mut bad = vec![];
+    for row in &rows[1..] {
+        let i: usize = row[0].parse().unwrap();
         let text = texts[i]["text"].as_str().unwrap();
-        if skip(text) {
-            skipped += 1;
-            continue;
-        }
         let ids = tok.encode(text).unwrap();
-        let mut h = crc32fast::Hasher::new();
-        h.update(&ids_bytes(&ids));
-        h.update(String::from_utf8_lossy(&tok.decode_bytes(&ids).unwrap()).as_bytes());
-        if format!("{:08x}", h.finalize()) != f[col] {
+        let crc = format!("{:08x}", crc32fast::hash(&ids_bytes(&ids)));
+        if crc != row[col] || (byte_level && tok.decode_bytes(&ids).unwrap() != text.as_bytes()) {
             bad.push(i);
         }
-        n += 1;
     }
-    assert_eq!(n + skipped, texts.len());
     assert!(
         bad.is_empty(),
-        "{key}: texts {bad:?} differ from the reference"
+        "{name}: conformance texts {bad:?} differ from llama.cpp"
     );
-
-    let table =
-        std::fs::read_to_string(root().join("tests/data/more-kinds-flores200-dev.tsv")).unwrap();
-    let want: BTreeMap<&str, (usize, &str)> = table
-        .lines()
-        .map(|l| l.split('\t').collect::<Vec<_>>())
-        .filter(|f| f[1] == key)
-        .map(|f| (f[0], (f[3].parse().unwrap(), f[4])))
+    let want: BTreeMap<String, (usize, String)> = reference_rows("gguf-llamacpp-flores200-dev.tsv")
+        .into_iter()
+        .skip(1)
+        .filter(|f| f[1] == name)
+        .map(|f| (f[0].clone(), (f[3].parse().unwrap(), f[4].clone())))
         .collect();
-    let mut bad = vec![];
-    for (lang, lines) in flores(shared) {
-        assert!(!lines.iter().any(|l| skip(l)));
+    let (mut lines_checked, mut bad) = (0, vec![]);
+    for (lang, lines) in flores(&shared) {
         let (mut n, mut h) = (0, crc32fast::Hasher::new());
         for line in &lines {
             let ids = tok.encode(line).unwrap();
             n += ids.len();
             h.update(&ids_bytes(&ids));
         }
-        let got = format!("{:08x}", h.finalize());
-        if Some(&(n, got.as_str())) != want.get(lang.as_str()) {
-            bad.push(format!("{lang}: {n} tokens, ids {got}"));
+        lines_checked += lines.len();
+        let got = (n, format!("{:08x}", h.finalize()));
+        if Some(&got) != want.get(&lang) {
+            bad.push(format!("{lang}: {} tokens, ids {}", got.0, got.1));
         }
     }
-    assert!(bad.is_empty(), "{key} FLORES-200 dev:\n{}", bad.join("\n"));
-    (n, skipped)
-}
-
-/// Phi-3's `llama` vocabulary, encoded as llama.cpp does, against Hugging Face tokenizers on
-/// Phi-3's `tokenizer.json`. Its user-defined `</s>` (with `rstrip`, by llama.cpp's rule for
-/// Phi-3) splits the text in both; its control tokens (`<|endoftext|>`, `<|user|>`, ...),
-/// which Hugging Face matches in the text and llama.cpp without `parse_special` does not, are
-/// left out.
-#[test]
-fn phi3_is_hf_phi3() {
-    let Some(shared) = shared() else { return };
-    let tok = load(&shared, "phi-3").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(tok.format(), fairtok_core::Format::SentencePiece);
-    let meta = gguf::read_file(&shared.join("data/vocab/gguf/ggml-vocab-phi-3.gguf")).unwrap();
-    let gt = meta.tokenizer().unwrap();
-    let controls = control_tokens(&gt);
-    assert_eq!(controls.len(), 13);
-    assert_eq!(
-        tok.encode("a</s>  b").unwrap(),
-        tok.encode("a</s>b").unwrap()
+    assert_eq!(want.len(), 204);
+    assert!(bad.is_empty(), "{name} FLORES-200 dev:\n{}", bad.join("\n"));
+    eprintln!(
+        "{name}: {} conformance texts and {lines_checked} FLORES-200 dev lines (204 languages) agree with llama.cpp",
+        texts.len()
     );
-    let (n, skipped) = agrees_with(&shared, &tok, "phi3", &|t| {
-        controls.iter().any(|c| t.contains(c))
-    });
-    eprintln!("phi-3: {n} conformance texts ({skipped} with a control token left out) and 204 FLORES-200 dev languages agree");
+    Some((texts.len(), lines_checked))
 }
 
-#[test]
-fn other_models_and_pre_tokenizers_are_refused() {
-    let Some(shared) = shared() else { return };
-    for (name, reason) in [
-        ("bert-bge", "unsupported GGUF tokenizer model `bert`"),
-        ("nomic-bert-moe", "unsupported GGUF tokenizer model `t5`"),
-        ("deepseek-llm", "pre-tokenizer `deepseek-llm`: not verified"),
-        ("mpt", "pre-tokenizer `mpt`: not verified"),
-        (
-            "gpt-neox",
-            "pre-tokenizer (no key: llama.cpp's default): not verified",
-        ),
-    ] {
-        match load(&shared, name) {
-            Err(e @ Error::Gguf { .. }) => {
-                let msg = e.to_string();
-                assert!(msg.contains(reason) && msg.contains(name), "{name}: {msg}");
-            }
-            Err(e) => panic!("{name}: wrong error {e:?}"),
-            Ok(_) => panic!("{name}: loaded"),
+/// One test per file, so that they run side by side.
+macro_rules! llamacpp_tests {
+    ($($test:ident: $name:literal),* $(,)?) => {$(
+        #[test]
+        fn $test() {
+            agrees_with_llamacpp($name);
         }
+    )*};
+}
+
+llamacpp_tests! {
+    gpt_2_is_llamacpp: "gpt-2",
+    falcon_is_llamacpp: "falcon",
+    qwen2_is_llamacpp: "qwen2",
+    phi_3_is_llamacpp: "phi-3",
+    deepseek_llm_is_llamacpp: "deepseek-llm",
+    mpt_is_llamacpp: "mpt",
+    gpt_neox_is_llamacpp: "gpt-neox",
+    bert_bge_is_llamacpp: "bert-bge",
+    nomic_bert_moe_is_llamacpp: "nomic-bert-moe",
+}
+
+/// What kind each file loads as, and control tokens written in the text are text (llama.cpp's
+/// `parse_special = false`).
+#[test]
+fn kinds_and_control_tokens() {
+    let Some(shared) = shared() else { return };
+    for (name, model, control) in [
+        ("gpt-2", "BPE", "<|endoftext|>"),
+        ("deepseek-llm", "BPE", "<｜end▁of▁sentence｜>"),
+        ("bert-bge", "WordPiece", "[CLS]"),
+        ("nomic-bert-moe", "Unigram", "</s>"),
+        ("phi-3", "BPE", "<|endoftext|>"),
+    ] {
+        let tok = load(&shared, name).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(tok.model_type(), model, "{name}");
+        let id = tok
+            .special_tokens()
+            .into_iter()
+            .find(|t| t.0 == control)
+            .unwrap_or_else(|| panic!("{name}: no control token {control}"))
+            .1;
+        assert_ne!(tok.encode(control).unwrap(), [id], "{name}");
     }
 }
 
@@ -490,61 +398,5 @@ fn small_file_loads_and_control_tokens_are_text() {
         e.to_string()
             .contains("unsupported GGUF tokenizer model `gpt3`"),
         "{e}"
-    );
-}
-
-#[test]
-fn qwen2_is_hf_qwen3_on_nfc_text() {
-    use unicode_normalization::UnicodeNormalization;
-    let Some(shared) = shared() else { return };
-    let tok = load(&shared, "qwen2").unwrap_or_else(|e| panic!("{e}"));
-    let reference = shared.join("data/vocab/qwen3.tokenizer.json");
-    let hf = Tokenizer::load(reference.to_str().unwrap(), &LoadOptions::default()).unwrap();
-    let doc: Json = serde_json::from_slice(&std::fs::read(&reference).unwrap()).unwrap();
-    let added: Vec<String> = doc["added_tokens"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["content"].as_str().unwrap().to_owned())
-        .collect();
-    let usable = |t: &str| t.nfc().eq(t.chars()) && !added.iter().any(|a| t.contains(a.as_str()));
-    assert_ne!(tok.encode("<|endoftext|>").unwrap(), [151643]);
-    let texts = texts(&shared);
-    let (mut n, mut bad) = (0, vec![]);
-    for (i, t) in texts.iter().enumerate() {
-        let text = t["text"].as_str().unwrap();
-        if !usable(text) {
-            continue;
-        }
-        let want: Vec<u32> = serde_json::from_value(t["ids"]["qwen3"].clone()).unwrap();
-        let ids = tok.encode(text).unwrap();
-        if ids != want || tok.decode_bytes(&ids).unwrap() != text.as_bytes() {
-            bad.push(i);
-        }
-        n += 1;
-    }
-    assert!(
-        bad.is_empty(),
-        "qwen2: texts {bad:?} differ from Qwen3's tokenizer.json"
-    );
-    let (mut lines_checked, mut left_out, mut bad) = (0, 0, vec![]);
-    for (lang, lines) in flores(&shared) {
-        let mut differ = 0;
-        for line in &lines {
-            if !usable(line) {
-                left_out += 1;
-                continue;
-            }
-            lines_checked += 1;
-            differ += usize::from(tok.encode(line).unwrap() != hf.encode(line).unwrap());
-        }
-        if differ > 0 {
-            bad.push(format!("{lang}: {differ} lines differ"));
-        }
-    }
-    assert!(bad.is_empty(), "qwen2 FLORES-200 dev:\n{}", bad.join("\n"));
-    eprintln!(
-        "qwen2: {n} of {} conformance texts and {lines_checked} FLORES-200 dev lines ({left_out} not NFC left out) agree",
-        texts.len()
     );
 }

@@ -493,7 +493,7 @@ impl CoreTokenizer {
         self.tok.origin()
     }
 
-    /// `"tiktoken"`, `"huggingface"`, `"tekken"` (Mistral) or `"sentencepiece"`: whose encoding rule it follows.
+    /// `"tiktoken"`, `"huggingface"`, `"tekken"` (Mistral), `"sentencepiece"` or `"gguf"` (llama.cpp): whose encoding rule it follows.
     #[getter]
     fn format(&self) -> &'static str {
         match self.tok.format() {
@@ -501,6 +501,7 @@ impl CoreTokenizer {
             Format::HuggingFace => "huggingface",
             Format::Tekken => "tekken",
             Format::SentencePiece => "sentencepiece",
+            Format::Gguf => "gguf",
         }
     }
 

@@ -25,6 +25,7 @@ impl Entry {
             fairtok_core::Format::Tekken => "tekken".to_owned(),
             fairtok_core::Format::HuggingFace => format!("huggingface/{}", t.model_type()),
             fairtok_core::Format::SentencePiece => format!("sentencepiece/{}", t.model_type()),
+            fairtok_core::Format::Gguf => format!("gguf/{}", t.model_type()),
         }
     }
 }

@@ -151,6 +151,11 @@ impl Base {
                     "{spec}: a Mistral tekken file cannot be an extension base yet (its ids are ranks shifted past the special tokens, which the written vocabularies cannot express)"
                 )))
             }
+            Format::Gguf => {
+                return Err(TrainError::Usage(format!(
+                    "{spec}: a GGUF file cannot be an extension base (llama.cpp's pre-tokenizers are not one regex)"
+                )))
+            }
             Format::Tiktoken => {
                 let special_ids: FxHashSet<u32> =
                     tokenizer.special_tokens().iter().map(|s| s.1).collect();

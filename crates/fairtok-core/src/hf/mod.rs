@@ -40,8 +40,8 @@ use serde_json::Value;
 
 use crate::bpe::{self, Scratch, Symbol};
 use crate::error::{Error, Result};
-pub(crate) use components::parse_byte_token;
 use components::*;
+pub(crate) use components::{byte_level_decode, parse_byte_token};
 use unigram::UnigramModel;
 pub(crate) use wordpiece::from_vocab_txt;
 use wordpiece::WordPieceModel;

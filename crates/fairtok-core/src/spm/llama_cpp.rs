@@ -5,12 +5,10 @@
 //! The merge loop is the library's (score order, leftmost on a tie: [`super::bpe`]); the rest
 //! is llama.cpp's own:
 //!
-//! 1. **Partition.** User-defined tokens (type 4) written in the text become their ids, longest
-//!    token first, each at its leftmost non-overlapping occurrences in what is still text.
-//!    With the token's `rstrip` attribute, the ASCII whitespace after it is dropped: llama.cpp
-//!    sets it on every user-defined token of a model whose `general.name` contains `phi-3` or
-//!    `phi3` (any case), and on none otherwise. Control and unknown tokens written in the text
-//!    are ordinary text.
+//! 1. **Partition.** User-defined tokens written in the text become their ids, as
+//!    [`crate::llama_cpp::attrs`] finds them (llama.cpp's token attributes: the texts it makes
+//!    control tokens are not matched, and Phi-3's special tokens strip the whitespace after
+//!    them). Control and unknown tokens written in the text are ordinary text.
 //! 2. **Each text fragment** gets a leading space when it is the first fragment or follows a
 //!    token (`tokenizer.ggml.add_space_prefix`, default true), and its spaces become `▁`. There
 //!    is no other normalization.
@@ -22,17 +20,16 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::llama_cpp::attrs::Fragment;
+
 use super::normalizer::{Normalizer, SPACE};
 use super::proto::PieceType;
 use super::{bpe, Algorithm, Dialect, SpmModel};
 use crate::error::{Error, Result};
 use crate::unigram::PieceTrie;
 
-/// The user-defined tokens that split the text, longest first, with their `rstrip`.
-#[derive(Debug, Default)]
-pub(super) struct Partition {
-    tokens: Vec<(String, u32, bool)>,
-}
+/// The special tokens that split the text.
+pub(super) type Partition = crate::llama_cpp::attrs::Partition;
 
 /// The GGUF fields a llama.cpp SentencePiece-style vocabulary is made of.
 pub struct LlamaVocab<'a> {
@@ -44,13 +41,16 @@ pub struct LlamaVocab<'a> {
     pub types: Option<&'a [i32]>,
     /// `tokenizer.ggml.add_space_prefix` (default true).
     pub add_space_prefix: bool,
-    /// `general.name`, for llama.cpp's per-model token attributes.
-    pub model_name: Option<&'a str>,
 }
 
 impl SpmModel {
-    /// The model of a GGUF file's `llama` vocabulary; `origin` names the file in errors.
-    pub fn from_llama_gguf(v: &LlamaVocab<'_>, origin: &str) -> Result<SpmModel> {
+    /// The model of a GGUF file's `llama` vocabulary, split first by `partition` (from
+    /// [`crate::llama_cpp::Vocab`]); `origin` names the file in errors.
+    pub(crate) fn from_llama_gguf(
+        v: &LlamaVocab<'_>,
+        partition: Partition,
+        origin: &str,
+    ) -> Result<SpmModel> {
         let bad = |field: &str, reason: String| Error::Gguf {
             path: origin.to_owned(),
             key: field.to_owned(),
@@ -58,11 +58,8 @@ impl SpmModel {
             reason,
         };
         let n = v.tokens.len();
-        let name = v.model_name.unwrap_or_default().to_lowercase();
-        let rstrip = name.contains("phi-3") || name.contains("phi3");
         let mut pieces = FxHashMap::with_capacity_and_hasher(n, Default::default());
         let mut types = Vec::with_capacity(n);
-        let mut partition = Vec::new();
         let mut unk = None;
         for (id, text) in v.tokens.iter().enumerate() {
             let ty = v.types.map_or(1, |t| t[id]);
@@ -72,14 +69,9 @@ impl SpmModel {
                     format!("token {id} has the unknown type {ty}"),
                 )
             })?;
-            // llama.cpp's `token_to_id[text] = id`: a later token with the same text wins.
             pieces.insert(text.clone(), id as u32);
-            match kind {
-                PieceType::UserDefined if !text.is_empty() => {
-                    partition.push((text.clone(), id as u32, rstrip))
-                }
-                PieceType::Unknown if unk.is_none() => unk = Some(id as u32),
-                _ => {}
+            if kind == PieceType::Unknown && unk.is_none() {
+                unk = Some(id as u32);
             }
             types.push(kind);
         }
@@ -92,7 +84,6 @@ impl SpmModel {
                 )
             })?;
         }
-        partition.sort_by_key(|t| std::cmp::Reverse(t.0.len()));
         let cuts_at_spaces = super::cuts_at_spaces(&pieces);
         Ok(SpmModel {
             algorithm: Algorithm::Bpe,
@@ -114,7 +105,7 @@ impl SpmModel {
             byte_ids: Some(byte_ids),
             unk_surface: " \u{2047} ".to_owned(),
             bos: None,
-            partition: Partition { tokens: partition },
+            partition,
             cuts_at_spaces,
             rules: Default::default(),
         })
@@ -149,44 +140,5 @@ impl SpmModel {
                 }
             }
         }
-    }
-}
-
-/// A part of the text after partition.
-enum Fragment<'a> {
-    Text(&'a str),
-    Token(u32),
-}
-
-impl Partition {
-    /// Splits `text` on the user-defined tokens, as llama.cpp's `tokenizer_st_partition`.
-    fn split<'a>(&self, text: &'a str) -> Vec<Fragment<'a>> {
-        let mut fragments = vec![Fragment::Text(text)];
-        for (token, id, rstrip) in &self.tokens {
-            let mut next = Vec::with_capacity(fragments.len());
-            for fragment in fragments {
-                let Fragment::Text(mut rest) = fragment else {
-                    next.push(fragment);
-                    continue;
-                };
-                while let Some(at) = rest.find(token.as_str()) {
-                    if at > 0 {
-                        next.push(Fragment::Text(&rest[..at]));
-                    }
-                    next.push(Fragment::Token(*id));
-                    rest = &rest[at + token.len()..];
-                    if *rstrip {
-                        rest = rest.trim_start_matches(|c: char| {
-                            matches!(c, ' ' | '\t' | '\n' | '\x0B' | '\x0C' | '\r')
-                        });
-                    }
-                }
-                if !rest.is_empty() {
-                    next.push(Fragment::Text(rest));
-                }
-            }
-            fragments = next;
-        }
-        fragments
     }
 }

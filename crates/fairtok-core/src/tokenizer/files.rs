@@ -250,8 +250,8 @@ impl Tokenizer {
         Tokenizer::from_gguf(&meta, &file_stem(path), &origin, opts)
     }
 
-    /// The tokenizer of a GGUF file's metadata: the Hugging Face document that encodes as
-    /// llama.cpp does (see [`crate::gguf::GgufTokenizer::hf_document`]).
+    /// The tokenizer of a GGUF file's metadata, encoded as llama.cpp does: `llama` vocabularies
+    /// through [`crate::spm`], the others through [`crate::llama_cpp`].
     fn from_gguf(
         meta: &crate::gguf::Metadata,
         name: &str,
@@ -267,32 +267,42 @@ impl Tokenizer {
         if opts.lowercase {
             return Err(lowercase_misplaced(origin));
         }
+        Tokenizer::from_gguf_metadata(meta, name, origin)
+    }
+
+    /// The tokenizer of a GGUF file's metadata (read by [`crate::gguf::read_metadata`]),
+    /// encoded as llama.cpp encodes without BOS/EOS and with `parse_special = false`: `llama`
+    /// vocabularies through [`crate::spm`], `gpt2`, `bert` and `t5` ones through
+    /// [`crate::llama_cpp`]; anything else is an [`Error::Gguf`] naming it.
+    pub fn from_gguf_metadata(
+        meta: &crate::gguf::Metadata,
+        name: &str,
+        origin: &str,
+    ) -> Result<Tokenizer> {
         let tok = meta.tokenizer()?;
         if tok.model == "llama" {
             return Tokenizer::from_llama_gguf(meta, &tok, name, origin);
         }
-        // A refusal names the byte offset of the value it refuses.
-        let doc = tok.hf_document(origin).map_err(|e| match e {
-            Error::Gguf {
-                path,
-                key,
-                offset: 0,
-                reason,
-            } => Error::Gguf {
-                offset: meta.get(&key).map_or(0, |e| e.offset),
-                path,
-                key,
-                reason,
-            },
-            e => e,
-        })?;
+        let model = crate::llama_cpp::GgufModel::from_metadata(meta, &tok, origin)?;
         let kind = format!(
-            "{origin} (GGUF {}, pre-tokenizer {})",
+            "{origin} (GGUF {}, pre-tokenizer {}, llama.cpp's rules)",
             tok.model,
             tok.pre.as_deref().unwrap_or("default")
         );
-        let model = HfModel::from_value(&doc, &kind)?;
-        Ok(Tokenizer::from_hf_model(model, name, &kind))
+        let id_bytes = model.id_bytes();
+        let decoder = Decoder::new(
+            id_bytes.len(),
+            id_bytes.iter().map(|(id, b)| (*id, b.as_slice())),
+        );
+        Ok(Tokenizer {
+            name: name.to_owned(),
+            origin: kind,
+            pattern: None,
+            engine: Engine::Gguf(model),
+            format: Format::Gguf,
+            decoder,
+            first_decoder: None,
+        })
     }
 
     /// A GGUF file's SentencePiece-style (`llama`) vocabulary, encoded as llama.cpp does (see
@@ -303,22 +313,17 @@ impl Tokenizer {
         name: &str,
         origin: &str,
     ) -> Result<Tokenizer> {
-        use crate::gguf::Value;
         let add_space_prefix = meta
             .bool("tokenizer.ggml.add_space_prefix")?
             .unwrap_or(true);
-        let model_name = match meta.get("general.name").map(|e| &e.value) {
-            Some(Value::String(s)) => Some(s.as_str()),
-            _ => None,
-        };
+        let v = crate::llama_cpp::Vocab::new(meta, tok, origin)?;
         let vocab = crate::spm::LlamaVocab {
-            tokens: &tok.tokens,
+            tokens: &v.texts,
             scores: tok.scores.as_deref(),
             types: tok.token_type.as_deref(),
             add_space_prefix,
-            model_name,
         };
-        let model = SpmModel::from_llama_gguf(&vocab, origin)?;
+        let model = SpmModel::from_llama_gguf(&vocab, v.partition(), origin)?;
         let origin = format!("{origin} (GGUF llama: SentencePiece-style, llama.cpp's rules)");
         Ok(Tokenizer::from_spm_model(model, name, &origin))
     }
