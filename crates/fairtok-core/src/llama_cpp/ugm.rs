@@ -79,15 +79,24 @@ impl Ugm {
         let merge = self.remove_extra_whitespaces;
         let (mut prepended, mut in_word) = (false, false);
         let bytes = text.as_bytes();
+        let next_nul = |from: usize| {
+            bytes[from..]
+                .iter()
+                .position(|&b| b == 0)
+                .map_or(bytes.len(), |p| from + p)
+        };
+        // The first NUL at or after `at` (the charsmap stops there), found again only once
+        // `at` has passed it: one scan of the text in all, not one per position.
+        let mut nul = next_nul(0);
         let mut at = 0;
         while at < bytes.len() {
+            if nul < at {
+                nul = next_nul(at);
+            }
             let (piece, used): (&str, usize) = match self.user_defined.longest(&bytes[at..]) {
                 Some(len) => (&text[at..at + len], len),
                 None => {
-                    let end = bytes[at..]
-                        .iter()
-                        .position(|&b| b == 0)
-                        .map_or(bytes.len(), |p| at + p);
+                    let end = nul;
                     match self
                         .charsmap
                         .as_ref()
