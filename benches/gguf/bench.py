@@ -29,32 +29,15 @@ usage: python bench.py FAIRTOK_BIN SHARED_DIR [REPEAT] [FILE...] 2>/dev/null
   file name, e.g. `qwen2`, to run only those; llama.cpp writes a context warning per load on
   stderr, hence the redirection)
 """
-import gzip, json, os, subprocess, sys, tempfile, time
+import importlib.util, os, sys, tempfile
 
-MIB = 1 << 20
-
-
-def head(path, size=4 * MIB):
-    data = gzip.open(path).read() if path.endswith(".gz") else open(path, "rb").read()
-    data = data[:size]
-    return data[: data.rfind(b"\n") + 1].decode("utf-8")
-
-
-def best(fn, repeat):
-    out, times = None, []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
-
-
-def fairtok(bin_, spec, path, repeat):
-    def run():
-        r = subprocess.run([bin_, "count", "--threads", "1", "--json", "-t", spec, path],
-                           capture_output=True, check=True)
-        return json.loads(r.stdout)["files"][0]["tokens"]
-    return best(run, repeat)
+# The text loader and the timing of the fairtok command are the more-kinds benchmark's own.
+_spec = importlib.util.spec_from_file_location(
+    "more_kinds_bench", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                     "more-kinds", "bench.py"))
+_more_kinds = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_more_kinds)
+MIB, head, best, fairtok = _more_kinds.MIB, _more_kinds.head, _more_kinds.best, _more_kinds.fairtok
 
 
 def main(bin_, shared, repeat="3", *only):

@@ -8,20 +8,13 @@ every line encoded on its own (line terminator excluded), exactly as `fairtok pa
 
 usage: flores_reference_totals.py SHARED_DIR OUT.tsv
 """
-import glob, os, sys
+import os, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from refdata import flores_dev_lines  # noqa: E402,F401  (re-exported)
 import differential as d  # noqa: E402  (tokenizer construction from the shared vocab files)
 
 
-def flores_dev_lines(shared):
-    """(language code, lines) of every FLORES-200 dev file, sorted: each line without its
-    terminator (`\n`, or `\r\n`), as `fairtok parity` reads them."""
-    for path in sorted(glob.glob(os.path.join(shared, "data", "parallel", "flores200-dev", "*.dev"))):
-        lang = os.path.basename(path).split(".")[0]
-        with open(path, encoding="utf-8", newline="") as f:
-            text = f.read()
-        yield lang, [l[:-1] if l.endswith("\r") else l for l in text.removesuffix("\n").split("\n")]
 
 
 def main(shared, out):

@@ -21,36 +21,24 @@ Writes, into OUT_DIR (first line of each: `# ` and the versions):
 
 usage: reference_gguf_llamacpp.py SHARED_DIR OUT_DIR   (a few minutes on one core)
 """
-import array, glob, json, os, sys, zlib
+import glob, json, os, sys
 
 import llama_cpp
 
+import refdata
+from refdata import flores_dev_lines, ids_bytes
 
 
-def flores_dev_lines(shared):
-    """(language code, lines) of every FLORES-200 dev file, sorted, each line without its
-    terminator, as `fairtok parity` and `flores_reference_totals.py` read them (the same
-    function, here so that this venv needs no tiktoken)."""
-    for path in sorted(glob.glob(os.path.join(shared, "data", "parallel", "flores200-dev", "*.dev"))):
-        lang = os.path.basename(path).split(".")[0]
-        with open(path, encoding="utf-8", newline="") as f:
-            text = f.read()
-        yield lang, [l[:-1] if l.endswith("\r") else l for l in text.removesuffix("\n").split("\n")]
+
 
 # The llama.cpp commit the package vendors, as its CHANGELOG names it for this version.
 VENDORED = {"0.3.36": "0c1e57098"}
 
 
-def ids_bytes(ids) -> bytes:
-    a = array.array("I", ids)
-    assert a.itemsize == 4
-    if sys.byteorder != "little":
-        a.byteswap()
-    return a.tobytes()
 
 
 def crc(ids) -> str:
-    return f"{zlib.crc32(ids_bytes(ids)):08x}"
+    return refdata.crc(ids_bytes(ids))
 
 
 def main(shared, out_dir):

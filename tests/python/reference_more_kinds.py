@@ -45,25 +45,16 @@ usage: reference_more_kinds.py SHARED_DIR OUT_DIR [--conformance-only] [--senten
 cores, the FLORES part nearly all of it; with `--sentencepiece`, a few minutes)
 (mistral-common 1.13.1, tokenizers 0.23.3, sentencepiece 0.2.3)
 """
-import array, gzip, json, os, sys, zlib
+import gzip, json, os, sys
 
 import tokenizers
 from tokenizers import BertWordPieceTokenizer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from flores_reference_totals import flores_dev_lines  # noqa: E402
+from refdata import crc, flores_dev_lines, ids_bytes  # noqa: E402
 
 
-def crc(data: bytes) -> str:
-    return f"{zlib.crc32(data):08x}"
 
-
-def ids_bytes(ids) -> bytes:
-    a = array.array("I", ids)
-    assert a.itemsize == 4
-    if sys.byteorder != "little":
-        a.byteswap()
-    return a.tobytes()
 
 
 HF_FILES = ["deepseek-v3", "falcon", "phi3", "claude-legacy", "kogpt2", "mistral-v0.1"]
