@@ -65,17 +65,8 @@ def main(bin_, shared, repeat="3", *only):
 
     print(f"llama_cpp {llama_cpp.__version__}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
-        empty = os.path.join(tmp, "empty.txt")
-        open(empty, "w").close()
-        files = []
-        for name, text in texts:
-            p = os.path.join(tmp, f"{name}.txt")
-            with open(p, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-            p8 = os.path.join(tmp, f"{name}.x8.txt")
-            with open(p8, "w", encoding="utf-8", newline="") as f:
-                f.write(text * 8)
-            files.append((name, text.encode("utf-8"), p, p8))
+        empty, written = _more_kinds.write_texts(tmp, texts)
+        files = [(name, text.encode("utf-8"), p, p8) for name, text, p, p8 in written]
         print("| file | model / pre | load: fairtok / llama.cpp (s) | text | "
               "MB/s: fairtok / llama.cpp (`Llama.tokenize`) | tokens |")
         print("|---|---|---:|---|---:|---:|")

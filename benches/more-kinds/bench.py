@@ -42,6 +42,23 @@ def best(fn, repeat):
     return min(times), out
 
 
+def write_texts(tmp, texts):
+    """Writes an empty file and, per `(name, text)`, the text and the text 8 times into `tmp`:
+    returns the empty file and `(name, text, path, path_x8)` per text."""
+    empty = os.path.join(tmp, "empty.txt")
+    open(empty, "w").close()
+    files = []
+    for name, text in texts:
+        p = os.path.join(tmp, f"{name}.txt")
+        with open(p, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        p8 = os.path.join(tmp, f"{name}.x8.txt")
+        with open(p8, "w", encoding="utf-8", newline="") as f:
+            f.write(text * 8)
+        files.append((name, text, p, p8))
+    return empty, files
+
+
 def fairtok(bin_, spec, path, repeat):
     def run():
         r = subprocess.run([bin_, "count", "--threads", "1", "--json", "-t", spec, path],
@@ -93,17 +110,7 @@ def main(bin_, shared, repeat="3", *only):
     texts = [("English", head(os.path.join(corpus, "en.wikitext2.txt"))),
              ("Korean", head(os.path.join(corpus, "ko.kowiki.txt.gz")))]
     with tempfile.TemporaryDirectory() as tmp:
-        empty = os.path.join(tmp, "empty.txt")
-        open(empty, "w").close()
-        files = []
-        for name, text in texts:
-            p = os.path.join(tmp, f"{name}.txt")
-            with open(p, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-            p8 = os.path.join(tmp, f"{name}.x8.txt")
-            with open(p8, "w", encoding="utf-8", newline="") as f:
-                f.write(text * 8)
-            files.append((name, text, p, p8))
+        empty, files = write_texts(tmp, texts)
         print("| tokenizer | load: fairtok / reference (s) | text | MB/s: fairtok / reference | tokens |")
         print("|---|---:|---|---:|---:|")
         for label, fn, load, encode in kinds:
