@@ -16,12 +16,11 @@ FAIRTOK=path/to/fairtok, FAIRTOK_SHARED=...)
 """
 import json
 import os
-import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "recipes", "o200k_ko"))
-from curve import P, SETS, BIN, svg  # noqa: E402  (the o200k_ko recipe's sets and chart)
+from curve import premium_table, svg  # noqa: E402  (the o200k_ko recipe's sets and chart)
 
 SIZES = [8192, 16384]
 
@@ -61,18 +60,7 @@ def main(name, base_path, directory):
         os.replace(tmp, path)
         points.append((n, path))
     points.append((32768, full))
-    table = {}
-    for label, ko, en in SETS:
-        out = os.path.join(directory, "parity.json")
-        subprocess.run([BIN, "parity", "-t", ",".join(p for _, p in points), "-q", "--json", out,
-                        "--pair", "kor_Hang=" + os.path.join(P, ko),
-                        "--pair", "eng_Latn=" + os.path.join(P, en)], check=True)
-        with open(out, encoding="utf-8") as f:
-            rep = json.load(f)
-        for (n, _), t in zip(points, rep["tokenizers"]):
-            table.setdefault(label, {})[n] = next(
-                l["premium"] for l in t["languages"] if l["lang"] == "kor_Hang")
-        os.remove(out)
+    table = premium_table(points, directory)
     ns = [n for n, _ in points]
     base_name = name.removesuffix("_ko")
     print(f"| parallel set | {base_name} | " + " | ".join(f"+{n:,}" for n in ns[1:]) + " |")

@@ -50,22 +50,31 @@ def main():
                 json.dump({"name": f"o200k_ko_{n}", "pat_str": pat, "special_tokens": {
                     "<|endoftext|>": 199999, "<|endofprompt|>": 200018}}, f)
             toks.append((n, path))
-        table = {}
-        for name, ko, en in SETS:
-            out = os.path.join(d, "r.json")
-            subprocess.run([BIN, "parity", "-t", ",".join(p for _, p in toks), "-q", "--json", out,
-                            "--pair", "kor_Hang=" + os.path.join(P, ko),
-                            "--pair", "eng_Latn=" + os.path.join(P, en)], check=True)
-            rep = json.load(open(out))
-            for (n, _), t in zip(toks, rep["tokenizers"]):
-                table.setdefault(name, {})[n] = next(
-                    l["premium"] for l in t["languages"] if l["lang"] == "kor_Hang")
+        table = premium_table(toks, d)
     ns = [n for n, _ in toks]
     print("| parallel set | " + " | ".join("o200k_base" if n == 0 else f"+{n:,}" for n in ns) + " |")
     print("|---|" + "---:|" * len(ns))
     for name, row in table.items():
         print(f"| {name} | " + " | ".join(f"{row[n]:.3f}" for n in ns) + " |")
     svg(table, ns, os.path.join(ROOT, "docs", "o200k_ko-curve.svg"))
+
+
+def premium_table(points, scratch):
+    """{set label: {n: Korean premium}} for `points` (`(n, tokenizer path)`), one
+    `fairtok parity` run per parallel set of SETS; its JSON report goes through `scratch`."""
+    table = {}
+    out = os.path.join(scratch, "parity.json")
+    for label, ko, en in SETS:
+        subprocess.run([BIN, "parity", "-t", ",".join(p for _, p in points), "-q", "--json", out,
+                        "--pair", "kor_Hang=" + os.path.join(P, ko),
+                        "--pair", "eng_Latn=" + os.path.join(P, en)], check=True)
+        with open(out, encoding="utf-8") as f:
+            rep = json.load(f)
+        for (n, _), t in zip(points, rep["tokenizers"]):
+            table.setdefault(label, {})[n] = next(
+                l["premium"] for l in t["languages"] if l["lang"] == "kor_Hang")
+    os.remove(out)
+    return table
 
 
 def svg(table, ns, path, base="o200k_base"):
