@@ -34,10 +34,12 @@ def cut(doc, base_vocab, base_merges, n):
     merges = model["merges"][len(base_merges):]
     added = sorted((i, t) for t, i in model["vocab"].items() if i >= first)
     assert len(added) == len(merges), "one merge per added token"
-    out = json.loads(json.dumps(doc))
     keep = {t for i, t in added[:n]}
-    out["model"]["vocab"] = {t: i for t, i in model["vocab"].items() if i < first or t in keep}
-    out["model"]["merges"] = model["merges"][:len(base_merges) + n]
+    # A new document and model object; every other part is shared with `doc`, not copied.
+    out = dict(doc, model=dict(
+        model,
+        vocab={t: i for t, i in model["vocab"].items() if i < first or t in keep},
+        merges=model["merges"][:len(base_merges) + n]))
     for (i, t), m in zip(added[:n], merges[:n]):
         left, right = m.split(" ", 1) if isinstance(m, str) else m
         assert left + right == t, (i, t, m)
