@@ -306,16 +306,16 @@ pub(crate) fn merge_scan(
         ranks[k] = rank(&piece[k..k + 2]).unwrap_or(u32::MAX);
     }
     loop {
-        let (mut best, mut at) = (u32::MAX, 0);
-        for (k, &r) in ranks[..n - 1].iter().enumerate() {
-            if r < best {
-                best = r;
-                at = k;
-            }
-        }
+        // The lowest rank (a branch-free reduction, which the compiler vectorizes), then its
+        // leftmost position.
+        let best = ranks[..n - 1].iter().fold(u32::MAX, |a, &r| a.min(r));
         if best == u32::MAX {
             break;
         }
+        let at = ranks[..n - 1]
+            .iter()
+            .position(|&r| r == best)
+            .expect("the minimum is in the slice");
         // Merge part `at` with the part after it.
         let next = end[at] as usize;
         ids[at] = best;

@@ -44,6 +44,7 @@ pub mod hf;
 pub mod llama_cpp;
 pub mod output;
 pub mod pattern;
+mod piece_cache;
 mod rank_table;
 mod split;
 pub mod spm;

@@ -3,7 +3,10 @@
 //!
 //! # Layout
 //!
-//! * Two-byte tokens, the first candidates of every merge, are in a direct table of 64K ranks.
+//! * Two-byte tokens, the first candidates of every merge, are in a direct table of 64K ranks,
+//!   and so are the tokens that are one three-byte UTF-8 character (Hangul syllables, kana,
+//!   CJK ideographs: the second merge of every such character), indexed by the character's 16
+//!   bits.
 //! * Tokens of at most [`SHORT`] bytes are in a hash map keyed by their bytes packed into a
 //!   `u64` with the length in the top byte ([`pack`]): hashing and comparing one integer.
 //! * Longer tokens keep their bytes, length-prefixed, in one arena, and a hash table holds
@@ -37,6 +40,21 @@ pub(crate) fn pack(t: &[u8]) -> u64 {
     k
 }
 
+/// [`pack`] of `text[start..start + len]` (`len <= SHORT`), with one unaligned load when eight
+/// bytes can be read from `start`.
+#[inline(always)]
+pub(crate) fn pack_at(text: &[u8], start: usize, len: usize) -> u64 {
+    debug_assert!(len <= SHORT && start + len <= text.len());
+    match text.get(start..start + 8) {
+        Some(w) => {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            // len <= 7: keep the low `len` bytes.
+            (w & ((1u64 << (8 * len)) - 1)) | (len as u64) << 56
+        }
+        None => pack(&text[start..start + len]),
+    }
+}
+
 /// A hash of a byte string: eight bytes at a time, multiplied and folded.
 #[inline]
 pub(crate) fn hash_bytes(p: &[u8]) -> u64 {
@@ -59,6 +77,9 @@ pub(crate) fn hash_bytes(p: &[u8]) -> u64 {
 pub(crate) struct RankTable {
     /// The rank of every two-byte token, indexed by its bytes (`u32::MAX`: none).
     pairs: Box<[u32]>,
+    /// The rank of every token that is one three-byte UTF-8 character, indexed by
+    /// [`char3`] (`u32::MAX`: none).
+    chars3: Box<[u32]>,
     short: FxHashMap<u64, u32>,
     /// `(offset in long, rank)` of the longer tokens, by [`hash_bytes`].
     long_table: HashTable<(u32, u32)>,
@@ -76,14 +97,21 @@ impl RankTable {
         let n_long = tokens.len() - n_short;
         let mut table = RankTable {
             pairs: vec![u32::MAX; 1 << 16].into_boxed_slice(),
+            chars3: vec![u32::MAX; 1 << 16].into_boxed_slice(),
             short: FxHashMap::with_capacity_and_hasher(n_short, Default::default()),
             long_table: HashTable::with_capacity(n_long),
             long: Vec::new(),
         };
         for (bytes, rank) in tokens {
             debug_assert!(!bytes.is_empty());
+            // Two-byte and three-byte-character tokens are only in their direct tables.
             if bytes.len() == 2 {
                 table.pairs[(bytes[0] as usize) << 8 | bytes[1] as usize] = rank;
+                continue;
+            }
+            if let Some(i) = char3(bytes) {
+                table.chars3[i] = rank;
+                continue;
             }
             if bytes.len() <= SHORT {
                 table.short.insert(pack(bytes), rank);
@@ -112,6 +140,17 @@ impl RankTable {
         Ok(table)
     }
 
+    /// The rank of the token with bytes `text[start..end]`: [`RankTable::get`], with the
+    /// short keys packed by one load from `text`.
+    #[inline(always)]
+    pub(crate) fn get_at(&self, text: &[u8], start: usize, end: usize) -> Option<u32> {
+        let len = end - start;
+        if len > 3 && len <= SHORT {
+            return self.short.get(&pack_at(text, start, len)).copied();
+        }
+        self.get(&text[start..end])
+    }
+
     /// The rank of the token with bytes `t`.
     #[inline(always)]
     pub(crate) fn get(&self, t: &[u8]) -> Option<u32> {
@@ -120,12 +159,32 @@ impl RankTable {
                 let r = self.pairs[(t[0] as usize) << 8 | t[1] as usize];
                 (r != u32::MAX).then_some(r)
             }
+            3 => match char3(t) {
+                Some(i) => {
+                    let r = self.chars3[i];
+                    (r != u32::MAX).then_some(r)
+                }
+                None => self.short.get(&pack(t)).copied(),
+            },
             0..=SHORT => self.short.get(&pack(t)).copied(),
             _ => self
                 .long_table
                 .find(hash_bytes(t), |&(off, _)| long_eq(&self.long, off, t))
                 .map(|&(_, rank)| rank),
         }
+    }
+}
+
+/// The index of a three-byte string of the form `1110xxxx 10xxxxxx 10xxxxxx` (a three-byte
+/// UTF-8 character, or an overlong or surrogate form of one): its 16 payload bits, which are
+/// distinct for distinct such strings. `None` for any other string.
+#[inline(always)]
+fn char3(t: &[u8]) -> Option<usize> {
+    match *t {
+        [a @ 0xE0..=0xEF, b @ 0x80..=0xBF, c @ 0x80..=0xBF] => {
+            Some((a as usize & 0x0F) << 12 | (b as usize & 0x3F) << 6 | (c as usize & 0x3F))
+        }
+        _ => None,
     }
 }
 
@@ -172,6 +231,20 @@ mod tests {
         }
         assert_eq!(table.get(b""), None);
         assert_eq!(table.get(&[9; 100]), None);
+    }
+
+    #[test]
+    fn pack_at_packs_like_pack() {
+        let text = b"abcdefghijklmnop";
+        for start in 0..text.len() {
+            for len in 0..=SHORT.min(text.len() - start) {
+                assert_eq!(
+                    pack_at(text, start, len),
+                    pack(&text[start..start + len]),
+                    "{start} {len}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -340,6 +340,9 @@ impl Splitter {
         if let Some(e) = self.contraction(s, i, true) {
             return e;
         }
+        if let Some(e) = ascii_cl100k_word(s, i) {
+            return e;
+        }
         let c = self.at(s, i);
         // `[^\r\n\p{L}\p{N}]?+\p{L}++`: possessive, so a prefix not followed by a letter fails.
         if c.flags & L != 0 {
@@ -395,6 +398,13 @@ impl Splitter {
     /// `tekken`: Mistral tekken's `X?U*W+|X?U+W*|\p{N}|...` (the rest the same), without C and
     /// with one number per piece.
     fn next_o200k(&self, s: &[u8], i: usize, tekken: bool) -> usize {
+        if let Some(e) = ascii_o200k_word(s, i) {
+            return if tekken || s.get(e) != Some(&b'\'') {
+                e
+            } else {
+                self.contraction(s, e, true).unwrap_or(e)
+            };
+        }
         let c = self.at(s, i);
         let prefix = Self::is_prefix(c);
         let c_opt = |e: usize| {
@@ -512,6 +522,63 @@ impl Splitter {
             i = e;
         }
     }
+}
+
+/// An ASCII character that can start a word as its prefix `[^\r\n\p{L}\p{N}]` (white space
+/// other than CR and LF, and punctuation).
+#[inline(always)]
+fn ascii_prefix(b: u8) -> bool {
+    b < 0x80 && !b.is_ascii_alphanumeric() && b != b'\r' && b != b'\n'
+}
+
+/// The common case of o200k's two word alternatives, `X?U*W+` and `X?U+W*` (before the
+/// optional contraction), on ASCII: at `i`, an optional ASCII prefix, then `[A-Z]*[a-z]*` with
+/// at least one letter. On ASCII, U is `[A-Z]` and W is `[a-z]` and they are disjoint, so the
+/// first alternative matches up to the end of the lowercase run when there is one, and the
+/// second up to the end of the uppercase run otherwise; the greedy prefix is kept because the
+/// alternatives without it cannot start on a non-letter. `None` (the caller takes the general
+/// path) when the match is not that, or when the byte that ends it is not ASCII, since a
+/// non-ASCII letter or mark could extend it.
+#[inline(always)]
+fn ascii_o200k_word(s: &[u8], i: usize) -> Option<usize> {
+    let mut p = i;
+    if ascii_prefix(s[p]) {
+        p += 1;
+    }
+    let mut q = p;
+    while s.get(q).is_some_and(u8::is_ascii_uppercase) {
+        q += 1;
+    }
+    let mut r = q;
+    while s.get(r).is_some_and(u8::is_ascii_lowercase) {
+        r += 1;
+    }
+    if r == p || s.get(r).is_some_and(|&b| b >= 0x80) {
+        return None;
+    }
+    Some(r)
+}
+
+/// The common case of cl100k's `[^\r\n\p{L}\p{N}]?+\p{L}++` on ASCII: an optional ASCII
+/// prefix, then a run of ASCII letters that a non-ASCII byte does not end. `None` otherwise,
+/// and at an apostrophe (the contractions come first in cl100k's pattern).
+#[inline(always)]
+fn ascii_cl100k_word(s: &[u8], i: usize) -> Option<usize> {
+    let mut p = i;
+    if s[p] == b'\'' {
+        return None;
+    }
+    if ascii_prefix(s[p]) {
+        p += 1;
+    }
+    let mut r = p;
+    while s.get(r).is_some_and(u8::is_ascii_alphabetic) {
+        r += 1;
+    }
+    if r == p || s.get(r).is_some_and(|&b| b >= 0x80) {
+        return None;
+    }
+    Some(r)
 }
 
 #[cfg(test)]

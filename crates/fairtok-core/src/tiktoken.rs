@@ -15,10 +15,10 @@
 //! # Speed
 //!
 //! * Every "is this a token?" goes to one `RankTable` (`rank_table.rs`).
-//! * A text from 64 KiB memoizes the ids of the pieces that are not tokens in a direct-mapped
-//!   table of 16K slots (`PieceCache`): words repeat, and one probe replaces a merge. The ids
-//!   of a piece depend only on its bytes, and a slot answers only for equal bytes, so the
-//!   memo changes no result.
+//! * The ids of the pieces that are not tokens are memoized in a bounded direct-mapped table
+//!   that persists across calls (`piece_cache.rs`): words repeat, and one probe replaces a
+//!   merge. The ids of a piece depend only on its bytes, and a slot answers only for equal
+//!   bytes, so the memo changes no result.
 //! * Parallel encoding cuts the text where the pre-tokenizer splits the parts as it splits the
 //!   whole (`cut_points`) and encodes the parts on one thread each (`in_parts`); the ids are
 //!   those of one thread.
@@ -30,6 +30,7 @@ use rustc_hash::FxHashMap;
 use crate::bpe::{self, Scratch, Symbol};
 use crate::error::{Error, Result};
 use crate::pattern::Regex;
+use crate::piece_cache::{self, CachePool, PieceCache};
 use crate::rank_table::{hash_bytes, RankTable};
 use crate::task::Task;
 
@@ -223,85 +224,8 @@ pub(crate) fn parse_rank_list(
     Ok(out)
 }
 
-/// Texts from this size on memoize the ids of their pieces that are not tokens: words repeat,
-/// and one lookup of a piece replaces the dozens of pair lookups of its merge.
-const CACHE_FROM: usize = 1 << 16;
 /// Parts of a text encoded in parallel from this size on get their own copy of the model.
 pub(crate) const REPLICA_FROM: usize = 4 << 20;
-/// Pieces longer than this are not memoized.
-const CACHE_PIECE_MAX: usize = 128;
-/// Pieces that merge into more ids than this are not memoized.
-const CACHE_IDS: usize = 4;
-/// log2 of the number of slots of the memo: 2^15 slots of 32 bytes, 1 MiB, which stays in the
-/// second-level cache. (A growing map that holds every piece is slower: past a few hundred
-/// thousand pieces its lookups miss the caches and cost more than the merges they save.)
-const CACHE_BITS: u32 = 14;
-
-/// One slot of the memo: a piece of the text (by offset and length) and its ids.
-#[derive(Clone, Copy, Default)]
-struct Slot {
-    /// [`hash_bytes`] of the piece; 0 with `len == 0`: empty.
-    hash: u64,
-    /// The piece: `base[start..start + len]`.
-    start: u32,
-    len: u16,
-    /// How many of `ids` it has.
-    n: u16,
-    ids: [u32; CACHE_IDS],
-}
-
-/// The memo of one encoding call: a direct-mapped table from pieces (slices of the caller's
-/// text) to their ids; a new piece takes its slot from the one before, so the memo follows the
-/// words of the current part of the text. The ids of a piece depend on its bytes only, so the
-/// memo changes no result: a slot answers only for a piece with equal bytes.
-struct PieceCache<'t> {
-    /// The whole text of the call; every piece is a slice of it.
-    base: &'t [u8],
-    /// Empty when the memo is off (short texts, where it would cost more than it saves).
-    slots: Vec<Slot>,
-}
-
-impl<'t> PieceCache<'t> {
-    fn for_text(text: &'t str) -> PieceCache<'t> {
-        let on = text.len() >= CACHE_FROM && text.len() <= u32::MAX as usize;
-        PieceCache {
-            base: text.as_bytes(),
-            slots: if on {
-                vec![Slot::default(); 1 << CACHE_BITS]
-            } else {
-                Vec::new()
-            },
-        }
-    }
-
-    /// The slot for `piece` (of hash `hash`), and whether it holds `piece`.
-    #[inline]
-    fn probe(&self, piece: &[u8], hash: u64) -> (usize, bool) {
-        let i = (hash >> (64 - CACHE_BITS)) as usize;
-        let s = &self.slots[i];
-        let hit = s.hash == hash
-            && s.len as usize == piece.len()
-            && &self.base[s.start as usize..s.start as usize + piece.len()] == piece;
-        (i, hit)
-    }
-
-    /// Memoizes `ids` for `piece` in slot `i`, if they fit.
-    #[inline]
-    fn store(&mut self, i: usize, piece: &[u8], hash: u64, ids: &[u32]) {
-        if ids.len() > CACHE_IDS {
-            return;
-        }
-        let mut slot = Slot {
-            hash,
-            start: (piece.as_ptr() as usize - self.base.as_ptr() as usize) as u32,
-            len: piece.len() as u16,
-            n: ids.len() as u16,
-            ids: [0; CACHE_IDS],
-        };
-        slot.ids[..ids.len()].copy_from_slice(ids);
-        self.slots[i] = slot;
-    }
-}
 
 /// A tiktoken-style encoder: ranks, pattern and special tokens.
 #[derive(Debug)]
@@ -312,6 +236,8 @@ pub struct TiktokenModel {
     regex: Regex,
     specials: Vec<(String, u32)>,
     special_matcher: Option<AhoCorasick>,
+    /// The memos of the pieces that are not tokens, kept across calls.
+    caches: CachePool,
 }
 
 impl TiktokenModel {
@@ -367,6 +293,7 @@ impl TiktokenModel {
             regex,
             specials,
             special_matcher,
+            caches: CachePool::default(),
         })
     }
 
@@ -384,8 +311,10 @@ impl TiktokenModel {
     /// tiktoken's `encode_ordinary`: special-token text is ordinary text.
     pub fn encode_ordinary(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
         let mut scratch = Scratch::default();
-        let mut cache = PieceCache::for_text(text);
-        self.encode_span(text, 0, out, &mut scratch, &mut cache)
+        let mut cache = self.caches.take();
+        let r = self.encode_span(text, 0, out, &mut scratch, &mut cache);
+        self.caches.give(cache);
+        r
     }
 
     /// tiktoken's `encode` with `allowed_special` = `allowed` and nothing disallowed: an allowed
@@ -398,11 +327,26 @@ impl TiktokenModel {
         allowed: &dyn Fn(&str, u32) -> bool,
         out: &mut Vec<u32>,
     ) -> Result<()> {
-        let mut scratch = Scratch::default();
-        let mut cache = PieceCache::for_text(text);
         let Some(matcher) = &self.special_matcher else {
-            return self.encode_span(text, 0, out, &mut scratch, &mut cache);
+            return self.encode_ordinary(text, out);
         };
+        let mut scratch = Scratch::default();
+        let mut cache = self.caches.take();
+        let r = self.encode_specials(text, matcher, allowed, out, &mut scratch, &mut cache);
+        self.caches.give(cache);
+        r
+    }
+
+    /// [`TiktokenModel::encode_with_special`] with its matcher, scratch space and memo.
+    fn encode_specials(
+        &self,
+        text: &str,
+        matcher: &AhoCorasick,
+        allowed: &dyn Fn(&str, u32) -> bool,
+        out: &mut Vec<u32>,
+        scratch: &mut Scratch,
+        cache: &mut PieceCache,
+    ) -> Result<()> {
         // As tiktoken: find the next special match; if it is not allowed, search again from
         // one byte after its start (so an allowed token overlapping it is still found).
         let mut start = 0;
@@ -416,37 +360,33 @@ impl TiktokenModel {
                 find_from = m.start() + 1;
                 continue;
             }
-            self.encode_span(
-                &text[start..m.start()],
-                start,
-                out,
-                &mut scratch,
-                &mut cache,
-            )?;
+            self.encode_span(&text[start..m.start()], start, out, scratch, cache)?;
             out.push(id);
             start = m.end();
             find_from = start;
         }
-        self.encode_span(&text[start..], start, out, &mut scratch, &mut cache)
+        self.encode_span(&text[start..], start, out, scratch, cache)
     }
 
     /// The number of tokens `encode_ordinary` gives, without keeping the ids.
     pub fn count_ordinary(&self, text: &str) -> Result<usize> {
         let mut scratch = Scratch::default();
-        let mut cache = PieceCache::for_text(text);
+        let mut cache = self.caches.take();
         let mut buf = Vec::with_capacity(64);
         let mut n = 0;
         let bytes = text.as_bytes();
-        self.regex.for_each_match(text, |s, e| {
+        let r = self.regex.for_each_match(text, |s, e| {
             let piece = &bytes[s..e];
-            if self.rank(piece).is_some() {
+            if self.table.get_at(bytes, s, e).is_some() {
                 n += 1;
             } else {
                 buf.clear();
                 self.merge_cached(piece, &mut buf, &mut scratch, &mut cache);
                 n += buf.len();
             }
-        })?;
+        });
+        self.caches.give(cache);
+        r?;
         Ok(n)
     }
 
@@ -515,6 +455,7 @@ impl TiktokenModel {
             regex: self.regex.try_clone()?,
             specials: self.specials.clone(),
             special_matcher: self.special_matcher.clone(),
+            caches: CachePool::default(),
         })
     }
 
@@ -549,22 +490,19 @@ impl TiktokenModel {
     }
 
     /// Encodes `text` (which starts at byte `offset` of the caller's text) without specials.
-    fn encode_span<'t>(
+    fn encode_span(
         &self,
-        text: &'t str,
+        text: &str,
         offset: usize,
         out: &mut Vec<u32>,
         scratch: &mut Scratch,
-        cache: &mut PieceCache<'t>,
+        cache: &mut PieceCache,
     ) -> Result<()> {
         let bytes = text.as_bytes();
         self.regex
-            .for_each_match(text, |s, e| {
-                let piece = &bytes[s..e];
-                match self.rank(piece) {
-                    Some(id) => out.push(id),
-                    None => self.merge_cached(piece, out, scratch, cache),
-                }
+            .for_each_match(text, |s, e| match self.table.get_at(bytes, s, e) {
+                Some(id) => out.push(id),
+                None => self.merge_cached(&bytes[s..e], out, scratch, cache),
             })
             .map_err(|err| match err {
                 Error::Pretokenize { offset: o, reason } => Error::Pretokenize {
@@ -575,28 +513,27 @@ impl TiktokenModel {
             })
     }
 
-    /// Merges a piece that is not a token, through the cache when it is on.
+    /// Merges a piece that is not a token, through the memo.
     #[inline]
-    fn merge_cached<'t>(
+    fn merge_cached(
         &self,
-        piece: &'t [u8],
+        piece: &[u8],
         out: &mut Vec<u32>,
         scratch: &mut Scratch,
-        cache: &mut PieceCache<'t>,
+        cache: &mut PieceCache,
     ) {
-        if cache.slots.is_empty() || piece.len() > CACHE_PIECE_MAX {
+        if piece.len() > piece_cache::PIECE_MAX {
             return self.merge_piece(piece, out, scratch);
         }
         let hash = hash_bytes(piece);
-        let (i, hit) = cache.probe(piece, hash);
-        if hit {
-            let s = &cache.slots[i];
-            out.extend_from_slice(&s.ids[..s.n as usize]);
+        let i = PieceCache::index(hash);
+        if let Some(ids) = cache.get(i, piece, hash) {
+            out.extend_from_slice(ids);
             return;
         }
         let start = out.len();
         self.merge_piece(piece, out, scratch);
-        cache.store(i, piece, hash, &out[start..]);
+        cache.put(i, piece, hash, &out[start..]);
     }
 
     /// Runs the merge loop on a piece that is not itself a token.
@@ -706,13 +643,23 @@ mod tests {
                 ));
                 i += 1;
             }
-            assert!(text.len() >= CACHE_FROM && 2 * i as usize > 1 << CACHE_BITS);
+            assert!(2 * i as usize > crate::piece_cache::SLOTS);
             let mut with = vec![];
             m.encode_ordinary(&text, &mut with).unwrap();
+            // Again, with the memo full of the first pass's pieces.
+            let mut again = vec![];
+            m.encode_ordinary(&text, &mut again).unwrap();
+            assert_eq!(with, again, "{name}");
             let mut without = vec![];
-            let mut off = PieceCache::for_text("");
-            assert!(off.slots.is_empty());
-            m.encode_span(&text, 0, &mut without, &mut Scratch::default(), &mut off)
+            let mut scratch = Scratch::default();
+            m.regex
+                .for_each_match(&text, |s, e| {
+                    let piece = &text.as_bytes()[s..e];
+                    match m.rank(piece) {
+                        Some(id) => without.push(id),
+                        None => m.merge_piece(piece, &mut without, &mut scratch),
+                    }
+                })
                 .unwrap();
             assert_eq!(with, without, "{name}");
             assert_eq!(m.count_ordinary(&text).unwrap(), without.len());
