@@ -279,7 +279,8 @@ def run(a):
                 if k and "phases" not in c["trials"][-1]:
                     continue  # failed or stopped: not again
                 paths = c["path"] if isinstance(c["path"], list) else [c["path"]]
-                c["trials"].append(trial(c["engine"], c["vocab"], c["mode"], c["threads"], paths, a.shared, c["limit"]))
+                load = load_average()[0]
+                c["trials"].append(dict(trial(c["engine"], c["vocab"], c["mode"], c["threads"], paths, a.shared, c["limit"]), load1=load))
                 print(f"[{time.time() - started:4.0f} s] trial {k + 1}/{a.repeat}, {i + 1}/{len(cells) + len(res['worst'])}: "
                       f"{c['engine']} {c['vocab']} {c['text']} {c['mode']} x{c['threads']}: {summary(c['trials'][-1])}", file=sys.stderr, flush=True)
         for c in cells + res["worst"]:
@@ -363,6 +364,9 @@ def markdown(res):
     out.append(f"\n{res['date']}; {res['machine']['cpu']}, {res['machine']['nproc']} CPUs; load average "
                + ", ".join(f"{k} {' '.join(map(str, v))}" for k, v in res["load_average"].items())
                + f"; --size-mib {o['size_mib']} --repeat {o['repeat']}; {res.get('duration_s', 0)} s")
+    loads = sorted(t["load1"] for c in res["cells"] + res["worst"] for t in c["trials"] if "load1" in t)
+    if loads:
+        out.append(f"1-minute load average before each process: min {loads[0]}, median {loads[len(loads) // 2]}, max {loads[-1]}")
     out.append("versions: " + ", ".join(f"{k} {v}" for k, v in res["versions"].items()))
     out.append("texts (bytes of half A + half B; lines): " + "; ".join(
         f"{t} {b[0] / 1e6:.1f} + {b[1] / 1e6:.1f} MB, {sum(x['lines'])} lines" for t, x in res["texts"].items() for b in [x["bytes"]]))
