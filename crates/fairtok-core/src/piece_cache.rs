@@ -21,20 +21,21 @@
 //!
 //! # Bounds
 //!
-//! A memo is [`SLOTS`] × 64 bytes = 2 MiB. Under a cache simulation of this machine (512 KiB
-//! second-level cache), 2^15 slots did 4% less work than 2^14 on Korean and 1% more on English
-//! (2^16: 6% less, 5% more); a growing map that keeps every piece was measured *slower* on an
-//! earlier machine: past a few hundred thousand pieces its probes miss the caches. A model keeps a
+//! A memo is [`SLOTS`] × 64 bytes = 1 MiB. On this machine (512 KiB of second-level cache per
+//! core, 32 MiB shared) 2^13, 2^14 and 2^15 slots were measured within noise of each other on
+//! Korean, and 2^13 and 2^14 best on English (within noise of each other); a growing map that keeps every piece was measured
+//! *slower* on an earlier machine: past a few hundred thousand pieces its probes miss the
+//! caches and cost more than the merges they save. A model keeps a
 //! [`CachePool`]: an encoding call takes a memo from it and gives it back at the end, so the
 //! memo persists across calls (a batch of short lines benefits as much as one long text), and
 //! two concurrent calls never share one. The pool keeps at most [`POOL_MAX`] idle memos; one
 //! more exists for each call running beyond that, and is dropped when the call ends. So the
-//! memory is at most 2 MiB × max([`POOL_MAX`], concurrent calls) per model.
+//! memory is at most 1 MiB × max([`POOL_MAX`], concurrent calls) per model.
 
 use std::sync::Mutex;
 
 /// log2 of the number of slots.
-const BITS: u32 = 15;
+const BITS: u32 = 14;
 /// Slots of a memo.
 pub(crate) const SLOTS: usize = 1 << BITS;
 /// Longest piece memoized, in bytes.
