@@ -192,6 +192,16 @@ class CoreTokenizer:
         self, texts: list[str], num_threads: int, allowed: list[str], disallowed: list[str]
     ) -> list[list[int]]: ...
     def encode_ordinary_batch(self, texts: list[str], num_threads: int) -> list[list[int]]: ...
+    def encode_batch_to_bytes(
+        self, texts: list[str], num_threads: int, allowed: list[str], disallowed: list[str]
+    ) -> tuple[bytearray, bytearray]:
+        """`encode_batch` flat: the ids of all texts concatenated (native-endian uint32) and
+        `len(texts) + 1` offsets into them (native-endian int64, from 0), for
+        `numpy.frombuffer`; no Python object per id or per text."""
+    def encode_ordinary_batch_to_bytes(
+        self, texts: list[str], num_threads: int
+    ) -> tuple[bytearray, bytearray]:
+        """`encode_ordinary_batch` flat, as `encode_batch_to_bytes`."""
     def count_batch(self, texts: list[str], num_threads: int) -> list[int]: ...
     def decode_bytes(self, ids: list[int]) -> bytes:
         """KeyError for an id outside the vocabulary."""

@@ -67,6 +67,9 @@ class Encoding:
       many texts on native threads with the GIL released.
     * `encode_to_numpy(text, ...)`: `encode` as a `numpy` array of `uint32`, made without a
       Python int per id.
+    * `encode_batch_to_numpy(texts, ...)`, `encode_ordinary_batch_to_numpy(texts)`: a batch as
+      one flat `uint32` array of ids and an `int64` array of offsets, without a Python object
+      per id or per text.
     * `count(text)`, `count_batch(texts)`: the number of tokens of `encode_ordinary`.
 
     Decoding: `decode(ids, errors="replace")`, `decode_bytes(ids)`, `decode_tokens_bytes(ids)`,
@@ -272,16 +275,82 @@ class Encoding:
         """
         texts = text if isinstance(text, list) else list(text)
         n = _threads(num_threads)
-        if allowed_special == "all":
-            allowed_special = self.special_tokens_set
-        if disallowed_special == "all":
-            disallowed_special = self.special_tokens_set - allowed_special  # type: ignore[operator]
-        allowed, disallowed = list(allowed_special), list(frozenset(disallowed_special))
+        allowed, disallowed = self._resolve_batch(allowed_special, disallowed_special)
         try:
             return self._core.encode_batch(texts, n, allowed, disallowed)
         except UnicodeEncodeError:
             fixed = [_fix_surrogates(t) for t in texts]
             return self._core.encode_batch(fixed, n, allowed, disallowed)
+
+    def _resolve_batch(
+        self, allowed_special: AllowedSpecial, disallowed_special: DisallowedSpecial
+    ) -> tuple[list[str], list[str]]:
+        # tiktoken's encode_batch resolves the arguments once for the batch, with these steps.
+        if allowed_special == "all":
+            allowed_special = self.special_tokens_set
+        if disallowed_special == "all":
+            disallowed_special = self.special_tokens_set - allowed_special  # type: ignore[operator]
+        return list(allowed_special), list(frozenset(disallowed_special))
+
+    def encode_ordinary_batch_to_numpy(
+        self, text: list[str], *, num_threads: int = 8
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+        """`encode_ordinary_batch` as one flat array: `(ids, offsets)`, where `ids` holds the
+        ids of all the texts, concatenated (`uint32`), and `offsets` has `len(text) + 1`
+        entries (`int64`, from 0), so that text `i` is `ids[offsets[i]:offsets[i + 1]]`.
+
+        Same ids as `encode_ordinary_batch`, on the same native threads, with no Python object
+        made per id or per text: the ids cross from Rust as one buffer, which numpy takes as
+        it is. Both arrays are writable (each call makes new buffers). Needs numpy, imported
+        on the first call.
+
+        >>> ids, offsets = fairtok.get_encoding("cl100k_base").encode_ordinary_batch_to_numpy(
+        ...     ["hello world", "", "안녕"])
+        >>> ids
+        array([15339,  1917, 31495,   230, 75265,   243], dtype=uint32)
+        >>> offsets
+        array([0, 2, 2, 6])
+        """
+        import numpy as np
+
+        texts = text if isinstance(text, list) else list(text)
+        n = _threads(num_threads)
+        try:
+            ids, offsets = self._core.encode_ordinary_batch_to_bytes(texts, n)
+        except UnicodeEncodeError:
+            fixed = [_fix_surrogates(t) for t in texts]
+            ids, offsets = self._core.encode_ordinary_batch_to_bytes(fixed, n)
+        return np.frombuffer(ids, dtype=np.uint32), np.frombuffer(offsets, dtype=np.int64)
+
+    def encode_batch_to_numpy(
+        self,
+        text: list[str],
+        *,
+        num_threads: int = 8,
+        allowed_special: AllowedSpecial = set(),  # noqa: B006
+        disallowed_special: DisallowedSpecial = "all",
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+        """`encode_batch` as one flat array: `(ids, offsets)` as `encode_ordinary_batch_to_numpy`
+        gives them (text `i` is `ids[offsets[i]:offsets[i + 1]]`), with `encode_batch`'s
+        arguments and errors: the first text (in list order) that holds a disallowed special
+        token raises the same `ValueError`. Needs numpy, imported on the first call.
+
+        >>> enc = fairtok.get_encoding("cl100k_base")
+        >>> ids, offsets = enc.encode_batch_to_numpy(["hi <|endoftext|>", "x"], allowed_special="all")
+        >>> ids.tolist(), offsets.tolist()
+        ([6151, 220, 100257, 87], [0, 3, 4])
+        """
+        import numpy as np
+
+        texts = text if isinstance(text, list) else list(text)
+        n = _threads(num_threads)
+        allowed, disallowed = self._resolve_batch(allowed_special, disallowed_special)
+        try:
+            ids, offsets = self._core.encode_batch_to_bytes(texts, n, allowed, disallowed)
+        except UnicodeEncodeError:
+            fixed = [_fix_surrogates(t) for t in texts]
+            ids, offsets = self._core.encode_batch_to_bytes(fixed, n, allowed, disallowed)
+        return np.frombuffer(ids, dtype=np.uint32), np.frombuffer(offsets, dtype=np.int64)
 
     def count(self, text: str) -> int:
         """The number of tokens of `text`: `len(encode_ordinary(text))`, without building the

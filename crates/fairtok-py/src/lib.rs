@@ -42,7 +42,7 @@ use pyo3::exceptions::{
     PyValueError,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
 
 // `CoreTokenizer` shares one `Tokenizer` between Python threads and the batch workers.
 const _: () = {
@@ -143,7 +143,8 @@ impl Request {
         }
     }
 
-    fn encode(&self, tok: &Tokenizer, text: &str) -> Result<Vec<u32>, EncodeError> {
+    /// Fails if the text holds one of the disallowed strings.
+    fn check(&self, text: &str) -> Result<(), EncodeError> {
         if let Some(d) = &self.disallowed {
             if let Some(m) = d.automaton.find(text) {
                 return Err(EncodeError::Disallowed(
@@ -151,7 +152,49 @@ impl Request {
                 ));
             }
         }
+        Ok(())
+    }
+
+    fn encode(&self, tok: &Tokenizer, text: &str) -> Result<Vec<u32>, EncodeError> {
+        self.check(text)?;
         tok.encode_with(text, &self.opts).map_err(EncodeError::Core)
+    }
+
+    /// The ids of consecutive texts of a batch, in one buffer, up to the first text that
+    /// fails.
+    fn encode_all(&self, tok: &Tokenizer, texts: &[String]) -> Result<Flat, EncodeError> {
+        let bytes: usize = texts.iter().map(String::len).sum();
+        let mut flat = Flat {
+            ids: Vec::with_capacity(bytes / 3),
+            ends: Vec::with_capacity(texts.len()),
+        };
+        for text in texts {
+            self.check(text)?;
+            tok.encode_into(text, &self.opts, &mut flat.ids)
+                .map_err(EncodeError::Core)?;
+            flat.ends.push(flat.ids.len());
+        }
+        Ok(flat)
+    }
+
+    /// The number of ids `encode` gives.
+    fn count(&self, tok: &Tokenizer, text: &str) -> Result<usize, EncodeError> {
+        self.encode(tok, text).map(|ids| ids.len())
+    }
+}
+
+/// The ids of consecutive texts: text `i` is `ids[ends[i - 1]..ends[i]]` (from 0 for the
+/// first).
+struct Flat {
+    ids: Vec<u32>,
+    ends: Vec<usize>,
+}
+
+impl Flat {
+    /// The ids of each text, in order.
+    fn texts(&self) -> impl Iterator<Item = &[u32]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.ids[a..b])
     }
 }
 
@@ -177,7 +220,7 @@ pub struct CoreTokenizer {
 
 impl CoreTokenizer {
     /// `ids` as a Python list of ints (shared ints for long lists, see [`CoreTokenizer::ints`]).
-    fn list<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyList>> {
+    fn list<'py>(&self, py: Python<'py>, ids: &[u32]) -> PyResult<Bound<'py, PyList>> {
         if ids.len() < SHARED_INTS_FROM {
             return PyList::new(py, ids);
         }
@@ -187,7 +230,7 @@ impl CoreTokenizer {
         }
         PyList::new(
             py,
-            ids.into_iter().map(|id| {
+            ids.iter().map(|&id| {
                 let new = || id.into_pyobject(py).map(|i| i.into_any().unbind());
                 match ints.get_mut(id as usize) {
                     Some(slot) => slot.get_or_insert_with(|| new().unwrap()).bind(py).clone(),
@@ -271,8 +314,10 @@ impl CoreTokenizer {
         }
     }
 
-    /// Encodes `texts` on up to `num_threads` threads (at most [`MAX_THREADS`]) and hands each
-    /// result to `take`, in the order of `texts`, on the calling thread with the GIL held.
+    /// Encodes `texts` on up to `num_threads` threads (at most [`MAX_THREADS`]), a run of
+    /// consecutive texts at a time: `part` encodes a run (up to its first failing text), and
+    /// `take` gets the result of each run, in the order of `texts`, on the calling thread with
+    /// the GIL held.
     ///
     /// With more than one thread, workers encode without the GIL while the calling thread
     /// takes the results that are ready: making the Python objects needs the GIL, and done
@@ -281,23 +326,19 @@ impl CoreTokenizer {
     /// ([`Tokenizer::try_clone`]). The error returned is that of the first failing text, as
     /// tiktoken's `ThreadPoolExecutor.map` gives. If the system refuses a thread, the threads
     /// already running do the work (the calling thread, if none runs).
-    fn batch<T>(
+    fn batch<P: Send>(
         &self,
         py: Python<'_>,
-        texts: Vec<String>,
+        texts: &[String],
         num_threads: usize,
-        req: &Request,
-        mut take: impl FnMut(Vec<u32>) -> T,
-    ) -> PyResult<Vec<T>> {
+        part: impl Fn(&Tokenizer, &[String]) -> Result<P, EncodeError> + Sync,
+        mut take: impl FnMut(P) -> PyResult<()>,
+    ) -> PyResult<()> {
         let tok = &self.tok;
         let n = texts.len();
         let threads = num_threads.clamp(1, MAX_THREADS).min(n);
-        let serial = |texts: &[String]| -> Result<Vec<Vec<u32>>, EncodeError> {
-            texts.iter().map(|t| req.encode(tok, t)).collect()
-        };
         if threads <= 1 {
-            // In chunks, with a look for Ctrl-C between them (`interrupt`).
-            let mut out = Vec::with_capacity(n);
+            // In runs of about CHUNK_BYTES, with a look for Ctrl-C between them (`interrupt`).
             let mut start = 0;
             while start < n {
                 let mut end = start + 1;
@@ -306,27 +347,26 @@ impl CoreTokenizer {
                     bytes += texts[end].len();
                     end += 1;
                 }
-                let part = py
-                    .detach(|| serial(&texts[start..end]))
+                let done = py
+                    .detach(|| part(tok, &texts[start..end]))
                     .map_err(|e| e.into_py_err(py))?;
-                out.extend(part.into_iter().map(&mut take));
+                take(done)?;
                 py.check_signals()?;
                 start = end;
             }
-            return Ok(out);
+            return Ok(());
         }
         let bytes: usize = texts.iter().map(String::len).sum();
         let copy = bytes / threads >= COPY_FROM;
-        // Texts are claimed and their results sent in chunks of about CHUNK_BYTES (while
-        // leaving each thread several chunks): one wake-up of the calling thread per chunk.
+        // Texts are claimed and their results sent in runs of about CHUNK_BYTES (while
+        // leaving each thread several runs): one wake-up of the calling thread per run.
         let chunk = (CHUNK_BYTES * n / bytes.max(1)).clamp(1, (n / (4 * threads)).max(1));
+        let chunks = n.div_ceil(chunk);
         let next = AtomicUsize::new(0);
-        let mut out = Vec::with_capacity(n);
         let mut failed = None;
-        let mut signal = None;
         std::thread::scope(|s| {
-            let (tx, mut rx) = std::sync::mpsc::channel::<Vec<(usize, Result<Vec<u32>, _>)>>();
-            let (texts, next) = (&texts, &next);
+            let (tx, mut rx) = std::sync::mpsc::channel::<(usize, Result<P, EncodeError>)>();
+            let (part, next) = (&part, &next);
             let mut running = 0;
             for _ in 0..threads {
                 let tx = tx.clone();
@@ -335,12 +375,14 @@ impl CoreTokenizer {
                     let tok = own.as_ref().unwrap_or(tok);
                     loop {
                         let start = next.fetch_add(chunk, Ordering::Relaxed);
-                        if start >= texts.len() {
+                        if start >= n {
                             break;
                         }
-                        let end = (start + chunk).min(texts.len());
-                        let done = (start..end).map(|i| (i, req.encode(tok, &texts[i])));
-                        if tx.send(done.collect()).is_err() {
+                        let end = (start + chunk).min(n);
+                        if tx
+                            .send((start / chunk, part(tok, &texts[start..end])))
+                            .is_err()
+                        {
                             break;
                         }
                     }
@@ -352,24 +394,21 @@ impl CoreTokenizer {
             }
             drop(tx);
             if running == 0 {
-                match py.detach(|| serial(texts)) {
-                    Ok(all) => out.extend(all.into_iter().map(&mut take)),
-                    Err(e) => failed = Some(e),
-                }
+                let all = py.detach(|| part(tok, texts));
+                failed = all.map_err(|e| e.into_py_err(py)).and_then(&mut take).err();
                 return;
             }
-            // Results arrive in any order; they are taken in the order of `texts`.
-            let mut ready: Vec<Option<Result<Vec<u32>, EncodeError>>> =
-                (0..n).map(|_| None).collect();
-            while out.len() < n {
-                if let Some(r) = ready[out.len()].take() {
-                    match r {
-                        Ok(ids) => out.push(take(ids)),
-                        Err(e) => {
-                            failed = Some(e);
-                            next.store(n, Ordering::Relaxed); // the workers stop
-                            break;
-                        }
+            // Runs arrive in any order; they are taken in the order of `texts`.
+            let mut ready: Vec<Option<Result<P, EncodeError>>> =
+                (0..chunks).map(|_| None).collect();
+            let mut taken = 0;
+            while taken < chunks {
+                if let Some(r) = ready[taken].take() {
+                    taken += 1;
+                    if let Err(e) = r.map_err(|e| e.into_py_err(py)).and_then(&mut take) {
+                        failed = Some(e);
+                        next.store(n, Ordering::Relaxed); // the workers stop
+                        break;
                     }
                     continue;
                 }
@@ -381,31 +420,85 @@ impl CoreTokenizer {
                 });
                 rx = back;
                 match got {
-                    Ok(done) => {
-                        for (i, r) in done {
-                            ready[i] = Some(r);
-                        }
-                    }
+                    Ok((i, r)) => ready[i] = Some(r),
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                         if let Err(e) = py.check_signals() {
-                            signal = Some(e);
+                            failed = Some(e);
                             next.store(n, Ordering::Relaxed); // the workers stop
                             break;
                         }
                     }
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                        unreachable!("the workers send every text before they stop")
+                        unreachable!("the workers send every run before they stop")
                     }
                 }
             }
         });
-        if let Some(e) = signal {
-            return Err(e);
-        }
-        match failed {
-            Some(e) => Err(e.into_py_err(py)),
-            None => Ok(out),
-        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// `encode` of each text as a Python list (see [`CoreTokenizer::batch`]).
+    fn lists<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &[String],
+        num_threads: usize,
+        req: &Request,
+    ) -> PyResult<Vec<Bound<'py, PyList>>> {
+        let mut out = Vec::with_capacity(texts.len());
+        let part = |tok: &Tokenizer, texts: &[String]| req.encode_all(tok, texts);
+        self.batch(py, texts, num_threads, part, |flat| {
+            for ids in flat.texts() {
+                out.push(self.list(py, ids)?);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// `encode` of every text, concatenated, as the bytes of native-endian `u32`s, and the
+    /// offsets of the texts in it (`len(texts) + 1` native-endian `i64`s, from 0): two
+    /// `bytearray`s, made without a Python object per id or per text (see
+    /// [`CoreTokenizer::batch`]).
+    fn flat<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &[String],
+        num_threads: usize,
+        req: &Request,
+    ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
+        let mut parts = Vec::new();
+        let part = |tok: &Tokenizer, texts: &[String]| req.encode_all(tok, texts);
+        self.batch(py, texts, num_threads, part, |flat| {
+            parts.push(flat);
+            Ok(())
+        })?;
+        let total: usize = parts.iter().map(|p| p.ids.len()).sum();
+        let ids = PyByteArray::new_with(py, total * 4, |buf| {
+            let mut at = 0;
+            for p in &parts {
+                let dst = &mut buf[at..at + 4 * p.ids.len()];
+                for (d, id) in dst.chunks_exact_mut(4).zip(&p.ids) {
+                    d.copy_from_slice(&id.to_ne_bytes());
+                }
+                at += dst.len();
+            }
+            Ok(())
+        })?;
+        let offsets = PyByteArray::new_with(py, (texts.len() + 1) * 8, |buf| {
+            let mut base = 0;
+            let ends = parts.iter().flat_map(|p| {
+                let at = base;
+                base += p.ids.len();
+                p.ends.iter().map(move |e| at + e)
+            });
+            let all = std::iter::once(0).chain(ends);
+            for (d, end) in buf.chunks_exact_mut(8).zip(all) {
+                d.copy_from_slice(&(end as i64).to_ne_bytes());
+            }
+            Ok(())
+        })?;
+        Ok((ids, offsets))
     }
 }
 
@@ -528,7 +621,7 @@ impl CoreTokenizer {
         let ids = self
             .run(py, &text, || req.encode(&self.tok, &text))
             .map_err(|e| e.into_py_err(py))?;
-        self.list(py, ids)
+        self.list(py, &ids)
     }
 
     /// Encodes with the special tokens in `allowed` recognised, after checking that none of
@@ -544,7 +637,7 @@ impl CoreTokenizer {
         let ids = self
             .run(py, &text, || req.encode(&self.tok, &text))
             .map_err(|e| e.into_py_err(py))?;
-        self.list(py, ids)
+        self.list(py, &ids)
     }
 
     /// `encode`, with the ids as the bytes of native-endian `u32`s (no Python int per id):
@@ -571,10 +664,8 @@ impl CoreTokenizer {
     /// The number of tokens of `encode_ordinary(text)`, without building the list.
     fn count(&self, py: Python<'_>, text: String) -> PyResult<usize> {
         let req = Request::ordinary();
-        self.run(py, &text, || {
-            req.encode(&self.tok, &text).map(|ids| ids.len())
-        })
-        .map_err(|e| e.into_py_err(py))
+        self.run(py, &text, || req.count(&self.tok, &text))
+            .map_err(|e| e.into_py_err(py))
     }
 
     /// `encode` over many texts on up to `num_threads` threads, with the GIL released while
@@ -588,9 +679,7 @@ impl CoreTokenizer {
         disallowed: Vec<String>,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
         let req = self.request(allowed, disallowed)?;
-        self.batch(py, texts, num_threads, &req, |ids| self.list(py, ids))?
-            .into_iter()
-            .collect()
+        self.lists(py, &texts, num_threads, &req)
     }
 
     /// `encode_ordinary` over many texts on up to `num_threads` threads, with the GIL released
@@ -601,11 +690,33 @@ impl CoreTokenizer {
         texts: Vec<String>,
         num_threads: usize,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
-        self.batch(py, texts, num_threads, &Request::ordinary(), |ids| {
-            self.list(py, ids)
-        })?
-        .into_iter()
-        .collect()
+        self.lists(py, &texts, num_threads, &Request::ordinary())
+    }
+
+    /// `encode_batch` as two `bytearray`s: the ids of all the texts, concatenated, as
+    /// native-endian `u32`s, and `len(texts) + 1` offsets into them as native-endian `i64`s
+    /// (text `i` is `ids[offsets[i]:offsets[i + 1]]`). No Python object is made per id or per
+    /// text: `numpy.frombuffer` of each is `Encoding.encode_batch_to_numpy`.
+    fn encode_batch_to_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<String>,
+        num_threads: usize,
+        allowed: Vec<String>,
+        disallowed: Vec<String>,
+    ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
+        let req = self.request(allowed, disallowed)?;
+        self.flat(py, &texts, num_threads, &req)
+    }
+
+    /// `encode_ordinary_batch` as `encode_batch_to_bytes` gives it.
+    fn encode_ordinary_batch_to_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<String>,
+        num_threads: usize,
+    ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
+        self.flat(py, &texts, num_threads, &Request::ordinary())
     }
 
     /// Token counts of many texts (`encode_ordinary`), on up to `num_threads` threads.
@@ -615,10 +726,16 @@ impl CoreTokenizer {
         texts: Vec<String>,
         num_threads: usize,
     ) -> PyResult<Vec<usize>> {
-        // The ids are dropped right away; only their number crosses into Python.
-        self.batch(py, texts, num_threads, &Request::ordinary(), |ids| {
-            ids.len()
-        })
+        let req = Request::ordinary();
+        let part = |tok: &Tokenizer, texts: &[String]| -> Result<Vec<usize>, EncodeError> {
+            texts.iter().map(|t| req.count(tok, t)).collect()
+        };
+        let mut out = Vec::with_capacity(texts.len());
+        self.batch(py, &texts, num_threads, part, |counts| {
+            out.extend(counts);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// The bytes of `ids`, concatenated. An id outside the vocabulary raises `KeyError`.
