@@ -177,8 +177,17 @@ impl Request {
         Ok(flat)
     }
 
-    /// The number of ids `encode` gives.
+    /// The number of ids `encode` gives. An ordinary request to a tokenizer that follows
+    /// tiktoken's rule takes the core's count, which keeps no ids (for `tokenizer.json`,
+    /// [`Tokenizer::count`] recognises the added tokens that an ordinary request does not).
     fn count(&self, tok: &Tokenizer, text: &str) -> Result<usize, EncodeError> {
+        if self.disallowed.is_none()
+            && self.opts.specials == Specials::None
+            && !self.opts.add_special
+            && matches!(tok.format(), Format::Tiktoken | Format::Tekken)
+        {
+            return tok.count(text).map_err(EncodeError::Core);
+        }
         self.encode(tok, text).map(|ids| ids.len())
     }
 }
