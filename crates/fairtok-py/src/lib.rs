@@ -162,8 +162,8 @@ impl Request {
 
     /// The ids of consecutive texts of a batch, in one buffer, up to the first text that
     /// fails.
-    fn encode_all(&self, tok: &Tokenizer, texts: &[String]) -> Result<Flat, EncodeError> {
-        let bytes: usize = texts.iter().map(String::len).sum();
+    fn encode_all(&self, tok: &Tokenizer, texts: &[&str]) -> Result<Flat, EncodeError> {
+        let bytes: usize = texts.iter().map(|t| t.len()).sum();
         let mut flat = Flat {
             ids: Vec::with_capacity(bytes / 3),
             ends: Vec::with_capacity(texts.len()),
@@ -338,9 +338,9 @@ impl CoreTokenizer {
     fn batch<P: Send>(
         &self,
         py: Python<'_>,
-        texts: &[String],
+        texts: &[&str],
         num_threads: usize,
-        part: impl Fn(&Tokenizer, &[String]) -> Result<P, EncodeError> + Sync,
+        part: impl Fn(&Tokenizer, &[&str]) -> Result<P, EncodeError> + Sync,
         mut take: impl FnMut(P) -> PyResult<()>,
     ) -> PyResult<()> {
         let tok = &self.tok;
@@ -365,7 +365,7 @@ impl CoreTokenizer {
             }
             return Ok(());
         }
-        let bytes: usize = texts.iter().map(String::len).sum();
+        let bytes: usize = texts.iter().map(|t| t.len()).sum();
         let copy = bytes / threads >= COPY_FROM;
         // Texts are claimed and their results sent in runs of about CHUNK_BYTES (while
         // leaving each thread several runs): one wake-up of the calling thread per run.
@@ -450,12 +450,12 @@ impl CoreTokenizer {
     fn lists<'py>(
         &self,
         py: Python<'py>,
-        texts: &[String],
+        texts: &[&str],
         num_threads: usize,
         req: &Request,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
         let mut out = Vec::with_capacity(texts.len());
-        let part = |tok: &Tokenizer, texts: &[String]| req.encode_all(tok, texts);
+        let part = |tok: &Tokenizer, texts: &[&str]| req.encode_all(tok, texts);
         self.batch(py, texts, num_threads, part, |flat| {
             for ids in flat.texts() {
                 out.push(self.list(py, ids)?);
@@ -472,12 +472,12 @@ impl CoreTokenizer {
     fn flat<'py>(
         &self,
         py: Python<'py>,
-        texts: &[String],
+        texts: &[&str],
         num_threads: usize,
         req: &Request,
     ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
         let mut parts = Vec::new();
-        let part = |tok: &Tokenizer, texts: &[String]| req.encode_all(tok, texts);
+        let part = |tok: &Tokenizer, texts: &[&str]| req.encode_all(tok, texts);
         self.batch(py, texts, num_threads, part, |flat| {
             parts.push(flat);
             Ok(())
@@ -509,6 +509,28 @@ impl CoreTokenizer {
         })?;
         Ok((ids, offsets))
     }
+}
+
+/// The text of a `bytes` made by `str.encode("utf-8")` ([`PyStringMethods::encode_utf8`]),
+/// borrowed: a text crosses from Python with one copy (CPython's UTF-8 encoding), not two (a
+/// `String` extracted under the abi3 limited API of Python 3.9 is that `bytes`, copied).
+fn as_str<'a>(utf8: &'a Bound<'_, PyBytes>) -> &'a str {
+    // SAFETY: `encode_utf8` is `PyUnicode_AsUTF8String`, whose "strict" handler raises
+    // `UnicodeEncodeError` for a lone surrogate (the one thing a `str` holds that UTF-8 cannot):
+    // the bytes it returns are valid UTF-8. A `bytes` object is immutable, and the `Bound`
+    // keeps it alive for the borrow, with or without the GIL.
+    unsafe { std::str::from_utf8_unchecked(utf8.as_bytes()) }
+}
+
+/// The UTF-8 `bytes` of each text (see [`as_str`]); `UnicodeEncodeError` for a lone surrogate,
+/// which `fairtok.Encoding` fixes and retries, as tiktoken does.
+fn utf8_all<'py>(texts: &[Bound<'py, PyString>]) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    texts.iter().map(|t| t.encode_utf8()).collect()
+}
+
+/// The texts of [`utf8_all`]'s `bytes`.
+fn strs<'a>(utf8: &'a [Bound<'_, PyBytes>]) -> Vec<&'a str> {
+    utf8.iter().map(as_str).collect()
 }
 
 /// Lists of ids from this length on take their ints from [`CoreTokenizer::ints`].
@@ -625,10 +647,16 @@ impl CoreTokenizer {
     }
 
     /// Encodes with no special token recognised (tiktoken's `encode_ordinary`).
-    fn encode_ordinary<'py>(&self, py: Python<'py>, text: String) -> PyResult<Bound<'py, PyList>> {
+    fn encode_ordinary<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let utf8 = text.encode_utf8()?;
+        let text = as_str(&utf8);
         let req = Request::ordinary();
         let ids = self
-            .run(py, &text, || req.encode(&self.tok, &text))
+            .run(py, text, || req.encode(&self.tok, text))
             .map_err(|e| e.into_py_err(py))?;
         self.list(py, &ids)
     }
@@ -638,13 +666,15 @@ impl CoreTokenizer {
     fn encode<'py>(
         &self,
         py: Python<'py>,
-        text: String,
+        text: &Bound<'py, PyString>,
         allowed: Vec<String>,
         disallowed: Vec<String>,
     ) -> PyResult<Bound<'py, PyList>> {
         let req = self.request(allowed, disallowed)?;
+        let utf8 = text.encode_utf8()?;
+        let text = as_str(&utf8);
         let ids = self
-            .run(py, &text, || req.encode(&self.tok, &text))
+            .run(py, text, || req.encode(&self.tok, text))
             .map_err(|e| e.into_py_err(py))?;
         self.list(py, &ids)
     }
@@ -654,13 +684,15 @@ impl CoreTokenizer {
     fn encode_to_bytes<'py>(
         &self,
         py: Python<'py>,
-        text: String,
+        text: &Bound<'py, PyString>,
         allowed: Vec<String>,
         disallowed: Vec<String>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let req = self.request(allowed, disallowed)?;
+        let utf8 = text.encode_utf8()?;
+        let text = as_str(&utf8);
         let ids = self
-            .run(py, &text, || req.encode(&self.tok, &text))
+            .run(py, text, || req.encode(&self.tok, text))
             .map_err(|e| e.into_py_err(py))?;
         PyBytes::new_with(py, ids.len() * 4, |buf| {
             for (dst, id) in buf.chunks_exact_mut(4).zip(&ids) {
@@ -671,9 +703,11 @@ impl CoreTokenizer {
     }
 
     /// The number of tokens of `encode_ordinary(text)`, without building the list.
-    fn count(&self, py: Python<'_>, text: String) -> PyResult<usize> {
+    fn count(&self, py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<usize> {
+        let utf8 = text.encode_utf8()?;
+        let text = as_str(&utf8);
         let req = Request::ordinary();
-        self.run(py, &text, || req.count(&self.tok, &text))
+        self.run(py, text, || req.count(&self.tok, text))
             .map_err(|e| e.into_py_err(py))
     }
 
@@ -682,13 +716,14 @@ impl CoreTokenizer {
     fn encode_batch<'py>(
         &self,
         py: Python<'py>,
-        texts: Vec<String>,
+        texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
         allowed: Vec<String>,
         disallowed: Vec<String>,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
         let req = self.request(allowed, disallowed)?;
-        self.lists(py, &texts, num_threads, &req)
+        let utf8 = utf8_all(&texts)?;
+        self.lists(py, &strs(&utf8), num_threads, &req)
     }
 
     /// `encode_ordinary` over many texts on up to `num_threads` threads, with the GIL released
@@ -696,10 +731,11 @@ impl CoreTokenizer {
     fn encode_ordinary_batch<'py>(
         &self,
         py: Python<'py>,
-        texts: Vec<String>,
+        texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
-        self.lists(py, &texts, num_threads, &Request::ordinary())
+        let utf8 = utf8_all(&texts)?;
+        self.lists(py, &strs(&utf8), num_threads, &Request::ordinary())
     }
 
     /// `encode_batch` as two `bytearray`s: the ids of all the texts, concatenated, as
@@ -709,38 +745,41 @@ impl CoreTokenizer {
     fn encode_batch_to_bytes<'py>(
         &self,
         py: Python<'py>,
-        texts: Vec<String>,
+        texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
         allowed: Vec<String>,
         disallowed: Vec<String>,
     ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
         let req = self.request(allowed, disallowed)?;
-        self.flat(py, &texts, num_threads, &req)
+        let utf8 = utf8_all(&texts)?;
+        self.flat(py, &strs(&utf8), num_threads, &req)
     }
 
     /// `encode_ordinary_batch` as `encode_batch_to_bytes` gives it.
     fn encode_ordinary_batch_to_bytes<'py>(
         &self,
         py: Python<'py>,
-        texts: Vec<String>,
+        texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
     ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
-        self.flat(py, &texts, num_threads, &Request::ordinary())
+        let utf8 = utf8_all(&texts)?;
+        self.flat(py, &strs(&utf8), num_threads, &Request::ordinary())
     }
 
     /// Token counts of many texts (`encode_ordinary`), on up to `num_threads` threads.
-    fn count_batch(
+    fn count_batch<'py>(
         &self,
-        py: Python<'_>,
-        texts: Vec<String>,
+        py: Python<'py>,
+        texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
     ) -> PyResult<Vec<usize>> {
         let req = Request::ordinary();
-        let part = |tok: &Tokenizer, texts: &[String]| -> Result<Vec<usize>, EncodeError> {
+        let part = |tok: &Tokenizer, texts: &[&str]| -> Result<Vec<usize>, EncodeError> {
             texts.iter().map(|t| req.count(tok, t)).collect()
         };
         let mut out = Vec::with_capacity(texts.len());
-        self.batch(py, &texts, num_threads, part, |counts| {
+        let utf8 = utf8_all(&texts)?;
+        self.batch(py, &strs(&utf8), num_threads, part, |counts| {
             out.extend(counts);
             Ok(())
         })?;
