@@ -126,7 +126,6 @@ class Encoding:
         self._special_tokens: dict[str, int] = dict(core.special_tokens())
         self._special_token_values = set(self._special_tokens.values())
         self._special_tokens_set: Optional[set[str]] = None
-        self._special_tokens_list = list(self._special_tokens)
         self._pat_str = core.pattern or ""
 
     def __repr__(self) -> str:
@@ -174,22 +173,36 @@ class Encoding:
             return self._core.encode_ordinary(_fix_surrogates(text))
 
     def _resolve(
-        self, allowed_special: AllowedSpecial, disallowed_special: DisallowedSpecial
-    ) -> tuple[list[str], list[str]]:
+        self,
+        allowed_special: AllowedSpecial,
+        disallowed_special: DisallowedSpecial,
+        batch: bool = False,
+    ) -> tuple[Optional[list[str]], Optional[list[str]]]:
         # tiktoken's rules, in its order: "all" allows every special token; disallowed "all"
         # means every special token that is not allowed; any other collection is a set of
-        # strings whose occurrence in the text raises ValueError.
-        if (
-            disallowed_special == "all"
-            and isinstance(allowed_special, (set, frozenset))
-            and not allowed_special
-        ):
-            return [], self._special_tokens_list  # the defaults, the common case
+        # strings whose occurrence in the text raises ValueError (encode_batch makes it a
+        # frozenset even when empty, so a non-iterable raises TypeError there only).
+        # None stands for "every special token" (allowed) and "every special token that is
+        # not allowed" (disallowed): the native side resolves those and keeps their matcher,
+        # where passing the names would pass and sort all of them on every call (1,091 for
+        # o200k_harmony).
+        if disallowed_special == "all":
+            if allowed_special == "all":
+                return None, []
+            if isinstance(allowed_special, (set, frozenset)):
+                # (tiktoken subtracts this set from special_tokens_set: no error to raise.)
+                return list(allowed_special), None
         if allowed_special == "all":
             allowed_special = self.special_tokens_set
         if disallowed_special == "all":
+            # A list or tuple raises TypeError here, as in tiktoken.
             disallowed_special = self.special_tokens_set - allowed_special  # type: ignore[operator]
-        disallowed = list(frozenset(disallowed_special)) if disallowed_special else []
+        if batch or disallowed_special:
+            disallowed = list(frozenset(disallowed_special))
+        else:
+            disallowed = []
+        if allowed_special is self.special_tokens_set:
+            return None, disallowed
         return list(allowed_special), disallowed
 
     def encode(
@@ -275,22 +288,12 @@ class Encoding:
         """
         texts = text if isinstance(text, list) else list(text)
         n = _threads(num_threads)
-        allowed, disallowed = self._resolve_batch(allowed_special, disallowed_special)
+        allowed, disallowed = self._resolve(allowed_special, disallowed_special, batch=True)
         try:
             return self._core.encode_batch(texts, n, allowed, disallowed)
         except UnicodeEncodeError:
             fixed = [_fix_surrogates(t) for t in texts]
             return self._core.encode_batch(fixed, n, allowed, disallowed)
-
-    def _resolve_batch(
-        self, allowed_special: AllowedSpecial, disallowed_special: DisallowedSpecial
-    ) -> tuple[list[str], list[str]]:
-        # tiktoken's encode_batch resolves the arguments once for the batch, with these steps.
-        if allowed_special == "all":
-            allowed_special = self.special_tokens_set
-        if disallowed_special == "all":
-            disallowed_special = self.special_tokens_set - allowed_special  # type: ignore[operator]
-        return list(allowed_special), list(frozenset(disallowed_special))
 
     def encode_ordinary_batch_to_numpy(
         self, text: list[str], *, num_threads: int = 8
@@ -344,7 +347,7 @@ class Encoding:
 
         texts = text if isinstance(text, list) else list(text)
         n = _threads(num_threads)
-        allowed, disallowed = self._resolve_batch(allowed_special, disallowed_special)
+        allowed, disallowed = self._resolve(allowed_special, disallowed_special, batch=True)
         try:
             ids, offsets = self._core.encode_batch_to_bytes(texts, n, allowed, disallowed)
         except UnicodeEncodeError:

@@ -125,6 +125,15 @@ struct Matcher {
     strings: Vec<String>,
 }
 
+/// A set of disallowed strings, as the key of its matcher.
+#[derive(PartialEq, Eq, Hash)]
+enum Disallowed {
+    /// These strings (sorted, each once).
+    Strings(Vec<String>),
+    /// Every special token but these (sorted, each once, all special tokens, not all of them).
+    SpecialsBut(Vec<String>),
+}
+
 /// One encode request, resolved from tiktoken's `allowed_special` / `disallowed_special`.
 struct Request {
     opts: EncodeOptions,
@@ -214,11 +223,13 @@ pub struct CoreTokenizer {
     tok: Tokenizer,
     /// The names of the special tokens, sorted by id.
     specials: Vec<(String, u32)>,
+    /// The names of the special tokens, sorted, each once.
+    names: Vec<String>,
     /// bytes → id for `encode_single_token`, built on first use.
     reverse: OnceLock<HashMap<Box<[u8]>, u32>>,
     /// Matchers of the disallowed sets seen lately (building one costs more than encoding a
     /// short text; most calls use the same set, all the special tokens).
-    matchers: Mutex<HashMap<Vec<String>, Arc<Matcher>>>,
+    matchers: Mutex<HashMap<Disallowed, Arc<Matcher>>>,
     /// The Python int of each id returned so far, made once and shared (one slot per id,
     /// allocated on the first long list). Making the lists is the part of an encode call that
     /// holds the GIL, and sharing an int costs a reference count where making one costs an
@@ -251,65 +262,109 @@ impl CoreTokenizer {
 
     fn new(tok: Tokenizer) -> CoreTokenizer {
         let specials = tok.special_tokens();
+        let mut names: Vec<String> = specials.iter().map(|s| s.0.clone()).collect();
+        names.sort();
+        names.dedup();
         CoreTokenizer {
             tok,
             specials,
+            names,
             reverse: OnceLock::new(),
             matchers: Mutex::new(HashMap::new()),
             ints: Mutex::new(Vec::new()),
         }
     }
 
-    /// Resolves tiktoken's `allowed_special` (names that are not special tokens of this
-    /// tokenizer are ignored, as in tiktoken) and `disallowed_special` (any strings).
-    fn request(&self, allowed: Vec<String>, disallowed: Vec<String>) -> PyResult<Request> {
-        let mut allowed: Vec<String> = allowed
-            .into_iter()
-            .filter(|a| self.specials.iter().any(|s| &s.0 == a))
-            .collect();
-        allowed.sort();
-        allowed.dedup();
-        let specials = if allowed.is_empty() {
-            Specials::None
-        } else if allowed.len() == self.specials.len() {
-            Specials::All
-        } else {
-            Specials::Only(allowed)
-        };
-        let disallowed = if disallowed.is_empty() {
-            None
-        } else {
-            Some(self.matcher(disallowed)?)
-        };
-        Ok(Request {
+    /// Resolves tiktoken's `allowed_special`: names, or `None` for every special token (names
+    /// that are not special tokens of this tokenizer are ignored, as in tiktoken); and
+    /// `disallowed_special`: any strings, or `None` for every special token that is not
+    /// allowed (tiktoken's `"all"`, the default, resolved here so that a call does not pass
+    /// and sort the names of all the special tokens: o200k_harmony has 1,091).
+    fn request(
+        &self,
+        allowed: Option<Vec<String>>,
+        disallowed: Option<Vec<String>>,
+    ) -> PyResult<Request> {
+        let allowed = allowed.map(|mut names| {
+            names.retain(|a| self.names.binary_search(a).is_ok());
+            names.sort_unstable();
+            names.dedup();
+            names
+        });
+        let all = allowed.as_ref().is_none_or(|a| a.len() == self.names.len());
+        let none = allowed.as_ref().is_some_and(Vec::is_empty);
+        let request = |specials, disallowed| Request {
             opts: EncodeOptions {
                 specials,
                 ..Default::default()
             },
             disallowed,
-        })
+        };
+        let Some(disallowed) = disallowed else {
+            let specials = if none {
+                Specials::None
+            } else if all {
+                Specials::All
+            } else if matches!(self.tok.format(), Format::Tiktoken | Format::Tekken) {
+                // A text that holds a special token that is not allowed fails the check, so a
+                // text that is encoded holds allowed ones only, and recognising every special
+                // token gives the ids of recognising the allowed ones (which the core would
+                // look up by name on every call). tiktoken's rule matches special tokens as
+                // written; a tokenizer.json may match them after its normalizer, so it keeps
+                // its list.
+                Specials::All
+            } else {
+                Specials::Only(allowed.clone().unwrap_or_default())
+            };
+            let matcher = if all {
+                None
+            } else {
+                let allowed = allowed.unwrap_or_default();
+                Some(self.matcher(Disallowed::SpecialsBut(allowed))?)
+            };
+            return Ok(request(specials, matcher));
+        };
+        let specials = if none {
+            Specials::None
+        } else if all {
+            Specials::All
+        } else {
+            Specials::Only(allowed.unwrap_or_default())
+        };
+        let disallowed = if disallowed.is_empty() {
+            None
+        } else {
+            Some(self.matcher(Disallowed::Strings(disallowed))?)
+        };
+        Ok(request(specials, disallowed))
     }
 
     /// The matcher of a set of disallowed strings, from the cache or built.
-    fn matcher(&self, mut strings: Vec<String>) -> PyResult<Arc<Matcher>> {
-        strings.sort();
-        strings.dedup();
+    fn matcher(&self, mut set: Disallowed) -> PyResult<Arc<Matcher>> {
+        if let Disallowed::Strings(strings) = &mut set {
+            strings.sort_unstable();
+            strings.dedup();
+        }
         // A poisoned lock only means another thread panicked while holding it; the map is
         // still a valid cache.
         let mut cache = self.matchers.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(m) = cache.get(&strings) {
+        if let Some(m) = cache.get(&set) {
             return Ok(m.clone());
         }
+        let strings = match &set {
+            Disallowed::Strings(strings) => strings.clone(),
+            Disallowed::SpecialsBut(allowed) => (self.names.iter())
+                .filter(|n| allowed.binary_search(n).is_err())
+                .cloned()
+                .collect(),
+        };
         let automaton = fairtok_core::pattern::literal_matcher(&strings)
             .map_err(|e| PyValueError::new_err(format!("disallowed_special: {e}")))?;
-        let m = Arc::new(Matcher {
-            automaton,
-            strings: strings.clone(),
-        });
+        let m = Arc::new(Matcher { automaton, strings });
         if cache.len() >= MATCHER_CACHE {
             cache.clear();
         }
-        cache.insert(strings, m.clone());
+        cache.insert(set, m.clone());
         Ok(m)
     }
 
@@ -667,8 +722,8 @@ impl CoreTokenizer {
         &self,
         py: Python<'py>,
         text: &Bound<'py, PyString>,
-        allowed: Vec<String>,
-        disallowed: Vec<String>,
+        allowed: Option<Vec<String>>,
+        disallowed: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let req = self.request(allowed, disallowed)?;
         let utf8 = text.encode_utf8()?;
@@ -685,8 +740,8 @@ impl CoreTokenizer {
         &self,
         py: Python<'py>,
         text: &Bound<'py, PyString>,
-        allowed: Vec<String>,
-        disallowed: Vec<String>,
+        allowed: Option<Vec<String>>,
+        disallowed: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let req = self.request(allowed, disallowed)?;
         let utf8 = text.encode_utf8()?;
@@ -718,8 +773,8 @@ impl CoreTokenizer {
         py: Python<'py>,
         texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
-        allowed: Vec<String>,
-        disallowed: Vec<String>,
+        allowed: Option<Vec<String>>,
+        disallowed: Option<Vec<String>>,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
         let req = self.request(allowed, disallowed)?;
         let utf8 = utf8_all(&texts)?;
@@ -747,8 +802,8 @@ impl CoreTokenizer {
         py: Python<'py>,
         texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
-        allowed: Vec<String>,
-        disallowed: Vec<String>,
+        allowed: Option<Vec<String>>,
+        disallowed: Option<Vec<String>>,
     ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
         let req = self.request(allowed, disallowed)?;
         let utf8 = utf8_all(&texts)?;
