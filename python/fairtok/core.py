@@ -39,6 +39,20 @@ def _fix_surrogates(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+_numpy: Any = None
+
+
+def _np() -> Any:
+    """numpy, imported on the first call that needs it (fairtok does not depend on it) and then
+    kept: an `import` statement in a method costs a module lookup on every call."""
+    global _numpy
+    if _numpy is None:
+        import numpy
+
+        _numpy = numpy
+    return _numpy
+
+
 def _threads(num_threads: Optional[int]) -> int:
     """Validates `num_threads` as `ThreadPoolExecutor(max_workers)` does in tiktoken."""
     if num_threads is None:
@@ -252,9 +266,7 @@ class Encoding:
             buffer = self._core.encode_to_bytes(text, allowed, disallowed)
         except UnicodeEncodeError:
             buffer = self._core.encode_to_bytes(_fix_surrogates(text), allowed, disallowed)
-
-        import numpy as np
-
+        np = _np()
         return np.frombuffer(buffer, dtype=np.uint32)
 
     def encode_ordinary_batch(self, text: list[str], *, num_threads: int = 8) -> list[list[int]]:
@@ -314,8 +326,7 @@ class Encoding:
         >>> offsets
         array([0, 2, 2, 6])
         """
-        import numpy as np
-
+        np = _np()
         texts = text if isinstance(text, list) else list(text)
         n = _threads(num_threads)
         try:
@@ -343,8 +354,7 @@ class Encoding:
         >>> ids.tolist(), offsets.tolist()
         ([6151, 220, 100257, 87], [0, 3, 4])
         """
-        import numpy as np
-
+        np = _np()
         texts = text if isinstance(text, list) else list(text)
         n = _threads(num_threads)
         allowed, disallowed = self._resolve(allowed_special, disallowed_special, batch=True)
