@@ -231,7 +231,7 @@ pub struct CoreTokenizer {
     /// short text; most calls use the same set, all the special tokens).
     matchers: Mutex<HashMap<Disallowed, Arc<Matcher>>>,
     /// The Python int of each id returned so far, made once and shared (one slot per id,
-    /// allocated on the first long list). Making the lists is the part of an encode call that
+    /// allocated on the first list). Making the lists is the part of an encode call that
     /// holds the GIL, and sharing an int costs a reference count where making one costs an
     /// allocation: measured, the lists of a batch took about as long as encoding it, on the
     /// one thread that holds the GIL. At most one int per id of the vocabulary is kept.
@@ -239,10 +239,10 @@ pub struct CoreTokenizer {
 }
 
 impl CoreTokenizer {
-    /// `ids` as a Python list of ints (shared ints for long lists, see [`CoreTokenizer::ints`]).
+    /// `ids` as a Python list of ints (shared ints, see [`CoreTokenizer::ints`]).
     fn list<'py>(&self, py: Python<'py>, ids: &[u32]) -> PyResult<Bound<'py, PyList>> {
-        if ids.len() < SHARED_INTS_FROM {
-            return PyList::new(py, ids);
+        if ids.is_empty() {
+            return Ok(PyList::empty(py));
         }
         let mut ints = self.ints.lock().unwrap_or_else(|e| e.into_inner());
         if ints.is_empty() {
@@ -587,9 +587,6 @@ fn utf8_all<'py>(texts: &[Bound<'py, PyString>]) -> PyResult<Vec<Bound<'py, PyBy
 fn strs<'a>(utf8: &'a [Bound<'_, PyBytes>]) -> Vec<&'a str> {
     utf8.iter().map(as_str).collect()
 }
-
-/// Lists of ids from this length on take their ints from [`CoreTokenizer::ints`].
-const SHARED_INTS_FROM: usize = 64;
 
 #[pymethods]
 impl CoreTokenizer {
