@@ -88,7 +88,7 @@ def test_arrays_are_new_and_writable(pair):
     assert split(again, offsets2) == enc.encode_ordinary_batch(["hello world", "안녕"])
 
 
-@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
+@pytest.mark.parametrize("name", ["cl100k_base"])  # (o200k_base has 2 special tokens, cl100k 5)
 def test_special_token_arguments(name, pair):
     # Every argument form of test_api, on a batch: the flat ids or the very exception of
     # tiktoken's encode_batch (and of fairtok's).
@@ -110,7 +110,7 @@ def test_special_token_arguments(name, pair):
 @pytest.mark.parametrize("threads", [1, 2, 4])
 def test_first_failing_text_raises(threads, pair):
     ref, enc = pair["cl100k_base"]
-    batch = ["ok"] * 5000 + ["<|fim_suffix|>"] + ["ok"] * 5000 + ["<|endoftext|>"]
+    batch = ["ok"] * 2000 + ["<|fim_suffix|>"] + ["ok"] * 2000 + ["<|endoftext|>"]
     want = outcome(ref.encode_batch, batch)
     assert want[0] == "raise" and "<|fim_suffix|>" in want[2]
     same_outcome(want, outcome(enc.encode_batch_to_numpy, batch, num_threads=threads))

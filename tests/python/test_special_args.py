@@ -53,7 +53,7 @@ def pair(tiktoken):
 @pytest.mark.parametrize("name", NAMES)
 def test_allowed_sets_equal_tiktoken(name, pair):
     ref, enc = pair[name]
-    batch = texts(150, seed=len(name))
+    batch = texts(80, seed=len(name))
     for allowed in allowed_sets(enc) + ["all"]:
         for disallowed in ["all", ()]:
             kw = {"allowed_special": allowed, "disallowed_special": disallowed}
@@ -81,7 +81,7 @@ def test_resolved_natively_equals_explicit(name, pair):
     _, enc = pair[name]
     core = enc._core
     every = sorted(enc.special_tokens_set)
-    for text in texts(200, seed=7):
+    for text in texts(100, seed=7):
         for allowed in allowed_sets(enc):
             names = [a for a in allowed if a in enc.special_tokens_set]
             rest = [s for s in every if s not in allowed]
