@@ -182,16 +182,28 @@ class CoreTokenizer:
     def special_tokens(self) -> list[tuple[str, int]]:
         """(text, id) of each special token, sorted by id."""
     def encode_ordinary(self, text: str) -> list[int]: ...
-    def encode(self, text: str, allowed: list[str], disallowed: list[str]) -> list[int]:
-        """Encodes with `allowed` special tokens recognised; ValueError if any string of
-        `disallowed` occurs in `text`."""
-    def encode_to_bytes(self, text: str, allowed: list[str], disallowed: list[str]) -> bytes:
+    def encode(
+        self, text: str, allowed: Optional[list[str]], disallowed: Optional[list[str]]
+    ) -> list[int]:
+        """Encodes with `allowed` special tokens recognised (None: all); ValueError if any
+        string of `disallowed` occurs in `text` (None: every special token not allowed)."""
+    def encode_to_bytes(self, text: str, allowed: Optional[list[str]], disallowed: Optional[list[str]]) -> bytes:
         """`encode` as the bytes of native-endian uint32 ids (for `numpy.frombuffer`)."""
     def count(self, text: str) -> int: ...
     def encode_batch(
-        self, texts: list[str], num_threads: int, allowed: list[str], disallowed: list[str]
+        self, texts: list[str], num_threads: int, allowed: Optional[list[str]], disallowed: Optional[list[str]]
     ) -> list[list[int]]: ...
     def encode_ordinary_batch(self, texts: list[str], num_threads: int) -> list[list[int]]: ...
+    def encode_batch_to_bytes(
+        self, texts: list[str], num_threads: int, allowed: Optional[list[str]], disallowed: Optional[list[str]]
+    ) -> tuple[bytearray, bytearray]:
+        """`encode_batch` flat: the ids of all texts concatenated (native-endian uint32) and
+        `len(texts) + 1` offsets into them (native-endian int64, from 0), for
+        `numpy.frombuffer`; no Python object per id or per text."""
+    def encode_ordinary_batch_to_bytes(
+        self, texts: list[str], num_threads: int
+    ) -> tuple[bytearray, bytearray]:
+        """`encode_ordinary_batch` flat, as `encode_batch_to_bytes`."""
     def count_batch(self, texts: list[str], num_threads: int) -> list[int]: ...
     def decode_bytes(self, ids: list[int]) -> bytes:
         """KeyError for an id outside the vocabulary."""

@@ -39,6 +39,20 @@ def _fix_surrogates(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+_numpy: Any = None
+
+
+def _np() -> Any:
+    """numpy, imported on the first call that needs it (fairtok does not depend on it) and then
+    kept: an `import` statement in a method costs a module lookup on every call."""
+    global _numpy
+    if _numpy is None:
+        import numpy
+
+        _numpy = numpy
+    return _numpy
+
+
 def _threads(num_threads: Optional[int]) -> int:
     """Validates `num_threads` as `ThreadPoolExecutor(max_workers)` does in tiktoken."""
     if num_threads is None:
@@ -67,6 +81,9 @@ class Encoding:
       many texts on native threads with the GIL released.
     * `encode_to_numpy(text, ...)`: `encode` as a `numpy` array of `uint32`, made without a
       Python int per id.
+    * `encode_batch_to_numpy(texts, ...)`, `encode_ordinary_batch_to_numpy(texts)`: a batch as
+      one flat `uint32` array of ids and an `int64` array of offsets, without a Python object
+      per id or per text.
     * `count(text)`, `count_batch(texts)`: the number of tokens of `encode_ordinary`.
 
     Decoding: `decode(ids, errors="replace")`, `decode_bytes(ids)`, `decode_tokens_bytes(ids)`,
@@ -123,7 +140,6 @@ class Encoding:
         self._special_tokens: dict[str, int] = dict(core.special_tokens())
         self._special_token_values = set(self._special_tokens.values())
         self._special_tokens_set: Optional[set[str]] = None
-        self._special_tokens_list = list(self._special_tokens)
         self._pat_str = core.pattern or ""
 
     def __repr__(self) -> str:
@@ -171,22 +187,36 @@ class Encoding:
             return self._core.encode_ordinary(_fix_surrogates(text))
 
     def _resolve(
-        self, allowed_special: AllowedSpecial, disallowed_special: DisallowedSpecial
-    ) -> tuple[list[str], list[str]]:
+        self,
+        allowed_special: AllowedSpecial,
+        disallowed_special: DisallowedSpecial,
+        batch: bool = False,
+    ) -> tuple[Optional[list[str]], Optional[list[str]]]:
         # tiktoken's rules, in its order: "all" allows every special token; disallowed "all"
         # means every special token that is not allowed; any other collection is a set of
-        # strings whose occurrence in the text raises ValueError.
-        if (
-            disallowed_special == "all"
-            and isinstance(allowed_special, (set, frozenset))
-            and not allowed_special
-        ):
-            return [], self._special_tokens_list  # the defaults, the common case
+        # strings whose occurrence in the text raises ValueError (encode_batch makes it a
+        # frozenset even when empty, so a non-iterable raises TypeError there only).
+        # None stands for "every special token" (allowed) and "every special token that is
+        # not allowed" (disallowed): the native side resolves those and keeps their matcher,
+        # where passing the names would pass and sort all of them on every call (1,091 for
+        # o200k_harmony).
+        if disallowed_special == "all":
+            if allowed_special == "all":
+                return None, []
+            if isinstance(allowed_special, (set, frozenset)):
+                # (tiktoken subtracts this set from special_tokens_set: no error to raise.)
+                return list(allowed_special), None
         if allowed_special == "all":
             allowed_special = self.special_tokens_set
         if disallowed_special == "all":
+            # A list or tuple raises TypeError here, as in tiktoken.
             disallowed_special = self.special_tokens_set - allowed_special  # type: ignore[operator]
-        disallowed = list(frozenset(disallowed_special)) if disallowed_special else []
+        if batch or disallowed_special:
+            disallowed = list(frozenset(disallowed_special))
+        else:
+            disallowed = []
+        if allowed_special is self.special_tokens_set:
+            return None, disallowed
         return list(allowed_special), disallowed
 
     def encode(
@@ -236,9 +266,7 @@ class Encoding:
             buffer = self._core.encode_to_bytes(text, allowed, disallowed)
         except UnicodeEncodeError:
             buffer = self._core.encode_to_bytes(_fix_surrogates(text), allowed, disallowed)
-
-        import numpy as np
-
+        np = _np()
         return np.frombuffer(buffer, dtype=np.uint32)
 
     def encode_ordinary_batch(self, text: list[str], *, num_threads: int = 8) -> list[list[int]]:
@@ -272,16 +300,70 @@ class Encoding:
         """
         texts = text if isinstance(text, list) else list(text)
         n = _threads(num_threads)
-        if allowed_special == "all":
-            allowed_special = self.special_tokens_set
-        if disallowed_special == "all":
-            disallowed_special = self.special_tokens_set - allowed_special  # type: ignore[operator]
-        allowed, disallowed = list(allowed_special), list(frozenset(disallowed_special))
+        allowed, disallowed = self._resolve(allowed_special, disallowed_special, batch=True)
         try:
             return self._core.encode_batch(texts, n, allowed, disallowed)
         except UnicodeEncodeError:
             fixed = [_fix_surrogates(t) for t in texts]
             return self._core.encode_batch(fixed, n, allowed, disallowed)
+
+    def encode_ordinary_batch_to_numpy(
+        self, text: list[str], *, num_threads: int = 8
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+        """`encode_ordinary_batch` as one flat array: `(ids, offsets)`, where `ids` holds the
+        ids of all the texts, concatenated (`uint32`), and `offsets` has `len(text) + 1`
+        entries (`int64`, from 0), so that text `i` is `ids[offsets[i]:offsets[i + 1]]`.
+
+        Same ids as `encode_ordinary_batch`, on the same native threads, with no Python object
+        made per id or per text: the ids cross from Rust as one buffer, which numpy takes as
+        it is. Both arrays are writable (each call makes new buffers). Needs numpy, imported
+        on the first call.
+
+        >>> ids, offsets = fairtok.get_encoding("cl100k_base").encode_ordinary_batch_to_numpy(
+        ...     ["hello world", "", "안녕"])
+        >>> ids
+        array([15339,  1917, 31495,   230, 75265,   243], dtype=uint32)
+        >>> offsets
+        array([0, 2, 2, 6])
+        """
+        np = _np()
+        texts = text if isinstance(text, list) else list(text)
+        n = _threads(num_threads)
+        try:
+            ids, offsets = self._core.encode_ordinary_batch_to_bytes(texts, n)
+        except UnicodeEncodeError:
+            fixed = [_fix_surrogates(t) for t in texts]
+            ids, offsets = self._core.encode_ordinary_batch_to_bytes(fixed, n)
+        return np.frombuffer(ids, dtype=np.uint32), np.frombuffer(offsets, dtype=np.int64)
+
+    def encode_batch_to_numpy(
+        self,
+        text: list[str],
+        *,
+        num_threads: int = 8,
+        allowed_special: AllowedSpecial = set(),  # noqa: B006
+        disallowed_special: DisallowedSpecial = "all",
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+        """`encode_batch` as one flat array: `(ids, offsets)` as `encode_ordinary_batch_to_numpy`
+        gives them (text `i` is `ids[offsets[i]:offsets[i + 1]]`), with `encode_batch`'s
+        arguments and errors: the first text (in list order) that holds a disallowed special
+        token raises the same `ValueError`. Needs numpy, imported on the first call.
+
+        >>> enc = fairtok.get_encoding("cl100k_base")
+        >>> ids, offsets = enc.encode_batch_to_numpy(["hi <|endoftext|>", "x"], allowed_special="all")
+        >>> ids.tolist(), offsets.tolist()
+        ([6151, 220, 100257, 87], [0, 3, 4])
+        """
+        np = _np()
+        texts = text if isinstance(text, list) else list(text)
+        n = _threads(num_threads)
+        allowed, disallowed = self._resolve(allowed_special, disallowed_special, batch=True)
+        try:
+            ids, offsets = self._core.encode_batch_to_bytes(texts, n, allowed, disallowed)
+        except UnicodeEncodeError:
+            fixed = [_fix_surrogates(t) for t in texts]
+            ids, offsets = self._core.encode_batch_to_bytes(fixed, n, allowed, disallowed)
+        return np.frombuffer(ids, dtype=np.uint32), np.frombuffer(offsets, dtype=np.int64)
 
     def count(self, text: str) -> int:
         """The number of tokens of `text`: `len(encode_ordinary(text))`, without building the

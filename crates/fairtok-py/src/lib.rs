@@ -42,7 +42,7 @@ use pyo3::exceptions::{
     PyValueError,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
 
 // `CoreTokenizer` shares one `Tokenizer` between Python threads and the batch workers.
 const _: () = {
@@ -125,6 +125,15 @@ struct Matcher {
     strings: Vec<String>,
 }
 
+/// A set of disallowed strings, as the key of its matcher.
+#[derive(PartialEq, Eq, Hash)]
+enum Disallowed {
+    /// These strings (sorted, each once).
+    Strings(Vec<String>),
+    /// Every special token but these (sorted, each once, all special tokens, not all of them).
+    SpecialsBut(Vec<String>),
+}
+
 /// One encode request, resolved from tiktoken's `allowed_special` / `disallowed_special`.
 struct Request {
     opts: EncodeOptions,
@@ -143,7 +152,8 @@ impl Request {
         }
     }
 
-    fn encode(&self, tok: &Tokenizer, text: &str) -> Result<Vec<u32>, EncodeError> {
+    /// Fails if the text holds one of the disallowed strings.
+    fn check(&self, text: &str) -> Result<(), EncodeError> {
         if let Some(d) = &self.disallowed {
             if let Some(m) = d.automaton.find(text) {
                 return Err(EncodeError::Disallowed(
@@ -151,7 +161,58 @@ impl Request {
                 ));
             }
         }
+        Ok(())
+    }
+
+    fn encode(&self, tok: &Tokenizer, text: &str) -> Result<Vec<u32>, EncodeError> {
+        self.check(text)?;
         tok.encode_with(text, &self.opts).map_err(EncodeError::Core)
+    }
+
+    /// The ids of consecutive texts of a batch, in one buffer, up to the first text that
+    /// fails.
+    fn encode_all(&self, tok: &Tokenizer, texts: &[&str]) -> Result<Flat, EncodeError> {
+        let bytes: usize = texts.iter().map(|t| t.len()).sum();
+        let mut flat = Flat {
+            ids: Vec::with_capacity(bytes / 3),
+            ends: Vec::with_capacity(texts.len()),
+        };
+        for text in texts {
+            self.check(text)?;
+            tok.encode_into(text, &self.opts, &mut flat.ids)
+                .map_err(EncodeError::Core)?;
+            flat.ends.push(flat.ids.len());
+        }
+        Ok(flat)
+    }
+
+    /// The number of ids `encode` gives. An ordinary request to a tokenizer that follows
+    /// tiktoken's rule takes the core's count, which keeps no ids (for `tokenizer.json`,
+    /// [`Tokenizer::count`] recognises the added tokens that an ordinary request does not).
+    fn count(&self, tok: &Tokenizer, text: &str) -> Result<usize, EncodeError> {
+        if self.disallowed.is_none()
+            && self.opts.specials == Specials::None
+            && !self.opts.add_special
+            && matches!(tok.format(), Format::Tiktoken | Format::Tekken)
+        {
+            return tok.count(text).map_err(EncodeError::Core);
+        }
+        self.encode(tok, text).map(|ids| ids.len())
+    }
+}
+
+/// The ids of consecutive texts: text `i` is `ids[ends[i - 1]..ends[i]]` (from 0 for the
+/// first).
+struct Flat {
+    ids: Vec<u32>,
+    ends: Vec<usize>,
+}
+
+impl Flat {
+    /// The ids of each text, in order.
+    fn texts(&self) -> impl Iterator<Item = &[u32]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.ids[a..b])
     }
 }
 
@@ -162,13 +223,15 @@ pub struct CoreTokenizer {
     tok: Tokenizer,
     /// The names of the special tokens, sorted by id.
     specials: Vec<(String, u32)>,
+    /// The names of the special tokens, sorted, each once.
+    names: Vec<String>,
     /// bytes → id for `encode_single_token`, built on first use.
     reverse: OnceLock<HashMap<Box<[u8]>, u32>>,
     /// Matchers of the disallowed sets seen lately (building one costs more than encoding a
     /// short text; most calls use the same set, all the special tokens).
-    matchers: Mutex<HashMap<Vec<String>, Arc<Matcher>>>,
+    matchers: Mutex<HashMap<Disallowed, Arc<Matcher>>>,
     /// The Python int of each id returned so far, made once and shared (one slot per id,
-    /// allocated on the first long list). Making the lists is the part of an encode call that
+    /// allocated on the first list). Making the lists is the part of an encode call that
     /// holds the GIL, and sharing an int costs a reference count where making one costs an
     /// allocation: measured, the lists of a batch took about as long as encoding it, on the
     /// one thread that holds the GIL. At most one int per id of the vocabulary is kept.
@@ -176,10 +239,10 @@ pub struct CoreTokenizer {
 }
 
 impl CoreTokenizer {
-    /// `ids` as a Python list of ints (shared ints for long lists, see [`CoreTokenizer::ints`]).
-    fn list<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyList>> {
-        if ids.len() < SHARED_INTS_FROM {
-            return PyList::new(py, ids);
+    /// `ids` as a Python list of ints (shared ints, see [`CoreTokenizer::ints`]).
+    fn list<'py>(&self, py: Python<'py>, ids: &[u32]) -> PyResult<Bound<'py, PyList>> {
+        if ids.is_empty() {
+            return Ok(PyList::empty(py));
         }
         let mut ints = self.ints.lock().unwrap_or_else(|e| e.into_inner());
         if ints.is_empty() {
@@ -187,7 +250,7 @@ impl CoreTokenizer {
         }
         PyList::new(
             py,
-            ids.into_iter().map(|id| {
+            ids.iter().map(|&id| {
                 let new = || id.into_pyobject(py).map(|i| i.into_any().unbind());
                 match ints.get_mut(id as usize) {
                     Some(slot) => slot.get_or_insert_with(|| new().unwrap()).bind(py).clone(),
@@ -199,65 +262,109 @@ impl CoreTokenizer {
 
     fn new(tok: Tokenizer) -> CoreTokenizer {
         let specials = tok.special_tokens();
+        let mut names: Vec<String> = specials.iter().map(|s| s.0.clone()).collect();
+        names.sort();
+        names.dedup();
         CoreTokenizer {
             tok,
             specials,
+            names,
             reverse: OnceLock::new(),
             matchers: Mutex::new(HashMap::new()),
             ints: Mutex::new(Vec::new()),
         }
     }
 
-    /// Resolves tiktoken's `allowed_special` (names that are not special tokens of this
-    /// tokenizer are ignored, as in tiktoken) and `disallowed_special` (any strings).
-    fn request(&self, allowed: Vec<String>, disallowed: Vec<String>) -> PyResult<Request> {
-        let mut allowed: Vec<String> = allowed
-            .into_iter()
-            .filter(|a| self.specials.iter().any(|s| &s.0 == a))
-            .collect();
-        allowed.sort();
-        allowed.dedup();
-        let specials = if allowed.is_empty() {
-            Specials::None
-        } else if allowed.len() == self.specials.len() {
-            Specials::All
-        } else {
-            Specials::Only(allowed)
-        };
-        let disallowed = if disallowed.is_empty() {
-            None
-        } else {
-            Some(self.matcher(disallowed)?)
-        };
-        Ok(Request {
+    /// Resolves tiktoken's `allowed_special`: names, or `None` for every special token (names
+    /// that are not special tokens of this tokenizer are ignored, as in tiktoken); and
+    /// `disallowed_special`: any strings, or `None` for every special token that is not
+    /// allowed (tiktoken's `"all"`, the default, resolved here so that a call does not pass
+    /// and sort the names of all the special tokens: o200k_harmony has 1,091).
+    fn request(
+        &self,
+        allowed: Option<Vec<String>>,
+        disallowed: Option<Vec<String>>,
+    ) -> PyResult<Request> {
+        let allowed = allowed.map(|mut names| {
+            names.retain(|a| self.names.binary_search(a).is_ok());
+            names.sort_unstable();
+            names.dedup();
+            names
+        });
+        let all = allowed.as_ref().is_none_or(|a| a.len() == self.names.len());
+        let none = allowed.as_ref().is_some_and(Vec::is_empty);
+        let request = |specials, disallowed| Request {
             opts: EncodeOptions {
                 specials,
                 ..Default::default()
             },
             disallowed,
-        })
+        };
+        let Some(disallowed) = disallowed else {
+            let specials = if none {
+                Specials::None
+            } else if all {
+                Specials::All
+            } else if matches!(self.tok.format(), Format::Tiktoken | Format::Tekken) {
+                // A text that holds a special token that is not allowed fails the check, so a
+                // text that is encoded holds allowed ones only, and recognising every special
+                // token gives the ids of recognising the allowed ones (which the core would
+                // look up by name on every call). tiktoken's rule matches special tokens as
+                // written; a tokenizer.json may match them after its normalizer, so it keeps
+                // its list.
+                Specials::All
+            } else {
+                Specials::Only(allowed.clone().unwrap_or_default())
+            };
+            let matcher = if all {
+                None
+            } else {
+                let allowed = allowed.unwrap_or_default();
+                Some(self.matcher(Disallowed::SpecialsBut(allowed))?)
+            };
+            return Ok(request(specials, matcher));
+        };
+        let specials = if none {
+            Specials::None
+        } else if all {
+            Specials::All
+        } else {
+            Specials::Only(allowed.unwrap_or_default())
+        };
+        let disallowed = if disallowed.is_empty() {
+            None
+        } else {
+            Some(self.matcher(Disallowed::Strings(disallowed))?)
+        };
+        Ok(request(specials, disallowed))
     }
 
     /// The matcher of a set of disallowed strings, from the cache or built.
-    fn matcher(&self, mut strings: Vec<String>) -> PyResult<Arc<Matcher>> {
-        strings.sort();
-        strings.dedup();
+    fn matcher(&self, mut set: Disallowed) -> PyResult<Arc<Matcher>> {
+        if let Disallowed::Strings(strings) = &mut set {
+            strings.sort_unstable();
+            strings.dedup();
+        }
         // A poisoned lock only means another thread panicked while holding it; the map is
         // still a valid cache.
         let mut cache = self.matchers.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(m) = cache.get(&strings) {
+        if let Some(m) = cache.get(&set) {
             return Ok(m.clone());
         }
+        let strings = match &set {
+            Disallowed::Strings(strings) => strings.clone(),
+            Disallowed::SpecialsBut(allowed) => (self.names.iter())
+                .filter(|n| allowed.binary_search(n).is_err())
+                .cloned()
+                .collect(),
+        };
         let automaton = fairtok_core::pattern::literal_matcher(&strings)
             .map_err(|e| PyValueError::new_err(format!("disallowed_special: {e}")))?;
-        let m = Arc::new(Matcher {
-            automaton,
-            strings: strings.clone(),
-        });
+        let m = Arc::new(Matcher { automaton, strings });
         if cache.len() >= MATCHER_CACHE {
             cache.clear();
         }
-        cache.insert(strings, m.clone());
+        cache.insert(set, m.clone());
         Ok(m)
     }
 
@@ -271,8 +378,10 @@ impl CoreTokenizer {
         }
     }
 
-    /// Encodes `texts` on up to `num_threads` threads (at most [`MAX_THREADS`]) and hands each
-    /// result to `take`, in the order of `texts`, on the calling thread with the GIL held.
+    /// Encodes `texts` on up to `num_threads` threads (at most [`MAX_THREADS`]), a run of
+    /// consecutive texts at a time: `part` encodes a run (up to its first failing text), and
+    /// `take` gets the result of each run, in the order of `texts`, on the calling thread with
+    /// the GIL held.
     ///
     /// With more than one thread, workers encode without the GIL while the calling thread
     /// takes the results that are ready: making the Python objects needs the GIL, and done
@@ -281,23 +390,19 @@ impl CoreTokenizer {
     /// ([`Tokenizer::try_clone`]). The error returned is that of the first failing text, as
     /// tiktoken's `ThreadPoolExecutor.map` gives. If the system refuses a thread, the threads
     /// already running do the work (the calling thread, if none runs).
-    fn batch<T>(
+    fn batch<P: Send>(
         &self,
         py: Python<'_>,
-        texts: Vec<String>,
+        texts: &[&str],
         num_threads: usize,
-        req: &Request,
-        mut take: impl FnMut(Vec<u32>) -> T,
-    ) -> PyResult<Vec<T>> {
+        part: impl Fn(&Tokenizer, &[&str]) -> Result<P, EncodeError> + Sync,
+        mut take: impl FnMut(P) -> PyResult<()>,
+    ) -> PyResult<()> {
         let tok = &self.tok;
         let n = texts.len();
         let threads = num_threads.clamp(1, MAX_THREADS).min(n);
-        let serial = |texts: &[String]| -> Result<Vec<Vec<u32>>, EncodeError> {
-            texts.iter().map(|t| req.encode(tok, t)).collect()
-        };
         if threads <= 1 {
-            // In chunks, with a look for Ctrl-C between them (`interrupt`).
-            let mut out = Vec::with_capacity(n);
+            // In runs of about CHUNK_BYTES, with a look for Ctrl-C between them (`interrupt`).
             let mut start = 0;
             while start < n {
                 let mut end = start + 1;
@@ -306,27 +411,26 @@ impl CoreTokenizer {
                     bytes += texts[end].len();
                     end += 1;
                 }
-                let part = py
-                    .detach(|| serial(&texts[start..end]))
+                let done = py
+                    .detach(|| part(tok, &texts[start..end]))
                     .map_err(|e| e.into_py_err(py))?;
-                out.extend(part.into_iter().map(&mut take));
+                take(done)?;
                 py.check_signals()?;
                 start = end;
             }
-            return Ok(out);
+            return Ok(());
         }
-        let bytes: usize = texts.iter().map(String::len).sum();
+        let bytes: usize = texts.iter().map(|t| t.len()).sum();
         let copy = bytes / threads >= COPY_FROM;
-        // Texts are claimed and their results sent in chunks of about CHUNK_BYTES (while
-        // leaving each thread several chunks): one wake-up of the calling thread per chunk.
+        // Texts are claimed and their results sent in runs of about CHUNK_BYTES (while
+        // leaving each thread several runs): one wake-up of the calling thread per run.
         let chunk = (CHUNK_BYTES * n / bytes.max(1)).clamp(1, (n / (4 * threads)).max(1));
+        let chunks = n.div_ceil(chunk);
         let next = AtomicUsize::new(0);
-        let mut out = Vec::with_capacity(n);
         let mut failed = None;
-        let mut signal = None;
         std::thread::scope(|s| {
-            let (tx, mut rx) = std::sync::mpsc::channel::<Vec<(usize, Result<Vec<u32>, _>)>>();
-            let (texts, next) = (&texts, &next);
+            let (tx, mut rx) = std::sync::mpsc::channel::<(usize, Result<P, EncodeError>)>();
+            let (part, next) = (&part, &next);
             let mut running = 0;
             for _ in 0..threads {
                 let tx = tx.clone();
@@ -335,12 +439,14 @@ impl CoreTokenizer {
                     let tok = own.as_ref().unwrap_or(tok);
                     loop {
                         let start = next.fetch_add(chunk, Ordering::Relaxed);
-                        if start >= texts.len() {
+                        if start >= n {
                             break;
                         }
-                        let end = (start + chunk).min(texts.len());
-                        let done = (start..end).map(|i| (i, req.encode(tok, &texts[i])));
-                        if tx.send(done.collect()).is_err() {
+                        let end = (start + chunk).min(n);
+                        if tx
+                            .send((start / chunk, part(tok, &texts[start..end])))
+                            .is_err()
+                        {
                             break;
                         }
                     }
@@ -352,24 +458,21 @@ impl CoreTokenizer {
             }
             drop(tx);
             if running == 0 {
-                match py.detach(|| serial(texts)) {
-                    Ok(all) => out.extend(all.into_iter().map(&mut take)),
-                    Err(e) => failed = Some(e),
-                }
+                let all = py.detach(|| part(tok, texts));
+                failed = all.map_err(|e| e.into_py_err(py)).and_then(&mut take).err();
                 return;
             }
-            // Results arrive in any order; they are taken in the order of `texts`.
-            let mut ready: Vec<Option<Result<Vec<u32>, EncodeError>>> =
-                (0..n).map(|_| None).collect();
-            while out.len() < n {
-                if let Some(r) = ready[out.len()].take() {
-                    match r {
-                        Ok(ids) => out.push(take(ids)),
-                        Err(e) => {
-                            failed = Some(e);
-                            next.store(n, Ordering::Relaxed); // the workers stop
-                            break;
-                        }
+            // Runs arrive in any order; they are taken in the order of `texts`.
+            let mut ready: Vec<Option<Result<P, EncodeError>>> =
+                (0..chunks).map(|_| None).collect();
+            let mut taken = 0;
+            while taken < chunks {
+                if let Some(r) = ready[taken].take() {
+                    taken += 1;
+                    if let Err(e) = r.map_err(|e| e.into_py_err(py)).and_then(&mut take) {
+                        failed = Some(e);
+                        next.store(n, Ordering::Relaxed); // the workers stop
+                        break;
                     }
                     continue;
                 }
@@ -381,36 +484,109 @@ impl CoreTokenizer {
                 });
                 rx = back;
                 match got {
-                    Ok(done) => {
-                        for (i, r) in done {
-                            ready[i] = Some(r);
-                        }
-                    }
+                    Ok((i, r)) => ready[i] = Some(r),
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                         if let Err(e) = py.check_signals() {
-                            signal = Some(e);
+                            failed = Some(e);
                             next.store(n, Ordering::Relaxed); // the workers stop
                             break;
                         }
                     }
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                        unreachable!("the workers send every text before they stop")
+                        unreachable!("the workers send every run before they stop")
                     }
                 }
             }
         });
-        if let Some(e) = signal {
-            return Err(e);
-        }
-        match failed {
-            Some(e) => Err(e.into_py_err(py)),
-            None => Ok(out),
-        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// `encode` of each text as a Python list (see [`CoreTokenizer::batch`]).
+    fn lists<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &[&str],
+        num_threads: usize,
+        req: &Request,
+    ) -> PyResult<Vec<Bound<'py, PyList>>> {
+        let mut out = Vec::with_capacity(texts.len());
+        let part = |tok: &Tokenizer, texts: &[&str]| req.encode_all(tok, texts);
+        self.batch(py, texts, num_threads, part, |flat| {
+            for ids in flat.texts() {
+                out.push(self.list(py, ids)?);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// `encode` of every text, concatenated, as the bytes of native-endian `u32`s, and the
+    /// offsets of the texts in it (`len(texts) + 1` native-endian `i64`s, from 0): two
+    /// `bytearray`s, made without a Python object per id or per text (see
+    /// [`CoreTokenizer::batch`]).
+    fn flat<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &[&str],
+        num_threads: usize,
+        req: &Request,
+    ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
+        let mut parts = Vec::new();
+        let part = |tok: &Tokenizer, texts: &[&str]| req.encode_all(tok, texts);
+        self.batch(py, texts, num_threads, part, |flat| {
+            parts.push(flat);
+            Ok(())
+        })?;
+        let total: usize = parts.iter().map(|p| p.ids.len()).sum();
+        let ids = PyByteArray::new_with(py, total * 4, |buf| {
+            let mut at = 0;
+            for p in &parts {
+                let dst = &mut buf[at..at + 4 * p.ids.len()];
+                for (d, id) in dst.chunks_exact_mut(4).zip(&p.ids) {
+                    d.copy_from_slice(&id.to_ne_bytes());
+                }
+                at += dst.len();
+            }
+            Ok(())
+        })?;
+        let offsets = PyByteArray::new_with(py, (texts.len() + 1) * 8, |buf| {
+            let mut base = 0;
+            let ends = parts.iter().flat_map(|p| {
+                let at = base;
+                base += p.ids.len();
+                p.ends.iter().map(move |e| at + e)
+            });
+            let all = std::iter::once(0).chain(ends);
+            for (d, end) in buf.chunks_exact_mut(8).zip(all) {
+                d.copy_from_slice(&(end as i64).to_ne_bytes());
+            }
+            Ok(())
+        })?;
+        Ok((ids, offsets))
     }
 }
 
-/// Lists of ids from this length on take their ints from [`CoreTokenizer::ints`].
-const SHARED_INTS_FROM: usize = 64;
+/// The text of a `bytes` made by `str.encode("utf-8")` ([`PyStringMethods::encode_utf8`]),
+/// borrowed: a text crosses from Python with one copy (CPython's UTF-8 encoding), not two (a
+/// `String` extracted under the abi3 limited API of Python 3.9 is that `bytes`, copied).
+fn as_str<'a>(utf8: &'a Bound<'_, PyBytes>) -> &'a str {
+    // SAFETY: `encode_utf8` is `PyUnicode_AsUTF8String`, whose "strict" handler raises
+    // `UnicodeEncodeError` for a lone surrogate (the one thing a `str` holds that UTF-8 cannot):
+    // the bytes it returns are valid UTF-8. A `bytes` object is immutable, and the `Bound`
+    // keeps it alive for the borrow, with or without the GIL.
+    unsafe { std::str::from_utf8_unchecked(utf8.as_bytes()) }
+}
+
+/// The UTF-8 `bytes` of each text (see [`as_str`]); `UnicodeEncodeError` for a lone surrogate,
+/// which `fairtok.Encoding` fixes and retries, as tiktoken does.
+fn utf8_all<'py>(texts: &[Bound<'py, PyString>]) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    texts.iter().map(|t| t.encode_utf8()).collect()
+}
+
+/// The texts of [`utf8_all`]'s `bytes`.
+fn strs<'a>(utf8: &'a [Bound<'_, PyBytes>]) -> Vec<&'a str> {
+    utf8.iter().map(as_str).collect()
+}
 
 #[pymethods]
 impl CoreTokenizer {
@@ -523,12 +699,18 @@ impl CoreTokenizer {
     }
 
     /// Encodes with no special token recognised (tiktoken's `encode_ordinary`).
-    fn encode_ordinary<'py>(&self, py: Python<'py>, text: String) -> PyResult<Bound<'py, PyList>> {
+    fn encode_ordinary<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let utf8 = text.encode_utf8()?;
+        let text = as_str(&utf8);
         let req = Request::ordinary();
         let ids = self
-            .run(py, &text, || req.encode(&self.tok, &text))
+            .run(py, text, || req.encode(&self.tok, text))
             .map_err(|e| e.into_py_err(py))?;
-        self.list(py, ids)
+        self.list(py, &ids)
     }
 
     /// Encodes with the special tokens in `allowed` recognised, after checking that none of
@@ -536,15 +718,17 @@ impl CoreTokenizer {
     fn encode<'py>(
         &self,
         py: Python<'py>,
-        text: String,
-        allowed: Vec<String>,
-        disallowed: Vec<String>,
+        text: &Bound<'py, PyString>,
+        allowed: Option<Vec<String>>,
+        disallowed: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let req = self.request(allowed, disallowed)?;
+        let utf8 = text.encode_utf8()?;
+        let text = as_str(&utf8);
         let ids = self
-            .run(py, &text, || req.encode(&self.tok, &text))
+            .run(py, text, || req.encode(&self.tok, text))
             .map_err(|e| e.into_py_err(py))?;
-        self.list(py, ids)
+        self.list(py, &ids)
     }
 
     /// `encode`, with the ids as the bytes of native-endian `u32`s (no Python int per id):
@@ -552,13 +736,15 @@ impl CoreTokenizer {
     fn encode_to_bytes<'py>(
         &self,
         py: Python<'py>,
-        text: String,
-        allowed: Vec<String>,
-        disallowed: Vec<String>,
+        text: &Bound<'py, PyString>,
+        allowed: Option<Vec<String>>,
+        disallowed: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let req = self.request(allowed, disallowed)?;
+        let utf8 = text.encode_utf8()?;
+        let text = as_str(&utf8);
         let ids = self
-            .run(py, &text, || req.encode(&self.tok, &text))
+            .run(py, text, || req.encode(&self.tok, text))
             .map_err(|e| e.into_py_err(py))?;
         PyBytes::new_with(py, ids.len() * 4, |buf| {
             for (dst, id) in buf.chunks_exact_mut(4).zip(&ids) {
@@ -569,12 +755,12 @@ impl CoreTokenizer {
     }
 
     /// The number of tokens of `encode_ordinary(text)`, without building the list.
-    fn count(&self, py: Python<'_>, text: String) -> PyResult<usize> {
+    fn count(&self, py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<usize> {
+        let utf8 = text.encode_utf8()?;
+        let text = as_str(&utf8);
         let req = Request::ordinary();
-        self.run(py, &text, || {
-            req.encode(&self.tok, &text).map(|ids| ids.len())
-        })
-        .map_err(|e| e.into_py_err(py))
+        self.run(py, text, || req.count(&self.tok, text))
+            .map_err(|e| e.into_py_err(py))
     }
 
     /// `encode` over many texts on up to `num_threads` threads, with the GIL released while
@@ -582,15 +768,14 @@ impl CoreTokenizer {
     fn encode_batch<'py>(
         &self,
         py: Python<'py>,
-        texts: Vec<String>,
+        texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
-        allowed: Vec<String>,
-        disallowed: Vec<String>,
+        allowed: Option<Vec<String>>,
+        disallowed: Option<Vec<String>>,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
         let req = self.request(allowed, disallowed)?;
-        self.batch(py, texts, num_threads, &req, |ids| self.list(py, ids))?
-            .into_iter()
-            .collect()
+        let utf8 = utf8_all(&texts)?;
+        self.lists(py, &strs(&utf8), num_threads, &req)
     }
 
     /// `encode_ordinary` over many texts on up to `num_threads` threads, with the GIL released
@@ -598,27 +783,59 @@ impl CoreTokenizer {
     fn encode_ordinary_batch<'py>(
         &self,
         py: Python<'py>,
-        texts: Vec<String>,
+        texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
-        self.batch(py, texts, num_threads, &Request::ordinary(), |ids| {
-            self.list(py, ids)
-        })?
-        .into_iter()
-        .collect()
+        let utf8 = utf8_all(&texts)?;
+        self.lists(py, &strs(&utf8), num_threads, &Request::ordinary())
+    }
+
+    /// `encode_batch` as two `bytearray`s: the ids of all the texts, concatenated, as
+    /// native-endian `u32`s, and `len(texts) + 1` offsets into them as native-endian `i64`s
+    /// (text `i` is `ids[offsets[i]:offsets[i + 1]]`). No Python object is made per id or per
+    /// text: `numpy.frombuffer` of each is `Encoding.encode_batch_to_numpy`.
+    fn encode_batch_to_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<Bound<'py, PyString>>,
+        num_threads: usize,
+        allowed: Option<Vec<String>>,
+        disallowed: Option<Vec<String>>,
+    ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
+        let req = self.request(allowed, disallowed)?;
+        let utf8 = utf8_all(&texts)?;
+        self.flat(py, &strs(&utf8), num_threads, &req)
+    }
+
+    /// `encode_ordinary_batch` as `encode_batch_to_bytes` gives it.
+    fn encode_ordinary_batch_to_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<Bound<'py, PyString>>,
+        num_threads: usize,
+    ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
+        let utf8 = utf8_all(&texts)?;
+        self.flat(py, &strs(&utf8), num_threads, &Request::ordinary())
     }
 
     /// Token counts of many texts (`encode_ordinary`), on up to `num_threads` threads.
-    fn count_batch(
+    fn count_batch<'py>(
         &self,
-        py: Python<'_>,
-        texts: Vec<String>,
+        py: Python<'py>,
+        texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
     ) -> PyResult<Vec<usize>> {
-        // The ids are dropped right away; only their number crosses into Python.
-        self.batch(py, texts, num_threads, &Request::ordinary(), |ids| {
-            ids.len()
-        })
+        let req = Request::ordinary();
+        let part = |tok: &Tokenizer, texts: &[&str]| -> Result<Vec<usize>, EncodeError> {
+            texts.iter().map(|t| req.count(tok, t)).collect()
+        };
+        let mut out = Vec::with_capacity(texts.len());
+        let utf8 = utf8_all(&texts)?;
+        self.batch(py, &strs(&utf8), num_threads, part, |counts| {
+            out.extend(counts);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// The bytes of `ids`, concatenated. An id outside the vocabulary raises `KeyError`.
