@@ -38,6 +38,7 @@ Method:
   `a` and on 1 MiB of `가`, seconds of wall time, stopped after --worst-limit seconds.
 
   peers.py run SHARED [--size-mib 32] [--repeat 3] [--worst-limit 60] [--engines fairtok,...]
+      [--vocabs o200k_base,...] [--texts English,...]
                       [--out benches/encode/peers-results.json]
   peers.py markdown RESULTS_JSON
 """
@@ -249,11 +250,14 @@ def run(a):
            "versions": versions(), "options": {"size_mib": a.size_mib, "repeat": a.repeat, "worst_limit": a.worst_limit, "engines": a.engines},
            "load_average": {"start": load_average()}, "texts": {}, "cells": [], "worst": []}
     engines = [e for e in ENGINES if e in a.engines.split(",") or e == "tiktoken"]
+    vocabs = [v for v in VOCABS if v in a.vocabs.split(",")]
+    texts = {t: f for t, f in TEXTS.items() if any(t.startswith(p) for p in a.texts.split(","))}
+    res["vocabs"] = vocabs
     calls = dict(CALLS, fairtok=fairtok_calls())
     res["engines"], res["calls"], res["load"] = engines, calls, LOAD
     with tempfile.TemporaryDirectory() as tmp:
         halves = {}
-        for name, files in TEXTS.items():
+        for name, files in texts.items():
             parts = halve(read_text(a.shared, files, a.size_mib))
             halves[name] = []
             for tag, part in zip("AB", parts):
@@ -263,7 +267,7 @@ def run(a):
                 halves[name].append(p)
             res["texts"][name] = {"files": files, "bytes": [len(x.encode()) for x in parts], "lines": [len(lines(x)) for x in parts]}
         res["cells"] = cells = [dict(engine=e, vocab=v, text=t, mode=m, threads=n, trials=[])
-                                for v in VOCABS for t in TEXTS for e in engines for m in calls[e]
+                                for v in vocabs for t in texts for e in engines for m in calls[e]
                                 for n in ((1, 2) if m.startswith("batch") else (1,))]
         for name, text in WORST.items():
             p = os.path.join(tmp, f"worst{len(res['worst'])}.txt")
@@ -377,7 +381,7 @@ def markdown(res):
             ("whole text, 1 thread", ["list", "numpy"], "count", IDS, 1),
             ("batch of lines, 1 thread", ["batch-list", "batch-numpy"], "batch-count", {"batch-list": "L", "batch-numpy": "N"}, 1),
             ("batch of lines, 2 threads", ["batch-list", "batch-numpy"], "batch-count", {"batch-list": "L", "batch-numpy": "N"}, 2)):
-        for v in VOCABS:
+        for v in res.get("vocabs", VOCABS):
             out.append(f"\n{v}, {title}. {legend}\n")
             out.append("| text | phase | " + " | ".join(engines) + " |")
             out.append("|---|---|" + "---:|" * len(engines))
@@ -388,7 +392,7 @@ def markdown(res):
     out.append("\n2 threads / 1 thread, wall time, the same batch call (the best exact ids mode at 2 threads / batch-count)\n")
     out.append("| vocabulary | text | phase | " + " | ".join(engines) + " |")
     out.append("|---|---|---|" + "---:|" * len(engines))
-    for v in VOCABS:
+    for v in res.get("vocabs", VOCABS):
         for t in res["texts"]:
             for ph, phase in enumerate(("cold", "warm")):
                 row = []
@@ -444,6 +448,8 @@ def main():
     r.add_argument("--worst-limit", type=float, default=60.0)
     r.add_argument("--cell-limit", type=float, default=600.0, help="seconds before a trial is stopped")
     r.add_argument("--engines", default=",".join(ENGINES), help="a comma-separated subset (tiktoken, the reference, always runs)")
+    r.add_argument("--vocabs", default=",".join(VOCABS), help="a comma-separated subset of the vocabularies")
+    r.add_argument("--texts", default=",".join(TEXTS), help="a comma-separated subset of the texts, by the start of their names (e.g. English,Korean)")
     r.add_argument("--out", default=os.path.join(HERE, "peers-results.json"))
     m = sub.add_parser("markdown")
     m.add_argument("results")
