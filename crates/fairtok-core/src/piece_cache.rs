@@ -78,26 +78,25 @@ impl PieceCache {
 
     /// The slot of a piece of hash `hash`.
     #[inline(always)]
-    pub(crate) fn index(hash: u64) -> usize {
+    fn index(hash: u64) -> usize {
         (hash >> (64 - BITS)) as usize
     }
 
-    /// The memoized ids of `piece` (of hash `hash`, whose slot is `i` = [`PieceCache::index`]), if
-    /// the slot holds it.
+    /// The memoized ids of `piece` (of hash `hash`), if its slot holds it.
     #[inline(always)]
-    pub(crate) fn get(&self, i: usize, piece: &[u8], hash: u64) -> Option<&[u32]> {
-        let s = &self.slots[i];
+    pub(crate) fn get(&self, piece: &[u8], hash: u64) -> Option<&[u32]> {
+        let s = &self.slots[Self::index(hash)];
         (s.hash == hash && s.len as usize == piece.len() && &s.bytes[..piece.len()] == piece)
             .then(|| &s.ids[..s.n as usize])
     }
 
-    /// Memoizes `ids` for `piece` in slot `i`, if both fit.
+    /// Memoizes `ids` for `piece` (of hash `hash`) in its slot, if both fit.
     #[inline(always)]
-    pub(crate) fn put(&mut self, i: usize, piece: &[u8], hash: u64, ids: &[u32]) {
+    pub(crate) fn put(&mut self, piece: &[u8], hash: u64, ids: &[u32]) {
         if piece.is_empty() || piece.len() > PIECE_MAX || ids.len() > IDS_MAX {
             return;
         }
-        let s = &mut self.slots[i];
+        let s = &mut self.slots[Self::index(hash)];
         s.hash = hash;
         s.len = piece.len() as u8;
         s.n = ids.len() as u8;
@@ -119,14 +118,22 @@ impl std::fmt::Debug for CachePool {
 }
 
 impl CachePool {
-    /// A memo for one call: an idle one, or a new (empty) one.
-    pub(crate) fn take(&self) -> PieceCache {
+    /// Runs `f` with a memo of this pool: an idle one, or a new (empty) one; given back after.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut PieceCache) -> T) -> T {
+        let mut cache = self.take();
+        let r = f(&mut cache);
+        self.give(cache);
+        r
+    }
+
+    /// An idle memo, or a new (empty) one.
+    fn take(&self) -> PieceCache {
         let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
         idle.unwrap_or_else(PieceCache::new)
     }
 
     /// Gives a memo back after a call; dropped if [`POOL_MAX`] are idle already.
-    pub(crate) fn give(&self, cache: PieceCache) {
+    fn give(&self, cache: PieceCache) {
         if let Ok(mut v) = self.idle.lock() {
             if v.len() < POOL_MAX {
                 v.push(cache);
@@ -143,21 +150,21 @@ mod tests {
     fn a_slot_answers_only_for_its_own_bytes() {
         let mut c = PieceCache::new();
         let (a, b) = (&b" abcd"[..], &b" abce"[..]);
-        // The same hash (forced) for different bytes is no hit.
-        c.put(7, a, 42, &[1, 2]);
-        assert_eq!(c.get(7, a, 42), Some(&[1, 2][..]));
-        assert_eq!(c.get(7, b, 42), None);
-        assert_eq!(c.get(7, &a[..4], 42), None);
+        // The same hash (forced) for different bytes is no hit: same slot, other bytes.
+        c.put(a, 42, &[1, 2]);
+        assert_eq!(c.get(a, 42), Some(&[1, 2][..]));
+        assert_eq!(c.get(b, 42), None);
+        assert_eq!(c.get(&a[..4], 42), None);
         // Too long or too many ids: not stored.
         let long = [b'x'; PIECE_MAX + 1];
-        c.put(8, &long, 1, &[1]);
-        assert_eq!(c.get(8, &long, 1), None);
-        c.put(9, a, 3, &[1; IDS_MAX + 1]);
-        assert_eq!(c.get(9, a, 3), None);
+        c.put(&long, 1, &[1]);
+        assert_eq!(c.get(&long, 1), None);
+        c.put(a, 3, &[1; IDS_MAX + 1]);
+        assert_eq!(c.get(a, 3), None);
         // A new piece takes the slot.
-        c.put(7, b, 42, &[5]);
-        assert_eq!(c.get(7, a, 42), None);
-        assert_eq!(c.get(7, b, 42), Some(&[5][..]));
+        c.put(b, 42, &[5]);
+        assert_eq!(c.get(a, 42), None);
+        assert_eq!(c.get(b, 42), Some(&[5][..]));
     }
 
     #[test]

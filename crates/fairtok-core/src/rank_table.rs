@@ -93,8 +93,12 @@ impl RankTable {
     pub(crate) fn new<'a>(
         tokens: impl ExactSizeIterator<Item = (&'a [u8], u32)> + Clone,
     ) -> Result<RankTable, String> {
-        let n_short = tokens.clone().filter(|(b, _)| b.len() <= SHORT).count();
-        let n_long = tokens.len() - n_short;
+        // Tokens of two bytes or one three-byte character are only in their direct tables.
+        let direct = |b: &[u8]| b.len() == 2 || char3(b).is_some();
+        let n_short = (tokens.clone())
+            .filter(|(b, _)| b.len() <= SHORT && !direct(b))
+            .count();
+        let n_long = tokens.clone().filter(|(b, _)| b.len() > SHORT).count();
         let mut table = RankTable {
             pairs: vec![u32::MAX; 1 << 16].into_boxed_slice(),
             chars3: vec![u32::MAX; 1 << 16].into_boxed_slice(),
@@ -104,7 +108,6 @@ impl RankTable {
         };
         for (bytes, rank) in tokens {
             debug_assert!(!bytes.is_empty());
-            // Two-byte and three-byte-character tokens are only in their direct tables.
             if bytes.len() == 2 {
                 table.pairs[(bytes[0] as usize) << 8 | bytes[1] as usize] = rank;
                 continue;

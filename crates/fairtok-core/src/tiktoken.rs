@@ -311,10 +311,7 @@ impl TiktokenModel {
     /// tiktoken's `encode_ordinary`: special-token text is ordinary text.
     pub fn encode_ordinary(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
         let mut scratch = Scratch::default();
-        let mut cache = self.caches.take();
-        let r = self.encode_span(text, 0, out, &mut scratch, &mut cache);
-        self.caches.give(cache);
-        r
+        (self.caches).with(|cache| self.encode_span(text, 0, out, &mut scratch, cache))
     }
 
     /// tiktoken's `encode` with `allowed_special` = `allowed` and nothing disallowed: an allowed
@@ -331,10 +328,8 @@ impl TiktokenModel {
             return self.encode_ordinary(text, out);
         };
         let mut scratch = Scratch::default();
-        let mut cache = self.caches.take();
-        let r = self.encode_specials(text, matcher, allowed, out, &mut scratch, &mut cache);
-        self.caches.give(cache);
-        r
+        (self.caches)
+            .with(|cache| self.encode_specials(text, matcher, allowed, out, &mut scratch, cache))
     }
 
     /// [`TiktokenModel::encode_with_special`] with its matcher, scratch space and memo.
@@ -371,22 +366,20 @@ impl TiktokenModel {
     /// The number of tokens `encode_ordinary` gives, without keeping the ids.
     pub fn count_ordinary(&self, text: &str) -> Result<usize> {
         let mut scratch = Scratch::default();
-        let mut cache = self.caches.take();
         let mut buf = Vec::with_capacity(64);
         let mut n = 0;
         let bytes = text.as_bytes();
-        let r = self.regex.for_each_match(text, |s, e| {
-            let piece = &bytes[s..e];
-            if self.table.get_at(bytes, s, e).is_some() {
-                n += 1;
-            } else {
-                buf.clear();
-                self.merge_cached(piece, &mut buf, &mut scratch, &mut cache);
-                n += buf.len();
-            }
-        });
-        self.caches.give(cache);
-        r?;
+        (self.caches).with(|cache| {
+            self.regex.for_each_match(text, |s, e| {
+                if self.table.get_at(bytes, s, e).is_some() {
+                    n += 1;
+                } else {
+                    buf.clear();
+                    self.merge_cached(&bytes[s..e], &mut buf, &mut scratch, cache);
+                    n += buf.len();
+                }
+            })
+        })?;
         Ok(n)
     }
 
@@ -526,14 +519,13 @@ impl TiktokenModel {
             return self.merge_piece(piece, out, scratch);
         }
         let hash = hash_bytes(piece);
-        let i = PieceCache::index(hash);
-        if let Some(ids) = cache.get(i, piece, hash) {
+        if let Some(ids) = cache.get(piece, hash) {
             out.extend_from_slice(ids);
             return;
         }
         let start = out.len();
         self.merge_piece(piece, out, scratch);
-        cache.put(i, piece, hash, &out[start..]);
+        cache.put(piece, hash, &out[start..]);
     }
 
     /// Runs the merge loop on a piece that is not itself a token.
