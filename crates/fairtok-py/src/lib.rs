@@ -16,6 +16,10 @@
 //! interface: `Encoding.count_arrow` and `encode_arrow`; module `counts` the steps of counting
 //! pre-tokens in parallel that `fairtok.ray` runs as tasks.
 //!
+//! `CoreTokenizer`'s encode calls resolve tiktoken's special-token arguments in module
+//! `request`, and batches run on native threads in module `batch` (lists of ints, or one flat
+//! buffer of ids with offsets).
+//!
 //! Errors of the core map to Python exceptions by kind (see `to_py_err`): a missing or
 //! unreadable file is an `OSError` (`FileNotFoundError`, ...), an id outside the vocabulary a
 //! `KeyError`, everything else a `ValueError`; the message is always the core's.
@@ -24,19 +28,19 @@
 
 mod adapt;
 mod arrow;
+mod batch;
 mod chat;
 mod counts;
 mod interrupt;
 mod jobs;
 mod parity;
+mod request;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use aho_corasick::AhoCorasick;
-use fairtok_core::{builtin, EncodeOptions, Error, Format, LoadOptions, Specials, Tokenizer};
+use fairtok_core::{builtin, Error, Format, LoadOptions, Tokenizer};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyKeyError, PyOSError, PyPermissionError,
     PyValueError,
@@ -44,24 +48,13 @@ use pyo3::exceptions::{
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
 
+use crate::request::{Disallowed, EncodeError, Matcher, Request};
+
 // `CoreTokenizer` shares one `Tokenizer` between Python threads and the batch workers.
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}
     send_sync::<Tokenizer>();
 };
-
-/// The most native threads one batch call starts, whatever `num_threads` asks: the work is
-/// CPU-bound, and a thread per text of a huge batch could exhaust the process.
-const MAX_THREADS: usize = 256;
-
-/// A batch from this many bytes per thread gives each worker its own copy of the tokenizer.
-const COPY_FROM: usize = 2 << 20;
-
-/// About how many bytes of text a batch worker encodes between two results it hands over.
-const CHUNK_BYTES: usize = 256 << 10;
-
-/// The most disallowed-string sets whose matchers one tokenizer keeps.
-const MATCHER_CACHE: usize = 32;
 
 /// Texts shorter than this (in UTF-8 bytes) are encoded without releasing the GIL.
 const DETACH_BYTES: usize = 1024;
@@ -84,135 +77,6 @@ fn io_err(kind: std::io::ErrorKind, msg: String) -> PyErr {
         std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
         std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(msg),
         _ => PyOSError::new_err(msg),
-    }
-}
-
-/// Why an encode call did not give ids.
-enum EncodeError {
-    /// The text contains this disallowed special token (tiktoken raises `ValueError`).
-    Disallowed(String),
-    /// The core failed.
-    Core(Error),
-}
-
-impl EncodeError {
-    /// The Python exception: tiktoken's exact message for a disallowed special token.
-    fn into_py_err(self, py: Python<'_>) -> PyErr {
-        match self {
-            EncodeError::Core(e) => to_py_err(e),
-            EncodeError::Disallowed(token) => {
-                let repr = match PyString::new(py, &token).repr() {
-                    Ok(r) => r.to_string(),
-                    Err(e) => return e,
-                };
-                PyValueError::new_err(format!(
-                    "Encountered text corresponding to disallowed special token {repr}.\n\
-                     If you want this text to be encoded as a special token, pass it to \
-                     `allowed_special`, e.g. `allowed_special={{{repr}, ...}}`.\n\
-                     If you want this text to be encoded as normal text, disable the check for \
-                     this token by passing `disallowed_special=(enc.special_tokens_set - {{{repr}}})`.\n\
-                     To disable this check for all special tokens, pass `disallowed_special=()`.\n"
-                ))
-            }
-        }
-    }
-}
-
-/// Finds the first of a set of strings in a text: leftmost, then longest.
-struct Matcher {
-    automaton: AhoCorasick,
-    /// The strings, in the automaton's pattern order (sorted, deduplicated).
-    strings: Vec<String>,
-}
-
-/// A set of disallowed strings, as the key of its matcher.
-#[derive(PartialEq, Eq, Hash)]
-enum Disallowed {
-    /// These strings (sorted, each once).
-    Strings(Vec<String>),
-    /// Every special token but these (sorted, each once, all special tokens, not all of them).
-    SpecialsBut(Vec<String>),
-}
-
-/// One encode request, resolved from tiktoken's `allowed_special` / `disallowed_special`.
-struct Request {
-    opts: EncodeOptions,
-    /// The disallowed strings, if any is given.
-    disallowed: Option<Arc<Matcher>>,
-}
-
-impl Request {
-    fn ordinary() -> Request {
-        Request {
-            opts: EncodeOptions {
-                specials: Specials::None,
-                ..Default::default()
-            },
-            disallowed: None,
-        }
-    }
-
-    /// Fails if the text holds one of the disallowed strings.
-    fn check(&self, text: &str) -> Result<(), EncodeError> {
-        if let Some(d) = &self.disallowed {
-            if let Some(m) = d.automaton.find(text) {
-                return Err(EncodeError::Disallowed(
-                    d.strings[m.pattern().as_usize()].clone(),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn encode(&self, tok: &Tokenizer, text: &str) -> Result<Vec<u32>, EncodeError> {
-        self.check(text)?;
-        tok.encode_with(text, &self.opts).map_err(EncodeError::Core)
-    }
-
-    /// The ids of consecutive texts of a batch, in one buffer, up to the first text that
-    /// fails.
-    fn encode_all(&self, tok: &Tokenizer, texts: &[&str]) -> Result<Flat, EncodeError> {
-        let bytes: usize = texts.iter().map(|t| t.len()).sum();
-        let mut flat = Flat {
-            ids: Vec::with_capacity(bytes / 3),
-            ends: Vec::with_capacity(texts.len()),
-        };
-        for text in texts {
-            self.check(text)?;
-            tok.encode_into(text, &self.opts, &mut flat.ids)
-                .map_err(EncodeError::Core)?;
-            flat.ends.push(flat.ids.len());
-        }
-        Ok(flat)
-    }
-
-    /// The number of ids `encode` gives. An ordinary request to a tokenizer that follows
-    /// tiktoken's rule takes the core's count, which keeps no ids (for `tokenizer.json`,
-    /// [`Tokenizer::count`] recognises the added tokens that an ordinary request does not).
-    fn count(&self, tok: &Tokenizer, text: &str) -> Result<usize, EncodeError> {
-        if self.disallowed.is_none()
-            && self.opts.specials == Specials::None
-            && !self.opts.add_special
-            && matches!(tok.format(), Format::Tiktoken | Format::Tekken)
-        {
-            return tok.count(text).map_err(EncodeError::Core);
-        }
-        self.encode(tok, text).map(|ids| ids.len())
-    }
-}
-
-/// The ids of consecutive texts: text `i` is `ids[ends[i - 1]..ends[i]]` (from 0 for the
-/// first).
-struct Flat {
-    ids: Vec<u32>,
-    ends: Vec<usize>,
-}
-
-impl Flat {
-    /// The ids of each text, in order.
-    fn texts(&self) -> impl Iterator<Item = &[u32]> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts.zip(&self.ends).map(|(a, &b)| &self.ids[a..b])
     }
 }
 
@@ -275,99 +139,6 @@ impl CoreTokenizer {
         }
     }
 
-    /// Resolves tiktoken's `allowed_special`: names, or `None` for every special token (names
-    /// that are not special tokens of this tokenizer are ignored, as in tiktoken); and
-    /// `disallowed_special`: any strings, or `None` for every special token that is not
-    /// allowed (tiktoken's `"all"`, the default, resolved here so that a call does not pass
-    /// and sort the names of all the special tokens: o200k_harmony has 1,091).
-    fn request(
-        &self,
-        allowed: Option<Vec<String>>,
-        disallowed: Option<Vec<String>>,
-    ) -> PyResult<Request> {
-        let allowed = allowed.map(|mut names| {
-            names.retain(|a| self.names.binary_search(a).is_ok());
-            names.sort_unstable();
-            names.dedup();
-            names
-        });
-        let all = allowed.as_ref().is_none_or(|a| a.len() == self.names.len());
-        let none = allowed.as_ref().is_some_and(Vec::is_empty);
-        let request = |specials, disallowed| Request {
-            opts: EncodeOptions {
-                specials,
-                ..Default::default()
-            },
-            disallowed,
-        };
-        let Some(disallowed) = disallowed else {
-            let specials = if none {
-                Specials::None
-            } else if all {
-                Specials::All
-            } else if matches!(self.tok.format(), Format::Tiktoken | Format::Tekken) {
-                // A text that holds a special token that is not allowed fails the check, so a
-                // text that is encoded holds allowed ones only, and recognising every special
-                // token gives the ids of recognising the allowed ones (which the core would
-                // look up by name on every call). tiktoken's rule matches special tokens as
-                // written; a tokenizer.json may match them after its normalizer, so it keeps
-                // its list.
-                Specials::All
-            } else {
-                Specials::Only(allowed.clone().unwrap_or_default())
-            };
-            let matcher = if all {
-                None
-            } else {
-                let allowed = allowed.unwrap_or_default();
-                Some(self.matcher(Disallowed::SpecialsBut(allowed))?)
-            };
-            return Ok(request(specials, matcher));
-        };
-        let specials = if none {
-            Specials::None
-        } else if all {
-            Specials::All
-        } else {
-            Specials::Only(allowed.unwrap_or_default())
-        };
-        let disallowed = if disallowed.is_empty() {
-            None
-        } else {
-            Some(self.matcher(Disallowed::Strings(disallowed))?)
-        };
-        Ok(request(specials, disallowed))
-    }
-
-    /// The matcher of a set of disallowed strings, from the cache or built.
-    fn matcher(&self, mut set: Disallowed) -> PyResult<Arc<Matcher>> {
-        if let Disallowed::Strings(strings) = &mut set {
-            strings.sort_unstable();
-            strings.dedup();
-        }
-        // A poisoned lock only means another thread panicked while holding it; the map is
-        // still a valid cache.
-        let mut cache = self.matchers.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(m) = cache.get(&set) {
-            return Ok(m.clone());
-        }
-        let strings = match &set {
-            Disallowed::Strings(strings) => strings.clone(),
-            Disallowed::SpecialsBut(allowed) => (self.names.iter())
-                .filter(|n| allowed.binary_search(n).is_err())
-                .cloned()
-                .collect(),
-        };
-        let automaton = fairtok_core::pattern::literal_matcher(&strings)
-            .map_err(|e| PyValueError::new_err(format!("disallowed_special: {e}")))?;
-        let m = Arc::new(Matcher { automaton, strings });
-        if cache.len() >= MATCHER_CACHE {
-            cache.clear();
-        }
-        cache.insert(set, m.clone());
-        Ok(m)
-    }
-
     /// Runs `f` on the text, releasing the GIL unless the text is short (a release and
     /// re-acquire costs more than encoding a few words).
     fn run<T: Send>(&self, py: Python<'_>, text: &str, f: impl FnOnce() -> T + Send) -> T {
@@ -376,193 +147,6 @@ impl CoreTokenizer {
         } else {
             py.detach(f)
         }
-    }
-
-    /// Encodes `texts` on up to `num_threads` threads (at most [`MAX_THREADS`]), a run of
-    /// consecutive texts at a time: `part` encodes a run (up to its first failing text), and
-    /// `take` gets the result of each run, in the order of `texts`, on the calling thread with
-    /// the GIL held.
-    ///
-    /// With more than one thread, workers encode without the GIL while the calling thread
-    /// takes the results that are ready: making the Python objects needs the GIL, and done
-    /// after all the encoding it ran on one core and held the speed-up of two threads to
-    /// about 1.2×. A worker with megabytes to encode works on its own copy of the tokenizer
-    /// ([`Tokenizer::try_clone`]). The error returned is that of the first failing text, as
-    /// tiktoken's `ThreadPoolExecutor.map` gives. If the system refuses a thread, the threads
-    /// already running do the work (the calling thread, if none runs).
-    fn batch<P: Send>(
-        &self,
-        py: Python<'_>,
-        texts: &[&str],
-        num_threads: usize,
-        part: impl Fn(&Tokenizer, &[&str]) -> Result<P, EncodeError> + Sync,
-        mut take: impl FnMut(P) -> PyResult<()>,
-    ) -> PyResult<()> {
-        let tok = &self.tok;
-        let n = texts.len();
-        let threads = num_threads.clamp(1, MAX_THREADS).min(n);
-        if threads <= 1 {
-            // In runs of about CHUNK_BYTES, with a look for Ctrl-C between them (`interrupt`).
-            let mut start = 0;
-            while start < n {
-                let mut end = start + 1;
-                let mut bytes = texts[start].len();
-                while end < n && bytes < CHUNK_BYTES {
-                    bytes += texts[end].len();
-                    end += 1;
-                }
-                let done = py
-                    .detach(|| part(tok, &texts[start..end]))
-                    .map_err(|e| e.into_py_err(py))?;
-                take(done)?;
-                py.check_signals()?;
-                start = end;
-            }
-            return Ok(());
-        }
-        let bytes: usize = texts.iter().map(|t| t.len()).sum();
-        let copy = bytes / threads >= COPY_FROM;
-        // Texts are claimed and their results sent in runs of about CHUNK_BYTES (while
-        // leaving each thread several runs): one wake-up of the calling thread per run.
-        let chunk = (CHUNK_BYTES * n / bytes.max(1)).clamp(1, (n / (4 * threads)).max(1));
-        let chunks = n.div_ceil(chunk);
-        let next = AtomicUsize::new(0);
-        let mut failed = None;
-        std::thread::scope(|s| {
-            let (tx, mut rx) = std::sync::mpsc::channel::<(usize, Result<P, EncodeError>)>();
-            let (part, next) = (&part, &next);
-            let mut running = 0;
-            for _ in 0..threads {
-                let tx = tx.clone();
-                let work = move || {
-                    let own = copy.then(|| tok.try_clone()).flatten();
-                    let tok = own.as_ref().unwrap_or(tok);
-                    loop {
-                        let start = next.fetch_add(chunk, Ordering::Relaxed);
-                        if start >= n {
-                            break;
-                        }
-                        let end = (start + chunk).min(n);
-                        if tx
-                            .send((start / chunk, part(tok, &texts[start..end])))
-                            .is_err()
-                        {
-                            break;
-                        }
-                    }
-                };
-                if std::thread::Builder::new().spawn_scoped(s, work).is_err() {
-                    break;
-                }
-                running += 1;
-            }
-            drop(tx);
-            if running == 0 {
-                let all = py.detach(|| part(tok, texts));
-                failed = all.map_err(|e| e.into_py_err(py)).and_then(&mut take).err();
-                return;
-            }
-            // Runs arrive in any order; they are taken in the order of `texts`.
-            let mut ready: Vec<Option<Result<P, EncodeError>>> =
-                (0..chunks).map(|_| None).collect();
-            let mut taken = 0;
-            while taken < chunks {
-                if let Some(r) = ready[taken].take() {
-                    taken += 1;
-                    if let Err(e) = r.map_err(|e| e.into_py_err(py)).and_then(&mut take) {
-                        failed = Some(e);
-                        next.store(n, Ordering::Relaxed); // the workers stop
-                        break;
-                    }
-                    continue;
-                }
-                // Wait without the GIL (the receiver moves in and out: it is not `Sync`),
-                // looking for Ctrl-C now and then (`interrupt`).
-                let (back, got) = py.detach(move || {
-                    let got = rx.recv_timeout(interrupt::POLL);
-                    (rx, got)
-                });
-                rx = back;
-                match got {
-                    Ok((i, r)) => ready[i] = Some(r),
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                        if let Err(e) = py.check_signals() {
-                            failed = Some(e);
-                            next.store(n, Ordering::Relaxed); // the workers stop
-                            break;
-                        }
-                    }
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                        unreachable!("the workers send every run before they stop")
-                    }
-                }
-            }
-        });
-        failed.map_or(Ok(()), Err)
-    }
-
-    /// `encode` of each text as a Python list (see [`CoreTokenizer::batch`]).
-    fn lists<'py>(
-        &self,
-        py: Python<'py>,
-        texts: &[&str],
-        num_threads: usize,
-        req: &Request,
-    ) -> PyResult<Vec<Bound<'py, PyList>>> {
-        let mut out = Vec::with_capacity(texts.len());
-        let part = |tok: &Tokenizer, texts: &[&str]| req.encode_all(tok, texts);
-        self.batch(py, texts, num_threads, part, |flat| {
-            for ids in flat.texts() {
-                out.push(self.list(py, ids)?);
-            }
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
-    /// `encode` of every text, concatenated, as the bytes of native-endian `u32`s, and the
-    /// offsets of the texts in it (`len(texts) + 1` native-endian `i64`s, from 0): two
-    /// `bytearray`s, made without a Python object per id or per text (see
-    /// [`CoreTokenizer::batch`]).
-    fn flat<'py>(
-        &self,
-        py: Python<'py>,
-        texts: &[&str],
-        num_threads: usize,
-        req: &Request,
-    ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
-        let mut parts = Vec::new();
-        let part = |tok: &Tokenizer, texts: &[&str]| req.encode_all(tok, texts);
-        self.batch(py, texts, num_threads, part, |flat| {
-            parts.push(flat);
-            Ok(())
-        })?;
-        let total: usize = parts.iter().map(|p| p.ids.len()).sum();
-        let ids = PyByteArray::new_with(py, total * 4, |buf| {
-            let mut at = 0;
-            for p in &parts {
-                let dst = &mut buf[at..at + 4 * p.ids.len()];
-                for (d, id) in dst.chunks_exact_mut(4).zip(&p.ids) {
-                    d.copy_from_slice(&id.to_ne_bytes());
-                }
-                at += dst.len();
-            }
-            Ok(())
-        })?;
-        let offsets = PyByteArray::new_with(py, (texts.len() + 1) * 8, |buf| {
-            let mut base = 0;
-            let ends = parts.iter().flat_map(|p| {
-                let at = base;
-                base += p.ids.len();
-                p.ends.iter().map(move |e| at + e)
-            });
-            let all = std::iter::once(0).chain(ends);
-            for (d, end) in buf.chunks_exact_mut(8).zip(all) {
-                d.copy_from_slice(&(end as i64).to_ne_bytes());
-            }
-            Ok(())
-        })?;
-        Ok((ids, offsets))
     }
 }
 
