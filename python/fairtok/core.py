@@ -53,6 +53,15 @@ def _np() -> Any:
     return _numpy
 
 
+def _batch(call: Any, texts: list[str], *args: Any) -> Any:
+    """`call(texts, *args)`; on `UnicodeEncodeError` (a lone surrogate), again with the texts'
+    surrogates replaced, as tiktoken does."""
+    try:
+        return call(texts, *args)
+    except UnicodeEncodeError:
+        return call([_fix_surrogates(t) for t in texts], *args)
+
+
 def _threads(num_threads: Optional[int]) -> int:
     """Validates `num_threads` as `ThreadPoolExecutor(max_workers)` does in tiktoken."""
     if num_threads is None:
@@ -278,10 +287,7 @@ class Encoding:
         """
         texts = text if isinstance(text, list) else list(text)
         n = _threads(num_threads)
-        try:
-            return self._core.encode_ordinary_batch(texts, n)
-        except UnicodeEncodeError:
-            return self._core.encode_ordinary_batch([_fix_surrogates(t) for t in texts], n)
+        return _batch(self._core.encode_ordinary_batch, texts, n)
 
     def encode_batch(
         self,
@@ -301,11 +307,7 @@ class Encoding:
         texts = text if isinstance(text, list) else list(text)
         n = _threads(num_threads)
         allowed, disallowed = self._resolve(allowed_special, disallowed_special, batch=True)
-        try:
-            return self._core.encode_batch(texts, n, allowed, disallowed)
-        except UnicodeEncodeError:
-            fixed = [_fix_surrogates(t) for t in texts]
-            return self._core.encode_batch(fixed, n, allowed, disallowed)
+        return _batch(self._core.encode_batch, texts, n, allowed, disallowed)
 
     def encode_ordinary_batch_to_numpy(
         self, text: list[str], *, num_threads: int = 8
@@ -329,11 +331,7 @@ class Encoding:
         np = _np()
         texts = text if isinstance(text, list) else list(text)
         n = _threads(num_threads)
-        try:
-            ids, offsets = self._core.encode_ordinary_batch_to_bytes(texts, n)
-        except UnicodeEncodeError:
-            fixed = [_fix_surrogates(t) for t in texts]
-            ids, offsets = self._core.encode_ordinary_batch_to_bytes(fixed, n)
+        ids, offsets = _batch(self._core.encode_ordinary_batch_to_bytes, texts, n)
         return np.frombuffer(ids, dtype=np.uint32), np.frombuffer(offsets, dtype=np.int64)
 
     def encode_batch_to_numpy(
@@ -358,11 +356,7 @@ class Encoding:
         texts = text if isinstance(text, list) else list(text)
         n = _threads(num_threads)
         allowed, disallowed = self._resolve(allowed_special, disallowed_special, batch=True)
-        try:
-            ids, offsets = self._core.encode_batch_to_bytes(texts, n, allowed, disallowed)
-        except UnicodeEncodeError:
-            fixed = [_fix_surrogates(t) for t in texts]
-            ids, offsets = self._core.encode_batch_to_bytes(fixed, n, allowed, disallowed)
+        ids, offsets = _batch(self._core.encode_batch_to_bytes, texts, n, allowed, disallowed)
         return np.frombuffer(ids, dtype=np.uint32), np.frombuffer(offsets, dtype=np.int64)
 
     def count(self, text: str) -> int:
@@ -381,10 +375,7 @@ class Encoding:
         """`count` of each string, on up to `num_threads` native threads."""
         texts = text if isinstance(text, list) else list(text)
         n = _threads(num_threads)
-        try:
-            return self._core.count_batch(texts, n)
-        except UnicodeEncodeError:
-            return self._core.count_batch([_fix_surrogates(t) for t in texts], n)
+        return _batch(self._core.count_batch, texts, n)
 
     def count_arrow(self, texts: Any, *, num_threads: int = 8) -> Any:
         """The token count of every row of an Arrow text column, as a pyarrow `Int64Array`
