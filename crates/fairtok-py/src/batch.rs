@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyList};
 
 use crate::request::{EncodeError, Request};
-use crate::CoreTokenizer;
+use crate::{write_ids, CoreTokenizer};
 
 /// The most native threads one batch call starts, whatever `num_threads` asks: the work is
 /// CPU-bound, and a thread per text of a huge batch could exhaust the process.
@@ -186,9 +186,7 @@ impl CoreTokenizer {
             let mut at = 0;
             for p in &parts {
                 let dst = &mut buf[at..at + 4 * p.ids.len()];
-                for (d, id) in dst.chunks_exact_mut(4).zip(&p.ids) {
-                    d.copy_from_slice(&id.to_ne_bytes());
-                }
+                write_ids(dst, &p.ids);
                 at += dst.len();
             }
             Ok(())

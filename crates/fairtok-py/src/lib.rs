@@ -150,6 +150,14 @@ impl CoreTokenizer {
     }
 }
 
+/// Writes `ids` into `dst` as native-endian `u32`s (what `numpy.frombuffer(dtype=uint32)`
+/// reads); `dst` holds `4 * ids.len()` bytes.
+fn write_ids(dst: &mut [u8], ids: &[u32]) {
+    for (d, id) in dst.chunks_exact_mut(4).zip(ids) {
+        d.copy_from_slice(&id.to_ne_bytes());
+    }
+}
+
 /// The text of a `bytes` made by `str.encode("utf-8")` ([`PyStringMethods::encode_utf8`]),
 /// borrowed: a text crosses from Python with one copy (CPython's UTF-8 encoding), not two (a
 /// `String` extracted under the abi3 limited API of Python 3.9 is that `bytes`, copied).
@@ -331,9 +339,7 @@ impl CoreTokenizer {
             .run(py, text, || req.encode(&self.tok, text))
             .map_err(|e| e.into_py_err(py))?;
         PyBytes::new_with(py, ids.len() * 4, |buf| {
-            for (dst, id) in buf.chunks_exact_mut(4).zip(&ids) {
-                dst.copy_from_slice(&id.to_ne_bytes());
-            }
+            write_ids(buf, &ids);
             Ok(())
         })
     }
