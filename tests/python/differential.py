@@ -95,7 +95,7 @@ def random_text(rng):
             parts.append(rng.choice(SNIPPETS))
         elif r < 0.2:
             # runs of one character
-            parts.append(random_char(rng, rng.choice(focus)) * rng.randint(2, 12))
+            parts.append(random_char(rng, rng.choice(focus)) * (rng.randint(2, 12) if rng.random() < 0.9 else rng.randint(40, 400)))
         else:
             parts.append(random_char(rng, rng.choice(focus) if rng.random() < 0.8 else rng.choice(NAMES)))
     return "".join(parts)

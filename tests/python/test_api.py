@@ -41,6 +41,33 @@ def pair(tiktoken):
     return {n: (tiktoken.get_encoding(n), fairtok.get_encoding(n)) for n in TIKTOKEN_NAMES}
 
 
+# ---------------------------------------------------------------- long pieces
+
+def long_pieces():
+    """Pieces longer than fairtok's scan (48 bytes), which its backtracking search encodes:
+    runs of one character, of a few, scripts written without spaces, random letters."""
+    import random
+
+    rng = random.Random(17)
+    out = []
+    for c in ["a", "Z", " ", "\n", "-", "=", "_", "0", "가", "한", "の", "字", "ก", "🙂", "é", "ж"]:
+        for n in [49, 64, 65, 127, 128, 129, 200, 1000, 20_000]:
+            out.append(c * n)
+    for alphabet in ["ab", "aab", "ACGT", "가나다한국", "ภาษาไทย", "abcdefghijklmnopqrstuvwxyz"]:
+        for _ in range(30):
+            out.append("".join(rng.choice(alphabet) for _ in range(rng.randint(40, 3000))))
+    out.append("ภาษาไทยเป็นภาษาที่เขียนโดยไม่เว้นวรรคระหว่างคำ" * 40)
+    out.append("대한민국의헌법은국민의기본권을보장하고있다" * 40)
+    return out
+
+
+@pytest.mark.parametrize("name", MAIN + ["r50k_base", "p50k_base"])
+def test_long_pieces_equal_tiktoken(name, pair):
+    ref, enc = pair[name]
+    for text in long_pieces():
+        assert enc.encode_ordinary(text) == ref.encode_ordinary(text), (text[:20], len(text))
+
+
 # ---------------------------------------------------------------- ids on the conformance file
 
 

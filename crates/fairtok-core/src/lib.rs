@@ -34,6 +34,7 @@
 
 #![warn(missing_docs)]
 
+mod backtrack;
 mod bpe;
 pub mod builtin;
 mod charsmap;

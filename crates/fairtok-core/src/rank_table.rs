@@ -143,6 +143,32 @@ impl RankTable {
         Ok(table)
     }
 
+    /// Calls `f(bytes, rank)` on every token of the table, in no particular order.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&[u8], u32)) {
+        for (i, &rank) in self.pairs.iter().enumerate() {
+            if rank != u32::MAX {
+                f(&[(i >> 8) as u8, i as u8], rank);
+            }
+        }
+        for (i, &rank) in self.chars3.iter().enumerate() {
+            if rank != u32::MAX {
+                let c = [
+                    0xE0 | (i >> 12) as u8,
+                    0x80 | (i >> 6 & 0x3F) as u8,
+                    0x80 | (i & 0x3F) as u8,
+                ];
+                f(&c, rank);
+            }
+        }
+        for (&key, &rank) in &self.short {
+            let len = (key >> 56) as usize;
+            f(&key.to_le_bytes()[..len], rank);
+        }
+        for &(off, rank) in &self.long_table {
+            f(long_bytes(&self.long, off), rank);
+        }
+    }
+
     /// The rank of the token with bytes `text[start..end]`: [`RankTable::get`], with the
     /// short keys packed by one load from `text`.
     #[inline(always)]
@@ -211,6 +237,9 @@ mod tests {
     #[test]
     fn finds_every_token_and_nothing_else() {
         let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        // Three-byte characters (the direct table of characters) and a long one.
+        tokens
+            .extend(["가", "の", "字", "\u{FFFD}", "한국어를 입력"].map(|s| s.as_bytes().to_vec()));
         let mut state = 0x2545_f491_4f6c_dd1du64;
         while tokens.len() < 5000 {
             state ^= state << 13;
@@ -234,6 +263,14 @@ mod tests {
         }
         assert_eq!(table.get(b""), None);
         assert_eq!(table.get(&[9; 100]), None);
+        // `for_each` gives back every token once, with its rank, from every part of the table.
+        let mut seen = vec![];
+        table.for_each(|t, rank| seen.push((rank, t.to_vec())));
+        seen.sort();
+        let want: Vec<_> = (tokens.iter().enumerate())
+            .map(|(i, t)| (i as u32, t.clone()))
+            .collect();
+        assert_eq!(seen, want);
     }
 
     #[test]

@@ -19,6 +19,9 @@
 //!   that persists across calls (`piece_cache.rs`): words repeat, and one probe replaces a
 //!   merge. The ids of a piece depend only on its bytes, and a slot answers only for equal
 //!   bytes, so the memo changes no result.
+//! * A piece longer than the scan takes (`bpe::SCAN_MAX`) is found by the backtracking search
+//!   (`backtrack.rs`), longest tokens first, and merged rank by rank only where the search
+//!   gives up: a run of one character costs one step per token instead of one merge per byte.
 //! * Parallel encoding cuts the text where the pre-tokenizer splits the parts as it splits the
 //!   whole (`cut_points`) and encodes the parts on one thread each (`in_parts`); the ids are
 //!   those of one thread.
@@ -27,6 +30,7 @@ use aho_corasick::AhoCorasick;
 use base64::Engine as _;
 use rustc_hash::FxHashMap;
 
+use crate::backtrack::Backtrack;
 use crate::bpe::{self, Scratch, Symbol};
 use crate::error::{Error, Result};
 use crate::pattern::Regex;
@@ -238,6 +242,8 @@ pub struct TiktokenModel {
     special_matcher: Option<AhoCorasick>,
     /// The memos of the pieces that are not tokens, kept across calls.
     caches: CachePool,
+    /// The encoder of long pieces (`backtrack.rs`), its tables built at the first one.
+    backtrack: Backtrack,
 }
 
 impl TiktokenModel {
@@ -294,6 +300,7 @@ impl TiktokenModel {
             specials,
             special_matcher,
             caches: CachePool::default(),
+            backtrack: Backtrack::default(),
         })
     }
 
@@ -449,6 +456,7 @@ impl TiktokenModel {
             specials: self.specials.clone(),
             special_matcher: self.special_matcher.clone(),
             caches: CachePool::default(),
+            backtrack: Backtrack::default(),
         })
     }
 
@@ -528,12 +536,21 @@ impl TiktokenModel {
         cache.put(piece, hash, &out[start..]);
     }
 
-    /// Runs the merge loop on a piece that is not itself a token.
+    /// Encodes a piece that is not itself a token: the scan for short pieces, the
+    /// backtracking search for long ones, and the merge loop where the search gives up.
     fn merge_piece(&self, piece: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
         if piece.len() <= bpe::SCAN_MAX {
             bpe::merge_scan(piece, &self.byte_ids, |t| self.rank(t), out);
             return;
         }
+        if (self.backtrack).encode(&self.table, &self.byte_ids, piece, out) {
+            return;
+        }
+        self.merge_long(piece, out, scratch);
+    }
+
+    /// The merge loop ([`bpe::merge`]) on a piece of bytes.
+    fn merge_long(&self, piece: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
         scratch.symbols.clear();
         scratch.symbols.extend(
             piece
@@ -611,7 +628,7 @@ mod tests {
     }
 
     #[test]
-    fn the_piece_memo_changes_no_id() {
+    fn the_piece_memo_and_the_search_change_no_id() {
         for name in ["o200k_base", "cl100k_base"] {
             let b = crate::builtin::find(name).unwrap();
             let ranks = RankList::from_packed(b.ranks);
@@ -647,9 +664,13 @@ mod tests {
             m.regex
                 .for_each_match(&text, |s, e| {
                     let piece = &text.as_bytes()[s..e];
+                    // The plain path: no memo, and the merge loop for long pieces.
                     match m.rank(piece) {
                         Some(id) => without.push(id),
-                        None => m.merge_piece(piece, &mut without, &mut scratch),
+                        None if piece.len() <= bpe::SCAN_MAX => {
+                            m.merge_piece(piece, &mut without, &mut scratch)
+                        }
+                        None => m.merge_long(piece, &mut without, &mut scratch),
                     }
                 })
                 .unwrap();
