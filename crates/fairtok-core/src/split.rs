@@ -17,14 +17,22 @@
 //!   then consumes (or, for the few that backtrack, over one run of white space or letters that
 //!   the next match starts inside). Total work is `O(n)` in the text length.
 //!
+//! * **ASCII first.** The o200k and cl100k splitters take a piece that starts with an ASCII
+//!   byte on a fast path (`split/ascii.rs`: words, numbers, punctuation, white space) and fall
+//!   back to the general path wherever a byte outside ASCII could change the piece.
+//!
 //! The test module compares every splitter with `fancy-regex` on generated strings from the
-//! classes that matter (including marks, title case, `ſ`, CR/LF runs and lone spaces).
+//! classes that matter (including marks, title case, `ſ`, CR/LF runs and lone spaces), and on
+//! mostly-ASCII strings for the fast paths.
 
 use std::sync::OnceLock;
 
 use regex_syntax::hir::{Class, HirKind};
 
 use crate::pattern;
+
+mod ascii;
+use ascii::{ascii_cl100k_word, ascii_o200k_word};
 
 const WS: u16 = 1;
 const L: u16 = 2;
@@ -55,6 +63,8 @@ struct Classes {
     index: Vec<u16>,
     blocks: Vec<[u16; 256]>,
     fold_r: Vec<char>,
+    /// The flags of the ASCII characters, for the fast paths (`split/ascii.rs`).
+    ascii: [u16; 128],
 }
 
 fn class_ranges(re: &str) -> Vec<(u32, u32)> {
@@ -121,6 +131,7 @@ fn classes() -> &'static Classes {
             index,
             blocks,
             fold_r,
+            ascii: flat[..128].try_into().expect("128 flags"),
         }
     })
 }
@@ -144,6 +155,48 @@ pub(crate) struct Splitter {
 impl std::fmt::Debug for Splitter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Splitter({:?})", self.kind)
+    }
+}
+
+/// A run of white space scanned from the start of a piece: where it ends, its last CR or LF,
+/// where its last character starts, how many characters it has, and the first one's length.
+struct WsRun {
+    end: usize,
+    last_nl: Option<usize>,
+    last_start: usize,
+    count: usize,
+    first_len: usize,
+}
+
+impl WsRun {
+    /// The end of the piece the white-space alternatives make of this run, which starts at `i`
+    /// in a text of `len` bytes. `crlf` is `\s*[\r\n]` (cl100k) or `\s*[\r\n]+` (o200k), which
+    /// both end right after the run's last CR or LF; then `\s+(?!\S)`, then `\s` (`last_single`)
+    /// or `\s+`. At the end of the text: cl100k/r50k's `\s++$`, or o200k's alternatives.
+    fn piece_end(&self, i: usize, len: usize, crlf: bool, last_single: bool) -> usize {
+        if self.end == len {
+            // `\s++$` (cl100k, r50k), or `\s*[\r\n]+` / `\s+(?!\S)` taking the whole run (o200k).
+            if crlf && !last_single {
+                // o200k: `\s*[\r\n]+` comes first and stops after the last CR/LF.
+                if let Some(k) = self.last_nl {
+                    return k + 1;
+                }
+            }
+            return self.end;
+        }
+        if crlf {
+            if let Some(k) = self.last_nl {
+                return k + 1;
+            }
+        }
+        if self.count >= 2 {
+            return self.last_start; // `\s+(?!\S)` gives back the last white-space character
+        }
+        if last_single {
+            i + self.first_len // `\s`
+        } else {
+            self.end // `\s+` (a run of one)
+        }
     }
 }
 
@@ -280,48 +333,30 @@ impl Splitter {
         }
     }
 
-    /// The white-space alternatives, at `i` where a white-space run starts. `dollar` is
-    /// cl100k/r50k's `\s++$`; `crlf` is `\s*[\r\n]` (cl100k) or `\s*[\r\n]+` (o200k), which both
-    /// end right after the run's last CR or LF; then `\s+(?!\S)`, then `\s` or `\s+`.
+    /// The white-space alternatives, at `i` where a white-space run starts (see
+    /// [`WsRun::piece_end`] for `crlf` and `last_single`).
     fn whitespace(&self, s: &[u8], i: usize, crlf: bool, last_single: bool) -> usize {
-        let first = self.at(s, i);
         // Scan the run once, noting the last CR/LF and the start of the last character.
-        let (mut j, mut last_nl, mut last_start, mut count) = (i, None, i, 0usize);
+        let mut run = WsRun {
+            first_len: self.at(s, i).len,
+            end: i,
+            last_nl: None,
+            last_start: i,
+            count: 0,
+        };
         loop {
-            let ch = self.at(s, j);
+            let ch = self.at(s, run.end);
             if ch.flags & WS == 0 {
                 break;
             }
             if ch.c == b'\n' as u32 || ch.c == b'\r' as u32 {
-                last_nl = Some(j);
+                run.last_nl = Some(run.end);
             }
-            last_start = j;
-            count += 1;
-            j += ch.len;
+            run.last_start = run.end;
+            run.count += 1;
+            run.end += ch.len;
         }
-        if j == s.len() {
-            // `\s++$` (cl100k, r50k), or `\s*[\r\n]+` / `\s+(?!\S)` taking the whole run (o200k).
-            if crlf && !last_single {
-                // o200k: `\s*[\r\n]+` comes first and stops after the last CR/LF.
-                if let Some(k) = last_nl {
-                    return k + 1;
-                }
-            }
-            return j;
-        }
-        if crlf {
-            if let Some(k) = last_nl {
-                return k + 1;
-            }
-        }
-        if count >= 2 {
-            return last_start; // `\s+(?!\S)` gives back the last white-space character
-        }
-        if last_single {
-            i + first.len // `\s`
-        } else {
-            j // `\s+` (a run of one)
-        }
+        run.piece_end(i, s.len(), crlf, last_single)
     }
 
     /// The end of the piece that starts at `i` (`i < s.len()`).
@@ -342,6 +377,11 @@ impl Splitter {
         }
         if let Some(e) = ascii_cl100k_word(s, i) {
             return e;
+        }
+        if s[i] < 0x80 {
+            if let Some(e) = self.ascii_rest(s, i, &ascii::CL100K) {
+                return e;
+            }
         }
         let c = self.at(s, i);
         // `[^\r\n\p{L}\p{N}]?+\p{L}++`: possessive, so a prefix not followed by a letter fails.
@@ -404,6 +444,16 @@ impl Splitter {
             } else {
                 self.contraction(s, e, true).unwrap_or(e)
             };
+        }
+        if s[i] < 0x80 {
+            let rest = if tekken {
+                &ascii::TEKKEN
+            } else {
+                &ascii::O200K
+            };
+            if let Some(e) = self.ascii_rest(s, i, rest) {
+                return e;
+            }
         }
         let c = self.at(s, i);
         let prefix = Self::is_prefix(c);
@@ -524,63 +574,6 @@ impl Splitter {
     }
 }
 
-/// An ASCII character that can start a word as its prefix `[^\r\n\p{L}\p{N}]` (white space
-/// other than CR and LF, and punctuation).
-#[inline(always)]
-fn ascii_prefix(b: u8) -> bool {
-    b < 0x80 && !b.is_ascii_alphanumeric() && b != b'\r' && b != b'\n'
-}
-
-/// The common case of o200k's two word alternatives, `X?U*W+` and `X?U+W*` (before the
-/// optional contraction), on ASCII: at `i`, an optional ASCII prefix, then `[A-Z]*[a-z]*` with
-/// at least one letter. On ASCII, U is `[A-Z]` and W is `[a-z]` and they are disjoint, so the
-/// first alternative matches up to the end of the lowercase run when there is one, and the
-/// second up to the end of the uppercase run otherwise; the greedy prefix is kept because the
-/// alternatives without it cannot start on a non-letter. `None` (the caller takes the general
-/// path) when the match is not that, or when the byte that ends it is not ASCII, since a
-/// non-ASCII letter or mark could extend it.
-#[inline(always)]
-fn ascii_o200k_word(s: &[u8], i: usize) -> Option<usize> {
-    let mut p = i;
-    if ascii_prefix(s[p]) {
-        p += 1;
-    }
-    let mut q = p;
-    while s.get(q).is_some_and(u8::is_ascii_uppercase) {
-        q += 1;
-    }
-    let mut r = q;
-    while s.get(r).is_some_and(u8::is_ascii_lowercase) {
-        r += 1;
-    }
-    if r == p || s.get(r).is_some_and(|&b| b >= 0x80) {
-        return None;
-    }
-    Some(r)
-}
-
-/// The common case of cl100k's `[^\r\n\p{L}\p{N}]?+\p{L}++` on ASCII: an optional ASCII
-/// prefix, then a run of ASCII letters that a non-ASCII byte does not end. `None` otherwise,
-/// and at an apostrophe (the contractions come first in cl100k's pattern).
-#[inline(always)]
-fn ascii_cl100k_word(s: &[u8], i: usize) -> Option<usize> {
-    let mut p = i;
-    if s[p] == b'\'' {
-        return None;
-    }
-    if ascii_prefix(s[p]) {
-        p += 1;
-    }
-    let mut r = p;
-    while s.get(r).is_some_and(u8::is_ascii_alphabetic) {
-        r += 1;
-    }
-    if r == p || s.get(r).is_some_and(|&b| b >= 0x80) {
-        return None;
-    }
-    Some(r)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,6 +656,10 @@ mod tests {
         '\u{fe0f}',
         '\u{0}',
         '\u{7f}',
+        '\u{c}',
+        '\u{1c}',
+        '#',
+        '9',
         'İ',
         'ß',
         'Σ',
@@ -671,6 +668,10 @@ mod tests {
     ];
 
     fn random_strings(seed: u64, n: usize, max_len: usize) -> Vec<String> {
+        random_strings_of(ALPHABET, seed, n, max_len)
+    }
+
+    fn random_strings_of(alphabet: &[char], seed: u64, n: usize, max_len: usize) -> Vec<String> {
         let mut state = seed;
         let mut next = move || {
             state ^= state << 13;
@@ -682,7 +683,7 @@ mod tests {
             .map(|_| {
                 let len = (next() as usize) % max_len;
                 (0..len)
-                    .map(|_| ALPHABET[next() as usize % ALPHABET.len()])
+                    .map(|_| alphabet[next() as usize % alphabet.len()])
                     .collect()
             })
             .collect()
@@ -695,6 +696,27 @@ mod tests {
         );
         for text in random_strings(seed, 50_000, 24) {
             assert_eq!(fast(&sp, &text), fancy(&re, &text), "{text:?}");
+        }
+    }
+
+    /// Mostly ASCII, with a few characters outside it next to the runs: the fast paths
+    /// (`split/ascii.rs`) meet long runs of each kind and every way out of them.
+    #[test]
+    fn ascii_runs_match_fancy_regex() {
+        let mut alphabet: Vec<char> = ALPHABET.iter().copied().filter(char::is_ascii).collect();
+        alphabet = alphabet.repeat(8);
+        alphabet.extend(['é', '²', '\u{a0}', '\u{301}', '가', '—', '\u{85}']);
+        for (k, pattern) in [pattern::O200K, pattern::CL100K, pattern::TEKKEN]
+            .into_iter()
+            .enumerate()
+        {
+            let (sp, re) = (
+                Splitter::for_pattern(pattern).unwrap(),
+                fancy_regex::Regex::new(pattern).unwrap(),
+            );
+            for text in random_strings_of(&alphabet, 7 + k as u64, 30_000, 40) {
+                assert_eq!(fast(&sp, &text), fancy(&re, &text), "{text:?}");
+            }
         }
     }
 
