@@ -273,6 +273,23 @@ where
 
 /// Longest piece [`merge_scan`] takes; longer pieces merge rank by rank ([`merge`]).
 pub(crate) const SCAN_MAX: usize = 48;
+const _: () = assert!(
+    SCAN_MAX.is_multiple_of(8),
+    "the scans go eight ranks at a time"
+);
+
+/// The position of the first `x` in `ranks` (whose length is a multiple of eight, and which
+/// holds `x`): eight comparisons at a time, gathered into a bit mask.
+#[inline(always)]
+fn first_equal(ranks: &[u32], x: u32) -> usize {
+    for (c, chunk) in ranks.chunks_exact(8).enumerate() {
+        let mask = (chunk.iter().enumerate()).fold(0u32, |m, (j, &r)| m | ((r == x) as u32) << j);
+        if mask != 0 {
+            return c * 8 + mask.trailing_zeros() as usize;
+        }
+    }
+    unreachable!("the minimum is in the slice")
+}
 
 /// tiktoken's rule for a short piece of bytes, with no heap and no allocation: scan for the
 /// leftmost pair of lowest rank, merge it, repeat. `O(n²)` lookups, which for `n <= SCAN_MAX`
@@ -305,17 +322,17 @@ pub(crate) fn merge_scan(
     for k in 0..n - 1 {
         ranks[k] = rank(&piece[k..k + 2]).unwrap_or(u32::MAX);
     }
+    // The scans cover a multiple of eight ranks, so that they need no scalar tail: the ranks
+    // past the last pair are all u32::MAX.
+    let m = (n - 1).next_multiple_of(8);
     loop {
         // The lowest rank (a branch-free reduction, which the compiler vectorizes), then its
         // leftmost position.
-        let best = ranks[..n - 1].iter().fold(u32::MAX, |a, &r| a.min(r));
+        let best = ranks[..m].iter().fold(u32::MAX, |a, &r| a.min(r));
         if best == u32::MAX {
             break;
         }
-        let at = ranks[..n - 1]
-            .iter()
-            .position(|&r| r == best)
-            .expect("the minimum is in the slice");
+        let at = first_equal(&ranks[..m], best);
         // Merge part `at` with the part after it.
         let next = end[at] as usize;
         ids[at] = best;

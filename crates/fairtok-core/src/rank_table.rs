@@ -31,13 +31,28 @@ pub(crate) const SHORT: usize = 7;
 
 /// Packs up to [`SHORT`] bytes and their length into a `u64` (distinct for distinct slices,
 /// nonzero for a nonempty one).
+///
+/// Two loads that may overlap (the first and the last four bytes, or two), not a loop: the
+/// overlapping bytes are the same in both, so OR-ing them changes nothing.
 #[inline(always)]
 pub(crate) fn pack(t: &[u8]) -> u64 {
-    let mut k = (t.len() as u64) << 56;
-    for (i, &b) in t.iter().enumerate() {
-        k |= (b as u64) << (8 * i);
-    }
-    k
+    let n = t.len();
+    debug_assert!(n <= SHORT);
+    let bytes = match n {
+        0 => 0,
+        1 => t[0] as u64,
+        2..=3 => {
+            let lo = u16::from_le_bytes([t[0], t[1]]) as u64;
+            let hi = u16::from_le_bytes([t[n - 2], t[n - 1]]) as u64;
+            lo | hi << (8 * (n - 2))
+        }
+        _ => {
+            let lo = u32::from_le_bytes(t[..4].try_into().expect("4 bytes")) as u64;
+            let hi = u32::from_le_bytes(t[n - 4..].try_into().expect("4 bytes")) as u64;
+            lo | hi << (8 * (n - 4))
+        }
+    };
+    bytes | (n as u64) << 56
 }
 
 /// [`pack`] of `text[start..start + len]` (`len <= SHORT`), with one unaligned load when eight
@@ -271,6 +286,19 @@ mod tests {
             .map(|(i, t)| (i as u32, t.clone()))
             .collect();
         assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn pack_puts_byte_i_at_bits_8i_and_the_length_on_top() {
+        let text: Vec<u8> = (0..64u32).map(|i| (i * 37 + 11) as u8).collect();
+        for start in 0..text.len() - SHORT {
+            for len in 0..=SHORT {
+                let t = &text[start..start + len];
+                let want = (t.iter().enumerate())
+                    .fold((len as u64) << 56, |k, (i, &b)| k | (b as u64) << (8 * i));
+                assert_eq!(pack(t), want, "{t:?}");
+            }
+        }
     }
 
     #[test]

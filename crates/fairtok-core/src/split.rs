@@ -18,7 +18,7 @@
 //!   the next match starts inside). Total work is `O(n)` in the text length.
 //!
 //! * **ASCII first.** The o200k and cl100k splitters take a piece that starts with an ASCII
-//!   byte on a fast path (`split/ascii.rs`: words, numbers, punctuation, white space) and fall
+//!   byte on a fast path (`split/fast.rs`: words, numbers, punctuation, white space) and fall
 //!   back to the general path wherever a byte outside ASCII could change the piece.
 //!
 //! The test module compares every splitter with `fancy-regex` on generated strings from the
@@ -31,8 +31,8 @@ use regex_syntax::hir::{Class, HirKind};
 
 use crate::pattern;
 
-mod ascii;
-use ascii::{ascii_cl100k_word, ascii_o200k_word};
+mod fast;
+use fast::{ascii_cl100k_word, ascii_o200k_word, hangul_word};
 
 const WS: u16 = 1;
 const L: u16 = 2;
@@ -63,7 +63,7 @@ struct Classes {
     index: Vec<u16>,
     blocks: Vec<[u16; 256]>,
     fold_r: Vec<char>,
-    /// The flags of the ASCII characters, for the fast paths (`split/ascii.rs`).
+    /// The flags of the ASCII characters, for the fast paths (`split/fast.rs`).
     ascii: [u16; 128],
 }
 
@@ -378,10 +378,13 @@ impl Splitter {
         if let Some(e) = ascii_cl100k_word(s, i) {
             return e;
         }
-        if s[i] < 0x80 {
-            if let Some(e) = self.ascii_rest(s, i, &ascii::CL100K) {
+        if s[i] < 0x80 && s.get(i + 1).is_none_or(|&b| b < 0x80) {
+            if let Some(e) = self.ascii_rest(s, i, &fast::CL100K) {
                 return e;
             }
+        }
+        if let Some(e) = hangul_word(s, i) {
+            return e;
         }
         let c = self.at(s, i);
         // `[^\r\n\p{L}\p{N}]?+\p{L}++`: possessive, so a prefix not followed by a letter fails.
@@ -438,32 +441,29 @@ impl Splitter {
     /// `tekken`: Mistral tekken's `X?U*W+|X?U+W*|\p{N}|...` (the rest the same), without C and
     /// with one number per piece.
     fn next_o200k(&self, s: &[u8], i: usize, tekken: bool) -> usize {
-        if let Some(e) = ascii_o200k_word(s, i) {
-            return if tekken || s.get(e) != Some(&b'\'') {
-                e
-            } else {
-                self.contraction(s, e, true).unwrap_or(e)
-            };
-        }
-        if s[i] < 0x80 {
-            let rest = if tekken {
-                &ascii::TEKKEN
-            } else {
-                &ascii::O200K
-            };
-            if let Some(e) = self.ascii_rest(s, i, rest) {
-                return e;
-            }
-        }
-        let c = self.at(s, i);
-        let prefix = Self::is_prefix(c);
+        // The optional contraction `C?` after a word.
         let c_opt = |e: usize| {
-            if tekken {
+            if tekken || s.get(e) != Some(&b'\'') {
                 e
             } else {
                 self.contraction(s, e, true).unwrap_or(e)
             }
         };
+        if let Some(e) = ascii_o200k_word(s, i) {
+            return c_opt(e);
+        }
+        // (A byte outside ASCII after the first always sends `ascii_rest` to the general path.)
+        if s[i] < 0x80 && s.get(i + 1).is_none_or(|&b| b < 0x80) {
+            let rest = if tekken { &fast::TEKKEN } else { &fast::O200K };
+            if let Some(e) = self.ascii_rest(s, i, rest) {
+                return e;
+            }
+        }
+        if let Some(e) = hangul_word(s, i) {
+            return c_opt(e);
+        }
+        let c = self.at(s, i);
+        let prefix = Self::is_prefix(c);
         // Alternative 1, with the prefix (greedy `?` tries it first), then without.
         if prefix {
             if let Some(e) = self.upper_star_lower_plus(s, i + c.len) {
@@ -619,6 +619,10 @@ mod tests {
         'ǂ',
         '가',
         '한',
+        '\u{d7a3}',
+        '\u{d7a4}',
+        '\u{d7b0}',
+        '\u{abff}',
         'ㄱ',
         '日',
         'א',
@@ -700,7 +704,7 @@ mod tests {
     }
 
     /// Mostly ASCII, with a few characters outside it next to the runs: the fast paths
-    /// (`split/ascii.rs`) meet long runs of each kind and every way out of them.
+    /// (`split/fast.rs`) meet long runs of each kind and every way out of them.
     #[test]
     fn ascii_runs_match_fancy_regex() {
         let mut alphabet: Vec<char> = ALPHABET.iter().copied().filter(char::is_ascii).collect();

@@ -1,15 +1,17 @@
-//! The fast paths of the o200k and cl100k splitters, for pieces that start with an ASCII byte.
+//! The fast paths of the o200k and cl100k splitters: pieces that start with an ASCII byte, and
+//! words of Hangul syllables.
 //!
 //! Most pieces of English and of code are ASCII: a word with its leading space or punctuation,
 //! a number, a run of punctuation, a run of white space. Here they are found with one table
 //! lookup per byte at most (the ASCII row of the splitter's own class table, so the classes
 //! are those of the general path), without decoding characters or trying the pattern's
-//! alternatives one by one.
+//! alternatives one by one. Most pieces of Korean are a space and a run of Hangul syllables
+//! (U+AC00–U+D7A3, all letters of class `Lo`), recognised from their three bytes.
 //!
-//! Each path returns `None` wherever a byte outside ASCII could change the piece: a letter,
-//! mark, number, white space or punctuation outside ASCII next to the run could extend it, or
-//! make an earlier alternative of the pattern match. The general path then decides, so the
-//! pieces are always the pattern's. The tests of `split.rs` compare both with `fancy-regex`.
+//! Each path returns `None` wherever a byte outside what it knows could change the piece: a
+//! letter, mark, number, white space or punctuation outside ASCII next to the run could extend
+//! it, or make an earlier alternative of the pattern match. The general path then decides, so
+//! the pieces are always the pattern's. The tests of `split.rs` compare both with `fancy-regex`.
 
 use super::{Splitter, WsRun, L, N, WS};
 
@@ -177,4 +179,35 @@ pub(super) fn ascii_cl100k_word(s: &[u8], i: usize) -> Option<usize> {
         return None;
     }
     Some(r)
+}
+
+/// The end of the Hangul syllable at `p`, if one starts there (U+AC00–U+D7A3: `EA B0 80` to
+/// `ED 9E A3` in UTF-8). The text is valid UTF-8, so a lead byte is followed by its two
+/// continuation bytes.
+#[inline(always)]
+fn hangul_syllable(s: &[u8], p: usize) -> Option<usize> {
+    let lead = *s.get(p)?;
+    if !(0xEA..=0xED).contains(&lead) {
+        return None;
+    }
+    let c = (lead as u32 & 0x0F) << 12 | (s[p + 1] as u32 & 0x3F) << 6 | (s[p + 2] as u32 & 0x3F);
+    (0xAC00..=0xD7A3).contains(&c).then_some(p + 3)
+}
+
+/// A word of Hangul syllables at `i`, with an optional ASCII prefix, for o200k's `X?U*W+` and
+/// `X?U+W*` and cl100k's `[^\r\n\p{L}\p{N}]?+\p{L}++` alike: a syllable is `\p{Lo}`, so in
+/// U, W and `\p{L}`, and the run is the word when the byte after it is ASCII and no letter
+/// (the end of the text counts as such). `None` otherwise. o200k's optional contraction is the
+/// caller's, as after an ASCII word.
+#[inline(always)]
+pub(super) fn hangul_word(s: &[u8], i: usize) -> Option<usize> {
+    let start = if ascii_prefix(s[i]) { i + 1 } else { i };
+    let mut p = hangul_syllable(s, start)?;
+    while let Some(e) = hangul_syllable(s, p) {
+        p = e;
+    }
+    match s.get(p) {
+        Some(&b) if b >= 0x80 || b.is_ascii_alphabetic() => None,
+        _ => Some(p),
+    }
 }
