@@ -153,10 +153,7 @@ pub(super) fn ascii_o200k_word(s: &[u8], i: usize) -> Option<usize> {
     while s.get(r).is_some_and(u8::is_ascii_lowercase) {
         r += 1;
     }
-    if r == p || s.get(r).is_some_and(|&b| b >= 0x80) {
-        return None;
-    }
-    Some(r)
+    word_end(s, p, r)
 }
 
 /// The common case of cl100k's `[^\r\n\p{L}\p{N}]?+\p{L}++` on ASCII: an optional ASCII
@@ -175,10 +172,14 @@ pub(super) fn ascii_cl100k_word(s: &[u8], i: usize) -> Option<usize> {
     while s.get(r).is_some_and(u8::is_ascii_alphabetic) {
         r += 1;
     }
-    if r == p || s.get(r).is_some_and(|&b| b >= 0x80) {
-        return None;
-    }
-    Some(r)
+    word_end(s, p, r)
+}
+
+/// `r`, the end of the ASCII letters that start at `p`, if there is at least one and a byte
+/// outside ASCII does not follow them (a letter or mark there could extend the word).
+#[inline(always)]
+fn word_end(s: &[u8], p: usize, r: usize) -> Option<usize> {
+    (r > p && s.get(r).is_none_or(|&b| b < 0x80)).then_some(r)
 }
 
 /// The end of the Hangul syllable at `p`, if one starts there (U+AC00–U+D7A3: `EA B0 80` to
