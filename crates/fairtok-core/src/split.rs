@@ -459,7 +459,7 @@ impl Splitter {
                 return e;
             }
         }
-        if let Some(e) = hangul_word(s, i) {
+        if let Some(e) = hangul_word(s, i).or_else(|| self.both_class_word(s, i)) {
             return c_opt(e);
         }
         let c = self.at(s, i);

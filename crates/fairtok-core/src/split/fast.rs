@@ -13,7 +13,7 @@
 //! it, or make an earlier alternative of the pattern match. The general path then decides, so
 //! the pieces are always the pattern's. The tests of `split.rs` compare both with `fancy-regex`.
 
-use super::{Splitter, WsRun, L, N, WS};
+use super::{Splitter, WsRun, L, LOWER, N, UPPER, WS};
 
 /// How the patterns differ in the pieces that are not words.
 pub(super) struct Rest {
@@ -60,6 +60,31 @@ fn is_other(s: &[u8], j: usize, f: u16) -> bool {
 }
 
 impl Splitter {
+    /// o200k's `X?U*W+` and `X?U+W*` at `i` when the word is a run of characters that are in
+    /// both U and W (`\p{Lm}`, `\p{Lo}`, `\p{M}`: CJK ideographs, kana, Hangul, Thai, ...),
+    /// after an optional prefix, and the character after the run is in neither: greedy `U*`
+    /// takes the run and gives its last character back to `W+`, which ends where the run does.
+    /// `None` otherwise. The optional contraction is the caller's.
+    pub(super) fn both_class_word(&self, s: &[u8], i: usize) -> Option<usize> {
+        let first = self.at(s, i);
+        let start = if Self::is_prefix(first) {
+            i + first.len
+        } else {
+            i
+        };
+        let mut p = start;
+        loop {
+            let ch = self.at(s, p);
+            if ch.flags & UPPER != 0 && ch.flags & LOWER != 0 {
+                p += ch.len;
+            } else if p == start || ch.flags & (UPPER | LOWER) != 0 {
+                return None;
+            } else {
+                return Some(p);
+            }
+        }
+    }
+
     /// The piece at `i` (an ASCII byte) when it is not a word: numbers, a run of punctuation
     /// with an optional leading space, or white space, by the rules of `rest`. `None` at a
     /// letter, before a letter that the byte at `i` would prefix, and wherever a byte outside
