@@ -146,8 +146,9 @@ impl Tables {
                 _ => fits = false,
             }
         });
+        // The splits are worked out with the short merge, whose keys hold ranks below a limit.
         let n = max_rank as usize + 1;
-        fits.then(|| Tables {
+        (fits && max_rank < bpe::SCAN_RANK_LIMIT).then(|| Tables {
             lens,
             meta: (0..n).map(|_| AtomicU32::new(UNKNOWN)).collect(),
             splits: (0..n).map(|_| AtomicU64::new(0)).collect(),

@@ -274,32 +274,29 @@ where
 /// Longest piece [`merge_scan`] takes; longer pieces merge rank by rank ([`merge`]).
 pub(crate) const SCAN_MAX: usize = 48;
 const _: () = assert!(
+    SCAN_MAX <= 64,
+    "a position in a key of merge_scan has 6 bits"
+);
+const _: () = assert!(
     SCAN_MAX.is_multiple_of(8),
     "the scans go eight ranks at a time"
 );
 
-/// The position of the first `x` in `ranks` (whose length is a multiple of eight, and which
-/// holds `x`): eight comparisons at a time, gathered into a bit mask.
-#[inline(always)]
-fn first_equal(ranks: &[u32], x: u32) -> usize {
-    for (c, chunk) in ranks.chunks_exact(8).enumerate() {
-        let mask = (chunk.iter().enumerate()).fold(0u32, |m, (j, &r)| m | ((r == x) as u32) << j);
-        if mask != 0 {
-            return c * 8 + mask.trailing_zeros() as usize;
-        }
-    }
-    unreachable!("the minimum is in the slice")
-}
+/// Ranks below this fit in the keys of [`merge_scan`], beside a position of 6 bits.
+pub(crate) const SCAN_RANK_LIMIT: u32 = 1 << 26;
 
 /// tiktoken's rule for a short piece of bytes, with no heap and no allocation: scan for the
-/// leftmost pair of lowest rank, merge it, repeat. `O(n²)` lookups, which for `n <= SCAN_MAX`
-/// is cheaper than the heap. `rank(bytes)` is the rank (= id) of a token. Gives exactly the
-/// same ids as [`merge`] (see the tests).
+/// leftmost pair of lowest rank, merge it, repeat. `O(n²)` work, which for `n <= SCAN_MAX`
+/// is cheaper than the heap. `rank(bytes)` is the rank (= id) of a token, and every rank must
+/// be below [`SCAN_RANK_LIMIT`] (the caller checks its vocabulary). Gives exactly the same ids
+/// as [`merge`] (see the tests).
 ///
 /// The parts are kept in place, not compacted: part `k` (a live part starts at byte `k`) ends
-/// at byte `end[k]`, which is where the next part starts, and starts after part `prev[k]`; a
-/// merged-away part keeps the rank `u32::MAX`, so the scan for the lowest rank skips it
-/// without a branch, and a merge moves no memory.
+/// at byte `end[k]`, which is where the next part starts, and starts after part `prev[k]`. The
+/// pair that part `k` forms with the next one has the key `rank << 6 | k`, and `u32::MAX` when
+/// there is none (or `k` merged away): the smallest key is the lowest rank at its leftmost
+/// position, so one branch-free minimum over the keys (which the compiler vectorizes) finds
+/// the next merge, and a merge moves no memory.
 pub(crate) fn merge_scan(
     piece: &[u8],
     byte_ids: &[u32; 256],
@@ -308,46 +305,48 @@ pub(crate) fn merge_scan(
 ) {
     let n = piece.len();
     debug_assert!((2..=SCAN_MAX).contains(&n));
-    // For a live part k: piece[k..end[k]] has id ids[k], and merging it with the next part has
-    // rank ranks[k] (u32::MAX: cannot merge, or k is not live).
+    let key = |k: usize, r: Option<u32>| {
+        r.map_or(u32::MAX, |r| {
+            debug_assert!(r < SCAN_RANK_LIMIT);
+            r << 6 | k as u32
+        })
+    };
     let mut end = [0u8; SCAN_MAX];
     let mut prev = [0u8; SCAN_MAX];
     let mut ids = [0u32; SCAN_MAX];
-    let mut ranks = [u32::MAX; SCAN_MAX];
+    let mut keys = [u32::MAX; SCAN_MAX];
     for k in 0..n {
         end[k] = k as u8 + 1;
         prev[k] = k.wrapping_sub(1) as u8;
         ids[k] = byte_ids[piece[k] as usize];
     }
     for k in 0..n - 1 {
-        ranks[k] = rank(&piece[k..k + 2]).unwrap_or(u32::MAX);
+        keys[k] = key(k, rank(&piece[k..k + 2]));
     }
-    // The scans cover a multiple of eight ranks, so that they need no scalar tail: the ranks
-    // past the last pair are all u32::MAX.
+    // The scan covers a multiple of eight keys, so that it needs no scalar tail: the keys past
+    // the last pair are all u32::MAX.
     let m = (n - 1).next_multiple_of(8);
     loop {
-        // The lowest rank (a branch-free reduction, which the compiler vectorizes), then its
-        // leftmost position.
-        let best = ranks[..m].iter().fold(u32::MAX, |a, &r| a.min(r));
+        let best = keys[..m].iter().fold(u32::MAX, |a, &k| a.min(k));
         if best == u32::MAX {
             break;
         }
-        let at = first_equal(&ranks[..m], best);
+        let at = (best & 63) as usize;
         // Merge part `at` with the part after it.
         let next = end[at] as usize;
-        ids[at] = best;
-        ranks[next] = u32::MAX;
+        ids[at] = best >> 6;
+        keys[next] = u32::MAX;
         let new_end = end[next] as usize;
         end[at] = new_end as u8;
-        ranks[at] = if new_end < n {
+        keys[at] = if new_end < n {
             prev[new_end] = at as u8;
-            rank(&piece[at..end[new_end] as usize]).unwrap_or(u32::MAX)
+            key(at, rank(&piece[at..end[new_end] as usize]))
         } else {
             u32::MAX
         };
         if at > 0 {
             let p = prev[at] as usize;
-            ranks[p] = rank(&piece[p..new_end]).unwrap_or(u32::MAX);
+            keys[p] = key(p, rank(&piece[p..new_end]));
         }
     }
     let mut k = 0;

@@ -244,6 +244,9 @@ pub struct TiktokenModel {
     caches: CachePool,
     /// The encoder of long pieces (`backtrack.rs`), its tables built at the first one.
     backtrack: Backtrack,
+    /// Whether every rank fits the keys of the short merge (`bpe::SCAN_RANK_LIMIT`); if not
+    /// (a vocabulary of tens of millions of tokens), every piece takes the merge loop.
+    scan: bool,
 }
 
 impl TiktokenModel {
@@ -268,10 +271,12 @@ impl TiktokenModel {
         let regex = Regex::tiktoken(pattern)?;
         regex.refuse_empty_matches(pattern)?;
         let mut byte_ids = [u32::MAX; 256];
+        let mut max_rank = 0;
         for (bytes, rank) in tokens.clone() {
             if let [b] = bytes {
                 byte_ids[*b as usize] = rank;
             }
+            max_rank = max_rank.max(rank);
         }
         let table = RankTable::new(tokens).map_err(|reason| Error::Vocab {
             path: origin.to_owned(),
@@ -301,6 +306,7 @@ impl TiktokenModel {
             special_matcher,
             caches: CachePool::default(),
             backtrack: Backtrack::default(),
+            scan: max_rank < bpe::SCAN_RANK_LIMIT,
         })
     }
 
@@ -457,6 +463,7 @@ impl TiktokenModel {
             special_matcher: self.special_matcher.clone(),
             caches: CachePool::default(),
             backtrack: Backtrack::default(),
+            scan: self.scan,
         })
     }
 
@@ -539,6 +546,9 @@ impl TiktokenModel {
     /// Encodes a piece that is not itself a token: the scan for short pieces, the
     /// backtracking search for long ones, and the merge loop where the search gives up.
     fn merge_piece(&self, piece: &[u8], out: &mut Vec<u32>, scratch: &mut Scratch) {
+        if !self.scan {
+            return self.merge_long(piece, out, scratch);
+        }
         if piece.len() <= bpe::SCAN_MAX {
             bpe::merge_scan(piece, &self.byte_ids, |t| self.rank(t), out);
             return;
@@ -676,6 +686,26 @@ mod tests {
                 .unwrap();
             assert_eq!(with, without, "{name}");
             assert_eq!(m.count_ordinary(&text).unwrap(), without.len());
+        }
+    }
+
+    #[test]
+    fn ranks_too_large_for_the_short_merge_take_the_merge_loop() {
+        // Ranks past bpe::SCAN_RANK_LIMIT do not fit the short merge's keys.
+        let mut ranks: Vec<(Vec<u8>, u32)> = (0..=255u8).map(|b| (vec![b], b as u32)).collect();
+        let big = bpe::SCAN_RANK_LIMIT;
+        ranks.extend([(b"ab".to_vec(), big + 2), (b"bc".to_vec(), big + 1)]);
+        ranks.push((b"abc".to_vec(), big + 3));
+        let m = TiktokenModel::new(ranks.clone(), r"\S+", vec![], "big").unwrap();
+        let rank = |t: &[u8]| ranks.iter().find(|(b, _)| b == t).map(|(_, r)| *r);
+        for text in ["abcab", "xabcbcabz", &"abc".repeat(30)] {
+            let mut got = vec![];
+            m.encode_ordinary(text, &mut got).unwrap();
+            assert_eq!(
+                Some(got),
+                encode_piece_with(text.as_bytes(), rank),
+                "{text}"
+            );
         }
     }
 
