@@ -283,7 +283,11 @@ const _: () = assert!(
 );
 
 /// Ranks below this fit in the keys of [`merge_scan`], beside a position of 6 bits.
-pub(crate) const SCAN_RANK_LIMIT: u32 = 1 << 26;
+pub(crate) const SCAN_RANK_LIMIT: u32 = (1 << 26) - 1;
+
+/// The keys of [`merge_scan`] from this one on stand for "no pair here": a pair that is no
+/// token gets `SCAN_RANK_LIMIT << 6 | k` (no branch), a part merged away `u32::MAX`.
+const NO_PAIR: u32 = SCAN_RANK_LIMIT << 6;
 
 /// tiktoken's rule for a short piece of bytes, with no heap and no allocation: scan for the
 /// leftmost pair of lowest rank, merge it, repeat. `O(n²)` work, which for `n <= SCAN_MAX`
@@ -293,10 +297,10 @@ pub(crate) const SCAN_RANK_LIMIT: u32 = 1 << 26;
 ///
 /// The parts are kept in place, not compacted: part `k` (a live part starts at byte `k`) ends
 /// at byte `end[k]`, which is where the next part starts, and starts after part `prev[k]`. The
-/// pair that part `k` forms with the next one has the key `rank << 6 | k`, and `u32::MAX` when
-/// there is none (or `k` merged away): the smallest key is the lowest rank at its leftmost
-/// position, so one branch-free minimum over the keys (which the compiler vectorizes) finds
-/// the next merge, and a merge moves no memory.
+/// pair that part `k` forms with the next one has the key `rank << 6 | k`, and a key of at
+/// least `NO_PAIR` when there is none (or `k` merged away): the smallest key is the lowest
+/// rank at its leftmost position, so one branch-free minimum over the keys (which the compiler
+/// vectorizes) finds the next merge, and a merge moves no memory.
 pub(crate) fn merge_scan(
     piece: &[u8],
     byte_ids: &[u32; 256],
@@ -343,10 +347,8 @@ fn merge_scan_body(
     let n = piece.len();
     debug_assert!((2..=SCAN_MAX).contains(&n));
     let key = |k: usize, r: Option<u32>| {
-        r.map_or(u32::MAX, |r| {
-            debug_assert!(r < SCAN_RANK_LIMIT);
-            r << 6 | k as u32
-        })
+        debug_assert!(r.is_none_or(|r| r < SCAN_RANK_LIMIT));
+        r.unwrap_or(SCAN_RANK_LIMIT) << 6 | k as u32
     };
     let mut end = [0u8; SCAN_MAX];
     let mut prev = [0u8; SCAN_MAX];
@@ -361,11 +363,11 @@ fn merge_scan_body(
         keys[k] = key(k, rank(&piece[k..k + 2]));
     }
     // The scan covers a multiple of eight keys, so that it needs no scalar tail: the keys past
-    // the last pair are all u32::MAX.
+    // the last pair are all u32::MAX (no pair).
     let m = (n - 1).next_multiple_of(8);
     loop {
         let best = keys[..m].iter().fold(u32::MAX, |a, &k| a.min(k));
-        if best == u32::MAX {
+        if best >= NO_PAIR {
             break;
         }
         let at = (best & 63) as usize;
