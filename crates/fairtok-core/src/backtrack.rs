@@ -369,7 +369,12 @@ impl Search<'_> {
         let without = |s: &[u8]| table.get(s).filter(|&r| r != id);
         let mut parts = Vec::with_capacity(4);
         if bytes.len() <= bpe::SCAN_MAX {
-            bpe::merge_scan(bytes, self.byte_ids, without, &mut parts);
+            bpe::merge_scan(
+                bytes,
+                &bpe::Start::bytes(self.byte_ids),
+                without,
+                &mut parts,
+            );
         } else {
             let mut scratch = Scratch::default();
             scratch.symbols.extend(

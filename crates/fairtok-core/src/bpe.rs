@@ -82,6 +82,8 @@ pub(crate) struct Scratch {
     ranks: BinaryHeap<Reverse<u32>>,
     /// Emptied bucket vectors, kept for their capacity.
     spare: Vec<Vec<u32>>,
+    /// The ids of whole characters a short merge starts from (`syllables.rs`).
+    pub char_ids: Vec<u32>,
     heap: BinaryHeap<Reverse<u64>>,
 }
 
@@ -303,11 +305,34 @@ const NO_PAIR: u32 = SCAN_RANK_LIMIT << 6;
 /// vectorizes) finds the next merge, and a merge moves no memory.
 pub(crate) fn merge_scan(
     piece: &[u8],
-    byte_ids: &[u32; 256],
+    start: &Start<'_>,
     rank: impl Fn(&[u8]) -> Option<u32>,
     out: &mut Vec<u32>,
 ) {
-    merge_scan_body(piece, byte_ids, rank, out)
+    merge_scan_body(piece, start, rank, out)
+}
+
+/// The parts [`merge_scan`] starts from: single bytes, then (from byte `from` on, if it is in
+/// the piece) whole three-byte characters with the ids `char_ids`, one per character. Starting
+/// from whole characters gives tiktoken's ids only when `syllables.rs` says so.
+pub(crate) struct Start<'a> {
+    /// The id of each single byte.
+    pub byte_ids: &'a [u32; 256],
+    /// Where the whole characters start (`usize::MAX`: none).
+    pub from: usize,
+    /// The ids of the whole characters.
+    pub char_ids: &'a [u32],
+}
+
+impl<'a> Start<'a> {
+    /// Single bytes only.
+    pub fn bytes(byte_ids: &'a [u32; 256]) -> Start<'a> {
+        Start {
+            byte_ids,
+            from: usize::MAX,
+            char_ids: &[],
+        }
+    }
 }
 
 /// Whether this CPU runs [`merge_scan_sse41`].
@@ -329,18 +354,18 @@ pub(crate) fn has_sse41() -> bool {
 #[target_feature(enable = "sse4.1")]
 pub(crate) unsafe fn merge_scan_sse41(
     piece: &[u8],
-    byte_ids: &[u32; 256],
+    start: &Start<'_>,
     rank: impl Fn(&[u8]) -> Option<u32>,
     out: &mut Vec<u32>,
 ) {
-    merge_scan_body(piece, byte_ids, rank, out)
+    merge_scan_body(piece, start, rank, out)
 }
 
 /// The body of [`merge_scan`], inlined into each of its compilations.
 #[inline(always)]
 fn merge_scan_body(
     piece: &[u8],
-    byte_ids: &[u32; 256],
+    start: &Start<'_>,
     rank: impl Fn(&[u8]) -> Option<u32>,
     out: &mut Vec<u32>,
 ) {
@@ -354,13 +379,30 @@ fn merge_scan_body(
     let mut prev = [0u8; SCAN_MAX];
     let mut ids = [0u32; SCAN_MAX];
     let mut keys = [u32::MAX; SCAN_MAX];
-    for k in 0..n {
+    let from = start.from.min(n);
+    debug_assert_eq!(n - from, 3 * start.char_ids.len());
+    for k in 0..from {
         end[k] = k as u8 + 1;
         prev[k] = k.wrapping_sub(1) as u8;
-        ids[k] = byte_ids[piece[k] as usize];
+        ids[k] = start.byte_ids[piece[k] as usize];
     }
-    for k in 0..n - 1 {
-        keys[k] = key(k, rank(&piece[k..k + 2]));
+    if from == n {
+        for k in 0..n - 1 {
+            keys[k] = key(k, rank(&piece[k..k + 2]));
+        }
+    } else {
+        for (j, &id) in start.char_ids.iter().enumerate() {
+            let k = from + 3 * j;
+            end[k] = k as u8 + 3;
+            prev[k] = if j == 0 { k.wrapping_sub(1) } else { k - 3 } as u8;
+            ids[k] = id;
+        }
+        let mut k = 0;
+        while (end[k] as usize) < n {
+            let next = end[k] as usize;
+            keys[k] = key(k, rank(&piece[k..end[next] as usize]));
+            k = next;
+        }
     }
     // The scan covers a multiple of eight keys, so that it needs no scalar tail: the keys past
     // the last pair are all u32::MAX (no pair).
@@ -439,13 +481,25 @@ mod tests {
             byte_ids[b as usize] = ranks.get(&vec![b]).copied().unwrap_or(0);
         }
         let mut out = vec![];
-        merge_scan(piece, &byte_ids, |t| ranks.get(t).copied(), &mut out);
+        merge_scan(
+            piece,
+            &Start::bytes(&byte_ids),
+            |t| ranks.get(t).copied(),
+            &mut out,
+        );
         #[cfg(target_arch = "x86_64")]
         if has_sse41() {
             // The SSE4.1 build of the same code gives the same ids.
             let mut fast = vec![];
             // SAFETY: the CPU has SSE4.1, asked just above.
-            unsafe { merge_scan_sse41(piece, &byte_ids, |t| ranks.get(t).copied(), &mut fast) };
+            unsafe {
+                merge_scan_sse41(
+                    piece,
+                    &Start::bytes(&byte_ids),
+                    |t| ranks.get(t).copied(),
+                    &mut fast,
+                )
+            };
             assert_eq!(fast, out, "{piece:?}");
         }
         out

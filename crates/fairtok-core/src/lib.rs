@@ -49,6 +49,7 @@ mod piece_cache;
 mod rank_table;
 mod split;
 pub mod spm;
+mod syllables;
 mod task;
 pub mod tekken;
 pub mod tiktoken;

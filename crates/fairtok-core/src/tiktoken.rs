@@ -36,6 +36,7 @@ use crate::error::{Error, Result};
 use crate::pattern::Regex;
 use crate::piece_cache::{self, CachePool, PieceCache};
 use crate::rank_table::{hash_bytes, RankTable};
+use crate::syllables::Syllables;
 use crate::task::Task;
 
 /// Parses a `.tiktoken` rank file. `origin` names it in errors.
@@ -244,6 +245,8 @@ pub struct TiktokenModel {
     caches: CachePool,
     /// The encoder of long pieces (`backtrack.rs`), its tables built at the first one.
     backtrack: Backtrack,
+    /// Korean words merged from whole syllables where that is exact (`syllables.rs`).
+    syllables: Syllables,
     /// Whether every rank fits the keys of the short merge (`bpe::SCAN_RANK_LIMIT`); if not
     /// (a vocabulary of tens of millions of tokens), every piece takes the merge loop.
     scan: bool,
@@ -309,6 +312,7 @@ impl TiktokenModel {
             special_matcher,
             caches: CachePool::default(),
             backtrack: Backtrack::default(),
+            syllables: Syllables::default(),
             scan: max_rank < bpe::SCAN_RANK_LIMIT,
             sse41: bpe::has_sse41(),
         })
@@ -467,6 +471,7 @@ impl TiktokenModel {
             special_matcher: self.special_matcher.clone(),
             caches: CachePool::default(),
             backtrack: Backtrack::default(),
+            syllables: Syllables::default(),
             scan: self.scan,
             sse41: self.sse41,
         })
@@ -555,13 +560,21 @@ impl TiktokenModel {
             return self.merge_long(piece, out, scratch);
         }
         if piece.len() <= bpe::SCAN_MAX {
+            let (table, byte_ids) = (&self.table, &self.byte_ids);
+            let chars = &mut scratch.char_ids;
+            let from = (self.syllables).start(table, byte_ids, piece, chars);
+            let start = bpe::Start {
+                byte_ids,
+                from: from.unwrap_or(usize::MAX),
+                char_ids: if from.is_some() { chars } else { &[] },
+            };
             let rank = |t: &[u8]| self.rank(t);
             #[cfg(target_arch = "x86_64")]
             if self.sse41 {
                 // SAFETY: `sse41` is `bpe::has_sse41()`, asked when the model was built.
-                return unsafe { bpe::merge_scan_sse41(piece, &self.byte_ids, rank, out) };
+                return unsafe { bpe::merge_scan_sse41(piece, &start, rank, out) };
             }
-            bpe::merge_scan(piece, &self.byte_ids, rank, out);
+            bpe::merge_scan(piece, &start, rank, out);
             return;
         }
         if (self.backtrack).encode(&self.table, &self.byte_ids, piece, out) {
@@ -649,7 +662,7 @@ mod tests {
     }
 
     #[test]
-    fn the_piece_memo_and_the_search_change_no_id() {
+    fn the_piece_memo_the_search_and_the_syllables_change_no_id() {
         for name in ["o200k_base", "cl100k_base"] {
             let b = crate::builtin::find(name).unwrap();
             let ranks = RankList::from_packed(b.ranks);
@@ -666,7 +679,7 @@ mod tests {
                     0
                 };
                 text.push_str(&format!(
-                    "xq{w:x}zv jq{:x}kx 한국어를{} tokenizer's{}\n",
+                    "xq{w:x}zv jq{:x}kx 한국어를{} 합니다 했습니다 tokenizer's{}\n",
                     w ^ 0x5555,
                     w % 97,
                     "ab".repeat(long)
@@ -689,7 +702,8 @@ mod tests {
                     match m.rank(piece) {
                         Some(id) => without.push(id),
                         None if piece.len() <= bpe::SCAN_MAX => {
-                            m.merge_piece(piece, &mut without, &mut scratch)
+                            let start = bpe::Start::bytes(&m.byte_ids);
+                            bpe::merge_scan(piece, &start, |t| m.rank(t), &mut without)
                         }
                         None => m.merge_long(piece, &mut without, &mut scratch),
                     }

@@ -1,0 +1,168 @@
+//! Starting from syllables against merging from bytes: the same ids wherever `start` allows
+//! it, and a refusal where it would not be.
+
+use super::*;
+use crate::tiktoken::RankList;
+
+fn tables(tokens: &[(Vec<u8>, u32)]) -> (RankTable, [u32; 256]) {
+    let table = RankTable::new(tokens.iter().map(|(b, r)| (&b[..], *r))).unwrap();
+    let mut byte_ids = [u32::MAX; 256];
+    for (b, r) in tokens {
+        if let [b] = b[..] {
+            byte_ids[b as usize] = *r;
+        }
+    }
+    (table, byte_ids)
+}
+
+fn builtin(name: &str) -> (RankTable, [u32; 256]) {
+    let b = crate::builtin::find(name).unwrap();
+    let ranks = RankList::from_packed(b.ranks);
+    let tokens: Vec<_> = ranks.iter().map(|(t, r)| (t.to_vec(), r)).collect();
+    tables(&tokens)
+}
+
+/// The ids from bytes, and from syllables if `start` allows it.
+fn both(
+    s: &Syllables,
+    table: &RankTable,
+    byte_ids: &[u32; 256],
+    piece: &[u8],
+) -> (Vec<u32>, Option<Vec<u32>>) {
+    let rank = |t: &[u8]| table.get(t);
+    let mut from_bytes = vec![];
+    bpe::merge_scan(piece, &Start::bytes(byte_ids), rank, &mut from_bytes);
+    let mut char_ids = vec![];
+    let whole = s.start(table, byte_ids, piece, &mut char_ids).map(|from| {
+        let start = Start {
+            byte_ids,
+            from,
+            char_ids: &char_ids,
+        };
+        let mut out = vec![];
+        bpe::merge_scan(piece, &start, rank, &mut out);
+        out
+    });
+    (from_bytes, whole)
+}
+
+/// Korean pieces: words of common syllables, random syllables from the whole block, and the
+/// contexts of the tokens that cross a syllable boundary partly (`합니다`, `했습니다`, ...).
+fn korean_pieces() -> Vec<Vec<u8>> {
+    let common: Vec<char> =
+        "이의가에는을를은한국어다니습했합었있하고서로으도만과와대해기지사람들것수년일정부시"
+            .chars()
+            .collect();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut pieces = vec![];
+    for k in 0..20_000 {
+        let n = 2 + next() as usize % 14;
+        let mut s = String::new();
+        if k % 3 != 0 {
+            s.push([' ', ' ', '(', '"'][next() as usize % 4]);
+        }
+        for _ in 0..n {
+            // Pieces from k = 10,000 on have a syllable from anywhere in the block now and
+            // then (mostly not a token of o200k, so not started whole).
+            let c = if k >= 10_000 && next() % 4 == 0 {
+                char::from_u32(FIRST + (next() % COUNT as u64) as u32).unwrap()
+            } else {
+                common[next() as usize % common.len()]
+            };
+            s.push(c);
+        }
+        pieces.push(s.into_bytes());
+    }
+    for w in [
+        "합니다",
+        "했습니다",
+        "입니다",
+        "어떤",
+        "아닌",
+        "밝혀",
+        "감사합니다 ",
+        "념이",
+        "볼 수",
+    ] {
+        for pre in ["", " ", "가", " 우리"] {
+            pieces.push(format!("{pre}{w}").into_bytes());
+        }
+    }
+    pieces.retain(|p| p.len() <= bpe::SCAN_MAX);
+    pieces
+}
+
+#[test]
+fn starting_from_syllables_changes_no_id_in_o200k_and_cl100k() {
+    for name in ["o200k_base", "cl100k_base"] {
+        let (table, byte_ids) = builtin(name);
+        let s = Syllables::default();
+        let (mut whole, mut total) = (0, 0);
+        for (k, piece) in korean_pieces().into_iter().enumerate() {
+            total += usize::from(k < 10_000);
+            let (from_bytes, from_syllables) = both(&s, &table, &byte_ids, &piece);
+            if let Some(ids) = from_syllables {
+                assert_eq!(
+                    ids,
+                    from_bytes,
+                    "{name}: {}",
+                    String::from_utf8_lossy(&piece)
+                );
+                whole += usize::from(k < 10_000);
+            }
+        }
+        if name == "o200k_base" {
+            // Most pieces of common syllables start whole: the test compares something.
+            assert!(
+                whole * 2 > total,
+                "{name}: {whole} of {total} started whole"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_syllable_that_a_lower_token_holds_is_not_started_whole() {
+    // "가" is EA B0 80; "가가" ranks below "가" itself, so in BPE of "가가가" the first two
+    // syllables merge before the third is made: [가가, 가]. Starting the later two whole would
+    // merge them first instead: [가, 가가].
+    let mut tokens: Vec<(Vec<u8>, u32)> = (0..=255u8).map(|b| (vec![b], b as u32)).collect();
+    tokens.push(("가가".as_bytes().to_vec(), 256));
+    tokens.push((vec![0xEA, 0xB0], 300));
+    tokens.push(("가".as_bytes().to_vec(), 301));
+    let (table, byte_ids) = tables(&tokens);
+    let s = Syllables::default();
+    let piece = "가가가".as_bytes();
+    let (from_bytes, from_syllables) = both(&s, &table, &byte_ids, piece);
+    assert_eq!(from_bytes, vec![256, 301]);
+    assert_eq!(from_syllables, None);
+}
+
+#[test]
+fn a_token_crossing_into_a_syllable_stops_the_start() {
+    // 나 is EB 82 98, 가 is EA B0 80. "\x98가" (the last byte of 나, then 가) ranks below 나:
+    // from bytes, 가 is made, joins the 98 before 나 is made, and 나 never is.
+    let mut tokens: Vec<(Vec<u8>, u32)> = (0..=255u8).map(|b| (vec![b], b as u32)).collect();
+    tokens.push((vec![0xEA, 0xB0], 256));
+    tokens.push(("가".as_bytes().to_vec(), 257));
+    tokens.push(([&[0x98u8][..], "가".as_bytes()].concat(), 258));
+    tokens.push((vec![0xEB, 0x82], 399));
+    tokens.push(("나".as_bytes().to_vec(), 400));
+    let (table, byte_ids) = tables(&tokens);
+    let piece = "나가".as_bytes();
+    let (from_bytes, from_syllables) = both(&Syllables::default(), &table, &byte_ids, piece);
+    assert_eq!(from_bytes, vec![399, 258]);
+    assert_eq!(from_syllables, None);
+    // Without the crossing token, the start is allowed and agrees.
+    tokens.retain(|(_, r)| *r != 258);
+    let (table, byte_ids) = tables(&tokens);
+    let (plain, whole) = both(&Syllables::default(), &table, &byte_ids, piece);
+    assert_eq!(plain, vec![400, 257]);
+    assert_eq!(whole, Some(plain));
+}
