@@ -15,15 +15,19 @@ import pytest
 SHARED = os.environ.get("FAIRTOK_SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared"))
 
 CHILD = r"""
-import signal, sys, time, fairtok
+import random, signal, sys, time, fairtok
 # Python raises KeyboardInterrupt only if SIGINT was not ignored when it started; a suite run
 # in the background of a non-interactive shell starts with SIGINT ignored (POSIX), so the
 # child restores Python's handler itself.
 signal.signal(signal.SIGINT, signal.default_int_handler)
 which = sys.argv[1]
 enc = fairtok.get_encoding("o200k_base")
-text = "같은 내용의 한국어는 토큰이 더 많이 든다. " * 40000  # about 1.6 MB
-texts = [text] * 64  # 100 MB: several seconds of encoding, a fraction to copy in
+# Words of random syllables, about 1.6 MB: few are tokens and they rarely repeat, so each is
+# merged (a repeated sentence is answered by the piece memo and ends well within a second).
+rng = random.Random(0)
+syllables = [chr(0xAC00 + i) for i in range(11172)]
+text = " ".join("".join(rng.choices(syllables, k=rng.randint(1, 4))) for _ in range(180000))
+texts = [text] * 256  # 400 MB: tens of seconds of encoding, a fraction to copy in
 print("ready", flush=True)
 t = time.time()
 try:

@@ -120,8 +120,8 @@ impl CoreTokenizer {
                     }
                     continue;
                 }
-                // Wait without the GIL (the receiver moves in and out: it is not `Sync`),
-                // looking for Ctrl-C now and then (`interrupt`).
+                // Wait without the GIL (the receiver moves in and out: it is not `Sync`), for
+                // at most POLL, then look for Ctrl-C (`interrupt`).
                 let (back, got) = py.detach(move || {
                     let got = rx.recv_timeout(crate::interrupt::POLL);
                     (rx, got)
@@ -129,16 +129,17 @@ impl CoreTokenizer {
                 rx = back;
                 match got {
                     Ok((i, r)) => ready[i] = Some(r),
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                        if let Err(e) = py.check_signals() {
-                            failed = Some(e);
-                            next.store(n, Ordering::Relaxed); // the workers stop
-                            break;
-                        }
-                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
                         unreachable!("the workers send every run before they stop")
                     }
+                }
+                // After every run and every POLL without one: runs that arrive more often
+                // than POLL must not keep Ctrl-C waiting until the whole batch is done.
+                if let Err(e) = py.check_signals() {
+                    failed = Some(e);
+                    next.store(n, Ordering::Relaxed); // the workers stop
+                    break;
                 }
             }
         });
