@@ -4,32 +4,14 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::tiktoken::{encode_piece_with, RankList};
-
-/// A rank table and the ids of the single bytes.
-fn tables(tokens: impl ExactSizeIterator<Item = (Vec<u8>, u32)>) -> (RankTable, [u32; 256]) {
-    let tokens: Vec<_> = tokens.collect();
-    let table = RankTable::new(tokens.iter().map(|(b, r)| (&b[..], *r))).unwrap();
-    let mut byte_ids = [u32::MAX; 256];
-    for (b, r) in &tokens {
-        if let [b] = b[..] {
-            byte_ids[b as usize] = *r;
-        }
-    }
-    (table, byte_ids)
-}
+use crate::test_vocab::{builtin, tables};
+use crate::tiktoken::encode_piece_with;
 
 /// The search's ids for `piece`, or `None` if it gave up.
 fn search(bt: &Backtrack, table: &RankTable, ids: &[u32; 256], piece: &[u8]) -> Option<Vec<u32>> {
     let mut out = vec![7]; // what is already there stays
     bt.encode(table, ids, piece, &mut out)
         .then(|| out.split_off(1))
-}
-
-fn builtin(name: &str) -> (RankTable, [u32; 256]) {
-    let b = crate::builtin::find(name).unwrap();
-    let ranks = RankList::from_packed(b.ranks);
-    tables(ranks.iter().map(|(t, r)| (t.to_vec(), r)))
 }
 
 /// Long pieces of the kinds that reach the search: runs of one character, of a few letters,
@@ -120,7 +102,7 @@ fn a_vocabulary_with_a_token_past_128_bytes_is_left_to_the_merge_loop() {
     let mut tokens: Vec<_> = (0..=255u8).map(|b| (vec![b], b as u32)).collect();
     tokens.push((b"ab".to_vec(), 256));
     tokens.push((vec![b'x'; 129], 257));
-    let (table, ids) = tables(tokens.into_iter());
+    let (table, ids) = tables(&tokens);
     assert_eq!(
         search(&Backtrack::default(), &table, &ids, &b"ab".repeat(40)),
         None
@@ -164,7 +146,7 @@ proptest! {
         shuffle in prop_oneof![Just(0u64), 1..u64::MAX],
         pieces in prop::collection::vec(prop::collection::vec(0..3u8, 1..160), 1..8),
     ) {
-        let (table, ids) = tables(vocabulary(&joins, shuffle).into_iter());
+        let (table, ids) = tables(&vocabulary(&joins, shuffle));
         let bt = Backtrack::default();
         for piece in pieces {
             let piece: Vec<u8> = piece.iter().map(|&k| b'a' + k).collect();
@@ -191,7 +173,7 @@ fn vocabularies_made_in_order_are_searched_not_given_up() {
                 ((h >> 20) as u16, (h >> 40) as u16)
             })
             .collect();
-        let (table, ids) = tables(vocabulary(&joins, 0).into_iter());
+        let (table, ids) = tables(&vocabulary(&joins, 0));
         let bt = Backtrack::default();
         for k in 0..10u64 {
             let piece: Vec<u8> = (0..20 + k * 13)

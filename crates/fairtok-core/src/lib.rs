@@ -52,6 +52,8 @@ pub mod spm;
 mod syllables;
 mod task;
 pub mod tekken;
+#[cfg(test)]
+mod test_vocab;
 pub mod tiktoken;
 mod tokenizer;
 mod unigram;

@@ -2,25 +2,7 @@
 //! it, and a refusal where it would not be.
 
 use super::*;
-use crate::tiktoken::RankList;
-
-fn tables(tokens: &[(Vec<u8>, u32)]) -> (RankTable, [u32; 256]) {
-    let table = RankTable::new(tokens.iter().map(|(b, r)| (&b[..], *r))).unwrap();
-    let mut byte_ids = [u32::MAX; 256];
-    for (b, r) in tokens {
-        if let [b] = b[..] {
-            byte_ids[b as usize] = *r;
-        }
-    }
-    (table, byte_ids)
-}
-
-fn builtin(name: &str) -> (RankTable, [u32; 256]) {
-    let b = crate::builtin::find(name).unwrap();
-    let ranks = RankList::from_packed(b.ranks);
-    let tokens: Vec<_> = ranks.iter().map(|(t, r)| (t.to_vec(), r)).collect();
-    tables(&tokens)
-}
+use crate::test_vocab::{builtin, tables};
 
 /// The ids from bytes, and from syllables if `start` allows it.
 fn both(
