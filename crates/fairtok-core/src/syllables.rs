@@ -117,8 +117,13 @@ impl Tables {
         // Condition 3, and the tokens of condition 2.
         let mut crossing = vec![];
         table.for_each(|t, rank| {
-            // Only a token with a syllable's first byte can cross into a syllable or hold one.
-            if !t.iter().any(|&b| (0xEA..=0xED).contains(&b)) {
+            // Both kinds are bytes of syllables after an optional ASCII first byte: most tokens
+            // are left at their last byte, the rest at their first byte of another script.
+            let syllable_byte = |b: &u8| (0x80..0xC0).contains(b) || (0xEA..=0xED).contains(b);
+            if t.len() < 2 || !syllable_byte(&t[t.len() - 1]) {
+                return;
+            }
+            if !t[usize::from(t[0] < 0x80)..].iter().all(syllable_byte) {
                 return;
             }
             if may_cross(t) {
@@ -177,19 +182,15 @@ fn later_syllables(t: &[u8]) -> impl Iterator<Item = usize> + '_ {
     body.chunks_exact(3).skip(skip).filter_map(syllable)
 }
 
-/// Whether token `t` (with a syllable's first byte) could occur in a piece of the shape `start`
-/// takes, crossing a boundary after `s1` partly: it is not whole characters, it has a boundary
-/// inside (a byte that starts a character, after its first), its bytes are those of syllables
-/// but for an ASCII first byte (which can only be the piece's first), and if so, it is longer
-/// than the first segment (an ASCII byte and one syllable) that it would have to start.
+/// Whether token `t` (bytes of syllables after an optional ASCII first byte, which can only be
+/// the piece's first) could occur in a piece of the shape `start` takes, crossing a boundary
+/// after `s1` partly: it is not whole characters, it has a boundary inside (a byte that starts
+/// a character, after its first), and if it starts with ASCII, it is longer than the first
+/// segment (that byte and one syllable).
 fn may_cross(t: &[u8]) -> bool {
-    let ascii = t[0] < 0x80;
     std::str::from_utf8(t).is_err()
         && t[1..].iter().any(|&b| b >= 0xC0)
-        && t[usize::from(ascii)..]
-            .iter()
-            .all(|&b| (0x80..0xC0).contains(&b) || (0xEA..=0xED).contains(&b))
-        && (!ascii || t.len() > 4)
+        && (t[0] >= 0x80 || t.len() > 4)
 }
 
 impl Syllables {
