@@ -33,8 +33,10 @@
 //! else, the same pairs, which in both are there from the rank on which they may merge (3), so
 //! the lowest rank, then leftmost, picks the same pair each time. Conditions 1 and 3 are worked
 //! out once per vocabulary for all 11,172 syllables (one pass over the vocabulary, at the first
-//! Korean word); condition 2 is one pass of a small automaton over the piece (in o200k, 13
-//! tokens start with a syllable's byte and cross a boundary, and 3 more with a space).
+//! Korean word; 13 million instructions for o200k, and 47 KB: an id per syllable, a bit per
+//! syllable, the automaton); condition 2 is one pass of a small automaton over the piece (in
+//! o200k, 13 tokens start with a syllable's byte and cross a boundary, and 3 more with a space),
+//! skipped when none of the piece's syllables is in one of them.
 //! `syllables_tests.rs` compares the result with the byte-level merge on Korean text and on
 //! every syllable next to every crossing token.
 
