@@ -1,6 +1,9 @@
-# The Korean training mix of fairtok's Korean recipes (o200k_ko, llama3_ko, qwen3_ko), as
-# `fairtok extend` arguments in the bash array KO_INPUTS. Sourced by their build.sh; why each
-# corpus has its weight is in recipes/o200k_ko/README.md. Needs C=path/to/shared/data/corpus.
+# The Korean training mix of llama3_ko and qwen3_ko, as `fairtok extend` arguments in the bash
+# array KO_INPUTS. Sourced by recipes/extend-hf-ko.sh; needs C=path/to/shared/data/corpus.
+# This is o200k_ko's first mix (why each corpus has its weight: recipes/o200k_ko/README.md).
+# o200k_ko itself now caps repeated words and weighs the translated sentences ×30
+# (recipes/o200k_ko/build.sh); llama3_ko and qwen3_ko stay on this mix, which their cards
+# measured.
 KO_INPUTS=(
   --input "kor_Hang=$C/ko.kowiki.txt.gz"
   --input "kor_Hang@12=$C/ko.boddari.txt.gz,$C/ko.klue-dev.txt,$C/ko.kornlu.txt"

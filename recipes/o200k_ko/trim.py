@@ -2,8 +2,9 @@
 """Train more, then trim: cuts a larger o200k_base extension down to N added tokens by use.
 
 Greedy BPE extension spends budget on tokens that later tokens supersede (`한국` is rarely used
-once `한국의`, `한국은`, ... exist). This script takes an extension trained with o200k_ko's recipe
-but a larger `--add` (e.g. 65,536), and trims it to `--target` added tokens (default 32,768):
+once `한국의`, `한국은`, ... exist). This script takes an extension trained with o200k_ko's first
+recipe (the mix of recipes/ko-inputs.sh, before the repeat cap) but a larger `--add` (e.g.
+65,536), and trims it to `--target` added tokens (default 32,768):
 
   1. The training corpora of recipes/ko-inputs.sh are counted into pre-tokens with
      `fairtok count-pretokens` (one counts file per weight group: kowiki ×1; boddari, klue-dev,
@@ -49,7 +50,7 @@ Measured (2-core machine at load 4-6, `nice -n 10`): counting 14 s; extend --add
 
 Result (Korean premium, FLORES dev / PUD / news dev / news test / Tatoeba; weighted tokens of
 the training mix's Hangul pieces):
-  o200k_ko (greedy, first 32,768)      0.969 0.952 0.965 0.927 1.014   33,537,967
+  first o200k_ko (greedy, 32,768)      0.969 0.952 0.965 0.927 1.014   33,537,967
   trim 65,536 by use                   0.979 0.963 0.973 0.937 1.018   33,872,778
   trim 40,960 by use                   0.978 0.962 0.972 0.937 1.018   33,853,645
   trim 65,536 --saved --protect        0.971 0.953 0.965 0.927 1.014   33,530,721

@@ -10,7 +10,8 @@ its text with special tokens allowed. Ordinary text gets the same ids everywhere
 are tiktoken's `n_vocab`.
 
 Before the fix the special tokens were only in `added_tokens`, and Hugging Face numbered them
-after the vocabulary's length: o200k_ko's `<|endoftext|>` became 232766, the Korean token " 보로".
+after the vocabulary's length: o200k_ko's `<|endoftext|>` became 232766, the Korean token
+" 파키스탄을" (" 보로" before issue 18).
 
 Run: scripts/test-python.sh -k test_export_specials
 (needs target/release/fairtok, or FAIRTOK_BIN; ../shared or FAIRTOK_SHARED).
@@ -26,9 +27,9 @@ CORPUS = SHARED / "data" / "corpus"
 BUILTINS = ["o200k_ko", "o200k_base", "cl100k_base", "p50k_base", "r50k_base"]
 CASES = BUILTINS + ["extend_o200k_base", "train"]
 
-# Korean, English, digits, code and o200k_ko's new tokens (" 보로" is 232766).
+# Korean, English, digits, code and o200k_ko's new tokens (" 파키스탄을" is 232766).
 MIXED = [
-    "그는 보로 갔다",
+    "그는 파키스탄을 떠났다",
     "한국어 토크나이저는 영어보다 토큰을 더 많이 씁니다. Korean costs more tokens than English!",
     "def f(x):\n    return x ** 2  # 제곱\n\n\t12,345원 ㅋㅋㅋ   \n",
     "서울특별시 종로구 세종대로 209 (Sejong-daero) — 2024년 3월 15일",
@@ -161,12 +162,12 @@ def test_text_gets_the_same_ids_everywhere(libraries, case):
 def test_o200k_ko_round_trip_in_transformers(libraries):
     lib = libraries("o200k_ko")
     tr = lib.transformers
-    ids = tr.encode("그는 보로 갔다", add_special_tokens=False)
-    assert ids == lib.fairtok.encode_ordinary("그는 보로 갔다")
-    assert 232766 in ids  # " 보로", where HF used to put <|endoftext|>
-    assert tr.decode(ids) == "그는 보로 갔다"
-    assert tr.decode(ids, skip_special_tokens=True) == "그는 보로 갔다"
-    assert tr.decode([232766]) == " 보로" and tr.decode([232767]) == "생들은"
+    ids = tr.encode("그는 파키스탄을 떠났다", add_special_tokens=False)
+    assert ids == lib.fairtok.encode_ordinary("그는 파키스탄을 떠났다")
+    assert 232766 in ids  # " 파키스탄을", where HF used to put <|endoftext|>
+    assert tr.decode(ids) == "그는 파키스탄을 떠났다"
+    assert tr.decode(ids, skip_special_tokens=True) == "그는 파키스탄을 떠났다"
+    assert tr.decode([232766]) == " 파키스탄을" and tr.decode([232767]) == " 이해관계자들의"
     assert tr.decode([199999]) == "<|endoftext|>" and tr.decode([200018]) == "<|endofprompt|>"
     assert tr.convert_ids_to_tokens([199999, 200018]) == ["<|endoftext|>", "<|endofprompt|>"]
 

@@ -51,7 +51,10 @@
 //!    weights scale the counts (`kor_Hang@0.5=laws.txt`).
 //! 2. Encode each distinct piece with the base: these are the words, one per (piece, language).
 //! 3. Count adjacent pairs, weighted; keep a per-pair list of the words holding it and a max-heap
-//!    with lazy deletion (ties go to the smaller `(left, right)`, so runs are deterministic).
+//!    with lazy deletion (ties go to the smaller `(left, right)`, so runs are deterministic). A
+//!    pair whose count grows gets a fresh entry; an entry found stale at the top is pushed back
+//!    with the pair's current count when that fell (a pair loses count when a new token takes
+//!    one of its halves), so no candidate is lost.
 //! 4. Repeat until `add` tokens exist: pop the most frequent pair that passes the checks (the
 //!    script test, `max_token_bytes`), give its concatenation the next id, re-encode the words
 //!    it touches and update the pair counts by the difference.

@@ -307,3 +307,30 @@ fn weights_and_empty_inputs() {
     assert_eq!(one.tokens, two.tokens);
     assert_eq!(two.counts[0], 2 * one.counts[0]);
 }
+
+/// A pair whose count falls (here `물 별` once `가물` takes the `물` of `가물별`) stays a
+/// candidate at its new count. Seeded in word order (`가물`, `가물별`, `물별`), the heap held
+/// `물 별` only at 4 and 9, neither of which is its count after the first merge (5): the loop
+/// used to drop it as stale and take `가물 별` (4) instead.
+#[test]
+fn a_pair_whose_count_fell_stays_a_candidate() {
+    let base = Base::load("o200k_base").unwrap();
+    let mut texts = vec!["가물"; 20];
+    texts.extend(["가물별"; 4]);
+    texts.extend(["물별"; 5]);
+    let mut counts = fairtok_train::PieceCounts::new(&base.pattern);
+    fairtok_train::count_texts(&mut counts, "kor_Hang", &texts, 1).unwrap();
+    let input = WeightedCounts {
+        lang: "kor_Hang".into(),
+        weight: 1.0,
+        counts,
+    };
+    let ext = extend_counts(&base, vec![input], None, &options(2, false), &NoProgress).unwrap();
+    let tokens: Vec<String> = ext
+        .tokens
+        .iter()
+        .map(|t| String::from_utf8(t.clone()).unwrap())
+        .collect();
+    assert_eq!(tokens, ["가물", "물별"]);
+    assert_eq!(ext.counts, [24, 5]);
+}

@@ -183,7 +183,12 @@ impl State<'_> {
             }
             let now = self.pairs[t].get(&k).copied().unwrap_or(0);
             if now != c {
-                self.heaps[t].pop(); // stale: a fresher entry was pushed when it grew
+                // Stale. A pair whose count grew got a fresh entry then; one whose count fell
+                // did not, so it goes back with its current count (it would be lost otherwise).
+                self.heaps[t].pop();
+                if now > 0 && now < c {
+                    self.heaps[t].push((now, Reverse(k)));
+                }
                 continue;
             }
             if now <= 0 || (now as f64) < opts.min_frequency as f64 * SCALE {
