@@ -34,7 +34,7 @@ use super::{class_ranges, Ch, Splitter};
 /// [`pattern::O200K_KO_SW`]).
 ///
 /// [`pattern::O200K_KO_SW`]: crate::pattern::O200K_KO_SW
-pub(super) const KO_SW_MAX_EXTRA_WORDS: usize = 3;
+pub(super) const KO_SW_MAX_EXTRA_WORDS: usize = 7;
 
 /// The ranges of the Hangul script (`\p{Hangul}`), sorted, from `regex-syntax`.
 fn hangul_ranges() -> &'static [(u32, u32)] {
@@ -243,11 +243,14 @@ mod tests {
                 ")에서",
                 " KBS는",
                 " \"",
-                "한국 사람 모두 다",
-                " 함께",
+                "한국 사람 모두 다 함께",
                 "\"",
                 " 말했다"
             ]
         );
+        // At most eight words: the ninth starts a piece of its own.
+        let text = "가 나 다 라 마 바 사 아 자 차";
+        let pieces: Vec<&str> = fast(&sp, text).iter().map(|&(a, b)| &text[a..b]).collect();
+        assert_eq!(pieces, ["가 나 다 라 마 바 사 아", " 자 차"]);
     }
 }
