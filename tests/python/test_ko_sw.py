@@ -110,8 +110,9 @@ def test_hf_export_has_the_same_ids(fairtok_bin, corpus, tmp_path):
     export(fairtok_bin, "hf", out)
     hf = Tokenizer.from_file(str(out))
     enc = fairtok.get_encoding("o200k_ko_sw")
-    bad = [t for t in corpus
-           if hf.encode(t, add_special_tokens=False).ids != enc.encode_ordinary(t)]
+    # HF matches special tokens written in the text: compare with them allowed.
+    bad = [t for t in corpus if hf.encode(t, add_special_tokens=False).ids
+           != enc.encode(t, allowed_special="all")]
     assert not bad, f"{len(bad)} of {len(corpus)} texts differ, first: {bad[0][:80]!r}"
     for t in flores("kor_Hang", 200):
         assert hf.decode(enc.encode_ordinary(t)) == t
