@@ -43,6 +43,6 @@ fi
 echo "== pytest tests/python"
 # Run from outside the checkout so that `import fairtok` is the installed package.
 cd "$root/tests/python"
-"$venv/bin/python" -m pytest -q -p no:cacheprovider test_api.py test_train.py test_py_train.py test_py_extend.py test_py_parity.py test_extend.py test_extend_spm.py test_export_specials.py test_more_kinds.py test_interrupt.py test_serve.py test_serve_load.py test_chat.py test_arrow.py test_ray.py test_adapt.py test_harmony_ko.py test_recipes_hf.py test_flat_batch.py test_special_args.py "$@"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider test_api.py test_train.py test_py_train.py test_py_extend.py test_py_parity.py test_extend.py test_extend_spm.py test_export_specials.py test_more_kinds.py test_interrupt.py test_serve.py test_serve_load.py test_chat.py test_arrow.py test_ray.py test_adapt.py test_harmony_ko.py test_ko_sw.py test_recipes_hf.py test_flat_batch.py test_special_args.py "$@"
 
 "$root/scripts/test-tiktoken-suite.sh"

@@ -35,6 +35,7 @@ const FILES: &[&str] = &[
     "r50k_base",
     "p50k_base",
     "o200k_ko.added",
+    "o200k_ko_sw.added",
 ];
 
 fn main() {

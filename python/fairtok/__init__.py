@@ -159,12 +159,13 @@ _encodings: dict[str, Encoding] = {}
 
 def list_encoding_names() -> list[str]:
     """The names of the built-in encodings, which `get_encoding` accepts: tiktoken's, in its
-    order, then fairtok's own (`o200k_ko`: `o200k_base` extended for Korean;
-    `o200k_harmony_ko`: gpt-oss's `o200k_harmony` with the same Korean tokens).
+    order, then fairtok's own (`o200k_ko`: `o200k_base` extended for Korean; `o200k_ko_sw`:
+    the same with Korean tokens that may cross spaces, and its own pattern;
+    `o200k_harmony_ko`: gpt-oss's `o200k_harmony` with o200k_ko's Korean tokens).
 
     >>> fairtok.list_encoding_names()  # doctest: +NORMALIZE_WHITESPACE
     ['gpt2', 'r50k_base', 'p50k_base', 'p50k_edit', 'cl100k_base', 'o200k_base',
-     'o200k_harmony', 'o200k_ko', 'o200k_harmony_ko']
+     'o200k_harmony', 'o200k_ko', 'o200k_ko_sw', 'o200k_harmony_ko']
     """
     names = _fairtok.builtin_names()
     known = [n for n in _TIKTOKEN_ORDER if n in names]

@@ -310,8 +310,9 @@ def test_missing_files_raise_os_error(tmp_path):
 
 def test_o200k_ko_builtin(o200k, texts):
     names = fairtok.list_encoding_names()
-    # fairtok's own come after tiktoken's: o200k_ko, then o200k_harmony_ko (test_harmony_ko.py).
-    assert names[-2:] == ["o200k_ko", "o200k_harmony_ko"]
+    # fairtok's own come after tiktoken's: o200k_ko, o200k_ko_sw (test_ko_sw.py), then
+    # o200k_harmony_ko (test_harmony_ko.py).
+    assert names[-3:] == ["o200k_ko", "o200k_ko_sw", "o200k_harmony_ko"]
     assert names.index("o200k_ko") > names.index("o200k_base")
     ko = fairtok.get_encoding("o200k_ko")
     assert ko.name == "o200k_ko" and ko is fairtok.get_encoding("o200k_ko")

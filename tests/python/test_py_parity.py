@@ -22,7 +22,7 @@ def cli_json(fairtok_bin, tmp_path, *args):
 def test_default_run_is_every_builtin_on_the_bundled_sample():
     r = fairtok.parity()
     assert [t["name"] for t in r["tokenizers"]] == ["cl100k_base", "o200k_base", "o200k_ko",
-                                                    "r50k_base", "p50k_base"]
+                                                    "o200k_ko_sw", "r50k_base", "p50k_base"]
     assert r["pivot"] == "eng_Latn"
     assert r["corpus"].startswith("FLORES-200 dev")
     for t in r["tokenizers"]:

@@ -189,3 +189,42 @@ fn o200k_ko_is_built_in_and_keeps_english() {
     let table = ok(&["parity", "--langs", "kor_Hang"]);
     assert!(table.contains("o200k_ko"), "{table}");
 }
+
+#[test]
+fn o200k_ko_sw_exports_with_its_own_pattern() {
+    let dir = tempfile::tempdir().unwrap();
+    let tk = dir.path().join("o200k_ko_sw.tiktoken");
+    let hf = dir.path().join("tokenizer.json");
+    ok(&[
+        "export",
+        "-t",
+        "o200k_ko_sw",
+        "--format",
+        "tiktoken",
+        "-o",
+        tk.to_str().unwrap(),
+    ]);
+    ok(&[
+        "export",
+        "-t",
+        "o200k_ko_sw",
+        "--format",
+        "hf",
+        "-o",
+        hf.to_str().unwrap(),
+    ]);
+    let sidecar: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("o200k_ko_sw.tiktoken.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sidecar["pat_str"], fairtok_core::pattern::O200K_KO_SW);
+    let ko = "연구진은 새로운 진단도구를 개발했다고 밝혔다. 할 수 있다.";
+    let want = ok_with(&["encode", "-t", "o200k_ko_sw"], ko.as_bytes());
+    for f in [&tk, &hf] {
+        assert_eq!(
+            ok_with(&["encode", "-t", f.to_str().unwrap()], ko.as_bytes()),
+            want
+        );
+    }
+    assert_ne!(want, ok_with(&["encode", "-t", "o200k_ko"], ko.as_bytes()));
+}

@@ -13,6 +13,7 @@ fn default_run_reports_every_builtin_on_the_bundled_sample() {
     let out = ok(&["parity"]);
     let defaults = fairtok_core::builtin::NAMES;
     assert!(defaults.contains(&"o200k_ko"));
+    assert!(defaults.contains(&"o200k_ko_sw"));
     for t in defaults {
         assert!(out.contains(t), "{out}");
     }

@@ -15,6 +15,14 @@
 //! and described in `recipes/o200k_ko/README.md`. Every o200k_base id is unchanged, and text
 //! without Hangul encodes exactly as under o200k_base.
 //!
+//! `o200k_ko_sw` is fairtok's Korean superword encoding: `o200k_base` plus the tokens of
+//! `assets/o200k_ko_sw.added.tiktoken` (ids from 200019 on, made by
+//! `recipes/o200k_ko_sw/build.sh`, described in `recipes/o200k_ko_sw/README.md`), with its own
+//! pattern, [`pattern::O200K_KO_SW`]: o200k's behind an alternative that lets a piece span up to
+//! eight space-separated Hangul words, so that tokens can cross spaces in Korean. Its added
+//! tokens are not o200k_ko's ids. Every o200k_base id is unchanged, and text without Hangul
+//! splits and encodes exactly as under o200k_base.
+//!
 //! `o200k_harmony_ko` is the same for gpt-oss: `o200k_harmony` (its pattern and 1,091 special
 //! tokens unchanged) plus o200k_ko's Korean tokens, in the same order, with ids from 201088 on
 //! (`build.rs` moves their ranks up past harmony's specials). It encodes every text into the
@@ -76,6 +84,8 @@ const R50K_RANKS: &[u8] = packed!("r50k_base");
 const P50K_RANKS: &[u8] = packed!("p50k_base");
 const O200K_KO_ADDED: &[u8] = include_bytes!("../assets/o200k_ko.added.tiktoken");
 const O200K_KO_ADDED_PACKED: &[u8] = packed!("o200k_ko.added");
+const O200K_KO_SW_ADDED: &[u8] = include_bytes!("../assets/o200k_ko_sw.added.tiktoken");
+const O200K_KO_SW_ADDED_PACKED: &[u8] = packed!("o200k_ko_sw.added");
 const O200K_HARMONY_KO_ADDED: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/o200k_harmony_ko.added.tiktoken"));
 const O200K_HARMONY_KO_ADDED_PACKED: &[u8] = packed!("o200k_harmony_ko.added");
@@ -121,6 +131,16 @@ pub static BUILTINS: &[Builtin] = &[
         ranks: O200K_RANKS,
         added: O200K_KO_ADDED,
         added_packed: O200K_KO_ADDED_PACKED,
+        extends: Some("o200k_base"),
+    },
+    Builtin {
+        name: "o200k_ko_sw",
+        pattern: pattern::O200K_KO_SW,
+        specials: &[(EOT, 199999), ("<|endofprompt|>", 200018)],
+        ranks_file: "o200k_base.tiktoken + o200k_ko_sw.added.tiktoken",
+        ranks: O200K_RANKS,
+        added: O200K_KO_SW_ADDED,
+        added_packed: O200K_KO_SW_ADDED_PACKED,
         extends: Some("o200k_base"),
     },
     Builtin {
@@ -195,6 +215,7 @@ pub const NAMES: &[&str] = &[
     "cl100k_base",
     "o200k_base",
     "o200k_ko",
+    "o200k_ko_sw",
     "r50k_base",
     "p50k_base",
 ];

@@ -55,6 +55,21 @@ pub const O200K: &str = concat!(
     r"|\s+",
 );
 
+/// `o200k_ko_sw` (fairtok's Korean superword built-in): o200k's pattern, unchanged, behind one
+/// alternative that joins up to eight Hangul-script words separated by single spaces into one
+/// piece, `[^\r\n\p{L}\p{N}]?\p{Hangul}+(?: \p{Hangul}+){1,7}`. That alternative needs a
+/// Hangul character, so text without one splits exactly as under [`O200K`].
+pub const O200K_KO_SW: &str = concat!(
+    r"[^\r\n\p{L}\p{N}]?\p{Hangul}+(?: \p{Hangul}+){1,7}",
+    r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"|\p{N}{1,3}",
+    r"| ?[^\s\p{L}\p{N}]+[\r\n/]*",
+    r"|\s*[\r\n]+",
+    r"|\s+(?!\S)",
+    r"|\s+",
+);
+
 /// Mistral tekken (`config.pattern` of `tekken_240911.json`): o200k's without the contractions
 /// and with one digit per piece.
 pub const TEKKEN: &str = concat!(

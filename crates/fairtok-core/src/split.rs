@@ -1,5 +1,6 @@
-//! Hand-written pre-tokenizers for the built-in patterns (cl100k, o200k, r50k/p50k) and Mistral
-//! tekken's (o200k's without contractions, one digit per piece).
+//! Hand-written pre-tokenizers for the built-in patterns (cl100k, o200k, r50k/p50k), Mistral
+//! tekken's (o200k's without contractions, one digit per piece) and `o200k_ko_sw`'s (o200k's
+//! with a Hangul superword alternative in front, in the [`superword`] submodule).
 //!
 //! tiktoken spends most of its time in the regex engine. These splitters do the same job in one
 //! left-to-right pass, with **exactly** the pieces `fancy-regex` finds for the pattern:
@@ -32,6 +33,7 @@ use regex_syntax::hir::{Class, HirKind};
 use crate::pattern;
 
 mod fast;
+mod superword;
 use fast::{ascii_cl100k_word, ascii_o200k_word, hangul_word};
 
 const WS: u16 = 1;
@@ -143,6 +145,8 @@ pub(crate) enum Kind {
     O200k,
     R50k,
     Tekken,
+    /// o200k's with the Hangul superword alternative in front ([`superword`]).
+    O200kKoSw,
 }
 
 /// A pre-tokenizer for one of the built-in patterns.
@@ -220,6 +224,8 @@ impl Splitter {
             Kind::R50k
         } else if pattern == pattern::TEKKEN {
             Kind::Tekken
+        } else if pattern == pattern::O200K_KO_SW {
+            Kind::O200kKoSw
         } else {
             return None;
         };
@@ -366,6 +372,7 @@ impl Splitter {
             Kind::O200k => self.next_o200k(s, i, false),
             Kind::R50k => self.next_r50k(s, i),
             Kind::Tekken => self.next_o200k(s, i, true),
+            Kind::O200kKoSw => self.next_o200k_ko_sw(s, i),
         }
     }
 

@@ -610,7 +610,9 @@ impl Extension {
     }
 
     /// The extension a built-in ships (`o200k_ko`), with its base; `None` for a name that is
-    /// not a built-in extension.
+    /// not a built-in extension. The base carries the built-in's own pattern, which is not the
+    /// base's when the extension brings one (`o200k_ko_sw`), so that the extension is written
+    /// with it.
     pub fn of_builtin(name: &str) -> Result<Option<(Base, Extension)>> {
         let Some(b) = fairtok_core::builtin::find(name) else {
             return Ok(None);
@@ -618,7 +620,8 @@ impl Extension {
         let Some(base_name) = b.extends else {
             return Ok(None);
         };
-        let base = Base::load(base_name)?;
+        let mut base = Base::load(base_name)?;
+        b.pattern.clone_into(&mut base.pattern);
         let mut added = b.added_tokens();
         added.sort_by_key(|a| a.1);
         let first_id = base.first_new_id;

@@ -234,6 +234,7 @@ fn builtins_load_with_tiktoken_sizes() {
         ("cl100k_base", 100277),
         ("o200k_base", 200019),
         ("o200k_ko", 200019 + 32768),
+        ("o200k_ko_sw", 200019 + 32768),
         ("r50k_base", 50257),
         ("p50k_base", 50281),
         ("o200k_harmony", 201088),
