@@ -585,14 +585,16 @@ impl Splitter {
 mod tests {
     use super::*;
 
-    fn fancy(re: &fancy_regex::Regex, text: &str) -> Vec<(usize, usize)> {
+    /// The pieces fancy-regex finds (the reference of every splitter's tests).
+    pub(super) fn fancy(re: &fancy_regex::Regex, text: &str) -> Vec<(usize, usize)> {
         re.find_iter(text)
             .map(|m| m.unwrap())
             .map(|m| (m.start(), m.end()))
             .collect()
     }
 
-    fn fast(sp: &Splitter, text: &str) -> Vec<(usize, usize)> {
+    /// The pieces a hand-written splitter finds.
+    pub(super) fn fast(sp: &Splitter, text: &str) -> Vec<(usize, usize)> {
         let mut v = vec![];
         sp.for_each_piece(text, |a, b| v.push((a, b)));
         v

@@ -119,19 +119,7 @@ impl Splitter {
 mod tests {
     use super::*;
     use crate::pattern;
-
-    fn fancy(re: &fancy_regex::Regex, text: &str) -> Vec<(usize, usize)> {
-        re.find_iter(text)
-            .map(|m| m.unwrap())
-            .map(|m| (m.start(), m.end()))
-            .collect()
-    }
-
-    fn fast(sp: &Splitter, text: &str) -> Vec<(usize, usize)> {
-        let mut v = vec![];
-        sp.for_each_piece(text, |a, b| v.push((a, b)));
-        v
-    }
+    use crate::split::tests::{fancy, fast};
 
     /// Hangul of every category (syllables, jamo, compatibility and halfwidth jamo, the filler,
     /// tone marks, parenthesized and circled symbols, `ㆍ`), the characters around it in
