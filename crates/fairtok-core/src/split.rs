@@ -684,7 +684,13 @@ mod tests {
         random_strings_of(ALPHABET, seed, n, max_len)
     }
 
-    fn random_strings_of(alphabet: &[char], seed: u64, n: usize, max_len: usize) -> Vec<String> {
+    /// `n` strings of up to `max_len` characters drawn from `alphabet`, the same for a seed.
+    pub(super) fn random_strings_of(
+        alphabet: &[char],
+        seed: u64,
+        n: usize,
+        max_len: usize,
+    ) -> Vec<String> {
         let mut state = seed;
         let mut next = move || {
             state ^= state << 13;

@@ -119,7 +119,7 @@ impl Splitter {
 mod tests {
     use super::*;
     use crate::pattern;
-    use crate::split::tests::{fancy, fast};
+    use crate::split::tests::{fancy, fast, random_strings_of};
 
     /// Hangul of every category (syllables, jamo, compatibility and halfwidth jamo, the filler,
     /// tone marks, parenthesized and circled symbols, `ㆍ`), the characters around it in
@@ -130,24 +130,6 @@ mod tests {
         '\u{3000}', '.', ',', '(', '"', '\'', '/', '-', 'a', 's', 'K', 'B', 'ſ', '0', '7', '²',
         '日', 'の', '\u{301}', '😀',
     ];
-
-    fn random_strings(seed: u64, n: usize, max_len: usize, alphabet: &[char]) -> Vec<String> {
-        let mut state = seed;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        (0..n)
-            .map(|_| {
-                let len = (next() as usize) % max_len;
-                (0..len)
-                    .map(|_| alphabet[next() as usize % alphabet.len()])
-                    .collect()
-            })
-            .collect()
-    }
 
     fn pair() -> (Splitter, fancy_regex::Regex) {
         (
@@ -168,7 +150,7 @@ mod tests {
     #[test]
     fn o200k_ko_sw_matches_fancy_regex() {
         let (sp, re) = pair();
-        for text in random_strings(5, 100_000, 32, ALPHABET) {
+        for text in random_strings_of(ALPHABET, 5, 100_000, 32) {
             assert_eq!(fast(&sp, &text), fancy(&re, &text), "{text:?}");
         }
     }
@@ -211,7 +193,7 @@ mod tests {
             .filter(|&c| !is_hangul(c as u32))
             .collect();
         assert!(plain.len() < ALPHABET.len() - 10);
-        for text in random_strings(6, 50_000, 32, &plain) {
+        for text in random_strings_of(&plain, 6, 50_000, 32) {
             assert_eq!(fast(&sw, &text), fast(&o200k, &text), "{text:?}");
         }
     }
