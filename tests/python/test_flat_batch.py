@@ -120,6 +120,27 @@ def test_first_failing_text_raises(threads, pair):
     assert split(*got) == ref.encode_batch(batch, allowed_special="all")
 
 
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_surrogate_in_a_later_run(threads, pair, batch):
+    # The calling thread converts the texts a run at a time while the workers encode earlier
+    # runs: a lone surrogate found late, after runs were encoded (the retry with the
+    # surrogates replaced), and before or after a failing text, gives tiktoken's outcome.
+    ref, enc = pair["cl100k_base"]
+    batch = [t for t in batch if not any(s in t for s in enc.special_tokens_set)]
+    late = len(batch) * 3 // 4
+    texts = batch[:late] + ["a\ud800b"] + batch[late:]
+    want = ref.encode_ordinary_batch(texts)
+    assert split(*enc.encode_ordinary_batch_to_numpy(texts, num_threads=threads)) == want
+    assert enc.encode_ordinary_batch(texts, num_threads=threads) == want
+    assert enc.count_batch(texts, num_threads=threads) == [len(ids) for ids in want]
+    for failing in (late // 2, late + 1 + (len(batch) - late) // 2):
+        bad = texts[:failing] + ["<|fim_suffix|>"] + texts[failing:]
+        want = outcome(ref.encode_batch, bad)
+        assert want[0] == "raise" and "<|fim_suffix|>" in want[2]
+        same_outcome(want, outcome(enc.encode_batch_to_numpy, bad, num_threads=threads))
+        same_outcome(want, outcome(enc.encode_batch, bad, num_threads=threads))
+
+
 def test_arguments(pair):
     ref, enc = pair["o200k_base"]
     for f in (enc.encode_batch_to_numpy, enc.encode_ordinary_batch_to_numpy):

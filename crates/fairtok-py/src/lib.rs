@@ -158,26 +158,14 @@ fn write_ids(dst: &mut [u8], ids: &[u32]) {
     }
 }
 
-/// The text of a `bytes` made by `str.encode("utf-8")` ([`PyStringMethods::encode_utf8`]),
-/// borrowed: a text crosses from Python with one copy (CPython's UTF-8 encoding), not two (a
-/// `String` extracted under the abi3 limited API of Python 3.9 is that `bytes`, copied).
-fn as_str<'a>(utf8: &'a Bound<'_, PyBytes>) -> &'a str {
-    // SAFETY: `encode_utf8` is `PyUnicode_AsUTF8String`, whose "strict" handler raises
-    // `UnicodeEncodeError` for a lone surrogate (the one thing a `str` holds that UTF-8 cannot):
-    // the bytes it returns are valid UTF-8. A `bytes` object is immutable, and the `Bound`
-    // keeps it alive for the borrow, with or without the GIL.
-    unsafe { std::str::from_utf8_unchecked(utf8.as_bytes()) }
-}
-
-/// The UTF-8 `bytes` of each text (see [`as_str`]); `UnicodeEncodeError` for a lone surrogate,
-/// which `fairtok.Encoding` fixes and retries, as tiktoken does.
-fn utf8_all<'py>(texts: &[Bound<'py, PyString>]) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-    texts.iter().map(|t| t.encode_utf8()).collect()
-}
-
-/// The texts of [`utf8_all`]'s `bytes`.
-fn strs<'a>(utf8: &'a [Bound<'_, PyBytes>]) -> Vec<&'a str> {
-    utf8.iter().map(as_str).collect()
+/// The text of a `str`, borrowed from it: CPython's `PyUnicode_AsUTF8AndSize` (pyo3's
+/// [`PyStringMethods::to_str`]), which is the `str`'s own bytes for an ASCII text and otherwise
+/// a UTF-8 copy that CPython makes once and keeps with the `str` (as tiktoken's `&str`
+/// arguments do). No `bytes` object is made. A lone surrogate (the one thing a `str` holds that
+/// UTF-8 cannot) raises `UnicodeEncodeError`, which `fairtok.Encoding` fixes and retries, as
+/// tiktoken does.
+pub(crate) fn text_of<'a>(text: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
+    text.to_str()
 }
 
 #[pymethods]
@@ -296,8 +284,7 @@ impl CoreTokenizer {
         py: Python<'py>,
         text: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let utf8 = text.encode_utf8()?;
-        let text = as_str(&utf8);
+        let text = text_of(text)?;
         let req = Request::ordinary();
         let ids = self
             .run(py, text, || req.encode(&self.tok, text))
@@ -315,8 +302,7 @@ impl CoreTokenizer {
         disallowed: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let req = self.request(allowed, disallowed)?;
-        let utf8 = text.encode_utf8()?;
-        let text = as_str(&utf8);
+        let text = text_of(text)?;
         let ids = self
             .run(py, text, || req.encode(&self.tok, text))
             .map_err(|e| e.into_py_err(py))?;
@@ -333,8 +319,7 @@ impl CoreTokenizer {
         disallowed: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let req = self.request(allowed, disallowed)?;
-        let utf8 = text.encode_utf8()?;
-        let text = as_str(&utf8);
+        let text = text_of(text)?;
         let ids = self
             .run(py, text, || req.encode(&self.tok, text))
             .map_err(|e| e.into_py_err(py))?;
@@ -346,8 +331,7 @@ impl CoreTokenizer {
 
     /// The number of tokens of `encode_ordinary(text)`, without building the list.
     fn count(&self, py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<usize> {
-        let utf8 = text.encode_utf8()?;
-        let text = as_str(&utf8);
+        let text = text_of(text)?;
         let req = Request::ordinary();
         self.run(py, text, || req.count(&self.tok, text))
             .map_err(|e| e.into_py_err(py))
@@ -364,8 +348,7 @@ impl CoreTokenizer {
         disallowed: Option<Vec<String>>,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
         let req = self.request(allowed, disallowed)?;
-        let utf8 = utf8_all(&texts)?;
-        self.lists(py, &strs(&utf8), num_threads, &req)
+        self.lists(py, &texts, num_threads, &req)
     }
 
     /// `encode_ordinary` over many texts on up to `num_threads` threads, with the GIL released
@@ -376,8 +359,7 @@ impl CoreTokenizer {
         texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
     ) -> PyResult<Vec<Bound<'py, PyList>>> {
-        let utf8 = utf8_all(&texts)?;
-        self.lists(py, &strs(&utf8), num_threads, &Request::ordinary())
+        self.lists(py, &texts, num_threads, &Request::ordinary())
     }
 
     /// `encode_batch` as two `bytearray`s: the ids of all the texts, concatenated, as
@@ -393,8 +375,7 @@ impl CoreTokenizer {
         disallowed: Option<Vec<String>>,
     ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
         let req = self.request(allowed, disallowed)?;
-        let utf8 = utf8_all(&texts)?;
-        self.flat(py, &strs(&utf8), num_threads, &req)
+        self.flat(py, &texts, num_threads, &req)
     }
 
     /// `encode_ordinary_batch` as `encode_batch_to_bytes` gives it.
@@ -404,8 +385,7 @@ impl CoreTokenizer {
         texts: Vec<Bound<'py, PyString>>,
         num_threads: usize,
     ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
-        let utf8 = utf8_all(&texts)?;
-        self.flat(py, &strs(&utf8), num_threads, &Request::ordinary())
+        self.flat(py, &texts, num_threads, &Request::ordinary())
     }
 
     /// Token counts of many texts (`encode_ordinary`), on up to `num_threads` threads.
@@ -420,8 +400,7 @@ impl CoreTokenizer {
             texts.iter().map(|t| req.count(tok, t)).collect()
         };
         let mut out = Vec::with_capacity(texts.len());
-        let utf8 = utf8_all(&texts)?;
-        self.batch(py, &strs(&utf8), num_threads, part, |counts| {
+        self.batch(py, &texts, num_threads, part, |counts| {
             out.extend(counts);
             Ok(())
         })?;
