@@ -62,7 +62,7 @@
 //! # Bounds
 //!
 //! The tables are built at the first long piece a model meets (9 million instructions, 2-3
-//! ms, for o200k): the length table (one pass over the vocabulary, 1 MiB) and an empty memo
+//! ms, for o200k): the length tables (one pass over the vocabulary, 2 MiB) and an empty memo
 //! of splits (12 bytes per rank), filled as tokens are met (a split costs one `bpe` of the
 //! token's bytes).
 //!
@@ -82,7 +82,7 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashSet;
 
 use crate::bpe::{self, Scratch, Symbol};
-use crate::rank_table::RankTable;
+use crate::rank_table::{char3, RankTable};
 
 /// Tokens longer than this make the search give up (the length table has one bit per length).
 const MAX_LEN: usize = 128;
@@ -126,6 +126,10 @@ impl fmt::Debug for Backtrack {
 struct Tables {
     /// Bit `k` of `lens[b0 << 8 | b1]`: a token of `k + 1` bytes starts with `b0 b1`.
     lens: Box<[u128]>,
+    /// The same for the tokens of three bytes or more that start with one three-byte UTF-8
+    /// character, indexed by [`char3`]: the first two bytes of a CJK ideograph, kana or Hangul
+    /// syllable are shared by 64 characters, whose tokens' lengths would all be candidates.
+    lens3: Box<[u128]>,
     /// Per rank: [`UNKNOWN`] until the token is met, then its state (and for a pair, the left
     /// part's length in the low bits).
     meta: Box<[AtomicU32]>,
@@ -136,6 +140,7 @@ struct Tables {
 impl Tables {
     fn build(table: &RankTable) -> Option<Tables> {
         let mut lens = vec![0u128; 1 << 16].into_boxed_slice();
+        let mut lens3 = vec![0u128; 1 << 16].into_boxed_slice();
         let mut max_rank = 0;
         let mut fits = true;
         table.for_each(|t, rank| {
@@ -145,11 +150,15 @@ impl Tables {
                 1 => {}
                 _ => fits = false,
             }
+            if let Some(c) = t.get(..3).and_then(char3) {
+                lens3[c] |= 1u128.checked_shl(t.len() as u32 - 1).unwrap_or(0);
+            }
         });
         // The splits are worked out with the short merge, whose keys hold ranks below a limit.
         let n = max_rank as usize + 1;
         (fits && max_rank < bpe::SCAN_RANK_LIMIT).then(|| Tables {
             lens,
+            lens3,
             meta: (0..n).map(|_| AtomicU32::new(UNKNOWN)).collect(),
             splits: (0..n).map(|_| AtomicU64::new(0)).collect(),
         })
@@ -237,7 +246,9 @@ impl Search<'_> {
     }
 
     /// The lengths of the tokens that may start at `pos`, one bit each (bit `k`: `k + 1`
-    /// bytes), that fit in the piece. Every single byte is a token.
+    /// bytes), that fit in the piece. Every single byte is a token. Where a three-byte
+    /// character starts, the tokens of three bytes or more are those of that character
+    /// (`lens3`), and only the two-byte ones come from the first two bytes.
     fn lengths_at(&self, pos: usize) -> u128 {
         let rest = self.piece.len() - pos;
         if rest < 2 {
@@ -249,7 +260,12 @@ impl Search<'_> {
         } else {
             (1u128 << rest) - 1
         };
-        (self.tables.lens[key] & fit) | 1
+        let t = self.tables;
+        let lens = match self.piece.get(pos..pos + 3).and_then(char3) {
+            Some(c) => t.lens[key] & 0b11 | t.lens3[c],
+            None => t.lens[key],
+        };
+        (lens & fit) | 1
     }
 
     /// Takes lengths out of `mask`, longest first, until one is a reachable token compatible

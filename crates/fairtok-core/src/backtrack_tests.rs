@@ -49,7 +49,9 @@ fn long_pieces() -> Vec<Vec<u8>> {
     let thai = "ภาษาไทยเป็นภาษาที่เขียนโดยไม่เว้นวรรคระหว่างคำ";
     let hangul = "대한민국의헌법은국민의기본권을보장하고있다";
     let words = "internationalizationcharacterizationsuperconductivity";
-    for s in [thai, hangul, words] {
+    let japanese = "日本語の文章は単語の間に空白を置かずに書かれるのでカタカナも漢字も続く";
+    let chinese = "中文的句子在词与词之间不使用空格分隔因此一段文字就是一个很长的片段";
+    for s in [thai, hangul, words, japanese, chinese] {
         for k in 1..6 {
             pieces.push(s.repeat(k).into_bytes());
         }

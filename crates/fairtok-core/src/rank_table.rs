@@ -223,7 +223,7 @@ impl RankTable {
 /// UTF-8 character, or an overlong or surrogate form of one): its 16 payload bits, which are
 /// distinct for distinct such strings. `None` for any other string.
 #[inline(always)]
-fn char3(t: &[u8]) -> Option<usize> {
+pub(crate) fn char3(t: &[u8]) -> Option<usize> {
     match *t {
         [a @ 0xE0..=0xEF, b @ 0x80..=0xBF, c @ 0x80..=0xBF] => {
             Some((a as usize & 0x0F) << 12 | (b as usize & 0x3F) << 6 | (c as usize & 0x3F))
