@@ -36,6 +36,7 @@ use crate::error::{Error, Result};
 use crate::pattern::Regex;
 use crate::piece_cache::{self, CachePool, PieceCache};
 use crate::rank_table::{hash_bytes, RankTable};
+use crate::spares::Spares;
 use crate::syllables::Syllables;
 use crate::task::Task;
 
@@ -247,6 +248,8 @@ pub struct TiktokenModel {
     backtrack: Backtrack,
     /// Korean words merged from whole syllables where that is exact (`syllables.rs`).
     syllables: Syllables,
+    /// Copies lent to the threads of [`TiktokenModel::in_spans`] (`spares.rs`).
+    replicas: Spares<TiktokenModel>,
     /// Whether every rank fits the keys of the short merge (`bpe::SCAN_RANK_LIMIT`); if not
     /// (a vocabulary of tens of millions of tokens), every piece takes the merge loop.
     scan: bool,
@@ -313,6 +316,7 @@ impl TiktokenModel {
             caches: CachePool::default(),
             backtrack: Backtrack::default(),
             syllables: Syllables::default(),
+            replicas: Spares::default(),
             scan: max_rank < bpe::SCAN_RANK_LIMIT,
             sse41: bpe::has_sse41(),
         })
@@ -408,7 +412,8 @@ impl TiktokenModel {
     /// each, and returns the results in order: `f` on the whole text if it is not cut.
     ///
     /// Each thread but the first works on its own copy of the model (see
-    /// [`TiktokenModel::replica`]) when its part is large enough to pay for the copy.
+    /// [`TiktokenModel::replica`]), lent for the call and kept for the next (`spares.rs`),
+    /// when its part is large enough to pay for the copy.
     pub(crate) fn in_parts<T: Send>(
         &self,
         text: &str,
@@ -444,9 +449,9 @@ impl TiktokenModel {
                     let f = &f;
                     Task::spawn(scope, move || {
                         let own = (k > 0 && part.len() >= REPLICA_FROM)
-                            .then(|| self.replica())
+                            .then(|| self.replicas.lend(|| self.replica()))
                             .flatten();
-                        f(own.as_ref().unwrap_or(self), part)
+                        f(own.as_deref().unwrap_or(self), part)
                     })
                 })
                 .collect();
@@ -472,6 +477,7 @@ impl TiktokenModel {
             caches: CachePool::default(),
             backtrack: Backtrack::default(),
             syllables: Syllables::default(),
+            replicas: Spares::default(),
             scan: self.scan,
             sse41: self.sse41,
         })

@@ -5,6 +5,7 @@ use crate::builtin;
 use crate::error::{Error, Result, Setting};
 use crate::hf::HfModel;
 use crate::pattern;
+use crate::spares::{Spare, Spares};
 use crate::spm::SpmModel;
 use crate::task::Task;
 use crate::tekken;
@@ -94,6 +95,8 @@ pub struct Tokenizer {
     /// id → bytes in the first position, where that differs (WordPiece's decoder).
     first_decoder: Option<Decoder>,
     pattern: Option<String>,
+    /// Copies lent to threads ([`Tokenizer::lend_copy`]).
+    copies: Spares<Tokenizer>,
 }
 
 impl Tokenizer {
@@ -212,6 +215,7 @@ impl Tokenizer {
             decoder,
             first_decoder: None,
             pattern: Some(pattern.to_owned()),
+            copies: Spares::default(),
         })
     }
 
@@ -491,7 +495,17 @@ impl Tokenizer {
             first_decoder: self.first_decoder.clone(),
             decoder: self.decoder.clone(),
             pattern: self.pattern.clone(),
+            copies: Spares::default(),
         })
+    }
+
+    /// A copy of this tokenizer (see [`Tokenizer::try_clone`]) lent to the calling thread: an
+    /// idle copy from an earlier loan if there is one, else a new one. Dropping the [`Spare`]
+    /// gives it back for the next loan, so the copy and the tables it builds at first use
+    /// serve call after call. At most as many copies as the machine has cores stay idle (a
+    /// few MB each; see `spares.rs`). `None` for a `tokenizer.json`, as `try_clone`.
+    pub fn lend_copy(&self) -> Option<Spare<'_, Tokenizer>> {
+        self.copies.lend(|| self.try_clone())
     }
 
     /// [`Tokenizer::count`] on up to `threads` threads (see [`Tokenizer::encode_parallel`]).

@@ -22,7 +22,8 @@ use crate::{text_of, write_ids, CoreTokenizer};
 /// CPU-bound, and a thread per text of a huge batch could exhaust the process.
 const MAX_THREADS: usize = 256;
 
-/// A batch from this many bytes per thread gives each worker its own copy of the tokenizer.
+/// A batch from this many bytes per thread gives each worker but one its own copy of the
+/// tokenizer.
 const COPY_FROM: usize = 2 << 20;
 
 /// About how many bytes of text make a run: the unit a worker claims and the calling thread
@@ -61,11 +62,13 @@ impl CoreTokenizer {
     /// With more than one thread, workers encode without the GIL while the calling thread
     /// converts the runs ahead of them (see the module docs) and takes the results that are
     /// ready: making the Python objects needs the GIL, and done after all the encoding it ran
-    /// on one core and held the speed-up of two threads to about 1.2×. Workers of a batch of
-    /// megabytes each work on their own copy of the tokenizer ([`Tokenizer::try_clone`]), the
-    /// size judged from the first run. The error returned is that of the first failing text,
-    /// as tiktoken's `ThreadPoolExecutor.map` gives (a text that is not valid UTF-8 fails the
-    /// call when its run is converted). If the system refuses a thread, the threads already
+    /// on one core and held the speed-up of two threads to about 1.2×. In a batch of
+    /// megabytes every worker but one works on its own copy of the tokenizer, lent for the
+    /// call and kept for the next ([`Tokenizer::lend_copy`]; made anew at each call, a copy
+    /// cost its worker an eighth of an 85 ms batch); the size is judged from the first run.
+    /// The error returned is that of the first failing text, as tiktoken's
+    /// `ThreadPoolExecutor.map` gives (a text that is not valid UTF-8 fails the call when its
+    /// run is converted). If the system refuses a thread, the threads already
     /// running do the work (the calling thread, if none runs).
     pub(crate) fn batch<P: Send>(
         &self,
@@ -106,9 +109,10 @@ impl CoreTokenizer {
             let (tx, mut rx) = mpsc::channel::<(usize, Result<P, EncodeError>)>();
             let (part, copy, stop, claimed, run_rx) = (&part, &copy, &stop, &claimed, &run_rx);
             let mut running = 0;
-            for _ in 0..threads {
+            for worker in 0..threads {
                 let tx = tx.clone();
                 let work = move || {
+                    // A copy each for all but one worker: that one works on `tok` itself.
                     let mut own = None;
                     loop {
                         // The lock is held while waiting: the next worker waits for the next run.
@@ -118,10 +122,10 @@ impl CoreTokenizer {
                         if stop.load(Ordering::Relaxed) {
                             continue; // a failure: the runs still queued are dropped
                         }
-                        if own.is_none() && copy.load(Ordering::Relaxed) {
-                            own = Some(tok.try_clone());
+                        if worker > 0 && own.is_none() && copy.load(Ordering::Relaxed) {
+                            own = Some(tok.lend_copy());
                         }
-                        let tok = own.as_ref().and_then(Option::as_ref).unwrap_or(tok);
+                        let tok = own.as_ref().and_then(Option::as_deref).unwrap_or(tok);
                         if tx.send((i, part(tok, &run))).is_err() {
                             break;
                         }

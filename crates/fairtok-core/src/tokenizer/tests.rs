@@ -371,6 +371,22 @@ fn parallel_encode_and_count_equal_sequential() {
     assert_eq!(copy.encode(&text).unwrap(), seq);
     assert_eq!(copy.name(), t.name());
     assert_eq!(copy.decode_bytes(&seq).unwrap(), text.as_bytes());
+    // A lent copy encodes alike, and goes back to be lent again (not made anew): the same
+    // heap buffers come back.
+    let lent = t.lend_copy().unwrap();
+    assert_eq!(lent.encode(&text).unwrap(), seq);
+    let second = t.lend_copy().unwrap();
+    let buffer = |t: &Tokenizer| t.decoder.bytes.as_ptr();
+    assert_ne!(buffer(&lent), buffer(&second), "two holders share a copy");
+    assert_ne!(buffer(&lent), buffer(&t));
+    let kept = [buffer(&lent), buffer(&second)];
+    drop((lent, second));
+    let again = t.lend_copy().unwrap();
+    assert!(
+        kept.contains(&buffer(&again)),
+        "an idle copy was not lent again"
+    );
+    assert_eq!(again.encode(&text).unwrap(), seq);
 }
 
 #[test]
