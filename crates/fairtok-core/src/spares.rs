@@ -62,9 +62,8 @@ impl<T> Spares<T> {
     }
 }
 
-/// A copy of a model lent by [`Spares::lend`] (for [`Tokenizer`](crate::Tokenizer):
-/// [`Tokenizer::lend_copy`](crate::Tokenizer::lend_copy)); it goes back to the model's idle
-/// copies when dropped.
+/// A copy of a tokenizer lent by [`Tokenizer::lend_copy`](crate::Tokenizer::lend_copy); it
+/// goes back to the tokenizer's idle copies when dropped.
 pub struct Spare<'a, T> {
     home: &'a Spares<T>,
     /// Always `Some` until dropped.
