@@ -53,7 +53,7 @@ impl<T> Spares<T> {
     /// Keeps `copy` for the next [`Spares::lend`] unless as many as the machine has cores are
     /// idle already.
     fn give_back(&self, copy: T) {
-        let keep = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let keep = crate::threads_cap(usize::MAX);
         if let Ok(mut v) = self.idle.lock() {
             if v.len() < keep {
                 v.push(copy);
@@ -111,23 +111,9 @@ mod tests {
     #[test]
     fn two_holders_get_two_copies() {
         let spares = Spares::<u32>::default();
-        let mut made = 0;
-        let a = spares
-            .lend(|| {
-                Some({
-                    made += 1;
-                    made
-                })
-            })
-            .unwrap();
-        let b = spares
-            .lend(|| {
-                Some({
-                    made += 1;
-                    made
-                })
-            })
-            .unwrap();
+        let mut made = 1u32..;
+        let a = spares.lend(|| made.next()).unwrap();
+        let b = spares.lend(|| made.next()).unwrap();
         assert_ne!(*a, *b);
         assert!(spares.lend(|| None).is_none(), "no idle copy and none made");
     }
@@ -135,7 +121,7 @@ mod tests {
     #[test]
     fn idle_copies_are_bounded_by_the_cores() {
         let spares = Spares::<u32>::default();
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = crate::threads_cap(usize::MAX);
         let held: Vec<_> = (0..cores as u32 + 3)
             .map(|i| spares.lend(|| Some(i)).unwrap())
             .collect();
