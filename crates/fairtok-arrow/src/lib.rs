@@ -173,17 +173,14 @@ fn per_row<T: Send>(
     if threads <= 1 || texts.len() <= MIN_ROWS {
         return serial();
     }
-    // A pool of `threads`; where the system refuses one, the calling thread does the work.
-    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => pool.install(|| {
-            (0..texts.len())
-                .into_par_iter()
-                .with_min_len(MIN_ROWS)
-                .map(|i| f(i, texts.get(i)))
-                .collect()
-        }),
-        Err(_) => serial(),
-    }
+    // A pool of `threads`; where the system refuses them, the calling thread does the work.
+    fairtok_core::task::on_pool(threads, || {
+        (0..texts.len())
+            .into_par_iter()
+            .with_min_len(MIN_ROWS)
+            .map(|i| f(i, texts.get(i)))
+            .collect()
+    })
 }
 
 /// The number of tokens of every row of `column` (a null row: null), on up to `threads`

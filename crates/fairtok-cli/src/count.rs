@@ -68,7 +68,7 @@ pub(crate) fn run(args: CountArgs) -> CliResult {
         let (tx, rx) = std::sync::mpsc::channel();
         let (pattern, lowercase) = (&args.pattern, args.lowercase);
         let specs = &specs;
-        scope.spawn(move || {
+        Task::spawn(scope, move || {
             for spec in specs {
                 if tx.send(load(spec, pattern, lowercase)).is_err() {
                     break; // the counting side stopped

@@ -14,9 +14,9 @@ pub(crate) fn run(tok: &TokArgs, enc: &EncArgs, jsonl: bool, file: &Path) -> Cli
         let threads = enc.threads();
         // Load the tokenizer while the input is read and checked.
         let (t, text) = std::thread::scope(|s| {
-            let loading = s.spawn(|| load(&tok.tokenizer, &tok.pattern, tok.lowercase));
+            let loading = Task::spawn(s, || load(&tok.tokenizer, &tok.pattern, tok.lowercase));
             let text = input::read_text(file, &name, enc.lossy, threads);
-            let t = loading.join().expect("the loading thread panicked");
+            let t = loading.join();
             (t, text)
         });
         let (text, t) = (text?, t?);

@@ -90,14 +90,11 @@ pub(crate) fn check_utf8(bytes: &[u8], threads: usize) -> Option<usize> {
             .skip(1)
             .map(|w| {
                 let part = &bytes[w[0]..w[1]];
-                s.spawn(move || check(part))
+                Task::spawn(s, move || check(part))
             })
             .collect();
         let first = check(&bytes[cuts[0]..cuts[1]]);
-        let rest: Vec<Option<usize>> = handles
-            .into_iter()
-            .map(|h| h.join().expect("a UTF-8 checking thread panicked"))
-            .collect();
+        let rest: Vec<Option<usize>> = handles.into_iter().map(Task::join).collect();
         let mut total = first?;
         for r in rest {
             total += r?;

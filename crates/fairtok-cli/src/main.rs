@@ -28,6 +28,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use fairtok_core::task::Task;
 use fairtok_core::{EncodeOptions, LoadOptions, Specials, Tokenizer};
 
 /// Measure and cut what non-English text costs in tokens.
@@ -451,12 +452,9 @@ pub(crate) fn write_ids_parallel(
         let handles: Vec<_> = ids
             .chunks(chunk)
             .enumerate()
-            .map(|(k, part)| s.spawn(move || format(part, first && k == 0)))
+            .map(|(k, part)| Task::spawn(s, move || format(part, first && k == 0)))
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a formatting thread panicked"))
-            .collect()
+        handles.into_iter().map(Task::join).collect()
     });
     for b in &bufs {
         w.write_all(b)?;

@@ -51,7 +51,7 @@ mod spares;
 mod split;
 pub mod spm;
 mod syllables;
-mod task;
+pub mod task;
 pub mod tekken;
 #[cfg(test)]
 mod test_vocab;

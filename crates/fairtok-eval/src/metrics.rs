@@ -133,8 +133,23 @@ pub fn prices_for(prices: &[f64], n: usize) -> Result<Vec<f64>> {
 /// Measures every tokenizer on `corpus` against `pivot`. `prices` is empty, or one price per
 /// tokenizer. `progress(lines)` is called as lines are encoded (from several threads).
 ///
-/// The tokenizers may be owned or borrowed (`&[Tokenizer]` or `&[&Tokenizer]`).
+/// The tokenizers may be owned or borrowed (`&[Tokenizer]` or `&[&Tokenizer]`). The lines are
+/// encoded on a rayon pool of one thread per core (the caller's pool, if it runs on one;
+/// the calling thread alone if the system refuses threads: `fairtok_core::task::on_pool`).
 pub fn measure<T: Borrow<Tokenizer> + Sync>(
+    tokenizers: &[T],
+    corpus: &ParallelCorpus,
+    pivot: &str,
+    prices: &[f64],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Report> {
+    fairtok_core::task::on_pool(0, || {
+        measure_on_pool(tokenizers, corpus, pivot, prices, progress)
+    })
+}
+
+/// [`measure`], on the rayon pool at hand.
+fn measure_on_pool<T: Borrow<Tokenizer> + Sync>(
     tokenizers: &[T],
     corpus: &ParallelCorpus,
     pivot: &str,

@@ -526,7 +526,7 @@ fn measure_one(
     let mut r = metrics::measure(std::slice::from_ref(tok), corpus, pivot, &[], &|_| {})?;
     let t = r.tokenizers.remove(0);
     let ko = t.languages.iter().find(|l| l.lang == KOREAN);
-    let unk = unknown_share(tok, corpus)?;
+    let unk = fairtok_core::task::on_pool(0, || unknown_share(tok, corpus))?;
     progress(&format!(
         "{}: measured in {:.1} s{}{}",
         e.label,

@@ -538,11 +538,13 @@ pub fn count_sources(
 
     let result: Result<()> = std::thread::scope(|scope| {
         let mut workers = vec![];
+        // As many workers as the system gives; if it gives none, the reader counts each batch
+        // itself (`inline`) instead of queueing it for workers that do not exist.
         for _ in 0..threads {
             let back_tx = back_tx.clone();
             let (rx, table, failed, per_lang, skipped) =
                 (&rx, &table, &failed, &per_lang, &skipped);
-            workers.push(scope.spawn(move || -> Result<()> {
+            let work = move || -> Result<()> {
                 let re = Regex::tiktoken(&opts.pattern)?;
                 // After a failure (here or in another worker) batches are only drained, so
                 // that the reader never blocks on a full channel.
@@ -576,8 +578,16 @@ pub fn count_sources(
                     let _ = back_tx.send(batch);
                 }
                 error.map_or(Ok(()), Err)
-            }));
+            };
+            match std::thread::Builder::new().spawn_scoped(scope, work) {
+                Ok(w) => workers.push(w),
+                Err(_) => break,
+            }
         }
+        let inline = match workers.is_empty() {
+            true => Some(Regex::tiktoken(&opts.pattern)?),
+            false => None,
+        };
         drop(back_tx);
         let mut reader_result = Ok(());
         let mut seq = 0u64;
@@ -598,6 +608,13 @@ pub fn count_sources(
                         return Err(TrainError::Cancelled);
                     }
                     progress.set(read.load(Ordering::Relaxed));
+                    if let Some(re) = &inline {
+                        let src = &sources[b.source];
+                        if let Some(counts) = count_batch(&b, src, opts, re, &table)? {
+                            record_batch(&per_lang[src.lang], &skipped, sources, &b, counts);
+                        }
+                        return Ok(());
+                    }
                     tx.send(b)
                         .map_err(|_| TrainError::Usage("worker failed".into()))
                 },

@@ -45,11 +45,9 @@ pub fn count_texts<T: AsRef<str> + Sync>(
         Ok((local, pieces))
     };
     // A pool of `threads`; where the system refuses one, the calling thread does the work.
-    let parts: Vec<Result<(PieceCounts, u64)>> =
-        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-            Ok(pool) => pool.install(|| texts.par_chunks(chunk).map(count_part).collect()),
-            Err(_) => texts.chunks(chunk).map(count_part).collect(),
-        };
+    let parts: Vec<Result<(PieceCounts, u64)>> = fairtok_core::task::on_pool(threads, || {
+        texts.par_chunks(chunk).map(count_part).collect()
+    });
     let mut pieces = 0;
     for part in parts {
         let (local, n) = part?;

@@ -12,15 +12,21 @@ pub(super) struct Sides {
     pub(super) right: Side,
     extra: Vec<(Side, Side)>,
     threads: usize,
-    pool: rayon::ThreadPool,
+    /// `None` where the system refused the threads: the rewrites then run on the calling
+    /// thread alone.
+    pool: Option<rayon::ThreadPool>,
 }
 
 impl Sides {
     pub(super) fn new(lanes: usize, threads: usize) -> Result<Sides> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| TrainError::Usage(format!("cannot start {threads} threads: {e}")))?;
+        let pool = match threads {
+            1 => None,
+            _ => rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .ok(),
+        };
+        let threads = if pool.is_some() { threads } else { 1 };
         Ok(Sides {
             left: Side::with_lanes(lanes),
             right: Side::with_lanes(lanes),
@@ -57,10 +63,13 @@ pub(super) fn rewrite_words<const LANES: bool>(
     } = sides;
     left.reset(n_tokens);
     right.reset(n_tokens);
-    if list.len() < PAR_MIN_WORDS || *threads == 1 {
+    let Some(pool) = pool
+        .as_ref()
+        .filter(|_| list.len() >= PAR_MIN_WORDS && *threads > 1)
+    else {
         merge_words::<LANES>(arena, 0, &list, (a, b, new), left, right);
         return;
-    }
+    };
     let chunk = list.len().div_ceil(*threads);
     let runs: Vec<&[u32]> = list.chunks(chunk).collect();
     let mut slices = vec![];

@@ -309,12 +309,9 @@ pub fn extend_files(job: &ExtendJob, progress: &dyn Progress) -> Result<ExtendOu
     };
     let (weighted, inputs, stats) = count_each(job, &base, progress)?;
     // The merge loop runs on the pool it is installed in; where the system refuses the
-    // threads, on the global one.
+    // threads, on the calling thread alone.
     let run = || extend_counts(&base, weighted, parity.as_ref(), &opts, progress);
-    let extension = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => pool.install(run)?,
-        Err(_) => run()?,
-    };
+    let extension = fairtok_core::task::on_pool(threads, run)?;
     let files = match &out {
         Some(out) => extension.write(&base, out, format, &name)?,
         None => vec![],
