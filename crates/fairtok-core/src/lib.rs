@@ -47,7 +47,6 @@ pub mod output;
 pub mod pattern;
 mod piece_cache;
 mod rank_table;
-mod spares;
 mod split;
 pub mod spm;
 mod syllables;
@@ -73,7 +72,6 @@ pub fn threads_cap(asked: usize) -> usize {
     asked.clamp(1, cores.max(1))
 }
 
-pub use spares::Spare;
 pub use tokenizer::{EncodeOptions, Format, LoadOptions, Specials, Tokenizer, STREAM_SPAN};
 
 #[cfg(test)]

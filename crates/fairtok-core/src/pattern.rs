@@ -148,16 +148,6 @@ impl Regex {
         Regex::fancy(pattern)
     }
 
-    /// A copy of this pre-tokenizer, if its engine can be copied (Oniguruma's cannot).
-    pub(crate) fn try_clone(&self) -> Option<Regex> {
-        let inner = match &self.inner {
-            Inner::Fancy(re) => Inner::Fancy(re.clone()),
-            Inner::Builtin(sp) => Inner::Builtin(sp.clone()),
-            Inner::Onig(..) => return None,
-        };
-        Some(Regex { inner })
-    }
-
     /// Compiles `pattern` with `fancy-regex` only (no hand-written splitter).
     pub fn fancy(pattern: &str) -> Result<Regex> {
         fancy_regex::RegexBuilder::new(pattern)

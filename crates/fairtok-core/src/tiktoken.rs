@@ -36,7 +36,6 @@ use crate::error::{Error, Result};
 use crate::pattern::Regex;
 use crate::piece_cache::{self, CachePool, PieceCache};
 use crate::rank_table::{hash_bytes, RankTable};
-use crate::spares::Spares;
 use crate::syllables::Syllables;
 use crate::task::Task;
 
@@ -230,9 +229,6 @@ pub(crate) fn parse_rank_list(
     Ok(out)
 }
 
-/// Parts of a text encoded in parallel from this size on get their own copy of the model.
-pub(crate) const REPLICA_FROM: usize = 4 << 20;
-
 /// A tiktoken-style encoder: ranks, pattern and special tokens.
 #[derive(Debug)]
 pub struct TiktokenModel {
@@ -248,8 +244,6 @@ pub struct TiktokenModel {
     backtrack: Backtrack,
     /// Korean words merged from whole syllables where that is exact (`syllables.rs`).
     syllables: Syllables,
-    /// Copies lent to the threads of [`TiktokenModel::in_spans`] (`spares.rs`).
-    replicas: Spares<TiktokenModel>,
     /// Whether every rank fits the keys of the short merge (`bpe::SCAN_RANK_LIMIT`); if not
     /// (a vocabulary of tens of millions of tokens), every piece takes the merge loop.
     scan: bool,
@@ -316,7 +310,6 @@ impl TiktokenModel {
             caches: CachePool::default(),
             backtrack: Backtrack::default(),
             syllables: Syllables::default(),
-            replicas: Spares::default(),
             scan: max_rank < bpe::SCAN_RANK_LIMIT,
             sse41: bpe::has_sse41(),
         })
@@ -388,32 +381,65 @@ impl TiktokenModel {
         self.encode_span(&text[start..], start, out, scratch, cache)
     }
 
+    /// [`TiktokenModel::encode_ordinary`] of each of `texts` in turn, appended to `out`;
+    /// `ends` gets the length of `out` after each text. One memo and one scratch space serve
+    /// them all, where a call per text takes a memo from the pool and gives it back each time
+    /// (for a batch of short lines, a lock and an unlock per line, and a memo that may have
+    /// been another thread's).
+    pub fn encode_ordinary_each(
+        &self,
+        texts: &[&str],
+        out: &mut Vec<u32>,
+        ends: &mut Vec<usize>,
+    ) -> Result<()> {
+        let mut scratch = Scratch::default();
+        (self.caches).with(|cache| {
+            for text in texts {
+                self.encode_span(text, 0, out, &mut scratch, cache)?;
+                ends.push(out.len());
+            }
+            Ok(())
+        })
+    }
+
     /// The number of tokens `encode_ordinary` gives, without keeping the ids.
     pub fn count_ordinary(&self, text: &str) -> Result<usize> {
+        let mut counts = Vec::with_capacity(1);
+        self.count_ordinary_each(&[text], &mut counts)?;
+        Ok(counts[0])
+    }
+
+    /// [`TiktokenModel::count_ordinary`] of each of `texts`, appended to `counts`, with one memo
+    /// for all of them (as [`TiktokenModel::encode_ordinary_each`]).
+    pub fn count_ordinary_each(&self, texts: &[&str], counts: &mut Vec<usize>) -> Result<()> {
         let mut scratch = Scratch::default();
         let mut buf = Vec::with_capacity(64);
-        let mut n = 0;
-        let bytes = text.as_bytes();
         (self.caches).with(|cache| {
-            self.regex.for_each_match(text, |s, e| {
-                if self.table.get_at(bytes, s, e).is_some() {
-                    n += 1;
-                } else {
-                    buf.clear();
-                    self.merge_cached(&bytes[s..e], &mut buf, &mut scratch, cache);
-                    n += buf.len();
-                }
-            })
-        })?;
-        Ok(n)
+            for text in texts {
+                let (bytes, mut n) = (text.as_bytes(), 0);
+                self.regex.for_each_match(text, |s, e| {
+                    if self.table.get_at(bytes, s, e).is_some() {
+                        n += 1;
+                    } else {
+                        buf.clear();
+                        self.merge_cached(&bytes[s..e], &mut buf, &mut scratch, cache);
+                        n += buf.len();
+                    }
+                })?;
+                counts.push(n);
+            }
+            Ok(())
+        })
     }
 
     /// Runs `f` on the parts of `text` cut by [`TiktokenModel::cut_points`], on one thread
     /// each, and returns the results in order: `f` on the whole text if it is not cut.
     ///
-    /// Each thread but the first works on its own copy of the model (see
-    /// [`TiktokenModel::replica`]), lent for the call and kept for the next (`spares.rs`),
-    /// when its part is large enough to pay for the copy.
+    /// The threads share the model: its tables are read-only, and each call takes a memo of
+    /// its own from the pool. A copy of the model per thread was tried (until this change,
+    /// on the parts of 4 MiB and more) and, measured again on the 2-core machine of
+    /// `BENCHMARKS.md`, cost a first call its 7 ms of copying and the copy's first tables
+    /// and bought nothing after it.
     pub(crate) fn in_parts<T: Send>(
         &self,
         text: &str,
@@ -443,43 +469,13 @@ impl TiktokenModel {
         std::thread::scope(|scope| {
             let handles: Vec<_> = cuts
                 .windows(2)
-                .enumerate()
-                .map(|(k, w)| {
+                .map(|w| {
                     let part = &text[w[0]..w[1]];
                     let f = &f;
-                    Task::spawn(scope, move || {
-                        let own = (k > 0 && part.len() >= REPLICA_FROM)
-                            .then(|| self.replicas.lend(|| self.replica()))
-                            .flatten();
-                        f(own.as_deref().unwrap_or(self), part)
-                    })
+                    Task::spawn(scope, move || f(self, part))
                 })
                 .collect();
             handles.into_iter().map(Task::join).collect()
-        })
-    }
-
-    /// A copy of the model made by the calling thread, or `None` if its pre-tokenizer cannot
-    /// be copied.
-    ///
-    /// Threads that encode in parallel with one shared model were measured 10-15% slower each
-    /// than the same threads with a model each, on the 2-core virtual machine of
-    /// `BENCHMARKS.md` (Korean, o200k_base; two processes showed no such loss). The lookup
-    /// tables are read-only, so this is the cost of two cores reading the same memory there;
-    /// a copy (a few MB, copied in a few milliseconds) avoids it.
-    pub(crate) fn replica(&self) -> Option<TiktokenModel> {
-        Some(TiktokenModel {
-            table: self.table.clone(),
-            byte_ids: self.byte_ids,
-            regex: self.regex.try_clone()?,
-            specials: self.specials.clone(),
-            special_matcher: self.special_matcher.clone(),
-            caches: CachePool::default(),
-            backtrack: Backtrack::default(),
-            syllables: Syllables::default(),
-            replicas: Spares::default(),
-            scan: self.scan,
-            sse41: self.sse41,
         })
     }
 

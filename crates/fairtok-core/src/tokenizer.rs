@@ -5,7 +5,6 @@ use crate::builtin;
 use crate::error::{Error, Result, Setting};
 use crate::hf::HfModel;
 use crate::pattern;
-use crate::spares::{Spare, Spares};
 use crate::spm::SpmModel;
 use crate::task::Task;
 use crate::tekken;
@@ -95,8 +94,6 @@ pub struct Tokenizer {
     /// id → bytes in the first position, where that differs (WordPiece's decoder).
     first_decoder: Option<Decoder>,
     pattern: Option<String>,
-    /// Copies lent to threads ([`Tokenizer::lend_copy`]).
-    copies: Spares<Tokenizer>,
 }
 
 impl Tokenizer {
@@ -215,7 +212,6 @@ impl Tokenizer {
             decoder,
             first_decoder: None,
             pattern: Some(pattern.to_owned()),
-            copies: Spares::default(),
         })
     }
 
@@ -398,6 +394,46 @@ impl Tokenizer {
         }
     }
 
+    /// [`Tokenizer::encode_into`] of each of `texts` in turn, appended to `ids`; `ends` gets the
+    /// length of `ids` after each text (text `i` is `ids[ends[i - 1]..ends[i]]`). The same ids
+    /// as a call per text, and on the first error the same error, with the ids of the texts
+    /// before it appended. Ordinary encoding with a tiktoken-style model shares one memo of
+    /// pieces among the texts ([`TiktokenModel::encode_ordinary_each`]): a batch of short
+    /// lines no longer takes and gives back a memo per line.
+    pub fn encode_each(
+        &self,
+        texts: &[&str],
+        opts: &EncodeOptions,
+        ids: &mut Vec<u32>,
+        ends: &mut Vec<usize>,
+    ) -> Result<()> {
+        match &self.engine {
+            Engine::Tiktoken(m)
+                if !opts.add_special
+                    && matches!(opts.specials, Specials::Default | Specials::None) =>
+            {
+                m.encode_ordinary_each(texts, ids, ends)
+            }
+            _ => texts.iter().try_for_each(|text| {
+                self.encode_into(text, opts, ids)?;
+                ends.push(ids.len());
+                Ok(())
+            }),
+        }
+    }
+
+    /// [`Tokenizer::count`] of each of `texts`, appended to `counts` (one memo of pieces for
+    /// all of them, as [`Tokenizer::encode_each`]).
+    pub fn count_each(&self, texts: &[&str], counts: &mut Vec<usize>) -> Result<()> {
+        match &self.engine {
+            Engine::Tiktoken(m) => m.count_ordinary_each(texts, counts),
+            _ => texts.iter().try_for_each(|text| {
+                counts.push(self.count(text)?);
+                Ok(())
+            }),
+        }
+    }
+
     /// [`Tokenizer::encode`] on up to `threads` threads. The text is cut only where the
     /// pre-tokenizer is known to split the same way on the parts as on the whole (before a
     /// letter that starts a line, for the built-in patterns), so the ids are identical to a
@@ -474,38 +510,6 @@ impl Tokenizer {
             }
         }
         Ok(())
-    }
-
-    /// A copy of this tokenizer, with its own lookup tables, for another thread; `None` for a
-    /// `tokenizer.json` (whose Oniguruma pre-tokenizer cannot be copied).
-    ///
-    /// Threads that share one tokenizer were measured 10-15% slower each than threads with a
-    /// copy each on a 2-core virtual machine (`BENCHMARKS.md`), so a thread with megabytes to
-    /// encode may take a copy first: a few MB, made in a few milliseconds. The copy gives the
-    /// same ids.
-    pub fn try_clone(&self) -> Option<Tokenizer> {
-        let Engine::Tiktoken(m) = &self.engine else {
-            return None;
-        };
-        Some(Tokenizer {
-            name: self.name.clone(),
-            origin: self.origin.clone(),
-            engine: Engine::Tiktoken(m.replica()?),
-            format: self.format,
-            first_decoder: self.first_decoder.clone(),
-            decoder: self.decoder.clone(),
-            pattern: self.pattern.clone(),
-            copies: Spares::default(),
-        })
-    }
-
-    /// A copy of this tokenizer (see [`Tokenizer::try_clone`]) lent to the calling thread: an
-    /// idle copy from an earlier loan if there is one, else a new one. Dropping the [`Spare`]
-    /// gives it back for the next loan, so the copy and the tables it builds at first use
-    /// serve call after call. At most as many copies as the machine has cores stay idle (a
-    /// few MB each; see `spares.rs`). `None` for a `tokenizer.json`, as `try_clone`.
-    pub fn lend_copy(&self) -> Option<Spare<'_, Tokenizer>> {
-        self.copies.lend(|| self.try_clone())
     }
 
     /// [`Tokenizer::count`] on up to `threads` threads (see [`Tokenizer::encode_parallel`]).

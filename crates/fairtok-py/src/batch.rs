@@ -22,10 +22,6 @@ use crate::{text_of, write_ids, CoreTokenizer};
 /// CPU-bound, and a thread per text of a huge batch could exhaust the process.
 const MAX_THREADS: usize = 256;
 
-/// A batch from this many bytes per thread gives each worker but one its own copy of the
-/// tokenizer.
-const COPY_FROM: usize = 2 << 20;
-
 /// About how many bytes of text make a run: the unit a worker claims and the calling thread
 /// takes back (one wake-up of the calling thread per run).
 const CHUNK_BYTES: usize = 256 << 10;
@@ -34,12 +30,12 @@ const CHUNK_BYTES: usize = 256 << 10;
 const AHEAD: usize = 2;
 
 /// The next run of `texts` from `start`: the texts as UTF-8, up to about [`CHUNK_BYTES`] and at
-/// most `max_texts` of them (at least one), and their bytes. Needs the GIL.
+/// most `max_texts` of them (at least one). Needs the GIL.
 fn next_run<'a>(
     texts: &'a [Bound<'_, PyString>],
     start: usize,
     max_texts: usize,
-) -> PyResult<(Vec<&'a str>, usize)> {
+) -> PyResult<Vec<&'a str>> {
     let mut run = Vec::new();
     let mut bytes = 0;
     for t in &texts[start..] {
@@ -50,7 +46,7 @@ fn next_run<'a>(
             break;
         }
     }
-    Ok((run, bytes))
+    Ok(run)
 }
 
 impl CoreTokenizer {
@@ -62,10 +58,11 @@ impl CoreTokenizer {
     /// With more than one thread, workers encode without the GIL while the calling thread
     /// converts the runs ahead of them (see the module docs) and takes the results that are
     /// ready: making the Python objects needs the GIL, and done after all the encoding it ran
-    /// on one core and held the speed-up of two threads to about 1.2×. In a batch of
-    /// megabytes every worker but one works on its own copy of the tokenizer, lent for the
-    /// call and kept for the next ([`Tokenizer::lend_copy`]; made anew at each call, a copy
-    /// cost its worker an eighth of an 85 ms batch); the size is judged from the first run.
+    /// on one core and held the speed-up of two threads to about 1.2×. The workers share the
+    /// tokenizer, and `part` should encode its run in one call of the core
+    /// (`Tokenizer::encode_each`), so that a run takes one memo of pieces, not one per text;
+    /// a copy of the tokenizer per worker cost a first call 7 ms per copy and, with a memo per
+    /// run, bought nothing (`BENCHMARKS.md`).
     /// The error returned is that of the first failing text, as tiktoken's
     /// `ThreadPoolExecutor.map` gives (a text that is not valid UTF-8 fails the call when its
     /// run is converted). If the system refuses a thread, the threads already
@@ -84,7 +81,7 @@ impl CoreTokenizer {
         // Runs of about CHUNK_BYTES, with a look for Ctrl-C between them (`interrupt`).
         let serial = |py: Python<'_>, take: &mut dyn FnMut(P) -> PyResult<()>, mut start| {
             while start < n {
-                let (run, _) = next_run(texts, start, usize::MAX)?;
+                let run = next_run(texts, start, usize::MAX)?;
                 let done = py
                     .detach(|| part(tok, &run))
                     .map_err(|e| e.into_py_err(py))?;
@@ -99,7 +96,6 @@ impl CoreTokenizer {
         }
         // Each thread gets several runs, however few the bytes.
         let max_texts = (n / (4 * threads)).max(1);
-        let copy = AtomicBool::new(false);
         let stop = AtomicBool::new(false);
         let claimed = AtomicUsize::new(0);
         let (run_tx, run_rx) = mpsc::channel::<(usize, Vec<&str>)>();
@@ -107,13 +103,11 @@ impl CoreTokenizer {
         let mut failed = None;
         std::thread::scope(|s| {
             let (tx, mut rx) = mpsc::channel::<(usize, Result<P, EncodeError>)>();
-            let (part, copy, stop, claimed, run_rx) = (&part, &copy, &stop, &claimed, &run_rx);
+            let (part, stop, claimed, run_rx) = (&part, &stop, &claimed, &run_rx);
             let mut running = 0;
-            for worker in 0..threads {
+            for _ in 0..threads {
                 let tx = tx.clone();
                 let work = move || {
-                    // A copy each for all but one worker: that one works on `tok` itself.
-                    let mut own = None;
                     loop {
                         // The lock is held while waiting: the next worker waits for the next run.
                         let got = run_rx.lock().ok().and_then(|rx| rx.recv().ok());
@@ -122,10 +116,6 @@ impl CoreTokenizer {
                         if stop.load(Ordering::Relaxed) {
                             continue; // a failure: the runs still queued are dropped
                         }
-                        if worker > 0 && own.is_none() && copy.load(Ordering::Relaxed) {
-                            own = Some(tok.lend_copy());
-                        }
-                        let tok = own.as_ref().and_then(Option::as_deref).unwrap_or(tok);
                         if tx.send((i, part(tok, &run))).is_err() {
                             break;
                         }
@@ -150,13 +140,10 @@ impl CoreTokenizer {
                 // Keep AHEAD runs per worker converted and waiting.
                 let waiting = ready.len() - claimed.load(Ordering::Relaxed);
                 if let Some(sender) = run_tx.as_ref().filter(|_| waiting < AHEAD * running) {
-                    let (run, bytes) = match next_run(texts, start, max_texts) {
+                    let run = match next_run(texts, start, max_texts) {
                         Ok(r) => r,
                         Err(e) => break Err(e),
                     };
-                    if start == 0 && bytes.saturating_mul(n) / run.len() / threads >= COPY_FROM {
-                        copy.store(true, Ordering::Relaxed);
-                    }
                     start += run.len();
                     // Its slot first: a worker may claim the run before `send` returns.
                     ready.push(None);

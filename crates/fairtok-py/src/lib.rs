@@ -48,7 +48,7 @@ use pyo3::exceptions::{
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
 
-use crate::request::{Disallowed, EncodeError, Matcher, Request};
+use crate::request::{Disallowed, Matcher, Request};
 
 // `CoreTokenizer` shares one `Tokenizer` between Python threads and the batch workers.
 const _: () = {
@@ -396,9 +396,7 @@ impl CoreTokenizer {
         num_threads: usize,
     ) -> PyResult<Vec<usize>> {
         let req = Request::ordinary();
-        let part = |tok: &Tokenizer, texts: &[&str]| -> Result<Vec<usize>, EncodeError> {
-            texts.iter().map(|t| req.count(tok, t)).collect()
-        };
+        let part = |tok: &Tokenizer, texts: &[&str]| req.count_all(tok, texts);
         let mut out = Vec::with_capacity(texts.len());
         self.batch(py, &texts, num_threads, part, |counts| {
             out.extend(counts);

@@ -105,24 +105,50 @@ impl Request {
             ids: Vec::with_capacity(bytes / 3),
             ends: Vec::with_capacity(texts.len()),
         };
-        for text in texts {
-            self.check(text)?;
-            tok.encode_into(text, &self.opts, &mut flat.ids)
-                .map_err(EncodeError::Core)?;
-            flat.ends.push(flat.ids.len());
+        // The texts before the first disallowed one in one call (one memo for all of them,
+        // `Tokenizer::encode_each`), then that one's error, unless encoding failed before it.
+        let bad = texts.iter().position(|t| self.check(t).is_err());
+        let good = &texts[..bad.unwrap_or(texts.len())];
+        tok.encode_each(good, &self.opts, &mut flat.ids, &mut flat.ends)
+            .map_err(EncodeError::Core)?;
+        if let Some(k) = bad {
+            self.check(texts[k])?;
         }
         Ok(flat)
+    }
+
+    /// The number of ids `encode` gives for each of consecutive texts, up to the first that
+    /// fails (as [`Request::count`]; ordinary requests share one memo: `Tokenizer::count_each`).
+    pub(crate) fn count_all(
+        &self,
+        tok: &Tokenizer,
+        texts: &[&str],
+    ) -> Result<Vec<usize>, EncodeError> {
+        let mut counts = Vec::with_capacity(texts.len());
+        if self.counts_as_core(tok) {
+            tok.count_each(texts, &mut counts)
+                .map_err(EncodeError::Core)?;
+            return Ok(counts);
+        }
+        for text in texts {
+            counts.push(self.count(tok, text)?);
+        }
+        Ok(counts)
+    }
+
+    /// Whether an ordinary request to `tok` counts as the core's count does.
+    fn counts_as_core(&self, tok: &Tokenizer) -> bool {
+        self.disallowed.is_none()
+            && self.opts.specials == Specials::None
+            && !self.opts.add_special
+            && matches!(tok.format(), Format::Tiktoken | Format::Tekken)
     }
 
     /// The number of ids `encode` gives. An ordinary request to a tokenizer that follows
     /// tiktoken's rule takes the core's count, which keeps no ids (for `tokenizer.json`,
     /// [`Tokenizer::count`] recognises the added tokens that an ordinary request does not).
     pub(crate) fn count(&self, tok: &Tokenizer, text: &str) -> Result<usize, EncodeError> {
-        if self.disallowed.is_none()
-            && self.opts.specials == Specials::None
-            && !self.opts.add_special
-            && matches!(tok.format(), Format::Tiktoken | Format::Tekken)
-        {
+        if self.counts_as_core(tok) {
             return tok.count(text).map_err(EncodeError::Core);
         }
         self.encode(tok, text).map(|ids| ids.len())

@@ -346,8 +346,8 @@ fn parallel_encode_and_count_equal_sequential() {
             "Line {i}: 한국어 text, don't stop!\n  indented {i}\n"
         ));
     }
-    // Two parts large enough for the second thread to copy the model.
-    assert!(text.len() / 2 > tiktoken::REPLICA_FROM);
+    // Parts of megabytes on each thread, all threads on the one model.
+    assert!(text.len() / 2 > 4 << 20);
     let seq = t.encode(&text).unwrap();
     assert_eq!(t.encode_parallel(&text, 2).unwrap(), seq);
     assert_eq!(t.encode_parallel(&text, 7).unwrap(), seq);
@@ -367,26 +367,6 @@ fn parallel_encode_and_count_equal_sequential() {
         assert!(streamed == seq, "{threads} threads");
     }
     assert_eq!(t.count(&text).unwrap(), seq.len());
-    let copy = t.try_clone().unwrap();
-    assert_eq!(copy.encode(&text).unwrap(), seq);
-    assert_eq!(copy.name(), t.name());
-    assert_eq!(copy.decode_bytes(&seq).unwrap(), text.as_bytes());
-    // A lent copy encodes alike, and goes back to be lent again (not made anew): the same
-    // heap buffers come back.
-    let lent = t.lend_copy().unwrap();
-    assert_eq!(lent.encode(&text).unwrap(), seq);
-    let second = t.lend_copy().unwrap();
-    let buffer = |t: &Tokenizer| t.decoder.bytes.as_ptr();
-    assert_ne!(buffer(&lent), buffer(&second), "two holders share a copy");
-    assert_ne!(buffer(&lent), buffer(&t));
-    let kept = [buffer(&lent), buffer(&second)];
-    drop((lent, second));
-    let again = t.lend_copy().unwrap();
-    assert!(
-        kept.contains(&buffer(&again)),
-        "an idle copy was not lent again"
-    );
-    assert_eq!(again.encode(&text).unwrap(), seq);
 }
 
 #[test]
@@ -396,4 +376,53 @@ fn long_runs_are_not_quadratic() {
     let text = "가".repeat(70_000);
     let ids = t.encode(&text).unwrap();
     assert_eq!(t.decode_bytes(&ids).unwrap(), text.as_bytes());
+}
+
+#[test]
+fn encode_each_and_count_each_equal_a_call_per_text() {
+    let texts = [
+        "",
+        "Hello, world!",
+        "한국어 문장입니다. 또 다른 한국어 문장.",
+        "<|endoftext|> is text here",
+        "  indented\n\ncode(x) // 주석",
+        "Hello, world!",
+    ];
+    for name in ["o200k_base", "cl100k_base", "o200k_ko"] {
+        let t = Tokenizer::builtin(name).unwrap();
+        for opts in [
+            EncodeOptions::default(),
+            EncodeOptions {
+                specials: Specials::All,
+                ..Default::default()
+            },
+        ] {
+            let (mut ids, mut ends) = (vec![7], vec![]);
+            t.encode_each(&texts, &opts, &mut ids, &mut ends).unwrap();
+            let mut want = vec![7];
+            let mut want_ends = vec![];
+            for text in texts {
+                t.encode_into(text, &opts, &mut want).unwrap();
+                want_ends.push(want.len());
+            }
+            assert_eq!((&ids, &ends), (&want, &want_ends), "{name}");
+        }
+        let mut counts = vec![];
+        t.count_each(&texts, &mut counts).unwrap();
+        let want: Vec<usize> = texts.iter().map(|x| t.count(x).unwrap()).collect();
+        assert_eq!(counts, want, "{name}");
+    }
+    // A request that fails fails the same way, after the texts before it.
+    let t = Tokenizer::builtin("o200k_base").unwrap();
+    let bad = EncodeOptions {
+        add_special: true,
+        ..Default::default()
+    };
+    let (mut ids, mut ends) = (vec![], vec![]);
+    let each = t
+        .encode_each(&texts, &bad, &mut ids, &mut ends)
+        .unwrap_err();
+    let one = t.encode_into(texts[0], &bad, &mut vec![]).unwrap_err();
+    assert_eq!(each.to_string(), one.to_string());
+    assert!(ends.is_empty());
 }
