@@ -6,8 +6,6 @@
 //! (`fairtok_core::task`). Before that fallback, `fairtok count` panicked there ("failed to
 //! spawn thread") even with `--threads 1`.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 

@@ -48,9 +48,8 @@ impl<'scope, T: Send + 'scope> Task<'scope, T> {
             Ok(handle) => Task(Inner::Thread(handle)),
             Err(_) => {
                 let f = job.lock().unwrap_or_else(|e| e.into_inner()).take();
-                Task(Inner::Done(f
-                    .expect("a refused thread did not run its task")(
-                )))
+                let f = f.expect("a refused thread did not run its task");
+                Task(Inner::Done(f()))
             }
         }
     }

@@ -404,32 +404,41 @@ impl TiktokenModel {
 
     /// The number of tokens `encode_ordinary` gives, without keeping the ids.
     pub fn count_ordinary(&self, text: &str) -> Result<usize> {
-        let mut counts = Vec::with_capacity(1);
-        self.count_ordinary_each(&[text], &mut counts)?;
-        Ok(counts[0])
+        let (mut scratch, mut buf) = (Scratch::default(), Vec::with_capacity(64));
+        (self.caches).with(|cache| self.count_with(text, &mut buf, &mut scratch, cache))
     }
 
     /// [`TiktokenModel::count_ordinary`] of each of `texts`, appended to `counts`, with one memo
     /// for all of them (as [`TiktokenModel::encode_ordinary_each`]).
     pub fn count_ordinary_each(&self, texts: &[&str], counts: &mut Vec<usize>) -> Result<()> {
-        let mut scratch = Scratch::default();
-        let mut buf = Vec::with_capacity(64);
+        let (mut scratch, mut buf) = (Scratch::default(), Vec::with_capacity(64));
         (self.caches).with(|cache| {
             for text in texts {
-                let (bytes, mut n) = (text.as_bytes(), 0);
-                self.regex.for_each_match(text, |s, e| {
-                    if self.table.get_at(bytes, s, e).is_some() {
-                        n += 1;
-                    } else {
-                        buf.clear();
-                        self.merge_cached(&bytes[s..e], &mut buf, &mut scratch, cache);
-                        n += buf.len();
-                    }
-                })?;
-                counts.push(n);
+                counts.push(self.count_with(text, &mut buf, &mut scratch, cache)?);
             }
             Ok(())
         })
+    }
+
+    /// The tokens of `text`, with the caller's scratch space, id buffer and memo.
+    fn count_with(
+        &self,
+        text: &str,
+        buf: &mut Vec<u32>,
+        scratch: &mut Scratch,
+        cache: &mut PieceCache,
+    ) -> Result<usize> {
+        let (bytes, mut n) = (text.as_bytes(), 0);
+        self.regex.for_each_match(text, |s, e| {
+            if self.table.get_at(bytes, s, e).is_some() {
+                n += 1;
+            } else {
+                buf.clear();
+                self.merge_cached(&bytes[s..e], buf, scratch, cache);
+                n += buf.len();
+            }
+        })?;
+        Ok(n)
     }
 
     /// Runs `f` on the parts of `text` cut by [`TiktokenModel::cut_points`], on one thread

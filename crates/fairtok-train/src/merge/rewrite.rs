@@ -63,10 +63,8 @@ pub(super) fn rewrite_words<const LANES: bool>(
     } = sides;
     left.reset(n_tokens);
     right.reset(n_tokens);
-    let Some(pool) = pool
-        .as_ref()
-        .filter(|_| list.len() >= PAR_MIN_WORDS && *threads > 1)
-    else {
+    // No pool: one thread, or the system refused the threads (`Sides::new`).
+    let Some(pool) = pool.as_ref().filter(|_| list.len() >= PAR_MIN_WORDS) else {
         merge_words::<LANES>(arena, 0, &list, (a, b, new), left, right);
         return;
     };
