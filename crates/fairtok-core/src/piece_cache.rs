@@ -5,7 +5,11 @@
 //! Most of the time of byte-level BPE goes into merging the pieces that are not tokens
 //! themselves (a Korean word and its particle, a rare English word): a dozen or more pair
 //! lookups each, most of them misses in a table of megabytes. Words repeat, so a memo of the
-//! ids of such pieces replaces a merge with one probe.
+//! ids of such pieces replaces a merge with one probe. Pieces longer than the packed keys of
+//! the rank table (`rank_table::SHORT`) are asked of the memo before the rank table, so the
+//! memo holds those that are tokens too: a long word that is a token then costs one probe of
+//! the memo (whose hash the caller computes once for both) instead of a walk of the long
+//! tokens' table.
 //!
 //! The memo is a **direct-mapped** table of [`SLOTS`] slots of one cache line (64 bytes) each:
 //! the piece's hash, its bytes (at most [`PIECE_MAX`]) and its ids (at most [`IDS_MAX`]). A

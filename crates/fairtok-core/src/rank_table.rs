@@ -211,11 +211,18 @@ impl RankTable {
                 None => self.short.get(&pack(t)).copied(),
             },
             0..=SHORT => self.short.get(&pack(t)).copied(),
-            _ => self
-                .long_table
-                .find(hash_bytes(t), |&(off, _)| long_eq(&self.long, off, t))
-                .map(|&(_, rank)| rank),
+            _ => self.get_long(t, hash_bytes(t)),
         }
+    }
+
+    /// The rank of the token with bytes `t`, longer than [`SHORT`], whose [`hash_bytes`] is
+    /// `hash` (for a caller that needs the hash for something else too).
+    #[inline(always)]
+    pub(crate) fn get_long(&self, t: &[u8], hash: u64) -> Option<u32> {
+        debug_assert!(t.len() > SHORT && hash == hash_bytes(t));
+        self.long_table
+            .find(hash, |&(off, _)| long_eq(&self.long, off, t))
+            .map(|&(_, rank)| rank)
     }
 }
 

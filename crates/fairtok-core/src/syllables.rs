@@ -11,8 +11,9 @@
 //! # When it is exact
 //!
 //! Take a piece that is an optional ASCII byte and then syllables `s1 s2 … sk` (U+AC00–U+D7A3).
-//! The first segment, the prefix and `s1`, stays bytes (o200k has `" \xec"` and such: a space
-//! merges with the first byte of a syllable). Each later syllable `si` starts as its token, if:
+//! The first segment, the **head** (the prefix and `s1`), is special: o200k has `" \xec"` and
+//! such (a space merges with the first byte of a syllable), so it starts as bytes unless the
+//! rule of the head below allows it whole. Each later syllable `si` starts as its token, if:
 //!
 //! 1. **It is a token that its own bytes make**, and the time it is made, the highest rank in
 //!    its own merges (`formed`), is known: BPE of its three bytes gives exactly that token.
@@ -31,21 +32,37 @@
 //! Under 1–3, BPE of the bytes and the merge that starts from the syllables make the same merges
 //! at the same ranks: inside each later syllable, merges that touch nothing else; everywhere
 //! else, the same pairs, which in both are there from the rank on which they may merge (3), so
-//! the lowest rank, then leftmost, picks the same pair each time. Conditions 1 and 3 are worked
-//! out once per vocabulary for all 11,172 syllables (one pass over the vocabulary, at the first
-//! Korean word; 13 million instructions for o200k, and 47 KB: an id per syllable, a bit per
-//! syllable, the automaton); condition 2 is one pass of a small automaton over the piece (in
-//! o200k, 13 tokens start with a syllable's byte and cross a boundary, and 3 more with a space),
-//! skipped when none of the piece's syllables is in one of them.
-//! `syllables_tests.rs` compares the result with the byte-level merge on Korean text and on
-//! every syllable next to every crossing token.
+//! the lowest rank, then leftmost, picks the same pair each time.
+//!
+//! # The head
+//!
+//! The head `s1` (no prefix) or `" " s1` (a space; other prefixes stay bytes) starts as one
+//! token by the same argument, if **BPE of its own bytes makes one token** (its `formed` is the
+//! highest rank of those merges), condition 2 holds (a piece that fails it starts from bytes
+//! anyway), and **every token that holds the head's syllable whole and more ranks above the
+//! head's `formed`**: `s1 s2…` or `" " s1 s2…` (whole syllables; partly is condition 2). A
+//! token that starts inside the head anywhere else crosses a boundary partly, and nothing lies
+//! before the head. So no merge touches the head's bytes before it is made, and from then on
+//! both merges see the same parts. In o200k the head starts whole in nine pieces of ten of the
+//! Korean text of the benchmarks (`" 영"`, made in three merges from bytes, is one part), and
+//! the merge of a three-syllable word has three parts instead of six.
+//!
+//! # Cost
+//!
+//! Conditions 1 and 3 and the heads' are worked out once per vocabulary for all 11,172
+//! syllables (one pass over the vocabulary, at the first Korean word; 15 million
+//! instructions for o200k, and 137 KB: three ids per syllable, a bit per syllable, the
+//! automaton); condition 2 is one pass of a small automaton over the piece (in o200k, 13 tokens
+//! start with a syllable's byte and cross a boundary, and 3 more with a space), skipped when
+//! none of the piece's syllables is in one of them. `syllables_tests.rs` compares the result
+//! with the byte-level merge on Korean text, on every syllable next to every crossing token,
+//! and on every head next to the rest of every token that extends it.
 
 use std::fmt;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
-use crate::bpe::{self, Start};
 use crate::rank_table::RankTable;
 
 /// The first Hangul syllable, U+AC00.
@@ -72,6 +89,9 @@ impl fmt::Debug for Syllables {
 struct Tables {
     /// Per syllable: its token's id if it may start whole (conditions 1 and 3), else [`NO`].
     ids: Box<[u32]>,
+    /// Per syllable `s`, as the first of a piece: the id of the head `s`, or of the head
+    /// `" " s` after a space, if it may start whole (see "The head"), else [`NO`].
+    heads: [Box<[u32]>; 2],
     /// The tokens of condition 2 that start with a syllable's byte: any match in the piece
     /// after its ASCII byte crosses a boundary after `s1` (there is no other boundary it could
     /// cross); `None` when the vocabulary has none.
@@ -97,26 +117,45 @@ fn syllable(b: &[u8]) -> Option<usize> {
         .then(|| (c - FIRST) as usize)
 }
 
+/// The token that BPE of `b` (at most four bytes) alone makes of all of it, and when it is
+/// made (the highest rank among its merges), if it makes one token.
+fn own_merge(table: &RankTable, b: &[u8]) -> Option<(u32, u32)> {
+    debug_assert!(b.len() <= 4);
+    let id = table.get(b)?;
+    // The parts' ends, in order; a merge removes the end between two parts.
+    let mut ends = [1, 2, 3, 4];
+    let (mut n, mut formed) = (b.len(), 0);
+    while n > 1 {
+        let start = |i: usize| if i == 0 { 0 } else { ends[i - 1] };
+        let (rank, i) = (0..n - 1)
+            .filter_map(|i| Some((table.get(&b[start(i)..ends[i + 1]])?, i)))
+            .min()?;
+        formed = formed.max(rank);
+        ends.copy_within(i + 1..n, i);
+        n -= 1;
+    }
+    Some((id, formed))
+}
+
 impl Tables {
-    fn build(table: &RankTable, byte_ids: &[u32; 256]) -> Tables {
-        // Condition 1: the token, and when its own merges make it.
+    fn build(table: &RankTable) -> Tables {
+        // Condition 1: the token, and when its own merges make it; the same for the heads.
         let mut ids = vec![NO; COUNT].into_boxed_slice();
         let mut formed = vec![u32::MAX; COUNT];
-        for (i, (id, f)) in ids.iter_mut().zip(&mut formed).enumerate() {
+        let mut heads = [(); 2].map(|_| vec![(NO, u32::MAX); COUNT]);
+        for i in 0..COUNT {
             let c = char::from_u32(FIRST + i as u32).expect("a syllable");
-            let mut buf = [0u8; 4];
-            let b = c.encode_utf8(&mut buf).as_bytes();
-            let Some(rank) = table.get(b) else { continue };
-            let mut own = Vec::with_capacity(3);
-            bpe::merge_scan(b, &Start::bytes(byte_ids), |t| table.get(t), &mut own);
-            if own == [rank] {
-                // The first merge is of the lower of the two pairs inside; the last makes it.
-                let first = [&b[..2], &b[1..]].map(|p| table.get(p).unwrap_or(u32::MAX));
-                *id = rank;
-                *f = rank.max(first[0].min(first[1]));
+            let mut buf = [b' '; 5];
+            let b = c.encode_utf8(&mut buf[1..]).len();
+            if let Some((id, f)) = own_merge(table, &buf[1..=b]) {
+                (ids[i], formed[i]) = (id, f);
+                heads[0][i] = (id, f);
+            }
+            if let Some(head) = own_merge(table, &buf[..=b]) {
+                heads[1][i] = head;
             }
         }
-        // Condition 3, and the tokens of condition 2.
+        // Condition 3, the heads' condition, and the tokens of condition 2.
         let mut crossing = vec![];
         table.for_each(|t, rank| {
             // Both kinds are bytes of syllables after an optional ASCII first byte: most tokens
@@ -136,7 +175,20 @@ impl Tables {
                     ids[s] = NO;
                 }
             }
+            if let Some((s, space)) = first_syllable(t) {
+                let heads = if space {
+                    &mut heads[1..]
+                } else {
+                    &mut heads[..]
+                };
+                for h in heads {
+                    if rank <= h[s].1 {
+                        h[s].0 = NO;
+                    }
+                }
+            }
         });
+        let heads = heads.map(|h| h.into_iter().map(|(id, _)| id).collect());
         let mut involved = vec![0u64; COUNT.div_ceil(64)].into_boxed_slice();
         let mut always = false;
         for t in &crossing {
@@ -160,6 +212,7 @@ impl Tables {
         });
         Tables {
             ids,
+            heads,
             crossing,
             crossing_ascii,
             involved,
@@ -184,6 +237,18 @@ fn later_syllables(t: &[u8]) -> impl Iterator<Item = usize> + '_ {
     body.chunks_exact(3).skip(skip).filter_map(syllable)
 }
 
+/// If token `t` is two or more whole syllables, or a space and two or more whole syllables:
+/// its first syllable, and whether the space is there. Such a token holds a piece's head whole
+/// (`s1`, or a space and `s1`) and more.
+fn first_syllable(t: &[u8]) -> Option<(usize, bool)> {
+    let space = t.first() == Some(&b' ');
+    let body = &t[usize::from(space)..];
+    let whole = body.len() >= 6
+        && body.len().is_multiple_of(3)
+        && body.chunks_exact(3).all(|c| syllable(c).is_some());
+    whole.then(|| (syllable(&body[..3]).expect("checked"), space))
+}
+
 /// Whether token `t` (bytes of syllables after an optional ASCII first byte, which can only be
 /// the piece's first) could occur in a piece of the shape `start` takes, crossing a boundary
 /// after `s1` partly: it is not whole characters, it has a boundary inside (a byte that starts
@@ -196,15 +261,15 @@ fn may_cross(t: &[u8]) -> bool {
 }
 
 impl Syllables {
-    /// If `piece` (at most [`bpe::SCAN_MAX`] bytes) may start from whole syllables: where they
-    /// start, with their ids in `ids`. `None` (the caller merges from bytes) otherwise.
+    /// If `piece` (at most [`crate::bpe::SCAN_MAX`] bytes) may start from whole syllables: where they
+    /// start, with their ids in `ids`, and the id of the head (the bytes before them) if it
+    /// may start whole too. `None` (the caller merges from bytes) otherwise.
     pub(crate) fn start(
         &self,
         table: &RankTable,
-        byte_ids: &[u32; 256],
         piece: &[u8],
         ids: &mut Vec<u32>,
-    ) -> Option<usize> {
+    ) -> Option<(usize, Option<u32>)> {
         // The shape: an optional ASCII byte, then at least two syllables and nothing else.
         let first = usize::from(piece.first()? < &0x80);
         let from = first + 3;
@@ -212,7 +277,7 @@ impl Syllables {
             return None;
         }
         let s1 = syllable(&piece[first..from])?;
-        let t = self.tables.get_or_init(|| Tables::build(table, byte_ids));
+        let t = self.tables.get_or_init(|| Tables::build(table));
         let involved = |s: usize| t.involved[s / 64] >> (s % 64) & 1 != 0;
         let mut search = t.always || involved(s1);
         ids.clear();
@@ -234,7 +299,12 @@ impl Syllables {
         if search && crosses() {
             return None;
         }
-        Some(from)
+        let head = match piece[0] {
+            _ if first == 0 => t.heads[0][s1],
+            b' ' => t.heads[1][s1],
+            _ => NO,
+        };
+        Some((from, (head != NO).then_some(head)))
     }
 }
 

@@ -35,7 +35,7 @@ use crate::bpe::{self, Scratch, Symbol};
 use crate::error::{Error, Result};
 use crate::pattern::Regex;
 use crate::piece_cache::{self, CachePool, PieceCache};
-use crate::rank_table::{hash_bytes, RankTable};
+use crate::rank_table::{self, hash_bytes, RankTable};
 use crate::syllables::Syllables;
 use crate::task::Task;
 
@@ -430,13 +430,9 @@ impl TiktokenModel {
     ) -> Result<usize> {
         let (bytes, mut n) = (text.as_bytes(), 0);
         self.regex.for_each_match(text, |s, e| {
-            if self.table.get_at(bytes, s, e).is_some() {
-                n += 1;
-            } else {
-                buf.clear();
-                self.merge_cached(&bytes[s..e], buf, scratch, cache);
-                n += buf.len();
-            }
+            buf.clear();
+            self.encode_piece(bytes, s, e, buf, scratch, cache);
+            n += buf.len();
         })?;
         Ok(n)
     }
@@ -529,9 +525,8 @@ impl TiktokenModel {
     ) -> Result<()> {
         let bytes = text.as_bytes();
         self.regex
-            .for_each_match(text, |s, e| match self.table.get_at(bytes, s, e) {
-                Some(id) => out.push(id),
-                None => self.merge_cached(&bytes[s..e], out, scratch, cache),
+            .for_each_match(text, |s, e| {
+                self.encode_piece(bytes, s, e, out, scratch, cache)
             })
             .map_err(|err| match err {
                 Error::Pretokenize { offset: o, reason } => Error::Pretokenize {
@@ -542,19 +537,62 @@ impl TiktokenModel {
             })
     }
 
-    /// Merges a piece that is not a token, through the memo.
-    #[inline]
-    fn merge_cached(
+    /// Appends the ids of the piece `text[s..e]`.
+    ///
+    /// A short piece (at most [`rank_table::SHORT`] bytes) is looked up as a token first (one
+    /// probe of a packed key), and only if it is none in the memo. A longer piece is hashed
+    /// once, and the memo is asked first: it holds tokens too, so a long word that is a token
+    /// (a Korean word and its particle often is) costs one probe of the memo, not a walk of
+    /// the long tokens' table.
+    #[inline(always)]
+    fn encode_piece(
         &self,
-        piece: &[u8],
+        text: &[u8],
+        s: usize,
+        e: usize,
         out: &mut Vec<u32>,
         scratch: &mut Scratch,
         cache: &mut PieceCache,
     ) {
-        if piece.len() > piece_cache::PIECE_MAX {
-            return self.merge_piece(piece, out, scratch);
+        let piece = &text[s..e];
+        if piece.len() <= rank_table::SHORT {
+            match self.table.get_at(text, s, e) {
+                Some(id) => out.push(id),
+                None => self.merge_cached(piece, hash_bytes(piece), out, scratch, cache),
+            }
+            return;
         }
         let hash = hash_bytes(piece);
+        if piece.len() > piece_cache::PIECE_MAX {
+            match self.table.get_long(piece, hash) {
+                Some(id) => out.push(id),
+                None => self.merge_piece(piece, out, scratch),
+            }
+            return;
+        }
+        if let Some(ids) = cache.get(piece, hash) {
+            out.extend_from_slice(ids);
+            return;
+        }
+        let start = out.len();
+        match self.table.get_long(piece, hash) {
+            Some(id) => out.push(id),
+            None => self.merge_piece(piece, out, scratch),
+        }
+        cache.put(piece, hash, &out[start..]);
+    }
+
+    /// Merges a piece of at most [`piece_cache::PIECE_MAX`] bytes that is not a token, through
+    /// the memo; `hash` is its [`hash_bytes`].
+    #[inline]
+    fn merge_cached(
+        &self,
+        piece: &[u8],
+        hash: u64,
+        out: &mut Vec<u32>,
+        scratch: &mut Scratch,
+        cache: &mut PieceCache,
+    ) {
         if let Some(ids) = cache.get(piece, hash) {
             out.extend_from_slice(ids);
             return;
@@ -573,11 +611,15 @@ impl TiktokenModel {
         if piece.len() <= bpe::SCAN_MAX {
             let (table, byte_ids) = (&self.table, &self.byte_ids);
             let chars = &mut scratch.char_ids;
-            let from = (self.syllables).start(table, byte_ids, piece, chars);
-            let start = bpe::Start {
-                byte_ids,
-                from: from.unwrap_or(usize::MAX),
-                char_ids: if from.is_some() { chars } else { &[] },
+            let whole = (self.syllables).start(table, piece, chars);
+            let start = match whole {
+                Some((from, head)) => bpe::Start {
+                    byte_ids,
+                    from,
+                    head,
+                    char_ids: chars,
+                },
+                None => bpe::Start::bytes(byte_ids),
             };
             let rank = |t: &[u8]| self.rank(t);
             #[cfg(target_arch = "x86_64")]
