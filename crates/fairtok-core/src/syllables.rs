@@ -47,21 +47,39 @@
 //! Korean text of the benchmarks (`" 영"`, made in three merges from bytes, is one part), and
 //! the merge of a three-syllable word has three parts instead of six.
 //!
+//! # Walls
+//!
+//! A later syllable that is **no token** (most of Hangul in cl100k, which has 129 syllables as
+//! tokens, and the rare ones in o200k) cannot fail 3, and it is a wall: under 2, nothing merges
+//! across it. The first merge that joins a byte of it with a byte outside would make a token
+//! that holds part of it (ruled out by 2: that token occurs in the piece) or all of it, and
+//! then one side of that merge is the syllable alone, which is no token. So its bytes merge
+//! as they would alone, and its ids are those of BPE of its three bytes (worked out once). The
+//! same holds for a head that is no token, bare or with its space (when the syllable is no
+//! token either). The piece then falls apart at its walls: each run of syllables between them
+//! merges alone (a run of one is its id), and the walls' ids go between.
+//!
 //! # Cost
 //!
-//! Conditions 1 and 3 and the heads' are worked out once per vocabulary for all 11,172
-//! syllables (one pass over the vocabulary, at the first Korean word; 15 million
-//! instructions for o200k, and 137 KB: three ids per syllable, a bit per syllable, the
-//! automaton); condition 2 is one pass of a small automaton over the piece (in o200k, 13 tokens
-//! start with a syllable's byte and cross a boundary, and 3 more with a space), skipped when
-//! none of the piece's syllables is in one of them. `syllables_tests.rs` compares the result
-//! with the byte-level merge on Korean text, on every syllable next to every crossing token,
-//! and on every head next to the rest of every token that extends it.
+//! Conditions 1 and 3, the heads and the walls are worked out once per vocabulary for all
+//! 11,172 syllables (one pass over the vocabulary, at the first Korean word; 26 million
+//! instructions for o200k, 19 million for cl100k; 480 KB: an id per syllable, two heads and two
+//! walls of four ids, a few bits per syllable, the automaton). Condition 2 is one pass of a
+//! small automaton over the piece (in o200k, 13 tokens start with a syllable's byte and cross
+//! a boundary, and 3 more with a space), skipped when none of the piece's syllables is in one
+//! of them and no two of them meet at a **seam**: cl100k also has tokens of no whole syllable,
+//! the end of one and the start of the next (`"\xa4\xed"`), so a bit per syllable says
+//! whether its end starts one, another whether its start ends one.
+//! `syllables_tests.rs` compares the result with the byte-level merge on Korean text, on every
+//! syllable next to every crossing token, on every head next to the rest of every token that
+//! extends it, and on syllables that meet at a seam.
 
 use std::fmt;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+
+use crate::bpe::Start;
 
 use crate::rank_table::RankTable;
 
@@ -92,6 +110,10 @@ struct Tables {
     /// Per syllable `s`, as the first of a piece: the id of the head `s`, or of the head
     /// `" " s` after a space, if it may start whole (see "The head"), else [`NO`].
     heads: [Box<[u32]>; 2],
+    /// Per syllable `s` that is no token: the ids of BPE of `s` alone (index 0), then [`NO`]s;
+    /// and if `" " s` is no token either, those of `" " s` (index 1). All [`NO`] otherwise.
+    /// Such a syllable (or head) is a wall: nothing merges across it (see "Walls").
+    walls: [Box<[[u32; 4]]>; 2],
     /// The tokens of condition 2 that start with a syllable's byte: any match in the piece
     /// after its ASCII byte crosses a boundary after `s1` (there is no other boundary it could
     /// cross); `None` when the vocabulary has none.
@@ -99,10 +121,21 @@ struct Tables {
     /// Those that start with an ASCII byte, which can only match at the piece's start.
     crossing_ascii: Vec<Vec<u8>>,
     /// One bit per syllable that some token of condition 2 holds whole: a piece with none of
-    /// these needs no search for them, unless `always`.
+    /// these needs no search for them, unless a seam or `always` asks for it.
     involved: Box<[u64]>,
-    /// Some token of condition 2 holds no whole syllable: every piece is searched.
+    /// The tokens of condition 2 that hold no whole syllable are the end of one syllable and
+    /// the start of the next (cl100k has such as `"\xa4\xed"`). One bit per syllable whose end
+    /// starts one of them (index 0), and per syllable whose start ends one (index 1): a piece
+    /// is searched where two such syllables meet.
+    seams: [Box<[u64]>; 2],
+    /// Some token of condition 2 is of neither kind: every piece is searched.
     always: bool,
+}
+
+/// Whether syllable `s` has its bit in `bits`.
+#[inline(always)]
+fn bit(bits: &[u64], s: usize) -> bool {
+    bits[s / 64] >> (s % 64) & 1 != 0
 }
 
 /// The syllable (index from U+AC00) whose UTF-8 bytes are `b`, if they are one.
@@ -117,42 +150,59 @@ fn syllable(b: &[u8]) -> Option<usize> {
         .then(|| (c - FIRST) as usize)
 }
 
-/// The token that BPE of `b` (at most four bytes) alone makes of all of it, and when it is
-/// made (the highest rank among its merges), if it makes one token.
-fn own_merge(table: &RankTable, b: &[u8]) -> Option<(u32, u32)> {
+/// BPE of `b` (at most four bytes) alone: the ids of its parts, then [`NO`]s, and when the
+/// last of its merges is made (its highest rank; 0 if none).
+fn own_bpe(table: &RankTable, byte_ids: &[u32; 256], b: &[u8]) -> ([u32; 4], u32) {
     debug_assert!(b.len() <= 4);
-    let id = table.get(b)?;
     // The parts' ends, in order; a merge removes the end between two parts.
     let mut ends = [1, 2, 3, 4];
     let (mut n, mut formed) = (b.len(), 0);
+    let start = |ends: &[usize; 4], i: usize| if i == 0 { 0 } else { ends[i - 1] };
     while n > 1 {
-        let start = |i: usize| if i == 0 { 0 } else { ends[i - 1] };
-        let (rank, i) = (0..n - 1)
-            .filter_map(|i| Some((table.get(&b[start(i)..ends[i + 1]])?, i)))
-            .min()?;
+        let best = (0..n - 1)
+            .filter_map(|i| Some((table.get(&b[start(&ends, i)..ends[i + 1]])?, i)))
+            .min();
+        let Some((rank, i)) = best else { break };
         formed = formed.max(rank);
         ends.copy_within(i + 1..n, i);
         n -= 1;
     }
-    Some((id, formed))
+    let mut ids = [NO; 4];
+    for (i, id) in ids.iter_mut().enumerate().take(n) {
+        let part = &b[start(&ends, i)..ends[i]];
+        *id = match part {
+            [byte] => byte_ids[*byte as usize],
+            _ => table.get(part).expect("a merged part is a token"),
+        };
+    }
+    (ids, formed)
 }
 
 impl Tables {
-    fn build(table: &RankTable) -> Tables {
+    fn build(table: &RankTable, byte_ids: &[u32; 256]) -> Tables {
         // Condition 1: the token, and when its own merges make it; the same for the heads.
         let mut ids = vec![NO; COUNT].into_boxed_slice();
         let mut formed = vec![u32::MAX; COUNT];
         let mut heads = [(); 2].map(|_| vec![(NO, u32::MAX); COUNT]);
+        let mut walls = [(); 2].map(|_| vec![[NO; 4]; COUNT].into_boxed_slice());
         for i in 0..COUNT {
             let c = char::from_u32(FIRST + i as u32).expect("a syllable");
             let mut buf = [b' '; 5];
             let b = c.encode_utf8(&mut buf[1..]).len();
-            if let Some((id, f)) = own_merge(table, &buf[1..=b]) {
-                (ids[i], formed[i]) = (id, f);
-                heads[0][i] = (id, f);
+            let (bare, spaced) = (&buf[1..=b], &buf[..=b]);
+            // One part: a token that its own bytes make. Else, if no token: a wall.
+            let (parts, f) = own_bpe(table, byte_ids, bare);
+            if parts[1] == NO {
+                (ids[i], formed[i]) = (parts[0], f);
+                heads[0][i] = (parts[0], f);
+            } else if table.get(bare).is_none() {
+                walls[0][i] = parts;
             }
-            if let Some(head) = own_merge(table, &buf[..=b]) {
-                heads[1][i] = head;
+            let (parts, f) = own_bpe(table, byte_ids, spaced);
+            if parts[1] == NO {
+                heads[1][i] = (parts[0], f);
+            } else if table.get(spaced).is_none() && table.get(bare).is_none() {
+                walls[1][i] = parts;
             }
         }
         // Condition 3, the heads' condition, and the tokens of condition 2.
@@ -190,6 +240,7 @@ impl Tables {
         });
         let heads = heads.map(|h| h.into_iter().map(|(id, _)| id).collect());
         let mut involved = vec![0u64; COUNT.div_ceil(64)].into_boxed_slice();
+        let mut seams = [(); 2].map(|_| vec![0u64; COUNT.div_ceil(64)].into_boxed_slice());
         let mut always = false;
         for t in &crossing {
             let mut whole = false;
@@ -199,7 +250,9 @@ impl Tables {
                     whole = true;
                 }
             }
-            always |= !whole;
+            if !whole {
+                always |= !mark_seam(t, &mut seams);
+            }
         }
         let (crossing_ascii, crossing): (Vec<_>, Vec<_>) =
             crossing.into_iter().partition(|t| t[0] < 0x80);
@@ -213,9 +266,11 @@ impl Tables {
         Tables {
             ids,
             heads,
+            walls,
             crossing,
             crossing_ascii,
             involved,
+            seams,
             always,
         }
     }
@@ -249,6 +304,30 @@ fn first_syllable(t: &[u8]) -> Option<(usize, bool)> {
     whole.then(|| (syllable(&body[..3]).expect("checked"), space))
 }
 
+/// Marks in `seams` the syllables whose end (0) or start (1) token `t` (no whole syllable) may
+/// hold: `t` is the last one or two bytes of a syllable and the first one or two of the next.
+/// `false` if `t` is not of that shape.
+fn mark_seam(t: &[u8], seams: &mut [Box<[u64]>; 2]) -> bool {
+    let leads: Vec<usize> = (0..t.len()).filter(|&i| t[i] >= 0xC0).collect();
+    let [p] = leads[..] else { return false };
+    let (end, start) = t.split_at(p);
+    if !(1..=2).contains(&end.len()) || !(1..=2).contains(&start.len()) {
+        return false;
+    }
+    for i in 0..COUNT {
+        let c = char::from_u32(FIRST + i as u32).expect("a syllable");
+        let mut buf = [0u8; 3];
+        let b = c.encode_utf8(&mut buf).as_bytes();
+        if b.ends_with(end) {
+            seams[0][i / 64] |= 1 << (i % 64);
+        }
+        if b.starts_with(start) {
+            seams[1][i / 64] |= 1 << (i % 64);
+        }
+    }
+    true
+}
+
 /// Whether token `t` (bytes of syllables after an optional ASCII first byte, which can only be
 /// the piece's first) could occur in a piece of the shape `start` takes, crossing a boundary
 /// after `s1` partly: it is not whole characters, it has a boundary inside (a byte that starts
@@ -260,35 +339,63 @@ fn may_cross(t: &[u8]) -> bool {
         && (t[0] >= 0x80 || t.len() > 4)
 }
 
+/// How the head of a piece starts.
+enum Head {
+    /// As one token.
+    Whole(u32),
+    /// As bytes.
+    Bytes,
+    /// As a wall: these ids, then [`NO`]s.
+    Wall([u32; 4]),
+}
+
+/// The ids of a wall: its ids before the first [`NO`].
+fn wall_ids(w: &[u32; 4]) -> &[u32] {
+    &w[..w.iter().position(|&id| id == NO).unwrap_or(4)]
+}
+
 impl Syllables {
-    /// If `piece` (at most [`crate::bpe::SCAN_MAX`] bytes) may start from whole syllables: where they
-    /// start, with their ids in `ids`, and the id of the head (the bytes before them) if it
-    /// may start whole too. `None` (the caller merges from bytes) otherwise.
-    pub(crate) fn start(
+    /// Encodes `piece` (at most [`crate::bpe::SCAN_MAX`] bytes) from its syllables, if the module's
+    /// rules allow it: appends its ids to `out` and returns `true`. Returns `false`, with `out`
+    /// unchanged, when the caller must merge it from bytes. `scan` is [`crate::bpe::merge_scan`] (or
+    /// a compilation of it) with the model's ranks; `ids` is scratch space.
+    pub(crate) fn encode(
         &self,
         table: &RankTable,
+        byte_ids: &[u32; 256],
         piece: &[u8],
         ids: &mut Vec<u32>,
-    ) -> Option<(usize, Option<u32>)> {
+        out: &mut Vec<u32>,
+        scan: impl Fn(&[u8], &Start<'_>, &mut Vec<u32>),
+    ) -> bool {
         // The shape: an optional ASCII byte, then at least two syllables and nothing else.
-        let first = usize::from(piece.first()? < &0x80);
+        let Some(&b0) = piece.first() else {
+            return false;
+        };
+        let first = usize::from(b0 < 0x80);
         let from = first + 3;
         if piece.len() < from + 3 || !(piece.len() - first).is_multiple_of(3) {
-            return None;
+            return false;
         }
-        let s1 = syllable(&piece[first..from])?;
-        let t = self.tables.get_or_init(|| Tables::build(table));
-        let involved = |s: usize| t.involved[s / 64] >> (s % 64) & 1 != 0;
-        let mut search = t.always || involved(s1);
+        let Some(s1) = syllable(&piece[first..from]) else {
+            return false;
+        };
+        let t = self.tables.get_or_init(|| Tables::build(table, byte_ids));
+        let mut search = t.always || bit(&t.involved, s1);
+        // Each later syllable: its id if it starts whole, NO if it is a wall.
         ids.clear();
+        let mut before = s1;
         for c in piece[from..].chunks_exact(3) {
-            let s = syllable(c)?;
+            let Some(s) = syllable(c) else {
+                return false;
+            };
             let id = t.ids[s];
-            if id == NO {
-                return None;
+            if id == NO && t.walls[0][s][0] == NO {
+                return false;
             }
-            search |= involved(s);
+            search |= bit(&t.involved, s) || bit(&t.seams[0], before) && bit(&t.seams[1], s);
             ids.push(id);
+            before = s;
         }
         let crosses = || {
             t.crossing
@@ -297,14 +404,54 @@ impl Syllables {
                 || (first == 1 && t.crossing_ascii.iter().any(|c| piece.starts_with(c)))
         };
         if search && crosses() {
-            return None;
+            return false;
         }
-        let head = match piece[0] {
-            _ if first == 0 => t.heads[0][s1],
-            b' ' => t.heads[1][s1],
-            _ => NO,
+        let head = match (first, b0) {
+            (0, _) | (_, b' ') if t.heads[first][s1] != NO => Head::Whole(t.heads[first][s1]),
+            (0, _) | (_, b' ') if t.walls[first][s1][0] != NO => Head::Wall(t.walls[first][s1]),
+            _ => Head::Bytes,
         };
-        Some((from, (head != NO).then_some(head)))
+        // The runs between walls merge each alone; a wall's ids are its own BPE.
+        let (mut run, mut chars) = (0, 0);
+        let mut head = Some(head);
+        if let Some(Head::Wall(w)) = &head {
+            out.extend_from_slice(wall_ids(w));
+            (run, head) = (from, None);
+        }
+        for j in 0..=ids.len() {
+            let at = from + 3 * j;
+            let wall = ids.get(j).is_some_and(|&id| id == NO);
+            if j < ids.len() && !wall {
+                continue;
+            }
+            // The run [run, at): the head if it is still open, then ids[chars..j].
+            let whole = &ids[chars..j];
+            match (head.take(), whole) {
+                (None, []) => {}
+                (None, [id]) => out.push(*id),
+                (Some(Head::Whole(id)), []) => out.push(id),
+                (h, _) => {
+                    let (from, head) = match h {
+                        Some(Head::Whole(id)) => (from, Some(id)),
+                        Some(_) => (from, None),
+                        None => (0, None),
+                    };
+                    let start = Start {
+                        byte_ids,
+                        from,
+                        head,
+                        char_ids: whole,
+                    };
+                    scan(&piece[run..at], &start, out);
+                }
+            }
+            if wall {
+                let s = syllable(&piece[at..at + 3]).expect("checked");
+                out.extend_from_slice(wall_ids(&t.walls[0][s]));
+            }
+            (run, chars) = (at + 3, j + 1);
+        }
+        true
     }
 }
 

@@ -610,24 +610,19 @@ impl TiktokenModel {
         }
         if piece.len() <= bpe::SCAN_MAX {
             let (table, byte_ids) = (&self.table, &self.byte_ids);
-            let chars = &mut scratch.char_ids;
-            let whole = (self.syllables).start(table, piece, chars);
-            let start = match whole {
-                Some((from, head)) => bpe::Start {
-                    byte_ids,
-                    from,
-                    head,
-                    char_ids: chars,
-                },
-                None => bpe::Start::bytes(byte_ids),
-            };
             let rank = |t: &[u8]| self.rank(t);
-            #[cfg(target_arch = "x86_64")]
-            if self.sse41 {
-                // SAFETY: `sse41` is `bpe::has_sse41()`, asked when the model was built.
-                return unsafe { bpe::merge_scan_sse41(piece, &start, rank, out) };
+            let scan = |piece: &[u8], start: &bpe::Start<'_>, out: &mut Vec<u32>| {
+                #[cfg(target_arch = "x86_64")]
+                if self.sse41 {
+                    // SAFETY: `sse41` is `bpe::has_sse41()`, asked when the model was built.
+                    return unsafe { bpe::merge_scan_sse41(piece, start, rank, out) };
+                }
+                bpe::merge_scan(piece, start, rank, out)
+            };
+            let chars = &mut scratch.char_ids;
+            if !(self.syllables).encode(table, byte_ids, piece, chars, out, scan) {
+                scan(piece, &bpe::Start::bytes(byte_ids), out);
             }
-            bpe::merge_scan(piece, &start, rank, out);
             return;
         }
         if (self.backtrack).encode(&self.table, &self.byte_ids, piece, out) {
