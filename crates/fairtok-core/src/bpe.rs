@@ -312,17 +312,14 @@ pub(crate) fn merge_scan(
     merge_scan_body(piece, start, rank, out)
 }
 
-/// The parts [`merge_scan`] starts from: single bytes (or, with a `head`, the bytes before
-/// `from` as one part), then (from byte `from` on, if it is in the piece) whole three-byte
-/// characters with the ids `char_ids`, one per character. Starting from whole characters or a
-/// head gives tiktoken's ids only when `syllables.rs` says so.
+/// The parts [`merge_scan`] starts from: single bytes, then (from byte `from` on, if it is in
+/// the piece) whole three-byte characters with the ids `char_ids`, one per character. Starting
+/// from whole characters gives tiktoken's ids only when `syllables.rs` says so.
 pub(crate) struct Start<'a> {
     /// The id of each single byte.
     pub byte_ids: &'a [u32; 256],
     /// Where the whole characters start (`usize::MAX`: none).
     pub from: usize,
-    /// The id of the bytes before `from` as one part, if they start whole.
-    pub head: Option<u32>,
     /// The ids of the whole characters.
     pub char_ids: &'a [u32],
 }
@@ -333,7 +330,6 @@ impl<'a> Start<'a> {
         Start {
             byte_ids,
             from: usize::MAX,
-            head: None,
             char_ids: &[],
         }
     }
@@ -385,22 +381,11 @@ fn merge_scan_body(
     let mut keys = [u32::MAX; SCAN_MAX];
     let from = start.from.min(n);
     debug_assert_eq!(n - from, 3 * start.char_ids.len());
-    // The part before the whole characters: its start (0) is the `prev` of the first of them.
-    let head_at = match start.head {
-        Some(id) if from < n => {
-            end[0] = from as u8;
-            ids[0] = id;
-            0
-        }
-        _ => {
-            for k in 0..from {
-                end[k] = k as u8 + 1;
-                prev[k] = k.wrapping_sub(1) as u8;
-                ids[k] = start.byte_ids[piece[k] as usize];
-            }
-            from.wrapping_sub(1)
-        }
-    };
+    for k in 0..from {
+        end[k] = k as u8 + 1;
+        prev[k] = k.wrapping_sub(1) as u8;
+        ids[k] = start.byte_ids[piece[k] as usize];
+    }
     if from == n {
         for k in 0..n - 1 {
             keys[k] = key(k, rank(&piece[k..k + 2]));
@@ -409,7 +394,7 @@ fn merge_scan_body(
         for (j, &id) in start.char_ids.iter().enumerate() {
             let k = from + 3 * j;
             end[k] = k as u8 + 3;
-            prev[k] = if j == 0 { head_at } else { k - 3 } as u8;
+            prev[k] = if j == 0 { k.wrapping_sub(1) } else { k - 3 } as u8;
             ids[k] = id;
         }
         let mut k = 0;

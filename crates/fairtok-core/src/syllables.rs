@@ -57,14 +57,16 @@
 //! as they would alone, and its ids are those of BPE of its three bytes (worked out once). The
 //! same holds for a head that is no token, bare or with its space (when the syllable is no
 //! token either). The piece then falls apart at its walls: each run of syllables between them
-//! merges alone (a run of one is its id), and the walls' ids go between.
+//! merges alone (a run of one is its id), and the walls' ids go between. A run that starts
+//! whole (no head of bytes) merges by the ids of its parts in a small table of the splits of
+//! the tokens of whole syllables (`syllables/pairs.rs`), not by their bytes in the rank table.
 //!
 //! # Cost
 //!
 //! Conditions 1 and 3, the heads and the walls are worked out once per vocabulary for all
 //! 11,172 syllables (one pass over the vocabulary, at the first Korean word; 26 million
-//! instructions for o200k, 19 million for cl100k; 480 KB: an id per syllable, two heads and two
-//! walls of four ids, a few bits per syllable, the automaton). Condition 2 is one pass of a
+//! instructions for o200k, 19 million for cl100k; 530 KB: an id per syllable, two heads and two
+//! walls of four ids, a few bits per syllable, the table of splits, the automaton). Condition 2 is one pass of a
 //! small automaton over the piece (in o200k, 13 tokens start with a syllable's byte and cross
 //! a boundary, and 3 more with a space), skipped when none of the piece's syllables is in one
 //! of them and no two of them meet at a **seam**: cl100k also has tokens of no whole syllable,
@@ -80,6 +82,9 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::bpe::Start;
+
+mod pairs;
+use pairs::Pairs;
 
 use crate::rank_table::RankTable;
 
@@ -114,6 +119,9 @@ struct Tables {
     /// and if `" " s` is no token either, those of `" " s` (index 1). All [`NO`] otherwise.
     /// Such a syllable (or head) is a wall: nothing merges across it (see "Walls").
     walls: [Box<[[u32; 4]]>; 2],
+    /// Every token of two or more whole syllables (perhaps after a space), under each split of
+    /// it into two tokens at a syllable: the runs that start whole merge by ids in it.
+    pairs: Pairs,
     /// The tokens of condition 2 that start with a syllable's byte: any match in the piece
     /// after its ASCII byte crosses a boundary after `s1` (there is no other boundary it could
     /// cross); `None` when the vocabulary has none.
@@ -206,7 +214,7 @@ impl Tables {
             }
         }
         // Condition 3, the heads' condition, and the tokens of condition 2.
-        let mut crossing = vec![];
+        let (mut crossing, mut splits) = (vec![], vec![]);
         table.for_each(|t, rank| {
             // Both kinds are bytes of syllables after an optional ASCII first byte: most tokens
             // are left at their last byte, the rest at their first byte of another script.
@@ -226,6 +234,12 @@ impl Tables {
                 }
             }
             if let Some((s, space)) = first_syllable(t) {
+                let lead = usize::from(space);
+                for at in (lead + 3..t.len()).step_by(3) {
+                    if let (Some(l), Some(r)) = (table.get(&t[..at]), table.get(&t[at..])) {
+                        splits.push((l, r, rank));
+                    }
+                }
                 let heads = if space {
                     &mut heads[1..]
                 } else {
@@ -267,6 +281,7 @@ impl Tables {
             ids,
             heads,
             walls,
+            pairs: Pairs::new(&splits),
             crossing,
             crossing_ascii,
             involved,
@@ -430,16 +445,12 @@ impl Syllables {
                 (None, []) => {}
                 (None, [id]) => out.push(*id),
                 (Some(Head::Whole(id)), []) => out.push(id),
-                (h, _) => {
-                    let (from, head) = match h {
-                        Some(Head::Whole(id)) => (from, Some(id)),
-                        Some(_) => (from, None),
-                        None => (0, None),
-                    };
+                (Some(Head::Whole(id)), _) => t.pairs.merge(Some(id), whole, out),
+                (None, _) => t.pairs.merge(None, whole, out),
+                (Some(_), _) => {
                     let start = Start {
                         byte_ids,
                         from,
-                        head,
                         char_ids: whole,
                     };
                     scan(&piece[run..at], &start, out);
