@@ -22,6 +22,10 @@
 const NO: u32 = u32::MAX;
 /// The most parts of a run.
 pub(super) const MAX: usize = 16;
+const _: () = assert!(
+    crate::bpe::SCAN_MAX / 3 <= MAX,
+    "a run of the short merge's longest piece fits"
+);
 
 /// The table of splits: `(left id, right id)` → the rank (= id) of the token they make.
 pub(super) struct Pairs {
@@ -80,7 +84,10 @@ impl Pairs {
         let mut parts = [NO; MAX];
         let h = usize::from(head.is_some());
         let mut n = h + ids.len();
-        assert!(n <= MAX, "a run of at most {MAX} parts");
+        debug_assert!(
+            n <= MAX,
+            "a run of at most {MAX} parts (checked at compile time)"
+        );
         if let Some(id) = head {
             parts[0] = id;
         }
