@@ -354,6 +354,27 @@ fn may_cross(t: &[u8]) -> bool {
         && (t[0] >= 0x80 || t.len() > 4)
 }
 
+impl Tables {
+    /// Whether a token of condition 2 occurs in `piece` (which has `first` ASCII bytes).
+    fn crosses(&self, piece: &[u8], first: usize) -> bool {
+        let ac = self.crossing.as_ref();
+        ac.is_some_and(|ac| ac.is_match(&piece[first..]))
+            || (first == 1 && self.crossing_ascii.iter().any(|c| piece.starts_with(c)))
+    }
+
+    /// How the head of `piece` (`first` ASCII bytes, then syllable `s1`) starts.
+    fn head(&self, piece: &[u8], first: usize, s1: usize) -> Head {
+        if first == 1 && piece[0] != b' ' {
+            return Head::Bytes;
+        }
+        match (self.heads[first][s1], self.walls[first][s1]) {
+            (NO, w) if w[0] != NO => Head::Wall(w),
+            (NO, _) => Head::Bytes,
+            (id, _) => Head::Whole(id),
+        }
+    }
+}
+
 /// How the head of a piece starts.
 enum Head {
     /// As one token.
@@ -412,20 +433,10 @@ impl Syllables {
             ids.push(id);
             before = s;
         }
-        let crosses = || {
-            t.crossing
-                .as_ref()
-                .is_some_and(|ac| ac.is_match(&piece[first..]))
-                || (first == 1 && t.crossing_ascii.iter().any(|c| piece.starts_with(c)))
-        };
-        if search && crosses() {
+        if search && t.crosses(piece, first) {
             return false;
         }
-        let head = match (first, b0) {
-            (0, _) | (_, b' ') if t.heads[first][s1] != NO => Head::Whole(t.heads[first][s1]),
-            (0, _) | (_, b' ') if t.walls[first][s1][0] != NO => Head::Wall(t.walls[first][s1]),
-            _ => Head::Bytes,
-        };
+        let head = t.head(piece, first, s1);
         // The runs between walls merge each alone; a wall's ids are its own BPE.
         let (mut run, mut chars) = (0, 0);
         let mut head = Some(head);
