@@ -146,6 +146,11 @@ fn bit(bits: &[u64], s: usize) -> bool {
     bits[s / 64] >> (s % 64) & 1 != 0
 }
 
+/// Sets the bit of syllable `s` in `bits`.
+fn set_bit(bits: &mut [u64], s: usize) {
+    bits[s / 64] |= 1 << (s % 64);
+}
+
 /// The syllable (index from U+AC00) whose UTF-8 bytes are `b`, if they are one.
 #[inline(always)]
 fn syllable(b: &[u8]) -> Option<usize> {
@@ -260,7 +265,7 @@ impl Tables {
             let mut whole = false;
             for p in 0..t.len().saturating_sub(2) {
                 if let Some(s) = syllable(&t[p..p + 3]) {
-                    involved[s / 64] |= 1 << (s % 64);
+                    set_bit(&mut involved, s);
                     whole = true;
                 }
             }
@@ -334,10 +339,10 @@ fn mark_seam(t: &[u8], seams: &mut [Box<[u64]>; 2]) -> bool {
         let mut buf = [0u8; 3];
         let b = c.encode_utf8(&mut buf).as_bytes();
         if b.ends_with(end) {
-            seams[0][i / 64] |= 1 << (i % 64);
+            set_bit(&mut seams[0], i);
         }
         if b.starts_with(start) {
-            seams[1][i / 64] |= 1 << (i % 64);
+            set_bit(&mut seams[1], i);
         }
     }
     true
